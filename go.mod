@@ -1,0 +1,3 @@
+module github.com/untied-ml/untied
+
+go 1.26
