@@ -1,0 +1,28 @@
+# untied: build, test and reproduce. `make help` lists the targets.
+GO ?= go
+FASHION_DIR ?= /usr/share/datasets/fashion-mnist
+
+.PHONY: help test vet build install train golden-update data
+
+help:
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+test: ## go vet and every test (the README's test command)
+	$(GO) vet ./...
+	$(GO) test ./...
+
+build: ## build the untied command into bin/
+	$(GO) build -o bin/untied ./repro/cmd/untied
+
+install: ## go install the untied command
+	$(GO) install ./repro/cmd/untied
+
+data: ## install Fashion-MNIST (Debian's dataset-fashion-mnist) if missing
+	@bash ci/fashion-mnist.sh
+
+train: build data ## the main job: LeNet with feedback alignment vs backprop on Fashion-MNIST
+	./bin/untied train -data fashion-mnist -model lenet -rule bp -epochs 2 -seed 1 -out runs/lenet-bp
+	./bin/untied train -data fashion-mnist -model lenet -rule fa -epochs 2 -seed 1 -out runs/lenet-fa
+
+golden-update: ## regenerate golden/testdata from the current code (review the diff!)
+	$(GO) test ./golden/ -run Golden -update
