@@ -1,0 +1,144 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/untied-ml/untied/core/conv"
+	"github.com/untied-ml/untied/core/tensor"
+)
+
+// Conv2D is a 2-D convolution of NCHW batches with W and B of shape
+// [Out, In, K, K], a stride and zero padding, and an optional bias.
+type Conv2D struct {
+	Name        string
+	In, Out, K  int
+	Stride, Pad int
+	W, B        *Param
+	Bias        *Param // nil for none
+	NoInputGrad bool   // skip the input gradient (first layer)
+
+	route Route
+	op    *conv.Op // for the last input's spatial size
+	x     *tensor.Tensor
+	out   *tensor.Tensor
+	dx    *tensor.Tensor
+}
+
+// NewConv2D returns a k×k convolution with He-initialised W and B drawn
+// independently.
+func NewConv2D(name string, in, out, k, stride, pad int, bias bool, rng *rand.Rand) *Conv2D {
+	c := &Conv2D{Name: name, In: in, Out: out, K: k, Stride: stride, Pad: pad,
+		W: NewParam(name+".W", Forward, out, in, k, k),
+		B: NewParam(name+".B", Feedback, out, in, k, k)}
+	HeNormal(c.W, in*k*k, rng)
+	HeNormal(c.B, in*k*k, rng)
+	if bias {
+		c.Bias = NewParam(name+".bias", Bias, out)
+	}
+	return c
+}
+
+// opFor returns the conv engine for inputs of x's spatial size.
+func (c *Conv2D) opFor(x *tensor.Tensor) *conv.Op {
+	if len(x.Shape) != 4 || x.Shape[1] != c.In {
+		panic(fmt.Sprintf("nn: %s: input shape %v, want [N, %d, H, W]", c.Name, x.Shape, c.In))
+	}
+	h, w := x.Shape[2], x.Shape[3]
+	if c.op != nil && c.op.H == h && c.op.W == w {
+		return c.op
+	}
+	op, err := conv.New(conv.Shape{C: c.In, H: h, W: w, K: c.Out, KH: c.K, KW: c.K, Stride: c.Stride, Pad: c.Pad})
+	if err != nil {
+		panic(fmt.Sprintf("nn: %s: %v", c.Name, err))
+	}
+	c.op = op
+	return op
+}
+
+// Apply returns conv(x, w).
+func (c *Conv2D) Apply(x *tensor.Tensor, w []float32, out *tensor.Tensor) *tensor.Tensor {
+	op := c.opFor(x)
+	n := x.Shape[0]
+	out = tensor.Ensure(out, n, c.Out, op.OutH(), op.OutW())
+	op.Forward(n, x.Data, w, out.Data)
+	return out
+}
+
+// Transpose returns conv_transpose(dy, w), shaped like the last input.
+func (c *Conv2D) Transpose(dy *tensor.Tensor, w []float32, out *tensor.Tensor) *tensor.Tensor {
+	op := c.op
+	n := dy.Shape[0]
+	out = tensor.Ensure(out, n, c.In, op.H, op.W)
+	op.BackwardData(n, dy.Data, w, out.Data)
+	return out
+}
+
+// Filter sets dw = beta·dw + conv_backprop_filter(x, dy).
+func (c *Conv2D) Filter(x, dy *tensor.Tensor, dw []float32, beta float32) {
+	c.opFor(x).BackwardFilter(x.Shape[0], x.Data, dy.Data, dw, beta)
+}
+
+// Forward computes conv(x, W) + bias.
+func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	c.x = x
+	c.out = c.Apply(x, c.W.Value.Data, c.out)
+	if c.Bias != nil {
+		n, k, hw := c.out.Shape[0], c.Out, c.out.Shape[2]*c.out.Shape[3]
+		for i := 0; i < n; i++ {
+			for j := 0; j < k; j++ {
+				b := c.Bias.Value.Data[j]
+				row := c.out.Data[(i*k+j)*hw : (i*k+j+1)*hw]
+				for t := range row {
+					row[t] += b
+				}
+			}
+		}
+	}
+	return c.out
+}
+
+// Backward adds the filter gradient to W's and returns the input gradient
+// through B (feedback route) or W (backprop route).
+func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	c.Filter(c.x, dy, c.W.Grad.Data, 1)
+	if c.Bias != nil {
+		n, k, hw := dy.Shape[0], c.Out, dy.Shape[2]*dy.Shape[3]
+		g := c.Bias.Grad.Data
+		for i := 0; i < n; i++ {
+			for j := 0; j < k; j++ {
+				var s float32
+				for _, v := range dy.Data[(i*k+j)*hw : (i*k+j+1)*hw] {
+					s += v
+				}
+				g[j] += s
+			}
+		}
+	}
+	if c.NoInputGrad {
+		return nil
+	}
+	w := c.B
+	if c.route == BackpropRoute {
+		w = c.W
+	}
+	c.dx = c.Transpose(dy, w.Value.Data, c.dx)
+	return c.dx
+}
+
+// Params returns W, B and the bias if any.
+func (c *Conv2D) Params() []*Param {
+	if c.Bias != nil {
+		return []*Param{c.W, c.B, c.Bias}
+	}
+	return []*Param{c.W, c.B}
+}
+
+// Weights returns W and B.
+func (c *Conv2D) Weights() (w, b *Param) { return c.W, c.B }
+
+// Input returns the last input.
+func (c *Conv2D) Input() *tensor.Tensor { return c.x }
+
+// SetRoute chooses B (feedback) or W (backprop) for the input gradient.
+func (c *Conv2D) SetRoute(r Route) { c.route = r }

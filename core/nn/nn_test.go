@@ -1,0 +1,99 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/untied-ml/untied/core/tensor"
+)
+
+func randTensor(r *rand.Rand, shape ...int) *tensor.Tensor {
+	t := tensor.New(shape...)
+	for i := range t.Data {
+		t.Data[i] = float32(r.NormFloat64())
+	}
+	return t
+}
+
+func TestSoftmaxCrossEntropyGradient(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	z := randTensor(r, 3, 5)
+	labels := []int32{0, 4, 2}
+	_, g := SoftmaxCrossEntropy(z, labels, nil)
+	const h = 1e-2
+	for i := range z.Data {
+		orig := z.Data[i]
+		z.Data[i] = orig + h
+		lp, _ := SoftmaxCrossEntropy(z, labels, tensor.New(3, 5))
+		z.Data[i] = orig - h
+		lm, _ := SoftmaxCrossEntropy(z, labels, tensor.New(3, 5))
+		z.Data[i] = orig
+		fd := (lp - lm) / (2 * h)
+		if math.Abs(fd-float64(g.Data[i])) > 1e-3 {
+			t.Errorf("dL/dz[%d] = %v, finite difference %v", i, g.Data[i], fd)
+		}
+	}
+}
+
+func TestTopK(t *testing.T) {
+	z := tensor.FromData([]float32{0.1, 0.5, 0.4, 0.9, 0.0, 0.1}, 2, 3)
+	if got := TopK(z, []int32{1, 2}, 1); got != 1 {
+		t.Errorf("TopK(k=1) = %d, want 1", got)
+	}
+	if got := TopK(z, []int32{1, 2}, 2); got != 2 {
+		t.Errorf("TopK(k=2) = %d, want 2", got)
+	}
+}
+
+// TestFeedbackRouteUsesB checks that under the feedback route the input
+// gradient depends on B and not on W, and that under backprop it is dy·W.
+func TestFeedbackRouteUsesB(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	layers := []Untied{
+		NewDense("d", 6, 4, true, r),
+		NewConv2D("c", 2, 3, 3, 1, 1, false, r),
+	}
+	inputs := []*tensor.Tensor{randTensor(r, 5, 6), randTensor(r, 2, 2, 5, 5)}
+	for li, l := range layers {
+		x := inputs[li]
+		y := l.Forward(x, true)
+		dy := randTensor(r, y.Shape...)
+		dx0 := l.Backward(dy).Clone()
+		w, b := l.Weights()
+		saved := w.Value.Clone()
+		for i := range w.Value.Data {
+			w.Value.Data[i] += float32(r.NormFloat64())
+		}
+		l.Forward(x, true)
+		if dx := l.Backward(dy); !equal(dx.Data, dx0.Data) {
+			t.Errorf("layer %d: changing W changed the feedback-route input gradient", li)
+		}
+		w.Value.CopyFrom(saved)
+		b.Value.Data[0] += 1
+		l.Forward(x, true)
+		if dx := l.Backward(dy); equal(dx.Data, dx0.Data) {
+			t.Errorf("layer %d: changing B left the feedback-route input gradient unchanged", li)
+		}
+		// Backprop route: the input gradient equals the transpose through W.
+		l.SetRoute(BackpropRoute)
+		l.Forward(x, true)
+		got := l.Backward(dy).Clone()
+		want := l.Transpose(dy, w.Value.Data, nil)
+		if !equal(got.Data, want.Data) {
+			t.Errorf("layer %d: backprop-route input gradient is not dy through W", li)
+		}
+	}
+}
+
+func equal(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

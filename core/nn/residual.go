@@ -1,0 +1,93 @@
+package nn
+
+import "github.com/untied-ml/untied/core/tensor"
+
+// Residual is a residual block: y = act(Branch(h) + Shortcut(h or x)) with
+// h = Pre(x).
+//
+//   - v1 (post-activation): Pre nil, Shortcut a projection or nil
+//     (identity), PostReLU true.
+//   - v2 (pre-activation): Pre = BN+ReLU, PostReLU false; a projection
+//     shortcut reads h, an identity shortcut (nil) reads x.
+type Residual struct {
+	Pre      Module // nil for none
+	Branch   Module
+	Shortcut Module // nil for identity
+	PostReLU bool
+
+	out, dsum, dx *tensor.Tensor
+}
+
+// Forward computes the block.
+func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	h := x
+	if r.Pre != nil {
+		h = r.Pre.Forward(x, train)
+	}
+	b := r.Branch.Forward(h, train)
+	s := x
+	if r.Shortcut != nil {
+		s = r.Shortcut.Forward(h, train)
+	}
+	r.out = tensor.Ensure(r.out, b.Shape...)
+	if s.Len() != b.Len() {
+		panic("nn: residual branch and shortcut shapes differ")
+	}
+	o, bd, sd := r.out.Data, b.Data[:len(r.out.Data)], s.Data[:len(r.out.Data)]
+	if r.PostReLU {
+		for i := range o {
+			o[i] = max(bd[i]+sd[i], 0)
+		}
+	} else {
+		for i := range o {
+			o[i] = bd[i] + sd[i]
+		}
+	}
+	return r.out
+}
+
+// Backward sends the gradient down both paths and sums it where they meet.
+func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	if r.PostReLU {
+		r.dsum = tensor.Ensure(r.dsum, dy.Shape...)
+		reluGrad(r.dsum.Data, dy.Data, r.out.Data)
+		dy = r.dsum
+	}
+	dh := r.Branch.Backward(dy)
+	if r.Shortcut != nil {
+		ds := r.Shortcut.Backward(dy)
+		r.dx = tensor.Ensure(r.dx, dh.Shape...)
+		copy(r.dx.Data, dh.Data[:dh.Len()])
+		tensor.Add(r.dx.Data, ds.Data)
+		dh = r.dx
+	}
+	if r.Pre == nil {
+		if r.Shortcut == nil {
+			r.dx = sumInto(r.dx, dh, dy)
+			return r.dx
+		}
+		return dh
+	}
+	dx := r.Pre.Backward(dh)
+	if r.Shortcut == nil {
+		r.dx = sumInto(r.dx, dx, dy)
+		return r.dx
+	}
+	return dx
+}
+
+// sumInto returns a + b in dst's storage; dst may alias a.
+func sumInto(dst, a, b *tensor.Tensor) *tensor.Tensor {
+	if dst != a {
+		dst = tensor.Ensure(dst, a.Shape...)
+		copy(dst.Data, a.Data[:a.Len()])
+	}
+	tensor.Add(dst.Data, b.Data)
+	return dst
+}
+
+// Params returns the parameters of Pre, Branch and Shortcut.
+func (r *Residual) Params() []*Param { return collectParams(r.Pre, r.Branch, r.Shortcut) }
+
+// Children returns Pre, Branch and Shortcut (nil entries skipped by Walk).
+func (r *Residual) Children() []Module { return []Module{r.Pre, r.Branch, r.Shortcut} }

@@ -1,0 +1,48 @@
+package nn
+
+import "github.com/untied-ml/untied/core/tensor"
+
+// Route says which weights carry the error to a layer's input.
+type Route int
+
+const (
+	// FeedbackRoute sends the error through B (the default of a new layer).
+	FeedbackRoute Route = iota
+	// BackpropRoute sends the error through W: exact backpropagation.
+	BackpropRoute
+)
+
+func (r Route) String() string {
+	if r == BackpropRoute {
+		return "backprop"
+	}
+	return "feedback"
+}
+
+// Linear is the weight-parametrised linear map of a dense or conv layer:
+// Apply(x, W) is its forward projection, Transpose its adjoint in x, Filter
+// its adjoint in the weight. Alignment losses are built from these three.
+type Linear interface {
+	// Apply returns y = x∘w (dense: x·wᵀ; conv: conv(x, w)) in out,
+	// reusing out's storage when it is large enough.
+	Apply(x *tensor.Tensor, w []float32, out *tensor.Tensor) *tensor.Tensor
+	// Transpose returns the adjoint of Apply in x for the weight w
+	// (dense: dy·w; conv: conv_transpose(dy, w)), reusing out.
+	Transpose(dy *tensor.Tensor, w []float32, out *tensor.Tensor) *tensor.Tensor
+	// Filter sets dw = beta·dw + ∂⟨dy, Apply(x, w)⟩/∂w
+	// (dense: dyᵀ·x; conv: conv_backprop_filter(x, dy)).
+	Filter(x, dy *tensor.Tensor, dw []float32, beta float32)
+}
+
+// Untied is the narrow interface through which a learning rule reaches a
+// layer with feedback weights.
+type Untied interface {
+	Module
+	Linear
+	// Weights returns the forward weights W and the feedback weights B.
+	Weights() (w, b *Param)
+	// Input returns the input of the last Forward call (nil before it).
+	Input() *tensor.Tensor
+	// SetRoute chooses the weights that carry the error to the input.
+	SetRoute(Route)
+}
