@@ -1,0 +1,144 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+)
+
+// Noise configures noisy updates (the robustness experiment, rules.md §5):
+// after each step, every parameter at Site gets
+//
+//	w ← w + lr_t·ε,  ε i.i.d. per element with mean 0 and variance Variance
+//
+// where lr_t is the rate the step used. The noise goes to the weights only,
+// never into the velocity, so it bypasses momentum. Dist and Site have no
+// default: the zero value of each is rejected, so every run names both.
+type Noise struct {
+	Variance float64 // of ε; 0 adds nothing (a control condition)
+	Dist     Dist
+	Site     Site
+	Seed     uint64 // draws are a PCG stream fixed by Seed
+}
+
+// Dist is the distribution of the update noise.
+type Dist int
+
+const (
+	_ Dist = iota
+	// Normal draws ε from N(0, Variance).
+	Normal
+	// Uniform draws ε from U(−√(3·Variance), √(3·Variance)), which has the
+	// same variance.
+	Uniform
+)
+
+// ParseDist parses a flag value: "normal" or "uniform".
+func ParseDist(s string) (Dist, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "normal":
+		return Normal, nil
+	case "uniform":
+		return Uniform, nil
+	}
+	return 0, fmt.Errorf("optim: unknown noise distribution %q (want \"normal\" or \"uniform\")", s)
+}
+
+func (d Dist) String() string {
+	switch d {
+	case Normal:
+		return "normal"
+	case Uniform:
+		return "uniform"
+	}
+	return fmt.Sprintf("Dist(%d)", int(d))
+}
+
+// Set parses s into d, so a *Dist is a flag.Value.
+func (d *Dist) Set(s string) error {
+	v, err := ParseDist(s)
+	if err == nil {
+		*d = v
+	}
+	return err
+}
+
+// Site says which of an optimizer's parameters get update noise.
+type Site int
+
+const (
+	_ Site = iota
+	// SiteB is the feedback weights (Kind nn.Feedback) only.
+	SiteB
+	// SiteAll is every parameter the optimizer updates; for backprop it is
+	// the only site there is.
+	SiteAll
+)
+
+// ParseSite parses a flag value: "b" or "all".
+func ParseSite(s string) (Site, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "b":
+		return SiteB, nil
+	case "all":
+		return SiteAll, nil
+	}
+	return 0, fmt.Errorf("optim: unknown noise site %q (want \"b\" or \"all\")", s)
+}
+
+func (s Site) String() string {
+	switch s {
+	case SiteB:
+		return "b"
+	case SiteAll:
+		return "all"
+	}
+	return fmt.Sprintf("Site(%d)", int(s))
+}
+
+// Set parses v into s, so a *Site is a flag.Value.
+func (s *Site) Set(v string) error {
+	p, err := ParseSite(v)
+	if err == nil {
+		*s = p
+	}
+	return err
+}
+
+func (n *Noise) check() error {
+	if !(n.Variance >= 0) || math.IsInf(n.Variance, 0) {
+		return fmt.Errorf("optim: noise variance %v is not a finite number ≥ 0", n.Variance)
+	}
+	if n.Dist != Normal && n.Dist != Uniform {
+		return fmt.Errorf("optim: noise distribution not set (%v)", n.Dist)
+	}
+	if n.Site != SiteB && n.Site != SiteAll {
+		return fmt.Errorf("optim: noise site not set (%v)", n.Site)
+	}
+	return nil
+}
+
+// pcgStream is the second PCG seed word; the first is Noise.Seed. It only
+// keeps noise streams apart from other PCG(seed, ·) streams of a run.
+const pcgStream = 0x6e6f697379 // "noisy"
+
+// addNoise does w[i] += lr·ε for every i, ε drawn from n's distribution.
+//
+//	for i := range w {
+//		w[i] += float32(lr * ε())
+//	}
+func addNoise(w []float32, lr float64, n *Noise, r *rand.Rand) {
+	switch n.Dist {
+	case Normal:
+		sd := lr * math.Sqrt(n.Variance)
+		for i := range w {
+			w[i] += float32(sd * r.NormFloat64())
+		}
+	case Uniform:
+		a := lr * math.Sqrt(3*n.Variance)
+		for i := range w {
+			w[i] += float32(a * (2*r.Float64() - 1))
+		}
+	}
+}
