@@ -169,17 +169,27 @@ func (l *Loader) transform(dst, src []float32, dy, dx int, flip bool) {
 				}
 				continue
 			}
-			for x := range row {
-				sx := x
-				if flip {
-					sx = w - 1 - x
+			// Columns [x0, x1) come from the image, the rest are padding.
+			x0, x1 := max(0, -dx), min(w, w-dx)
+			if flip {
+				x0, x1 = max(0, dx), min(w, w+dx)
+			}
+			x0 = min(x0, w)
+			x1 = max(x1, x0)
+			for x := range row[:x0] {
+				row[x] = pad
+			}
+			if flip {
+				for x := x0; x < x1; x++ {
+					row[x] = srow[w-1-x+dx]*scale + shift
 				}
-				sx += dx
-				if sx < 0 || sx >= w {
-					row[x] = pad
-				} else {
-					row[x] = srow[sx]*scale + shift
+			} else {
+				for x := x0; x < x1; x++ {
+					row[x] = srow[x+dx]*scale + shift
 				}
+			}
+			for x := x1; x < w; x++ {
+				row[x] = pad
 			}
 		}
 	}
