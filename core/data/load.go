@@ -77,7 +77,8 @@ func LoadMNIST(dir string) (train, test *Dataset, err error) {
 
 // MNISTDir returns the data folder of the GoMNIST module: in the module
 // cache at the version this binary was built with, or else where
-// `go list -m` finds it from the current directory.
+// `go list -m` finds it from the current directory, or else any version in
+// the module cache.
 func MNISTDir() (string, error) {
 	var tried []string
 	if dir, ok := mnistDirFromBuild(); ok {
@@ -95,6 +96,15 @@ func MNISTDir() (string, error) {
 		tried = append(tried, dir)
 	} else {
 		tried = append(tried, "`go list -m "+GoMNISTModule+"`")
+	}
+	// Last, any version in the module cache (say, for a test binary, which
+	// records no dependencies, run where the go command is missing).
+	if cache := modCache(); cache != "" {
+		pattern := filepath.Join(cache, escapeModulePath(GoMNISTModule)+"@*", "data")
+		if m, _ := filepath.Glob(pattern); len(m) > 0 {
+			return m[len(m)-1], nil
+		}
+		tried = append(tried, pattern)
 	}
 	return "", fmt.Errorf("data: mnist: cannot find the data folder of %s (tried %s); %s",
 		GoMNISTModule, strings.Join(tried, ", "), mnistHint)
