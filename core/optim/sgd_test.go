@@ -232,3 +232,18 @@ func BenchmarkStep(b *testing.B) {
 		}
 	}
 }
+
+// The hot path allocates nothing, with or without noise.
+func TestStepAllocs(t *testing.T) {
+	for _, noise := range []*Noise{nil, {Variance: 1, Dist: Normal, Site: SiteAll}, {Variance: 1, Dist: Uniform, Site: SiteB}} {
+		params := noiseParams()
+		sched, err := NewCosine(0.1, 100, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := mustSGD(t, params, SGDConfig{LR: sched, Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4, Noise: noise})
+		if n := testing.AllocsPerRun(100, o.Step); n != 0 {
+			t.Errorf("Step with noise %+v: %v allocations, want 0", noise, n)
+		}
+	}
+}
