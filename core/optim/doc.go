@@ -13,8 +13,8 @@
 //
 // Weight decay is added to the gradient (g + wd·w) of Kind nn.Forward
 // parameters only. Feedback weights B, BatchNorm γ/β and biases never get
-// it: in the paper B learns only from its alignment loss, whose own Decay
-// primitive plays that role.
+// it: in the paper B's only decay is the alignment loss's Decay primitive
+// (Kolen-Pollack included), and the recipe exempts BatchNorm parameters.
 //
 // Step k (counting from 0) uses the schedule's rate LR(k). Warm-ups start at
 // rate 0, as in the reference code.
