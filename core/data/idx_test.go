@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -200,4 +201,24 @@ func FuzzParseIDX(f *testing.F) {
 			t.Fatalf("round trip = %v, %v; want %v", y, err, x)
 		}
 	})
+}
+
+// TestParseIDXLyingHeaderMemory checks that a header announcing a gigabyte
+// over three bytes of payload costs no gigabyte: the body buffer starts at
+// 1 MiB and grows only as data arrives.
+func TestParseIDXLyingHeaderMemory(t *testing.T) {
+	in := []byte{0, 0, 8, 3, 0, 0, 0x40, 0, 0, 0, 0x40, 0, 0, 0, 0x40, 0, 1, 2, 3} // 16384×16384×16384 > limit
+	in2 := []byte{0, 0, 8, 2, 0, 0, 0x80, 0, 0, 0, 0x80, 0, 1, 2, 3}               // 32768×32768 = 1 GiB, at the limit
+	for _, b := range [][]byte{in, in2} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := ParseIDX(bytes.NewReader(b), "lying")
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Errorf("ParseIDX(% x) error = nil, want one", b)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
+			t.Errorf("ParseIDX(% x) allocated %d bytes, want under 4 MiB", b, got)
+		}
+	}
 }
