@@ -1,0 +1,46 @@
+package model
+
+import "github.com/untied-ml/untied/core/nn"
+
+// lenetPad is the padding of LeNet's first conv: 2 on 28×28 inputs (MNIST,
+// so the map entering conv2 is 14×14 as in LeCun's 32×32 original), else 0.
+func lenetPad(size int) int {
+	if size == 28 {
+		return 2
+	}
+	return 0
+}
+
+// lenetFlat returns the length of one image's flattened features after the
+// second pool, and whether every stage fits its input.
+func lenetFlat(size int) (int, bool) {
+	s := size + 2*lenetPad(size)
+	for _, k := range []int{5, 2, 5, 2} { // conv1, pool1, conv2, pool2
+		if s < k {
+			return 0, false
+		}
+		if k == 2 {
+			s = (s-2)/2 + 1
+		} else {
+			s -= k - 1
+		}
+	}
+	return 16 * s * s, true
+}
+
+// lenet builds LeNet-5: conv 5×5 6 → ReLU → max-pool 2/2 → conv 5×5 16 →
+// ReLU → max-pool 2/2 → flatten → dense 120 → ReLU → dense 84 → ReLU →
+// dense Classes, every layer with a bias.
+func (b *builder) lenet(cfg Config) nn.Module {
+	flat, _ := lenetFlat(cfg.InputSize)
+	conv1 := nn.NewConv2D("conv1", cfg.InChannels, 6, 5, 1, lenetPad(cfg.InputSize), true, b.rng)
+	conv1.NoInputGrad = true
+	return nn.NewSequential(
+		conv1, &nn.ReLU{}, nn.NewMaxPool(2, 2, 0),
+		nn.NewConv2D("conv2", 6, 16, 5, 1, 0, true, b.rng), &nn.ReLU{}, nn.NewMaxPool(2, 2, 0),
+		&nn.Flatten{},
+		nn.NewDense("fc1", flat, 120, true, b.rng), &nn.ReLU{},
+		nn.NewDense("fc2", 120, 84, true, b.rng), &nn.ReLU{},
+		nn.NewDense("fc3", 84, cfg.Classes, true, b.rng),
+	)
+}

@@ -1,0 +1,166 @@
+package model
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/untied-ml/untied/core/nn"
+)
+
+// Config chooses an architecture and its input.
+type Config struct {
+	Arch       string // one of Archs()
+	Width      int    // channels of the first residual group; 0 = the published width (64 for ImageNet ResNets, 16 for CIFAR ResNets); ignored by lenet
+	Classes    int
+	InChannels int
+	InputSize  int    // H = W of the input, e.g. 28, 32, 224
+	SmallStem  bool   // 3×3 stride-1 stem conv, no max-pool (for 28×28/32×32 inputs); false = 7×7/2 conv + 3×3/2 max-pool
+	Seed       uint64 // initialisation seed (math/rand/v2 PCG); W and B drawn independently
+}
+
+type family int
+
+const (
+	lenet family = iota
+	resnetV1
+	resnetV2
+	resnetCIFAR
+)
+
+// arch describes one architecture of the table below.
+type arch struct {
+	name       string
+	family     family
+	bottleneck bool
+	blocks     []int // residual blocks per group
+}
+
+var archs = []arch{
+	{name: "lenet", family: lenet},
+	{name: "resnet18", family: resnetV1, blocks: []int{2, 2, 2, 2}},
+	{name: "resnet34", family: resnetV1, blocks: []int{3, 4, 6, 3}},
+	{name: "resnet50", family: resnetV1, bottleneck: true, blocks: []int{3, 4, 6, 3}},
+	{name: "resnet101", family: resnetV1, bottleneck: true, blocks: []int{3, 4, 23, 3}},
+	{name: "resnet152", family: resnetV1, bottleneck: true, blocks: []int{3, 8, 36, 3}},
+	{name: "resnet50v2", family: resnetV2, bottleneck: true, blocks: []int{3, 4, 6, 3}},
+	{name: "resnet101v2", family: resnetV2, bottleneck: true, blocks: []int{3, 4, 23, 3}},
+	{name: "resnet152v2", family: resnetV2, bottleneck: true, blocks: []int{3, 8, 36, 3}},
+	{name: "resnet20", family: resnetCIFAR, blocks: []int{3, 3, 3}},
+	{name: "resnet56", family: resnetCIFAR, blocks: []int{9, 9, 9}},
+}
+
+// Archs returns the names New accepts, in a fixed order.
+func Archs() []string {
+	names := make([]string, len(archs))
+	for i, a := range archs {
+		names[i] = a.name
+	}
+	return names
+}
+
+func lookup(name string) (arch, bool) {
+	for _, a := range archs {
+		if a.name == name {
+			return a, true
+		}
+	}
+	return arch{}, false
+}
+
+// New builds the network cfg describes. Its input is [N, InChannels,
+// InputSize, InputSize] and its output the logits [N, Classes]. The first
+// conv has NoInputGrad set, so Backward returns nil.
+func New(cfg Config) (nn.Module, error) {
+	a, err := cfg.check()
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed))}
+	switch a.family {
+	case lenet:
+		return b.lenet(cfg), nil
+	case resnetCIFAR:
+		return b.cifarResNet(cfg, a), nil
+	default:
+		return b.resNet(cfg, a), nil
+	}
+}
+
+// check validates cfg and returns its architecture.
+func (cfg Config) check() (arch, error) {
+	a, ok := lookup(cfg.Arch)
+	switch {
+	case !ok:
+		return a, fmt.Errorf("model: unknown Arch %q; known: %s", cfg.Arch, strings.Join(Archs(), ", "))
+	case cfg.Classes < 2:
+		return a, fmt.Errorf("model: Classes = %d, want ≥ 2", cfg.Classes)
+	case cfg.InChannels < 1:
+		return a, fmt.Errorf("model: InChannels = %d, want ≥ 1", cfg.InChannels)
+	case cfg.Width < 0:
+		return a, fmt.Errorf("model: Width = %d, want ≥ 1, or 0 for the published width", cfg.Width)
+	case cfg.InputSize < 1:
+		return a, fmt.Errorf("model: InputSize = %d, want ≥ 1 (the input's height and width)", cfg.InputSize)
+	}
+	if a.family == lenet {
+		if _, ok := lenetFlat(cfg.InputSize); !ok {
+			return a, fmt.Errorf("model: InputSize = %d too small for lenet (two 5×5 convs and 2×2 pools): want ≥ 16", cfg.InputSize)
+		}
+		return a, nil
+	}
+	if min := minInput(cfg, a); cfg.InputSize < min {
+		stem := "with the standard stem (7×7/2 conv + 3×3/2 max-pool)"
+		switch {
+		case a.family == resnetCIFAR:
+			stem = "(3×3 stem, groups at strides 1, 2, 2)"
+		case cfg.SmallStem:
+			stem = "with the small stem (3×3/1 conv, no max-pool)"
+		}
+		hint := ""
+		if a.family != resnetCIFAR && !cfg.SmallStem {
+			hint = ", or set SmallStem"
+		}
+		return a, fmt.Errorf("model: InputSize = %d too small for %s %s: want ≥ %d, its total stride%s", cfg.InputSize, a.name, stem, min, hint)
+	}
+	return a, nil
+}
+
+// minInput is the network's total stride: the smallest input whose last
+// feature map is at least 1×1 without being made of padding alone.
+func minInput(cfg Config, a arch) int {
+	switch {
+	case a.family == resnetCIFAR:
+		return 4
+	case cfg.SmallStem:
+		return 8
+	}
+	return 32
+}
+
+// CountWeights returns the number of W, BatchNorm γ/β and bias values of m,
+// feedback weights B excluded: the parameter count as papers report it.
+func CountWeights(m nn.Module) int {
+	n := 0
+	for _, p := range m.Params() {
+		if p.Kind != nn.Feedback {
+			n += p.Value.Len()
+		}
+	}
+	return n
+}
+
+// builder draws every layer's weights from one stream, in construction
+// (forward) order.
+type builder struct {
+	rng *rand.Rand
+}
+
+// conv returns a k×k conv without bias and with "same" padding (k−1)/2,
+// which for odd k matches the reference code's fixed padding at any stride.
+func (b *builder) conv(name string, in, out, k, stride int) *nn.Conv2D {
+	return nn.NewConv2D(name, in, out, k, stride, (k-1)/2, false, b.rng)
+}
+
+func (b *builder) bn(name string, c int, zeroGamma bool) *nn.BatchNorm {
+	return nn.NewBatchNorm(name, c, zeroGamma)
+}
