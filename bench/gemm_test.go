@@ -1,0 +1,80 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/untied-ml/untied/core/gemm"
+)
+
+// gemmShapes are M×N×K: squares, then the im2col convolutions of the models
+// (C[cout × H·W] = W[cout × cin·9] · col[cin·9 × H·W]).
+var gemmShapes = [][3]int{
+	{64, 64, 64}, {128, 128, 128}, {256, 256, 256}, {512, 512, 512},
+	{1024, 1024, 1024}, {2048, 2048, 2048},
+	{64, 25088, 576}, {16, 12544, 144}, {128, 1568, 1152}, {16, 32768, 27},
+}
+
+// sgemmFunc is one implementation under benchmark, with Sgemm's arguments
+// (no transposes). setThreads fixes its thread count for what follows and
+// returns a function that restores the previous setting.
+type sgemmFunc struct {
+	name       string
+	setThreads func(int) (restore func())
+	run        func(m, n, k int, a, b, c []float32)
+}
+
+// setGOMAXPROCS is setThreads for the pure-Go implementations.
+func setGOMAXPROCS(n int) func() {
+	old := runtime.GOMAXPROCS(n)
+	return func() { runtime.GOMAXPROCS(old) }
+}
+
+// gemmImpls lists untied's implementations; build-tagged files add others.
+var gemmImpls = func() []sgemmFunc {
+	var fs []sgemmFunc
+	for _, name := range gemm.Impls() {
+		fs = append(fs, sgemmFunc{name, setGOMAXPROCS, func(m, n, k int, a, b, c []float32) {
+			gemm.SgemmImpl(name, false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		}})
+	}
+	return fs
+}()
+
+// BenchmarkSgemm reports GFLOP/s (2·M·N·K per call) per implementation,
+// thread count and shape, named for `benchstat -col /impl`.
+func BenchmarkSgemm(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, f := range gemmImpls {
+		for _, threads := range []int{1, 2} {
+			for _, s := range gemmShapes {
+				m, n, k := s[0], s[1], s[2]
+				if f.name == "generic" && m*n*k > 1<<28 {
+					continue // minutes per run, and not what we tune
+				}
+				name := fmt.Sprintf("impl=%s/threads=%d/shape=%dx%dx%d", f.name, threads, m, n, k)
+				b.Run(name, func(b *testing.B) {
+					defer f.setThreads(threads)()
+					a, bb, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+					f.run(m, n, k, a, bb, c) // warm up: buffers, pools
+					b.ReportAllocs()
+					b.ResetTimer()
+					for b.Loop() {
+						f.run(m, n, k, a, bb, c)
+					}
+					b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}

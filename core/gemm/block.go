@@ -1,0 +1,87 @@
+package gemm
+
+// A call holds one Sgemm's arguments while goroutines share its work.
+type call struct {
+	im             *impl
+	tA, tB         bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	splitN         bool // workers take column ranges of C, else row ranges
+	chunk, nchunks int  // size of each range (a multiple of mr or nr), count
+}
+
+// buffers are one goroutine's packed blocks of A and panels of B, and the
+// tile that edge micro-tiles go through (here, not on the stack, since the
+// kernel is called through a func value and so its arguments escape).
+type buffers struct {
+	a, b []float32
+	tile [maxTile]float32
+}
+
+func (bf *buffers) grow(im *impl) {
+	if na := (im.mc + im.mr) * im.kc; len(bf.a) < na {
+		bf.a = make([]float32, na)
+	}
+	if nb := (im.nc + im.nr) * im.kc; len(bf.b) < nb {
+		bf.b = make([]float32, nb)
+	}
+}
+
+// do computes chunk q of the call: rows or columns [q·chunk, (q+1)·chunk) of C.
+func (cl *call) do(bf *buffers, q int) {
+	i0, i1, j0, j1 := 0, cl.m, 0, cl.n
+	if cl.splitN {
+		j0, j1 = q*cl.chunk, min((q+1)*cl.chunk, cl.n)
+	} else {
+		i0, i1 = q*cl.chunk, min((q+1)*cl.chunk, cl.m)
+	}
+	if i0 < i1 && j0 < j1 {
+		cl.block(bf, i0, i1, j0, j1)
+	}
+}
+
+// block computes C[i0:i1, j0:j1] in the BLIS loop order: for each nc-wide
+// panel of B and each kc-deep slice of k (in increasing order, so each C
+// element always sums in the same order), pack the B panel, then for each
+// mc-tall block of A pack it and sweep micro-tiles over the block.
+func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
+	im := cl.im
+	bf.grow(im)
+	mr, nr, kc := im.mr, im.nr, im.kc
+	c, ldc := cl.c, cl.ldc
+	tile := bf.tile[:]
+	for jc := j0; jc < j1; jc += im.nc {
+		nb := min(im.nc, j1-jc)
+		for pc := 0; pc < cl.k; pc += kc {
+			kb := min(kc, cl.k-pc)
+			beta := float32(1)
+			if pc == 0 {
+				beta = cl.beta
+			}
+			packB(bf.b, cl.tB, cl.b, cl.ldb, pc, kb, jc, nb, nr)
+			for ic := i0; ic < i1; ic += im.mc {
+				mb := min(im.mc, i1-ic)
+				packA(bf.a, cl.tA, cl.a, cl.lda, ic, mb, pc, kb, mr, cl.alpha)
+				for jr := 0; jr < nb; jr += nr {
+					bp := bf.b[jr*kb : (jr+nr)*kb]
+					cols := min(nr, nb-jr)
+					for ir := 0; ir < mb; ir += mr {
+						ap := bf.a[ir*kb : (ir+mr)*kb]
+						rows := min(mr, mb-ir)
+						off := (ic+ir)*ldc + jc + jr
+						if rows == mr && cols == nr {
+							im.kernel(kb, ap, bp, c[off:off+(mr-1)*ldc+nr], ldc, beta)
+							continue
+						}
+						// Edge tile: only at the right or bottom of C, since
+						// chunks are multiples of mr and nr.
+						im.kernel(kb, ap, bp, tile[:mr*nr], nr, 0)
+						storeTile(rows, cols, tile[:], nr, c[off:], ldc, beta)
+					}
+				}
+			}
+		}
+	}
+}
