@@ -57,23 +57,27 @@ func TestCountWeights(t *testing.T) {
 	imagenet := func(arch string) Config {
 		return Config{Arch: arch, Classes: 1000, InChannels: 3, InputSize: 224}
 	}
+	// published is in millions as papers round it; off is how far our
+	// rounded count may be from it: the v2 nets have no count of their own
+	// in the papers and are compared with v1's, and ResNet-56 differs by its
+	// projections (see above).
 	tests := []struct {
-		cfg       Config
-		want      int
-		published float64 // millions, as the papers round them
-		deep      bool
+		cfg            Config
+		want           int
+		published, off float64
+		deep           bool
 	}{
-		{imagenet("resnet18"), 11_693_736, 11.69, false},
-		{imagenet("resnet34"), 21_801_896, 21.80, false},
-		{imagenet("resnet50"), 25_557_032, 25.56, false},
-		{imagenet("resnet101"), 44_549_160, 44.55, true},
-		{imagenet("resnet152"), 60_192_808, 60.19, true},
-		{imagenet("resnet50v2"), 25_549_352, 25.55, false},
-		{imagenet("resnet101v2"), 44_541_480, 44.54, true},
-		{imagenet("resnet152v2"), 60_185_128, 60.19, true},
-		{Config{Arch: "resnet20", Classes: 10, InChannels: 3, InputSize: 32}, 272_474, 0.27, false},
-		{Config{Arch: "resnet56", Classes: 10, InChannels: 3, InputSize: 32}, 855_770, 0.86, false},
-		{Config{Arch: "lenet", Classes: 10, InChannels: 1, InputSize: 28}, 61_706, 0.06, false},
+		{imagenet("resnet18"), 11_693_736, 11.69, 0, false},
+		{imagenet("resnet34"), 21_801_896, 21.80, 0, false},
+		{imagenet("resnet50"), 25_557_032, 25.56, 0, false},
+		{imagenet("resnet101"), 44_549_160, 44.55, 0, true},
+		{imagenet("resnet152"), 60_192_808, 60.19, 0, true},
+		{imagenet("resnet50v2"), 25_549_352, 25.56, 0.01, false},
+		{imagenet("resnet101v2"), 44_541_480, 44.55, 0.01, true},
+		{imagenet("resnet152v2"), 60_185_128, 60.19, 0.01, true},
+		{Config{Arch: "resnet20", Classes: 10, InChannels: 3, InputSize: 32}, 272_474, 0.27, 0, false},
+		{Config{Arch: "resnet56", Classes: 10, InChannels: 3, InputSize: 32}, 855_770, 0.85, 0.01, false},
+		{Config{Arch: "lenet", Classes: 10, InChannels: 1, InputSize: 28}, 61_706, 0.06, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cfg.Arch, func(t *testing.T) {
@@ -88,8 +92,8 @@ func TestCountWeights(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("CountWeights(%s) = %d, want %d", tt.cfg.Arch, got, tt.want)
 			}
-			if r := math.Round(float64(got)/1e4) / 100; r != tt.published {
-				t.Errorf("CountWeights(%s) = %.2fM, published %.2fM", tt.cfg.Arch, r, tt.published)
+			if r := math.Round(float64(got)/1e4) / 100; math.Abs(r-tt.published) > tt.off+1e-9 {
+				t.Errorf("CountWeights(%s) = %.2fM, published %.2fM ± %.2f", tt.cfg.Arch, r, tt.published, tt.off)
 			}
 		})
 	}

@@ -86,22 +86,31 @@ func TestForwardBackwardShapes(t *testing.T) {
 	}
 }
 
-// TestStandardStem runs ImageNet ResNets with the 7×7/2 stem and max-pool at
-// their smallest input and at one that does not divide evenly.
-func TestStandardStem(t *testing.T) {
+// TestOtherInputs runs the ImageNet ResNets with the 7×7/2 stem and
+// max-pool at their smallest input and at one the strides do not divide,
+// and LeNet on 32×32 colour images (no padding on conv1) and its smallest
+// input.
+func TestOtherInputs(t *testing.T) {
+	tests := []Config{
+		{Arch: "lenet", InputSize: 32},
+		{Arch: "lenet", InputSize: 16},
+	}
 	for _, arch := range []string{"resnet18", "resnet50", "resnet50v2"} {
 		for _, size := range []int{32, 45} {
-			cfg := Config{Arch: arch, Width: 2, Classes: 3, InChannels: 3, InputSize: size, Seed: 2}
-			m, err := New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			x := randTensor(rand.New(rand.NewPCG(4, 4)), 2, 3, size, size)
-			if y := m.Forward(x, true); !y.SameShape(2, 3) {
-				t.Errorf("%s on %d×%d: output shape %v, want [2 3]", arch, size, size, y.Shape)
-			}
-			m.Backward(tensor.New(2, 3))
+			tests = append(tests, Config{Arch: arch, Width: 2, InputSize: size})
 		}
+	}
+	for _, cfg := range tests {
+		cfg.Classes, cfg.InChannels, cfg.Seed = 3, 3, 2
+		m, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randTensor(rand.New(rand.NewPCG(4, 4)), 2, 3, cfg.InputSize, cfg.InputSize)
+		if y := m.Forward(x, true); !y.SameShape(2, 3) {
+			t.Errorf("%s on %d×%d: output shape %v, want [2 3]", cfg.Arch, cfg.InputSize, cfg.InputSize, y.Shape)
+		}
+		m.Backward(tensor.New(2, 3))
 	}
 }
 
