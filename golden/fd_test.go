@@ -20,7 +20,7 @@ const fdStep = 6e-6
 // have absolute sum mag and whose third derivative along one coordinate is
 // at most curv: each of the two evaluations is off by at most a few ε·mag
 // (a sum of float64 products; we allow 4), divided by 2h, plus the
-// truncation error h²/6·|f'''|.
+// truncation error h²/6·|f”'|.
 func fdTol(mag, curv float64) float64 {
 	const eps = 0x1p-52
 	return 4*eps*mag/fdStep + fdStep*fdStep/6*curv
@@ -102,9 +102,9 @@ func TestReferenceConvFD(t *testing.T) {
 	}
 }
 
-// bnCurv bounds |f'''| for Σ dy·BN(x) on the test data: each derivative of
+// bnCurv bounds |f”'| for Σ dy·BN(x) on the test data: each derivative of
 // x̂ in x brings a factor 1/σ (σ ≈ 1 here, the data being N(0, 1)) and at
-// most a few terms per element, so |f'''| ≲ 10·Σ|dy|/σ³; we take 100·Σ|dy|.
+// most a few terms per element, so |f”'| ≲ 10·Σ|dy|/σ³; we take 100·Σ|dy|.
 func bnCurv(dy []float64) float64 { return 100 * ref.Dot(ref.Abs(dy), ones(len(dy))) }
 
 func ones(n int) []float64 {

@@ -86,7 +86,6 @@ func convTols(g ref.Conv, n int) (fwd, data, filter float64) {
 	return gamma(g.C*g.KH*g.KW + 1), gamma(g.K + g.KH*g.KW), gamma(n*g.OutH()*g.OutW() + n + 1)
 }
 
-
 func TestConv2DMatchesReference(t *testing.T) {
 	const n = 3 // 3 images: several conv workers on a multi-core machine
 	for ci, c := range convCases {
