@@ -1,0 +1,101 @@
+package train
+
+import (
+	"github.com/untied-ml/untied/core/data"
+	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/tensor"
+)
+
+// Optimizer applies one update from the parameters' gradients.
+type Optimizer interface {
+	Step()
+}
+
+// Rule is what a learning rule does to the feedback weights around a
+// step. Before runs ahead of the forward pass (sign symmetry rewrites B
+// there); AfterBackward runs once the task gradients are in Param.Grad and
+// adds the alignment-loss gradients of B. Backprop and feedback alignment
+// do nothing.
+type Rule interface {
+	Before(step int)
+	AfterBackward(step int)
+}
+
+// Trainer runs training steps of Net. Its buffers are reused, so a step
+// allocates nothing once the first batch has been seen.
+type Trainer struct {
+	Net        nn.Module
+	Rule       Rule        // nil for none
+	Optimizers []Optimizer // stepped in order after the backward pass
+	params     []*nn.Param
+	grad       *tensor.Tensor
+	step       int
+}
+
+// New returns a Trainer of net.
+func New(net nn.Module, rule Rule, opts ...Optimizer) *Trainer {
+	return &Trainer{Net: net, Rule: rule, Optimizers: opts, params: net.Params()}
+}
+
+// Steps is the number of steps taken.
+func (t *Trainer) Steps() int { return t.step }
+
+// SetSteps sets the step counter, when resuming.
+func (t *Trainer) SetSteps(n int) { t.step = n }
+
+// Step trains on one batch and returns its mean cross-entropy and the
+// number of correct top-1 predictions (made before the update).
+func (t *Trainer) Step(x *tensor.Tensor, labels []int32) (loss float64, correct int) {
+	for _, p := range t.params {
+		p.Grad.Zero()
+	}
+	if t.Rule != nil {
+		t.Rule.Before(t.step)
+	}
+	logits := t.Net.Forward(x, true)
+	correct = nn.TopK(logits, labels, 1)
+	loss, t.grad = nn.SoftmaxCrossEntropy(logits, labels, t.grad)
+	t.Net.Backward(t.grad)
+	if t.Rule != nil {
+		t.Rule.AfterBackward(t.step)
+	}
+	for _, o := range t.Optimizers {
+		o.Step()
+	}
+	t.step++
+	return loss, correct
+}
+
+// Eval is a network's performance on a data set.
+type Eval struct {
+	Loss       float64 // mean cross-entropy
+	Top1, Top5 float64 // percent
+	N          int
+}
+
+// Evaluate runs net in evaluation mode (BatchNorm's running statistics)
+// over every batch of l and returns the loss and accuracies.
+func Evaluate(net nn.Module, l *data.Loader) Eval {
+	var (
+		x          *tensor.Tensor
+		labels     []int32
+		grad       *tensor.Tensor
+		loss       float64
+		top1, top5 int
+		n          int
+	)
+	for i := 0; i < l.Batches(); i++ {
+		x, labels = l.Batch(0, i, x, labels)
+		logits := net.Forward(x, false)
+		var bl float64
+		bl, grad = nn.SoftmaxCrossEntropy(logits, labels, grad)
+		loss += bl * float64(len(labels))
+		top1 += nn.TopK(logits, labels, 1)
+		top5 += nn.TopK(logits, labels, min(5, logits.Shape[1]))
+		n += len(labels)
+	}
+	if n == 0 {
+		return Eval{}
+	}
+	return Eval{Loss: loss / float64(n), Top1: 100 * float64(top1) / float64(n), Top5: 100 * float64(top5) / float64(n), N: n}
+}

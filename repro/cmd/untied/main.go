@@ -1,0 +1,110 @@
+// Command untied trains networks with untied forward and feedback weights
+// and reproduces the experiments of Kunin et al. 2020.
+//
+// Usage:
+//
+//	untied train -data fashion-mnist -model lenet -rule fa -epochs 2 -out runs/lenet-fa
+//
+// Run "untied help" or "untied train -h" for the flags.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/untied-ml/untied/core/model"
+	"github.com/untied-ml/untied/repro/run"
+)
+
+func main() {
+	os.Exit(mainErr(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// mainErr runs the command and returns its exit status: 0 on success, 2 on
+// a usage error, 1 on any other failure.
+func mainErr(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "train":
+		return trainCmd(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "untied: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `untied trains networks whose backward pass uses feedback weights B, not W.
+
+Commands:
+  train   train one model with one learning rule; writes DIR/result.json
+
+Run "untied train -h" for its flags.
+`)
+}
+
+func trainCmd(args []string, stdout, stderr io.Writer) int {
+	cfg := run.Defaults()
+	fs := flag.NewFlagSet("untied train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "data set: fashion-mnist, mnist or synthetic")
+	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory of the data set's files (default: where its package installs them)")
+	fs.StringVar(&cfg.Model, "model", cfg.Model, "architecture: "+strings.Join(model.Archs(), ", "))
+	fs.IntVar(&cfg.Width, "width", 0, "channels of the first residual group (0 = published width: 64, or 16 for CIFAR ResNets)")
+	fs.StringVar(&cfg.Rule, "rule", cfg.Rule, "learning rule: "+strings.Join(run.Rules(), ", "))
+	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs")
+	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "batch size")
+	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "base learning rate")
+	fs.StringVar(&cfg.Schedule, "schedule", cfg.Schedule, "learning-rate schedule: cosine, step (÷10 at 1/3, 2/3, 8/9) or constant")
+	fs.Float64Var(&cfg.WarmupEpochs, "warmup", 0, "linear warm-up, in epochs")
+	fs.Float64Var(&cfg.Momentum, "momentum", cfg.Momentum, "SGD momentum")
+	fs.BoolVar(&cfg.Nesterov, "nesterov", cfg.Nesterov, "Nesterov momentum")
+	fs.Float64Var(&cfg.WeightDecay, "wd", cfg.WeightDecay, "L2 weight decay on forward weights W")
+	fs.BoolVar(&cfg.Augment, "augment", false, "random crop (pad 2) and horizontal flip")
+	fs.IntVar(&cfg.TrainLimit, "train-limit", 0, "train on the first N images only (0 = all)")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of initialisation, shuffling and augmentation")
+	fs.IntVar(&cfg.Threads, "threads", 0, "GOMAXPROCS for the run (0 = all cores)")
+	fs.StringVar(&cfg.Out, "out", "", "output directory (default runs/<data>-<model>-<rule>-s<seed>)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "untied train: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	if cfg.Out == "" {
+		cfg.Out = fmt.Sprintf("runs/%s-%s-%s-s%d", cfg.Data, cfg.Model, cfg.Rule, cfg.Seed)
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "untied train: %v\n", err)
+		fs.Usage()
+		return 2
+	}
+	progress := stderr
+	if *quiet {
+		progress = nil
+	}
+	res, err := run.Run(cfg, progress)
+	if err != nil {
+		fmt.Fprintf(stderr, "untied train: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s %s on %s: test top-1 %.2f%%, top-5 %.2f%%, %.0f img/s, %.0f s; wrote %s/result.json\n",
+		cfg.Rule, cfg.Model, cfg.Data, res.TestTop1, res.TestTop5, res.ImagesPerSec, res.WallSeconds, cfg.Out)
+	return 0
+}

@@ -1,0 +1,84 @@
+package run
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Epoch is the record of one finished epoch.
+type Epoch struct {
+	Epoch     int     `json:"epoch"` // 1-based
+	TrainLoss float64 `json:"train_loss"`
+	TrainTop1 float64 `json:"train_top1"` // percent, on the training batches before each update
+	TestLoss  float64 `json:"test_loss"`
+	TestTop1  float64 `json:"test_top1"`
+	TestTop5  float64 `json:"test_top5"`
+	Seconds   float64 `json:"seconds"` // training time of this epoch, evaluation excluded
+}
+
+// Result is the content of result.json.
+type Result struct {
+	Config       Config  `json:"config"`
+	Finished     bool    `json:"finished"`
+	Epochs       []Epoch `json:"epochs"`
+	TestTop1     float64 `json:"test_top1"` // percent, after the last epoch
+	TestTop5     float64 `json:"test_top5"`
+	ImagesPerSec float64 `json:"images_per_sec"` // training images per second of training time
+	WallSeconds  float64 `json:"wall_seconds"`   // whole run, loading and evaluation included
+	Params       int     `json:"params"`         // W, BN and bias values (B excluded)
+	Machine      Machine `json:"machine"`
+}
+
+// Machine describes where a result was measured.
+type Machine struct {
+	GOOS       string `json:"goos"`
+	GOARCH     string `json:"goarch"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	NumCPU     int    `json:"num_cpu"`
+	GoVersion  string `json:"go_version"`
+}
+
+// WriteJSON writes v as indented JSON to path atomically: to a temporary
+// file in the same directory, synced, then renamed over path. A reader
+// sees the old file or the new one, never a part.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("run: encoding %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("run: writing %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("run: syncing %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("run: closing %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	return nil
+}
+
+// ReadResult reads a result.json.
+func ReadResult(path string) (*Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("run: %s: %w", path, err)
+	}
+	return &r, nil
+}
