@@ -167,14 +167,14 @@ var poolCases = []ref.Pool{
 	{N: 1, C: 3, H: 5, W: 5, K: 3, Stride: 1, Pad: 0},
 }
 
-// windowGap returns the smallest gap between the largest and second
-// largest entry of any window; finite differences are exact only if it is
-// larger than the step.
+// windowGap returns a lower bound on the gap between the largest and the
+// second largest entry of every window (+Inf when every gap exceeds 1e-3):
+// max-pool's gradient is constant only within that distance of x.
 func windowGap(p ref.Pool, x []float64) float64 {
 	gap := math.Inf(1)
 	y, arg := p.Forward(x)
 	for o := range y {
-		// Perturbing the winner down by 2h must not change the winner.
+		// Lowering the winner by 1e-3 changes it only if a rival is that close.
 		x[arg[o]] -= 1e-3
 		y2, arg2 := p.Forward(x)
 		x[arg[o]] += 1e-3
