@@ -118,11 +118,8 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if c.NoInputGrad {
 		return nil
 	}
-	w := c.B
-	if c.route == BackpropRoute {
-		w = c.W
-	}
-	c.dx = c.Transpose(dy, w.Value.Data, c.dx)
+	c.opFor(c.x) // Transpose reads the geometry of the last input
+	c.dx = c.Transpose(dy, transport(c.route, c.W, c.B).Value.Data, c.dx)
 	return c.dx
 }
 

@@ -98,16 +98,9 @@ func (d *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if d.NoInputGrad {
 		return nil
 	}
-	d.dx = d.Transpose(dy, d.transport().Value.Data, d.dx)
+	d.dx = d.Transpose(dy, transport(d.route, d.W, d.B).Value.Data, d.dx)
 	d.dxv = tensor.Tensor{Shape: append(d.dxv.Shape[:0], d.in...), Data: d.dx.Data}
 	return &d.dxv
-}
-
-func (d *Dense) transport() *Param {
-	if d.route == BackpropRoute {
-		return d.W
-	}
-	return d.B
 }
 
 // Params returns W, B and the bias if any.

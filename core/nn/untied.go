@@ -19,6 +19,14 @@ func (r Route) String() string {
 	return "feedback"
 }
 
+// transport returns the weights that carry the error under route r.
+func transport(r Route, w, b *Param) *Param {
+	if r == BackpropRoute {
+		return w
+	}
+	return b
+}
+
 // Linear is the weight-parametrised linear map of a dense or conv layer:
 // Apply(x, W) is its forward projection, Transpose its adjoint in x, Filter
 // its adjoint in the weight. Alignment losses are built from these three.
