@@ -16,11 +16,16 @@ var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //go:noescape
 func kernel6x16AVX2(k int, a, b, c []float32, ldc int, beta float32)
 
+// kernel4x24AVX2 is kernelGeneric(4, 24, ...), the same way.
+//
+//go:noescape
+func kernel4x24AVX2(k int, a, b, c []float32, ldc int, beta float32)
+
 var avx2 = &impl{
 	name: "avx2",
-	mr:   6, nr: 16,
+	mr:   4, nr: 24,
 	mc: 120, kc: 384, nc: 4096,
-	kernel: kernel6x16AVX2,
+	kernel: kernel4x24AVX2,
 }
 
 func archImpls() []*impl {

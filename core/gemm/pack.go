@@ -30,8 +30,12 @@ func packA(dst []float32, tA bool, a []float32, lda, i0, mb, p0, kb, mr int, alp
 			}
 			continue
 		}
-		if rows == 6 && mr == 6 {
-			pack6(d, a, (i)*lda+p0, lda, kb, alpha)
+		switch {
+		case rows == 4 && mr == 4:
+			pack4(d, a, i*lda+p0, lda, kb, alpha)
+			continue
+		case rows == 6 && mr == 6:
+			pack6(d, a, i*lda+p0, lda, kb, alpha)
 			continue
 		}
 		for ii := 0; ii < rows; ii++ {
@@ -65,6 +69,22 @@ func pack6(d, a []float32, off, lda, kb int, alpha float32) {
 	}
 }
 
+// pack4 is pack6 for four rows.
+func pack4(d, a []float32, off, lda, kb int, alpha float32) {
+	r0 := a[off : off+kb]
+	r1 := a[off+lda : off+lda+kb]
+	r2 := a[off+2*lda : off+2*lda+kb]
+	r3 := a[off+3*lda : off+3*lda+kb]
+	d = d[:4*kb]
+	for p := range r0 {
+		dp := d[4*p : 4*p+4 : 4*p+4]
+		dp[0] = alpha * r0[p]
+		dp[1] = alpha * r1[p]
+		dp[2] = alpha * r2[p]
+		dp[3] = alpha * r3[p]
+	}
+}
+
 // packB copies rows [p0, p0+kb) and columns [j0, j0+nb) of op(B) into dst
 // as nr-column panels: dst[q·nr·kb + p·nr + j] = op(B)[p0+p][j0+q·nr+j]. A
 // last panel with fewer than nr columns is padded with zeros. It returns the
@@ -90,9 +110,37 @@ func packB(dst []float32, tB bool, b []float32, ldb, p0, kb, j0, nb, nr int) int
 			}
 			continue
 		}
+		if cols == nr {
+			packRows(d, b, p0*ldb+j, ldb, kb, nr)
+			continue
+		}
 		for p := 0; p < kb; p++ {
 			copy(d[p*nr:p*nr+cols], b[(p0+p)*ldb+j:(p0+p)*ldb+j+cols])
 		}
 	}
 	return size
+}
+
+// packRows copies kb rows of nr floats, from b[off:] with stride ldb, to
+// consecutive rows of d. Fixed-size array copies compile to inline vector
+// moves, where copy() would call memmove for each short row.
+func packRows(d, b []float32, off, ldb, kb, nr int) {
+	switch nr {
+	case 8:
+		for p := 0; p < kb; p++ {
+			*(*[8]float32)(d[p*8:]) = *(*[8]float32)(b[off+p*ldb:])
+		}
+	case 16:
+		for p := 0; p < kb; p++ {
+			*(*[16]float32)(d[p*16:]) = *(*[16]float32)(b[off+p*ldb:])
+		}
+	case 24:
+		for p := 0; p < kb; p++ {
+			*(*[24]float32)(d[p*24:]) = *(*[24]float32)(b[off+p*ldb:])
+		}
+	default:
+		for p := 0; p < kb; p++ {
+			copy(d[p*nr:p*nr+nr], b[off+p*ldb:off+p*ldb+nr])
+		}
+	}
 }

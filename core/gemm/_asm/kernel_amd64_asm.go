@@ -14,26 +14,29 @@ import (
 )
 
 const (
-	mr     = 6  // rows of the C tile: broadcasts of A per step
-	nr     = 16 // columns: two ymm vectors of B per step
-	unroll = 4  // k steps per loop iteration
-	f32    = 4  // bytes per float32
-	aStep  = mr * f32
-	bStep  = nr * f32
+	unroll = 4 // k steps per loop iteration
+	f32    = 4 // bytes per float32
+	lanes  = 8 // float32 per ymm
 )
 
 func main() {
 	ConstraintExpr("!purego")
-	kernel6x16()
+	kernel(6, 2)
+	kernel(4, 3)
 	Generate()
 }
 
-// kernel6x16 is kernelGeneric for mr = 6, nr = 16: twelve ymm accumulators
-// hold the tile; each k step loads two vectors of B, broadcasts six values of
-// A and issues twelve FMAs.
-func kernel6x16() {
-	TEXT("kernel6x16AVX2", NOSPLIT, "func(k int, a, b, c []float32, ldc int, beta float32)")
-	Doc("kernel6x16AVX2 is kernelGeneric for a 6×16 tile, with AVX2 and FMA.")
+// kernel emits kernel{mr}x{nr}AVX2, kernelGeneric for an mr×nr tile with
+// nr = 8·nvec: mr·nvec ymm accumulators (at most 12, so that with nvec
+// vectors of B and one broadcast all fit in 16 registers) hold the tile; each
+// k step loads nvec vectors of B, broadcasts mr values of A and issues
+// mr·nvec FMAs.
+func kernel(mr, nvec int) {
+	nr := nvec * lanes
+	aStep, bStep := mr*f32, nr*f32
+	name := fmt.Sprintf("kernel%dx%dAVX2", mr, nr)
+	TEXT(name, NOSPLIT, "func(k int, a, b, c []float32, ldc int, beta float32)")
+	Doc(fmt.Sprintf("%s is kernelGeneric for a %d×%d tile, with AVX2 and FMA.", name, mr, nr))
 	Pragma("noescape")
 
 	k := Load(Param("k"), GP64())
@@ -43,8 +46,9 @@ func kernel6x16() {
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(Imm(2), ldc) // bytes per row of C
 
-	var acc [mr][2]VecVirtual
+	acc := make([][]VecVirtual, mr)
 	for i := range acc {
+		acc[i] = make([]VecVirtual, nvec)
 		for j := range acc[i] {
 			acc[i][j] = YMM()
 			VXORPS(acc[i][j], acc[i][j], acc[i][j])
@@ -53,52 +57,62 @@ func kernel6x16() {
 
 	// One k step at offset u of the current position.
 	step := func(u int) {
-		b0, b1 := YMM(), YMM()
-		VMOVUPS(Mem{Base: bp, Disp: u * bStep}, b0)
-		VMOVUPS(Mem{Base: bp, Disp: u*bStep + 32}, b1)
+		bv := make([]VecVirtual, nvec)
+		for j := range bv {
+			bv[j] = YMM()
+			VMOVUPS(Mem{Base: bp, Disp: u*bStep + 32*j}, bv[j])
+		}
 		for i := 0; i < mr; i++ {
 			t := YMM()
 			VBROADCASTSS(Mem{Base: ap, Disp: u*aStep + i*f32}, t)
-			VFMADD231PS(b0, t, acc[i][0])
-			VFMADD231PS(b1, t, acc[i][1])
+			for j := range bv {
+				VFMADD231PS(bv[j], t, acc[i][j])
+			}
 		}
 	}
 
+	loop, tail, store, accumulate := name+"_loop", name+"_tail", name+"_store", name+"_accumulate"
 	Comment(fmt.Sprintf("Main loop: %d k steps per iteration.", unroll))
-	Label("loop")
+	Label(loop)
 	CMPQ(k, Imm(unroll))
-	JL(LabelRef("tail"))
+	JL(LabelRef(tail))
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
-	ADDQ(Imm(unroll*aStep), ap)
+	ADDQ(U32(unroll*aStep), ap)
 	ADDQ(U32(unroll*bStep), bp)
 	SUBQ(Imm(unroll), k)
-	JMP(LabelRef("loop"))
+	JMP(LabelRef(loop))
 
 	Comment("Remaining k steps, one at a time.")
-	Label("tail")
+	Label(tail)
 	TESTQ(k, k)
-	JE(LabelRef("store"))
+	JE(LabelRef(store))
 	step(0)
-	ADDQ(Imm(aStep), ap)
-	ADDQ(Imm(bStep), bp)
+	ADDQ(U32(aStep), ap)
+	ADDQ(U32(bStep), bp)
 	DECQ(k)
-	JMP(LabelRef("tail"))
+	JMP(LabelRef(tail))
 
-	Label("store")
-	beta := XMM()
-	Load(Param("beta"), beta)
-	zero := XMM()
-	XORPS(zero, zero)
-	UCOMISS(zero, beta)
-	JNE(LabelRef("accumulate"))
-	JP(LabelRef("accumulate")) // beta is NaN
+	Label(store)
+	// VEX encodings only from here: a legacy SSE instruction (MOVSS, as
+	// Load would emit) with dirty upper ymm halves cost ~150 ns per call.
+	betaParam, err := Param("beta").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	beta, zero := XMM(), XMM()
+	VMOVSS(betaParam.Addr, beta)
+	VXORPS(zero, zero, zero)
+	VUCOMISS(zero, beta)
+	JNE(LabelRef(accumulate))
+	JP(LabelRef(accumulate)) // beta is NaN
 
 	Comment("beta == 0: overwrite C.")
 	for i := 0; i < mr; i++ {
-		VMOVUPS(acc[i][0], Mem{Base: cp})
-		VMOVUPS(acc[i][1], Mem{Base: cp, Disp: 32})
+		for j := 0; j < nvec; j++ {
+			VMOVUPS(acc[i][j], Mem{Base: cp, Disp: 32 * j})
+		}
 		if i < mr-1 {
 			ADDQ(ldc, cp)
 		}
@@ -107,14 +121,14 @@ func kernel6x16() {
 	RET()
 
 	Comment("C = acc + beta·C.")
-	Label("accumulate")
+	Label(accumulate)
 	bv := YMM()
 	VBROADCASTSS(beta, bv)
 	for i := 0; i < mr; i++ {
-		VFMADD231PS(Mem{Base: cp}, bv, acc[i][0])
-		VFMADD231PS(Mem{Base: cp, Disp: 32}, bv, acc[i][1])
-		VMOVUPS(acc[i][0], Mem{Base: cp})
-		VMOVUPS(acc[i][1], Mem{Base: cp, Disp: 32})
+		for j := 0; j < nvec; j++ {
+			VFMADD231PS(Mem{Base: cp, Disp: 32 * j}, bv, acc[i][j])
+			VMOVUPS(acc[i][j], Mem{Base: cp, Disp: 32 * j})
+		}
 		if i < mr-1 {
 			ADDQ(ldc, cp)
 		}
