@@ -19,7 +19,8 @@ type Conv2D struct {
 	NoInputGrad bool   // skip the input gradient (first layer)
 
 	route Route
-	op    *conv.Op // for the last input's spatial size
+	dy    *tensor.Tensor // the last Backward's upstream gradient
+	op    *conv.Op       // for the last input's spatial size
 	x     *tensor.Tensor
 	out   *tensor.Tensor
 	dx    *tensor.Tensor
@@ -101,6 +102,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // Backward adds the filter gradient to W's and returns the input gradient
 // through B (feedback route) or W (backprop route).
 func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	c.dy = dy
 	c.Filter(c.x, dy, c.W.Grad.Data, 1)
 	if c.Bias != nil {
 		n, k, hw := dy.Shape[0], c.Out, dy.Shape[2]*dy.Shape[3]
@@ -139,3 +141,9 @@ func (c *Conv2D) Input() *tensor.Tensor { return c.x }
 
 // SetRoute chooses B (feedback) or W (backprop) for the input gradient.
 func (c *Conv2D) SetRoute(r Route) { c.route = r }
+
+// OutputGrad returns the upstream gradient of the last Backward.
+func (c *Conv2D) OutputGrad() *tensor.Tensor { return c.dy }
+
+// Route returns the route in use.
+func (c *Conv2D) Route() Route { return c.route }

@@ -20,6 +20,7 @@ type Dense struct {
 	NoInputGrad bool
 
 	route Route
+	dy    *tensor.Tensor // the last Backward's upstream gradient
 	x     *tensor.Tensor // [N, In] view of the last input
 	xv    tensor.Tensor
 	out   *tensor.Tensor
@@ -88,6 +89,7 @@ func (d *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // Backward adds dyᵀ·x to W's gradient and returns dy·B (feedback route) or
 // dy·W (backprop route), shaped like the input.
 func (d *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	d.dy = dy
 	d.Filter(d.x, dy, d.W.Grad.Data, 1)
 	if d.Bias != nil {
 		g := d.Bias.Grad.Data
@@ -119,3 +121,9 @@ func (d *Dense) Input() *tensor.Tensor { return d.x }
 
 // SetRoute chooses B (feedback) or W (backprop) for the input gradient.
 func (d *Dense) SetRoute(r Route) { d.route = r }
+
+// OutputGrad returns the upstream gradient of the last Backward.
+func (d *Dense) OutputGrad() *tensor.Tensor { return d.dy }
+
+// Route returns the route in use.
+func (d *Dense) Route() Route { return d.route }

@@ -51,6 +51,11 @@ type Untied interface {
 	Weights() (w, b *Param)
 	// Input returns the input of the last Forward call (nil before it).
 	Input() *tensor.Tensor
+	// OutputGrad returns the gradient the last Backward call received
+	// (nil before it): the error this layer sends down through B or W.
+	OutputGrad() *tensor.Tensor
 	// SetRoute chooses the weights that carry the error to the input.
 	SetRoute(Route)
+	// Route returns the route in use.
+	Route() Route
 }

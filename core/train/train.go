@@ -46,15 +46,26 @@ func (t *Trainer) SetSteps(n int) { t.step = n }
 // Step trains on one batch and returns its mean cross-entropy and the
 // number of correct top-1 predictions (made before the update).
 func (t *Trainer) Step(x *tensor.Tensor, labels []int32) (loss float64, correct int) {
-	for _, p := range t.params {
-		p.Grad.Zero()
-	}
+	return t.StepWithReference(x, labels, nil)
+}
+
+// StepWithReference is Step that, when exact is not nil, first runs an
+// extra backward pass with every untied layer on the backprop route and
+// stores the exact gradient of the i-th untied layer's W (in forward order)
+// in exact[i], so the rule's gradient can be compared with it. The update
+// is the same as Step's.
+func (t *Trainer) StepWithReference(x *tensor.Tensor, labels []int32, exact [][]float32) (loss float64, correct int) {
+	t.zeroGrads()
 	if t.Rule != nil {
 		t.Rule.Before(t.step)
 	}
 	logits := t.Net.Forward(x, true)
 	correct = nn.TopK(logits, labels, 1)
 	loss, t.grad = nn.SoftmaxCrossEntropy(logits, labels, t.grad)
+	if exact != nil {
+		t.exactGradients(exact)
+		t.zeroGrads()
+	}
 	t.Net.Backward(t.grad)
 	if t.Rule != nil {
 		t.Rule.AfterBackward(t.step)
@@ -64,6 +75,32 @@ func (t *Trainer) Step(x *tensor.Tensor, labels []int32) (loss float64, correct 
 	}
 	t.step++
 	return loss, correct
+}
+
+func (t *Trainer) zeroGrads() {
+	for _, p := range t.params {
+		p.Grad.Zero()
+	}
+}
+
+// exactGradients backpropagates the current loss gradient through W in
+// every layer and copies each untied layer's W gradient into exact.
+func (t *Trainer) exactGradients(exact [][]float32) {
+	layers := nn.UntiedLayers(t.Net)
+	routes := make([]nn.Route, len(layers))
+	for i, l := range layers {
+		routes[i] = l.Route()
+		l.SetRoute(nn.BackpropRoute)
+	}
+	t.Net.Backward(t.grad)
+	for i, l := range layers {
+		w, _ := l.Weights()
+		if len(exact[i]) != len(w.Grad.Data) {
+			exact[i] = make([]float32, len(w.Grad.Data))
+		}
+		copy(exact[i], w.Grad.Data)
+		l.SetRoute(routes[i])
+	}
 }
 
 // Eval is a network's performance on a data set.

@@ -1,0 +1,94 @@
+package train
+
+import (
+	"testing"
+
+	"github.com/untied-ml/untied/core/data"
+	"github.com/untied-ml/untied/core/model"
+	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/optim"
+	"github.com/untied-ml/untied/core/tensor"
+)
+
+func newNet(t *testing.T, route nn.Route) (nn.Module, *Trainer) {
+	t.Helper()
+	net, err := model.New(model.Config{Arch: "resnet18", Width: 4, Classes: 10, InChannels: 1, InputSize: 12, SmallStem: true, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nn.SetRoute(net, route)
+	opt, err := optim.NewSGD(net.Params(), optim.SGDConfig{LR: optim.Constant(0.05), Momentum: 0.9, Filter: optim.ExceptKinds(nn.Feedback)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net, New(net, nil, opt)
+}
+
+func batch(t *testing.T) (*tensor.Tensor, []int32, *data.Loader) {
+	ds := data.Synthetic(64, 1, 12, 12, 10, 5)
+	l, err := data.NewLoader(ds, data.LoaderConfig{Batch: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, labels := l.Batch(0, 0, nil, nil)
+	return x, labels, l
+}
+
+// TestReferencePassLeavesTheStepUnchanged: the extra backprop pass of
+// StepWithReference must not change the update, and on the backprop route
+// the reference gradient is the W gradient itself.
+func TestReferencePassLeavesTheStepUnchanged(t *testing.T) {
+	x, labels, _ := batch(t)
+	for _, route := range []nn.Route{nn.FeedbackRoute, nn.BackpropRoute} {
+		netA, a := newNet(t, route)
+		netB, b := newNet(t, route)
+		layers := nn.UntiedLayers(netB)
+		exact := make([][]float32, len(layers))
+		for range 3 {
+			a.Step(x, labels)
+			b.StepWithReference(x, labels, exact)
+		}
+		pa, pb := netA.Params(), netB.Params()
+		for i := range pa {
+			for j, v := range pa[i].Value.Data {
+				if pb[i].Value.Data[j] != v {
+					t.Fatalf("route %v: %s differs after StepWithReference", route, pa[i].Name)
+				}
+			}
+		}
+		for i, l := range layers {
+			if l.Route() != route {
+				t.Errorf("route %v: layer %d left on %v", route, i, l.Route())
+			}
+			w, _ := l.Weights()
+			same := true
+			for j, v := range exact[i] {
+				same = same && v == w.Grad.Data[j]
+			}
+			// The output layer's W gradient involves no transport.
+			if want := route == nn.BackpropRoute || i == len(layers)-1; same != want {
+				t.Errorf("route %v: layer %d reference gradient equal to W.Grad = %v, want %v", route, i, same, want)
+			}
+		}
+	}
+}
+
+func TestTrainingReducesLoss(t *testing.T) {
+	x, labels, l := batch(t)
+	net, tr := newNet(t, nn.BackpropRoute)
+	first, _ := tr.Step(x, labels)
+	var last float64
+	for range 20 {
+		last, _ = tr.Step(x, labels)
+	}
+	if !(last < first/2) {
+		t.Errorf("loss on a fixed batch went from %v to %v in 20 steps, want below half", first, last)
+	}
+	if tr.Steps() != 21 {
+		t.Errorf("Steps() = %d, want 21", tr.Steps())
+	}
+	ev := Evaluate(net, l)
+	if ev.N != 64 || ev.Top1 < 0 || ev.Top1 > 100 || ev.Top5 < ev.Top1 {
+		t.Errorf("Evaluate = %+v, want N 64 and 0 ≤ top1 ≤ top5 ≤ 100", ev)
+	}
+}
