@@ -37,6 +37,9 @@ func packA(dst []float32, tA bool, a []float32, lda, i0, mb, p0, kb, mr int, alp
 		case rows == 6 && mr == 6:
 			pack6(d, a, i*lda+p0, lda, kb, alpha)
 			continue
+		case rows == 8 && mr == 8:
+			pack8(d, a, i*lda+p0, lda, kb, alpha)
+			continue
 		}
 		for ii := 0; ii < rows; ii++ {
 			src := a[(i+ii)*lda+p0 : (i+ii)*lda+p0+kb]
@@ -82,6 +85,30 @@ func pack4(d, a []float32, off, lda, kb int, alpha float32) {
 		dp[1] = alpha * r1[p]
 		dp[2] = alpha * r2[p]
 		dp[3] = alpha * r3[p]
+	}
+}
+
+// pack8 is pack6 for eight rows.
+func pack8(d, a []float32, off, lda, kb int, alpha float32) {
+	r0 := a[off : off+kb]
+	r1 := a[off+lda : off+lda+kb]
+	r2 := a[off+2*lda : off+2*lda+kb]
+	r3 := a[off+3*lda : off+3*lda+kb]
+	r4 := a[off+4*lda : off+4*lda+kb]
+	r5 := a[off+5*lda : off+5*lda+kb]
+	r6 := a[off+6*lda : off+6*lda+kb]
+	r7 := a[off+7*lda : off+7*lda+kb]
+	d = d[:8*kb]
+	for p := range r0 {
+		dp := d[8*p : 8*p+8 : 8*p+8]
+		dp[0] = alpha * r0[p]
+		dp[1] = alpha * r1[p]
+		dp[2] = alpha * r2[p]
+		dp[3] = alpha * r3[p]
+		dp[4] = alpha * r4[p]
+		dp[5] = alpha * r5[p]
+		dp[6] = alpha * r6[p]
+		dp[7] = alpha * r7[p]
 	}
 }
 
