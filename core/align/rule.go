@@ -1,0 +1,270 @@
+package align
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/tensor"
+)
+
+// Rule applies a Spec to a network's untied layers. It implements
+// train.Rule. It is not safe for concurrent use.
+type Rule struct {
+	spec   Spec
+	total  int
+	scale  float64
+	layers []*layer
+	coef   [numPrimitives]float64 // this step's scaled coefficients
+	has    [numPrimitives]bool
+	rng    *rand.Rand
+	loss   []float64
+}
+
+// layer is one untied layer and its scratch, reused from step to step.
+type layer struct {
+	u      nn.Untied
+	w, b   *nn.Param
+	fanIn  int
+	noise  *tensor.Tensor // alignment input, with InputNoise
+	pf, pb *tensor.Tensor // Apply(x, W), Apply(x, B)
+	rf, rb *tensor.Tensor // Transpose(Pf, B), Transpose(Pb, W)
+	q      *tensor.Tensor // Apply(Rb, W)
+	d      *tensor.Tensor // output-shaped combination fed to Filter
+	mag    []float32      // frSF magnitudes
+	terms  [numPrimitives]float64
+}
+
+// New returns the rule of spec for layers (as from nn.UntiedLayers), over a
+// run of totalSteps steps (used by ramped coefficients only; it may be 0
+// without ramps). It sets every layer's route to spec.Route. seed fixes the
+// input noise and the sign-symmetry magnitudes.
+func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, error) {
+	if err := spec.check(); err != nil {
+		return nil, fmt.Errorf("align: rule %q: %v", spec.Name, err)
+	}
+	if len(layers) == 0 {
+		return nil, errors.New("align: no untied layer")
+	}
+	for _, t := range spec.Terms {
+		if t.Coef.Ramp != None && totalSteps <= 0 {
+			return nil, fmt.Errorf("align: rule %q: %v has a ramp but the run has %d steps", spec.Name, t.Prim, totalSteps)
+		}
+	}
+	r := &Rule{spec: spec, total: totalSteps, scale: spec.scale(),
+		rng: rand.New(rand.NewPCG(seed, 0x616c69676e)), loss: make([]float64, len(layers))}
+	r.spec.Terms = append([]Term(nil), spec.Terms...)
+	if spec.InputNoise != nil {
+		n := *spec.InputNoise
+		r.spec.InputNoise = &n
+	}
+	for _, t := range spec.Terms {
+		r.has[t.Prim] = true
+	}
+	for i, u := range layers {
+		w, b := u.Weights()
+		if w == nil || b == nil || w.Value.Len() != b.Value.Len() || b.Grad.Len() != b.Value.Len() {
+			return nil, fmt.Errorf("align: layer %d: W and B must be parameters of the same size", i)
+		}
+		l := &layer{u: u, w: w, b: b, fanIn: w.Value.Len() / w.Value.Shape[0]}
+		if spec.Sign == SignFixedRandom {
+			l.mag = make([]float32, w.Value.Len())
+			std := math.Sqrt(2 / float64(l.fanIn))
+			for j := range l.mag {
+				l.mag[j] = float32(math.Abs(r.rng.NormFloat64() * std))
+			}
+		}
+		u.SetRoute(spec.Route)
+		r.layers = append(r.layers, l)
+	}
+	return r, nil
+}
+
+// Spec returns the rule's spec.
+func (r *Rule) Spec() Spec { return r.spec }
+
+// Loss returns the alignment loss R = Σ coef·R_prim of each layer at the
+// last AfterBackward (scaled coefficients; 0 for rules without terms). The
+// slice is the rule's own.
+func (r *Rule) Loss() []float64 { return r.loss }
+
+// TermLoss returns the unweighted value of primitive p for layer i at the
+// last AfterBackward, or NaN if the rule has no such term.
+func (r *Rule) TermLoss(i int, p Primitive) float64 {
+	if p < 0 || p >= numPrimitives || !r.has[p] {
+		return math.NaN()
+	}
+	return r.layers[i].terms[p]
+}
+
+// Coef returns the scaled coefficient of primitive p at a step (0 if the
+// rule has no such term).
+func (r *Rule) Coef(p Primitive, step int) float64 {
+	prog := 0.0
+	if r.total > 0 {
+		prog = min(1, max(0, float64(step)/float64(r.total)))
+	}
+	for _, t := range r.spec.Terms {
+		if t.Prim == p {
+			return r.scale * t.Coef.At(prog)
+		}
+	}
+	return 0
+}
+
+// Before sets B = sign(W)·M for the sign-symmetry rules; other rules do
+// nothing.
+func (r *Rule) Before(step int) {
+	if r.spec.Sign == NoSign {
+		return
+	}
+	for _, l := range r.layers {
+		w, b := l.w.Value.Data[:l.w.Value.Len()], l.b.Value.Data
+		std := math.Sqrt(2 / float64(l.fanIn))
+		for j, v := range w {
+			var m float32
+			switch r.spec.Sign {
+			case SignUniform:
+				m = float32(std)
+			case SignBatchRandom:
+				m = float32(math.Abs(r.rng.NormFloat64() * std))
+			case SignFixedRandom:
+				m = l.mag[j]
+			}
+			switch {
+			case v > 0:
+				b[j] = m
+			case v < 0:
+				b[j] = -m
+			default:
+				b[j] = 0
+			}
+		}
+	}
+}
+
+// AfterBackward adds every layer's alignment-loss gradient into B.Grad (and
+// W.Grad into B.Grad for Kolen-Pollack), using the layer's last forward
+// input. It allocates nothing once its scratch has grown to the batch.
+func (r *Rule) AfterBackward(step int) {
+	if len(r.spec.Terms) == 0 && !r.spec.KolenPollack {
+		return
+	}
+	for p := range numPrimitives {
+		r.coef[p] = r.Coef(p, step)
+	}
+	for i, l := range r.layers {
+		r.loss[i] = r.align(l)
+		if r.spec.KolenPollack {
+			axpy(l.b.Grad.Data[:l.b.Grad.Len()], 1, l.w.Grad.Data)
+		}
+	}
+}
+
+// align adds Σ c_p·∂R_p/∂B into B.Grad and returns Σ c_p·R_p.
+func (r *Rule) align(l *layer) float64 {
+	c, has := &r.coef, &r.has
+	w, b := l.w.Value.Data[:l.w.Value.Len()], l.b.Value.Data[:l.b.Value.Len()]
+	g := l.b.Grad.Data[:l.b.Grad.Len()]
+	x := l.u.Input()
+	if x == nil && (has[Amp] || has[Null] || has[Sparse] || has[NullBack]) {
+		panic("align: AfterBackward before the layer's first Forward")
+	}
+	if x != nil && r.spec.InputNoise != nil {
+		l.noise = tensor.Ensure(l.noise, x.Shape...)
+		r.fillNoise(l.noise.Data)
+		x = l.noise
+	}
+	var total float64
+	if has[Decay] {
+		l.terms[Decay] = tensor.Dot(b, b)
+		axpy(g, float32(2*c[Decay]), b)
+	}
+	if has[Self] {
+		l.terms[Self] = -tensor.Dot(w, b)
+		axpy(g, float32(-c[Self]), w)
+	}
+	if has[Amp] || has[Null] || has[Sparse] || has[NullBack] {
+		n := float64(x.Shape[0])
+		if has[Amp] || has[Null] {
+			l.pf = l.u.Apply(x, w, l.pf)
+		}
+		if has[Amp] || has[Sparse] || has[NullBack] {
+			l.pb = l.u.Apply(x, b, l.pb)
+		}
+		// The terms whose gradient is Filter(x, ·) share one Filter call:
+		// D = −(c_amp/N)·Pf + (2c_sparse/N)·Pb + (2c_nullb/N)·Apply(Rb, W).
+		var pf, pb []float32
+		if l.pf != nil {
+			pf = l.pf.Data[:l.pf.Len()]
+		}
+		if l.pb != nil {
+			pb = l.pb.Data[:l.pb.Len()]
+		}
+		first := true
+		add := func(a float64, v []float32) {
+			if first {
+				l.d = tensor.Ensure(l.d, l.pb.Shape...)
+				clear(l.d.Data)
+				first = false
+			}
+			axpy(l.d.Data, float32(a), v)
+		}
+		if has[Amp] {
+			l.terms[Amp] = -tensor.Dot(pf, pb) / n
+			add(-c[Amp]/n, pf)
+		}
+		if has[Sparse] {
+			l.terms[Sparse] = tensor.Dot(pb, pb) / n
+			add(2*c[Sparse]/n, pb)
+		}
+		if has[NullBack] {
+			l.rb = l.u.Transpose(l.pb, w, l.rb)
+			rb := l.rb.Data[:l.rb.Len()]
+			l.terms[NullBack] = tensor.Dot(rb, rb) / n
+			l.q = l.u.Apply(l.rb, w, l.q)
+			add(2*c[NullBack]/n, l.q.Data[:l.q.Len()])
+		}
+		if !first {
+			l.u.Filter(x, l.d, g, 1)
+		}
+		if has[Null] {
+			// Transpose uses the geometry of the last Apply, on x's shape.
+			l.rf = l.u.Transpose(l.pf, b, l.rf)
+			rf := l.rf.Data[:l.rf.Len()]
+			l.terms[Null] = tensor.Dot(rf, rf) / n
+			l.d = tensor.Ensure(l.d, l.pf.Shape...)
+			clear(l.d.Data)
+			axpy(l.d.Data, float32(2*c[Null]/n), pf)
+			l.u.Filter(l.rf, l.d, g, 1)
+		}
+	}
+	for _, t := range r.spec.Terms {
+		total += c[t.Prim] * l.terms[t.Prim]
+	}
+	return total
+}
+
+func (r *Rule) fillNoise(d []float32) {
+	n := r.spec.InputNoise
+	if n.Dist == Uniform {
+		h := math.Sqrt(3) * n.Sigma
+		for i := range d {
+			d[i] = float32((2*r.rng.Float64() - 1) * h)
+		}
+		return
+	}
+	for i := range d {
+		d[i] = float32(r.rng.NormFloat64() * n.Sigma)
+	}
+}
+
+// axpy sets y += a·x over len(y) elements.
+func axpy(y []float32, a float32, x []float32) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += a * x[i]
+	}
+}
