@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Benchmarks Sgemm: untied's implementations (generic, avx2 or neon), gonum,
+# and OpenBLAS when Debian's libopenblas-dev is there (installed here if we
+# are root), 1 and 2 threads, squares and conv shapes. Rounds are
+# interleaved (each runs every benchmark once) so that load from elsewhere
+# spreads over all of them; then benchstat compares.
+#
+#   ci/gemm-bench.sh                      # 10 rounds, all shapes
+#   COUNT=3 IMPL='avx2|openblas.*' THREADS=1 SHAPE='1024x.*' ci/gemm-bench.sh
+#
+# OpenBLAS 0.3.21 takes this machine's CPU for a Prescott (SSE3), so it runs
+# twice: with OPENBLAS_CORETYPE=Haswell (AVX2+FMA, the ISA untied targets)
+# and SkylakeX (AVX-512), shown as impl=openblas-Haswell / openblas-SkylakeX.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${COUNT:-10}
+BENCHTIME=${BENCHTIME:-0.5s}
+IMPL=${IMPL:-.*}
+THREADS=${THREADS:-.*}
+SHAPE=${SHAPE:-.*}
+OUT=${OUT:-bench/out/gemm.txt} # bench/out/ is git-ignored
+mkdir -p "$(dirname "$OUT")"
+BENCHSTAT="go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
+
+tags=""
+if ! [ -e /usr/include/x86_64-linux-gnu/cblas.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas-dev >/dev/null || true
+fi
+if [ -e /usr/include/x86_64-linux-gnu/cblas.h ] && [ "$(go env CGO_ENABLED)" = 1 ]; then
+	tags="-tags openblas"
+fi
+
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go test $tags -c -o "$bin/bench.test" ./bench/
+echo "Unit GFLOP/s better=higher" >"$OUT"
+for round in $(seq "$COUNT"); do
+	echo "round $round/$COUNT" >&2
+	OPENBLAS_CORETYPE=Haswell "$bin/bench.test" -test.run '^$' \
+		-test.bench "BenchmarkSgemm/impl=($IMPL)\$/threads=($THREADS)\$/shape=($SHAPE)\$" \
+		-test.benchtime "$BENCHTIME" -test.benchmem >>"$OUT"
+	if [ -n "$tags" ] && [[ openblas-SkylakeX =~ ^($IMPL)$ ]]; then
+		OPENBLAS_CORETYPE=SkylakeX "$bin/bench.test" -test.run '^$' \
+			-test.bench "BenchmarkSgemm/impl=openblas.*/threads=($THREADS)\$/shape=($SHAPE)\$" \
+			-test.benchtime "$BENCHTIME" | grep '^Benchmark' >>"$OUT" || true
+	fi
+done
+
+echo "== GFLOP/s by implementation (results in $OUT)"
+GOFLAGS= $BENCHSTAT -col /impl -row /threads,/shape "$OUT" | awk -v RS= -v ORS='\n\n' '/GFLOP\/s/'
+echo "== avx2 or neon: 2 threads against 1"
+GOFLAGS= $BENCHSTAT -filter '/impl:(avx2 OR neon)' -col /threads -row /shape "$OUT" | awk -v RS= -v ORS='\n\n' '/GFLOP\/s/'
