@@ -1,0 +1,200 @@
+package align
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/tensor"
+)
+
+// TestSign: after Before, B = sign(W)·M. uSF: |B| = √(2/fanIn) exactly (as
+// float32). brSF and frSF: E[B²] = 2/fanIn; the sample mean of B² over n
+// elements of (2/fanIn)·χ²₁ has relative standard deviation √(2/n), and the
+// test allows 5 of them (n = 20000: 5 %). brSF redraws every Before, frSF
+// keeps its magnitudes when W changes.
+func TestSign(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		layer func(*rand.Rand) nn.Untied
+		fanIn int
+	}{
+		{"dense", func(r *rand.Rand) nn.Untied { return nn.NewDense("d", 100, 200, false, r) }, 100},
+		{"conv", func(r *rand.Rand) nn.Untied { return nn.NewConv2D("c", 20, 110, 3, 1, 1, false, r) }, 180},
+	} {
+		for _, mode := range []string{"usf", "brsf", "frsf"} {
+			t.Run(tc.name+"/"+mode, func(t *testing.T) {
+				u := tc.layer(rand.New(rand.NewPCG(2, 2)))
+				spec, _ := Preset(mode)
+				r, err := New(spec, []nn.Untied{u}, 0, 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wp, bp := u.Weights()
+				v := 2 / float64(tc.fanIn)
+				n := float64(bp.Value.Len())
+				var prev []float32
+				for step := 0; step < 3; step++ {
+					r.Before(step)
+					var s2 float64
+					for j, w := range wp.Value.Data {
+						b := bp.Value.Data[j]
+						if (w > 0) != (b > 0) || (w < 0) != (b < 0) {
+							t.Fatalf("B[%d] = %v, W[%d] = %v: signs differ", j, b, j, w)
+						}
+						if mode == "usf" && math.Abs(float64(b)) != float64(float32(math.Sqrt(v))) {
+							t.Fatalf("uSF |B[%d]| = %v, want %v", j, b, math.Sqrt(v))
+						}
+						s2 += float64(b) * float64(b)
+					}
+					if got := s2 / n; math.Abs(got-v) > 5*math.Sqrt(2/n)*v {
+						t.Errorf("step %d: mean B² = %v, want %v", step, got, v)
+					}
+					mags := make([]float32, len(bp.Value.Data))
+					for j, b := range bp.Value.Data {
+						mags[j] = float32(math.Abs(float64(b)))
+					}
+					if prev != nil {
+						same := true
+						for j := range mags {
+							same = same && mags[j] == prev[j]
+						}
+						if same != (mode != "brsf") {
+							t.Errorf("step %d: magnitudes unchanged = %v for %s", step, same, mode)
+						}
+					}
+					prev = mags
+					for j := range wp.Value.Data { // flip some signs of W
+						if j%3 == step {
+							wp.Value.Data[j] = -wp.Value.Data[j]
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestInputNoise: with noise, the alignment input has x's shape, its
+// moments are those asked for (5 standard errors), and a fresh draw is made
+// every step (the layer's real input is 0, so Sparse > 0 shows the noise
+// is what the loss reads). Moments: mean within 5·σ/√n, variance within
+// 5·σ²·√((κ−1)/n), κ the kurtosis (3 normal, 1.8 uniform).
+func TestInputNoise(t *testing.T) {
+	for _, dist := range []Dist{Normal, Uniform} {
+		for _, g := range []geom{{Dense: true, N: 64, In: 50, Out: 8}, {N: 16, In: 4, Out: 6, H: 8, W: 8, K: 3, S: 2, P: 1}} {
+			rng := rand.New(rand.NewPCG(3, 3))
+			u := g.layer(rng)
+			x := tensor.New(g.xShape()...) // zeros: R would be 0 without noise
+			u.Forward(x, true)
+			const sigma = 0.5
+			spec := Custom("noise", []Term{{Sparse, Const(1)}})
+			spec.InputNoise = &InputNoise{Dist: dist, Sigma: sigma}
+			r, err := New(spec, []nn.Untied{u}, 0, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.AfterBackward(0)
+			l := r.layers[0]
+			if !l.noise.SameShape(g.xShape()...) {
+				t.Fatalf("%v: noise shape %v, want %v", g, l.noise.Shape, g.xShape())
+			}
+			first := append([]float32(nil), l.noise.Data...)
+			var m1, m2, m4 float64
+			for _, v := range first {
+				f := float64(v)
+				m1, m2, m4 = m1+f, m2+f*f, m4+f*f*f*f
+			}
+			n := float64(len(first))
+			m1, m2, m4 = m1/n, m2/n, m4/n
+			kurt := 3.0
+			if dist == Uniform {
+				kurt = 1.8
+			}
+			if math.Abs(m1) > 5*sigma/math.Sqrt(n) {
+				t.Errorf("%v %v: noise mean %v", dist, g, m1)
+			}
+			if math.Abs(m2-sigma*sigma) > 5*sigma*sigma*math.Sqrt((kurt-1)/n) {
+				t.Errorf("%v %v: noise variance %v, want %v", dist, g, m2, sigma*sigma)
+			}
+			if math.Abs(m4/(m2*m2)-kurt) > 0.3 {
+				t.Errorf("%v %v: noise kurtosis %v, want %v", dist, g, m4/(m2*m2), kurt)
+			}
+			if r.TermLoss(0, Sparse) <= 0 {
+				t.Errorf("%v %v: Sparse = %v on noise, want > 0", dist, g, r.TermLoss(0, Sparse))
+			}
+			r.AfterBackward(1)
+			same := 0
+			for j, v := range l.noise.Data {
+				if v == first[j] {
+					same++
+				}
+			}
+			if same > 0 {
+				t.Errorf("%v %v: %d noise values repeated on the next step", dist, g, same)
+			}
+			if dist == Uniform {
+				h := float32(math.Sqrt(3) * sigma)
+				for _, v := range first {
+					if v < -h || v > h {
+						t.Fatalf("uniform noise %v outside ±%v", v, h)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAllocs: once its scratch has grown, AfterBackward (and Before)
+// allocates nothing of its own. Dense layers allocate nothing at all.
+// Conv layers are checked against the same sequence of bare nn.Linear calls
+// with pre-sized outputs: core/conv's worker dispatch allocates a closure
+// per call, which align cannot avoid.
+func TestAllocs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	all := []Term{{Decay, Const(1)}, {Amp, Const(1)}, {Null, Const(1)}, {Sparse, Const(1)}, {Self, Const(1)}, {NullBack, Const(1)}}
+	specs := map[string]Spec{"all": Custom("all", all)}
+	for _, n := range Presets() {
+		specs[n], _ = Preset(n)
+	}
+	noisy := Custom("noisy", all)
+	noisy.InputNoise = &InputNoise{Dist: Normal, Sigma: 1}
+	specs["noisy"] = noisy
+	for _, g := range []geom{geoms[0], geoms[3]} {
+		u, _, _, _, _ := setup(g, 4)
+		var base float64
+		if !g.Dense {
+			x := u.Input()
+			wp, bp := u.Weights()
+			pf := u.Apply(x, wp.Value.Data, nil)
+			rf := u.Transpose(pf, bp.Value.Data, nil)
+			// all: Apply×3, Transpose×2, Filter×2.
+			base = testing.AllocsPerRun(10, func() {
+				u.Apply(x, wp.Value.Data, pf)
+				u.Apply(x, bp.Value.Data, pf)
+				u.Transpose(pf, wp.Value.Data, rf)
+				u.Apply(rf, wp.Value.Data, pf)
+				u.Filter(x, pf, bp.Grad.Data, 1)
+				u.Transpose(pf, bp.Value.Data, rf)
+				u.Filter(rf, pf, bp.Grad.Data, 1)
+			})
+		}
+		for name, s := range specs {
+			r, err := New(s, []nn.Untied{u}, 100, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Before(0)
+			r.AfterBackward(0)
+			got := testing.AllocsPerRun(10, func() {
+				r.Before(1)
+				r.AfterBackward(1)
+			})
+			if got > base {
+				t.Errorf("%v %s: %v allocations per step, want ≤ %v", g, name, got, base)
+			}
+		}
+	}
+}
