@@ -20,13 +20,13 @@ type SignMode int
 const (
 	// NoSign leaves B alone.
 	NoSign SignMode = iota
-	// Uniform magnitudes (uSF): M = √(2/fanIn) for every element, so B² is
+	// SignUniform is uSF, uniform magnitudes: M = √(2/fanIn) for every element, so B² is
 	// exactly 2/fanIn.
 	SignUniform
-	// Batch-random magnitudes (brSF): M = |z|, z ~ N(0, 2/fanIn) i.i.d.,
+	// SignBatchRandom is brSF, batch-random magnitudes: M = |z|, z ~ N(0, 2/fanIn) i.i.d.,
 	// redrawn every batch (every Before), so E[B²] = 2/fanIn.
 	SignBatchRandom
-	// Fixed random magnitudes (frSF): M = |z|, z ~ N(0, 2/fanIn) i.i.d.,
+	// SignFixedRandom is frSF, fixed random magnitudes: M = |z|, z ~ N(0, 2/fanIn) i.i.d.,
 	// drawn once in New and kept.
 	SignFixedRandom
 )
