@@ -52,7 +52,7 @@ func (m *Meter) Measure(layers []nn.Untied, exact [][]float32) []Layer {
 	}
 	out := make([]Layer, len(layers))
 	for i, l := range layers {
-		w, b := l.Weights()
+		w, b := feedback(l)
 		nw := tensor.Norm(w.Value.Data)
 		r := Layer{Name: name(w), WeightAngle: Angle(w.Value.Data, b.Value.Data),
 			NormRatio: tensor.Norm(b.Value.Data) / nw}
@@ -74,6 +74,16 @@ func (m *Meter) Measure(layers []nn.Untied, exact [][]float32) []Layer {
 	return out
 }
 
+// feedback returns W and the weights that carry the error down: B on the
+// feedback route, W itself on the backprop route (so every angle is 0 there).
+func feedback(l nn.Untied) (w, b *nn.Param) {
+	w, b = l.Weights()
+	if l.Route() == nn.BackpropRoute {
+		return w, w
+	}
+	return w, b
+}
+
 // name is the layer's name, its W parameter's name less the ".W".
 func name(w *nn.Param) string {
 	if n := len(w.Name); n > 2 && w.Name[n-2:] == ".W" {
@@ -89,7 +99,7 @@ func MeanWeightAngle(layers []nn.Untied) float64 {
 	}
 	var s float64
 	for _, l := range layers {
-		w, b := l.Weights()
+		w, b := feedback(l)
 		s += Angle(w.Value.Data, b.Value.Data)
 	}
 	return s / float64(len(layers))

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/untied-ml/untied/core/align"
 	"github.com/untied-ml/untied/core/model"
+	"github.com/untied-ml/untied/core/optim"
 )
 
 // Config is everything that determines a run. It is recorded in full in
@@ -30,6 +32,20 @@ type Config struct {
 	Seed         uint64  `json:"seed"`
 	Threads      int     `json:"threads"` // GOMAXPROCS during the run
 	Out          string  `json:"out"`
+
+	// Alignment of B (rules that train it).
+	Align      string  `json:"align,omitempty"`           // custom composition, e.g. "decay=1e-3,self=2e-3" (rule "custom")
+	AlignTime  float64 `json:"align_time_fraction"`       // target τ/T of the alignment (rules.md §7)
+	AlignScale float64 `json:"align_scale"`               // multiplier of the coefficients; 0 = derived from AlignTime, 1 = the raw reference coefficients
+	AlignLR    float64 `json:"align_lr,omitempty"`        // base rate of a separate schedule for B; 0 = the task schedule
+	AlignTau   float64 `json:"align_tau_steps,omitempty"` // τ in steps, recorded by Run
+
+	// Noisy updates (rules.md §5).
+	NoiseVar  float64 `json:"noise_var"`
+	NoiseSite string  `json:"noise_site"` // b or all
+	NoiseDist string  `json:"noise_dist"` // normal or uniform
+
+	MetricsEvery int `json:"metrics_every"` // steps between alignment measurements in metrics.jsonl; 0 = never
 }
 
 // Defaults returns the configuration the train command starts from: SGD
@@ -37,11 +53,13 @@ type Config struct {
 // weight decay 1e-4 on W.
 func Defaults() Config {
 	return Config{Data: "fashion-mnist", Model: "lenet", Rule: "bp", Epochs: 2, Batch: 128,
-		LR: 0.05, Schedule: "cosine", Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4, Seed: 1}
+		LR: 0.05, Schedule: "cosine", Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4, Seed: 1,
+		AlignTime: align.DefaultTimeFraction, NoiseSite: "all", NoiseDist: "normal", MetricsEvery: 100}
 }
 
-// Rules lists the learning rules this build knows.
-func Rules() []string { return []string{"bp", "fa"} }
+// Rules lists the learning rules this build knows: align's presets and
+// "custom" (a composition given with -align).
+func Rules() []string { return append(align.Presets(), "custom") }
 
 var schedules = []string{"cosine", "step", "constant"}
 
@@ -80,6 +98,25 @@ func (c *Config) Validate() error {
 		return bad("threads", c.Threads, "≥ 0 (0 = all cores)")
 	case c.Out == "":
 		return bad("out", `""`, "a directory")
+	case (c.Rule == "custom") != (c.Align != ""):
+		return bad("align", fmt.Sprintf("%q with -rule %s", c.Align, c.Rule), "a composition exactly when the rule is custom")
+	case c.AlignTime < 0 || c.AlignScale < 0 || c.AlignLR < 0:
+		return bad("align-time/-align-scale/-align-lr", fmt.Sprint(c.AlignTime, c.AlignScale, c.AlignLR), "≥ 0")
+	case c.NoiseVar < 0:
+		return bad("noise-var", c.NoiseVar, "≥ 0")
+	case c.MetricsEvery < 0:
+		return bad("metrics-every", c.MetricsEvery, "≥ 0")
+	}
+	if _, err := optim.ParseSite(c.NoiseSite); err != nil {
+		return bad("noise-site", c.NoiseSite, "b or all")
+	}
+	if _, err := optim.ParseDist(c.NoiseDist); err != nil {
+		return bad("noise-dist", c.NoiseDist, "normal or uniform")
+	}
+	if c.Align != "" {
+		if _, err := align.ParseTerms(c.Align); err != nil {
+			return fmt.Errorf("run: -align: %w", err)
+		}
 	}
 	return nil
 }

@@ -16,6 +16,9 @@ type Epoch struct {
 	TestTop1  float64 `json:"test_top1"`
 	TestTop5  float64 `json:"test_top5"`
 	Seconds   float64 `json:"seconds"` // training time of this epoch, evaluation excluded
+	// WeightAngle is the mean over untied layers of angle(W, B) in degrees
+	// at the end of the epoch (90 ± a little for unrelated weights).
+	WeightAngle float64 `json:"weight_angle"`
 }
 
 // Result is the content of result.json.
@@ -28,7 +31,10 @@ type Result struct {
 	ImagesPerSec float64 `json:"images_per_sec"` // training images per second of training time
 	WallSeconds  float64 `json:"wall_seconds"`   // whole run, loading and evaluation included
 	Params       int     `json:"params"`         // W, BN and bias values (B excluded)
-	Machine      Machine `json:"machine"`
+	// MeanWeightAngle is the final mean over untied layers of angle(W, B),
+	// in degrees; 0 under bp, whose error travels through W itself.
+	MeanWeightAngle float64 `json:"mean_weight_angle"`
+	Machine         Machine `json:"machine"`
 }
 
 // Machine describes where a result was measured.

@@ -3,6 +3,7 @@ package run
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/untied-ml/untied/core/align"
 	"github.com/untied-ml/untied/core/data"
+	"github.com/untied-ml/untied/core/metric"
 	"github.com/untied-ml/untied/core/model"
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/optim"
@@ -58,12 +61,18 @@ func Run(cfg Config, w io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run: -model %s: %w", cfg.Model, err)
 	}
-	trainer, err := newTrainer(cfg, net, trainLoader.Batches())
+	trainer, rule, err := newTrainer(&cfg, net, trainLoader.Batches())
 	if err != nil {
 		return nil, err
 	}
 
 	res := &Result{Config: cfg, Params: model.CountWeights(net), Machine: machine()}
+	metrics, err := newMetricsLog(filepath.Join(cfg.Out, "metrics.jsonl"), net, rule)
+	if err != nil {
+		return nil, err
+	}
+	defer metrics.Close()
+	layers := nn.UntiedLayers(net)
 	resultPath := filepath.Join(cfg.Out, "result.json")
 	var (
 		x         *tensor.Tensor
@@ -78,7 +87,20 @@ func Run(cfg Config, w io.Writer) (*Result, error) {
 		var correct, seen int
 		for i := 0; i < trainLoader.Batches(); i++ {
 			x, labels = trainLoader.Batch(epoch, i, x, labels)
-			loss, c := trainer.Step(x, labels)
+			var exact [][]float32
+			measure := cfg.MetricsEvery > 0 && trainer.Steps()%cfg.MetricsEvery == 0
+			if measure {
+				exact = metrics.exact
+			}
+			loss, c := trainer.StepWithReference(x, labels, exact)
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				return nil, diverged("training loss", loss, trainer.Steps(), epoch)
+			}
+			if measure {
+				if err := metrics.write(trainer.Steps(), epoch+1, loss); err != nil {
+					return nil, err
+				}
+			}
 			lossSum += loss * float64(len(labels))
 			correct += c
 			seen += len(labels)
@@ -90,12 +112,16 @@ func Run(cfg Config, w io.Writer) (*Result, error) {
 		trainTime += secs
 		images += seen
 		ev := train.Evaluate(net, testLoader)
+		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
+			return nil, diverged("test loss", ev.Loss, trainer.Steps(), epoch)
+		}
 		fmt.Fprintf(w, "\nepoch %d/%d  train loss %.4f  train top-1 %.2f%%  test top-1 %.2f%%  top-5 %.2f%%  %.0f img/s\n",
 			epoch+1, cfg.Epochs, lossSum/float64(seen), 100*float64(correct)/float64(seen), ev.Top1, ev.Top5, float64(seen)/secs.Seconds())
 		res.Epochs = append(res.Epochs, Epoch{Epoch: epoch + 1, TrainLoss: lossSum / float64(seen),
 			TrainTop1: 100 * float64(correct) / float64(seen), TestLoss: ev.Loss, TestTop1: ev.Top1, TestTop5: ev.Top5,
-			Seconds: secs.Seconds()})
+			Seconds: secs.Seconds(), WeightAngle: metric.MeanWeightAngle(layers)})
 		res.TestTop1, res.TestTop5 = ev.Top1, ev.Top5
+		res.MeanWeightAngle = metric.MeanWeightAngle(layers)
 		res.ImagesPerSec = float64(images) / trainTime.Seconds()
 		res.Finished = epoch+1 == cfg.Epochs
 		res.WallSeconds = time.Since(start).Seconds()
@@ -104,6 +130,12 @@ func Run(cfg Config, w io.Writer) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// diverged is the error of a run whose loss stopped being a number. The
+// result file keeps the epochs finished before it.
+func diverged(what string, v float64, step, epoch int) error {
+	return fmt.Errorf("run: diverged: %s %v at step %d (epoch %d); result.json keeps the finished epochs", what, v, step, epoch+1)
 }
 
 func loadData(cfg Config) (trainSet, testSet *data.Dataset, err error) {
@@ -118,41 +150,142 @@ func loadData(cfg Config) (trainSet, testSet *data.Dataset, err error) {
 	return trainSet, testSet, nil
 }
 
-// newTrainer sets the backward route and builds the optimizer for cfg.Rule.
-// Feedback weights are never in the task optimizer: under bp they are
-// unused, under fa they stay at their random initialisation.
-func newTrainer(cfg Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, error) {
-	switch cfg.Rule {
-	case "bp":
-		nn.SetRoute(net, nn.BackpropRoute)
-	case "fa":
-		nn.SetRoute(net, nn.FeedbackRoute)
+// minAlignTau is the shortest alignment time scale, in steps, that a
+// derived scale may give: SGD on a decay term diverges as 2α·Scale·lr
+// approaches 1, and the spec measured SA stable at τ ≈ 10 steps.
+const minAlignTau = 10
+
+// ruleSpec returns the rule of cfg with its alignment scale set: the
+// explicit AlignScale, or the one that makes τ/T = AlignTime (rules.md §7)
+// for rules with a restoring term, but τ no shorter than minAlignTau. It records the scale and τ in cfg.
+func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
+	var spec align.Spec
+	if cfg.Rule == "custom" {
+		terms, err := align.ParseTerms(cfg.Align)
+		if err != nil {
+			return spec, fmt.Errorf("run: -align: %w", err)
+		}
+		spec = align.Custom("custom", terms)
+	} else {
+		var err error
+		if spec, err = align.Preset(cfg.Rule); err != nil {
+			return spec, fmt.Errorf("run: -rule: %w", err)
+		}
 	}
-	sched, err := schedule(cfg, stepsPerEpoch)
+	if !spec.TrainB {
+		cfg.AlignScale, cfg.AlignTau = 0, 0
+		return spec, nil
+	}
+	lr := cfg.LR
+	if cfg.AlignLR > 0 {
+		lr = cfg.AlignLR
+	}
+	spec.Scale = cfg.AlignScale
+	if spec.Scale == 0 {
+		scale, err := align.ScaleFor(spec, lr, totalSteps, cfg.AlignTime)
+		if err != nil {
+			// No restoring term (a custom composition without decay or
+			// sparse): keep the raw coefficients.
+			scale = 1
+		}
+		spec.Scale = scale
+		if tau, err := align.TimeScale(spec, lr); err == nil && tau < minAlignTau {
+			spec.Scale *= tau / minAlignTau
+		}
+	}
+	cfg.AlignScale = spec.Scale
+	if tau, err := align.TimeScale(spec, lr); err == nil {
+		cfg.AlignTau = tau
+	}
+	return spec, nil
+}
+
+// newTrainer builds the rule (which sets every layer's backward route) and
+// the optimizers: one for W, BatchNorm and biases, and, when the rule trains
+// B, one for B with the same momentum on the task schedule or on its own
+// rate. Update noise goes to B's optimizer (site b) or to both (site all).
+func newTrainer(cfg *Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, *align.Rule, error) {
+	total := cfg.Epochs * stepsPerEpoch
+	spec, err := ruleSpec(cfg, total)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	opt, err := optim.NewSGD(net.Params(), optim.SGDConfig{LR: sched, Momentum: cfg.Momentum,
-		Nesterov: cfg.Nesterov, WeightDecay: cfg.WeightDecay, Filter: optim.ExceptKinds(nn.Feedback)})
+	rule, err := align.New(spec, nn.UntiedLayers(net), total, cfg.Seed)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return train.New(net, nil, opt), nil
+	noise, err := updateNoise(cfg, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	sched, err := schedule(*cfg, cfg.LR, stepsPerEpoch)
+	if err != nil {
+		return nil, nil, err
+	}
+	task := optim.SGDConfig{LR: sched, Momentum: cfg.Momentum, Nesterov: cfg.Nesterov,
+		WeightDecay: cfg.WeightDecay, Filter: optim.ExceptKinds(nn.Feedback)}
+	if noise != nil && noise.Site == optim.SiteAll {
+		task.Noise = noise
+	}
+	taskOpt, err := optim.NewSGD(net.Params(), task)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := []train.Optimizer{taskOpt}
+	if spec.TrainB {
+		if cfg.AlignLR > 0 {
+			if sched, err = schedule(*cfg, cfg.AlignLR, stepsPerEpoch); err != nil {
+				return nil, nil, err
+			}
+		}
+		bcfg := optim.SGDConfig{LR: sched, Momentum: cfg.Momentum, Nesterov: cfg.Nesterov, Filter: optim.OnlyKinds(nn.Feedback)}
+		if noise != nil {
+			n := *noise
+			n.Seed++ // its own stream
+			bcfg.Noise = &n
+		}
+		bOpt, err := optim.NewSGD(net.Params(), bcfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, bOpt)
+	}
+	return train.New(net, rule, opts...), rule, nil
+}
+
+// updateNoise returns the update noise of cfg, or nil without it. Noise on
+// B alone needs a rule that trains B.
+func updateNoise(cfg *Config, spec align.Spec) (*optim.Noise, error) {
+	if cfg.NoiseVar == 0 {
+		return nil, nil
+	}
+	site, err := optim.ParseSite(cfg.NoiseSite)
+	if err != nil {
+		return nil, fmt.Errorf("run: -noise-site: %w", err)
+	}
+	dist, err := optim.ParseDist(cfg.NoiseDist)
+	if err != nil {
+		return nil, fmt.Errorf("run: -noise-dist: %w", err)
+	}
+	if site == optim.SiteB && !spec.TrainB {
+		return nil, fmt.Errorf("run: -noise-site b: rule %s does not train B; use -noise-site all", cfg.Rule)
+	}
+	return &optim.Noise{Variance: cfg.NoiseVar, Dist: dist, Site: site, Seed: cfg.Seed ^ 0x6e6f697365}, nil
 }
 
 // schedule returns cfg's learning-rate schedule in steps. The step
 // schedule divides by 10 at 1/3, 2/3 and 8/9 of the run, the paper's
 // epochs 30, 60 and 80 of 90.
-func schedule(cfg Config, stepsPerEpoch int) (optim.Schedule, error) {
+func schedule(cfg Config, lr float64, stepsPerEpoch int) (optim.Schedule, error) {
 	total := cfg.Epochs * stepsPerEpoch
 	warmup := int(cfg.WarmupEpochs * float64(stepsPerEpoch))
 	switch cfg.Schedule {
 	case "cosine":
-		return optim.NewCosine(cfg.LR, total, warmup)
+		return optim.NewCosine(lr, total, warmup)
 	case "step":
-		return optim.NewStepDecay(cfg.LR, warmup, []int{total / 3, 2 * total / 3, 8 * total / 9}, 0.1)
+		return optim.NewStepDecay(lr, warmup, []int{total / 3, 2 * total / 3, 8 * total / 9}, 0.1)
 	}
-	return optim.Constant(cfg.LR), nil
+	return optim.Constant(lr), nil
 }
 
 func newBar(w io.Writer, images, epoch, epochs int) *progressbar.ProgressBar {

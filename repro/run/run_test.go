@@ -1,25 +1,38 @@
 package run
 
 import (
+	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/untied-ml/untied/core/align"
 )
 
+// smokeConfig is a short run of a narrow ResNet-18 (BatchNorm keeps every
+// rule stable) on synthetic data.
 func smokeConfig(t *testing.T, rule string) Config {
 	cfg := Defaults()
-	cfg.Data, cfg.Model, cfg.Rule, cfg.Epochs, cfg.Batch, cfg.LR = "synthetic", "lenet", rule, 2, 64, 0.01
+	cfg.Data, cfg.Model, cfg.Width, cfg.Rule = "synthetic", "resnet18", 4, rule
+	cfg.Epochs, cfg.Batch, cfg.TrainLimit, cfg.MetricsEvery = 2, 64, 256, 3
+	cfg.AlignScale = 1 // raw coefficients; the derived scale has its own test
 	cfg.Out = t.TempDir()
 	return cfg
 }
 
-// TestRunIsDeterministic trains the same configuration twice and checks
-// every recorded metric is identical, and that result.json holds them.
-func TestRunIsDeterministic(t *testing.T) {
+// TestEveryRuleRunsDeterministically trains each rule twice with the same
+// seed and checks every recorded metric is identical, that result.json and
+// metrics.jsonl hold them, and that the alignment scale was recorded.
+func TestEveryRuleRunsDeterministically(t *testing.T) {
 	for _, rule := range Rules() {
+		if rule == "custom" {
+			continue
+		}
 		a, err := Run(smokeConfig(t, rule), nil)
 		if err != nil {
-			t.Fatal(err)
+			t.Errorf("rule %s: %v", rule, err)
+			continue
 		}
 		b, err := Run(smokeConfig(t, rule), nil)
 		if err != nil {
@@ -35,9 +48,6 @@ func TestRunIsDeterministic(t *testing.T) {
 		if !a.Finished || len(a.Epochs) != 2 {
 			t.Errorf("rule %s: finished=%v after %d epochs, want true after 2", rule, a.Finished, len(a.Epochs))
 		}
-		if a.Epochs[1].TestTop1 < 50 {
-			t.Errorf("rule %s: synthetic test top-1 %.1f%%, want ≥ 50%% (10 classes, chance 10%%)", rule, a.Epochs[1].TestTop1)
-		}
 		onDisk, err := ReadResult(filepath.Join(a.Config.Out, "result.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -46,6 +56,63 @@ func TestRunIsDeterministic(t *testing.T) {
 			t.Errorf("rule %s: result.json = top1 %v rule %q finished %v, want %v %q true",
 				rule, onDisk.TestTop1, onDisk.Config.Rule, onDisk.Finished, a.TestTop1, rule)
 		}
+		spec, _ := align.Preset(rule)
+		if spec.TrainB != (onDisk.Config.AlignScale > 0) {
+			t.Errorf("rule %s: recorded align_scale %v", rule, onDisk.Config.AlignScale)
+		}
+		lines := readLines(t, filepath.Join(a.Config.Out, "metrics.jsonl"))
+		if want := 3; len(lines) != want { // steps 0, 3, 6 of 8
+			t.Errorf("rule %s: %d metrics lines, want %d", rule, len(lines), want)
+		}
+		if rule == "bp" && a.MeanWeightAngle != 0 {
+			t.Errorf("bp mean weight angle %v, want 0 (its error goes through W)", a.MeanWeightAngle)
+		}
+		if rule == "fa" && a.MeanWeightAngle < 80 {
+			t.Errorf("fa mean weight angle %v, want ≈ 90 (B random and fixed)", a.MeanWeightAngle)
+		}
+	}
+}
+
+func readLines(t *testing.T, path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+// TestDerivedAlignScale checks the recorded scale and τ of SA follow
+// rules.md §7: τ = 1/(2·α·Scale·lr) = AlignTime·T, but never below
+// minAlignTau steps.
+func TestDerivedAlignScale(t *testing.T) {
+	for _, c := range []struct {
+		steps   int
+		wantTau float64
+	}{{2000, 20}, {400, minAlignTau}} {
+		cfg := Defaults()
+		cfg.Rule = "sa"
+		spec, err := ruleSpec(&cfg, c.steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// α = 1e-3 for SA's decay term.
+		tau := 1 / (2 * 1e-3 * spec.Scale * cfg.LR)
+		if math.Abs(tau-c.wantTau) > 1e-9*c.wantTau || math.Abs(cfg.AlignTau-c.wantTau) > 1e-9*c.wantTau {
+			t.Errorf("SA over %d steps: scale %v gives τ %v (recorded %v), want %v", c.steps, spec.Scale, tau, cfg.AlignTau, c.wantTau)
+		}
+	}
+}
+
+// TestLeNetLearns checks a whole run learns the synthetic task.
+func TestLeNetLearns(t *testing.T) {
+	cfg := Defaults()
+	cfg.Data, cfg.Model, cfg.Epochs, cfg.Batch, cfg.LR, cfg.Out = "synthetic", "lenet", 2, 64, 0.01, t.TempDir()
+	res, err := Run(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.TestTop1 < 50 {
+		t.Errorf("bp lenet synthetic test top-1 %.1f%%, want ≥ 50%% (chance 10%%)", res.TestTop1)
 	}
 }
 

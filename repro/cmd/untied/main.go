@@ -75,6 +75,15 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of initialisation, shuffling and augmentation")
 	fs.IntVar(&cfg.Threads, "threads", 0, "GOMAXPROCS for the run (0 = all cores)")
 	fs.StringVar(&cfg.Out, "out", "", "output directory (default runs/<data>-<model>-<rule>-s<seed>)")
+	fs.StringVar(&cfg.Align, "align", "", `a custom alignment loss, e.g. "decay=1e-3,self=2e-3" (primitives: decay, amp, null, sparse, self); implies -rule custom`)
+	fs.Float64Var(&cfg.AlignTime, "align-time", cfg.AlignTime, "alignment time scale τ as a fraction of the run; the coefficients are scaled to reach it (rules.md §7)")
+	fs.Float64Var(&cfg.AlignScale, "align-scale", 0, "multiply the alignment coefficients by this instead of deriving it from -align-time")
+	raw := fs.Bool("align-raw", false, "use the raw reference coefficients (same as -align-scale 1)")
+	fs.Float64Var(&cfg.AlignLR, "align-lr", 0, "base learning rate of a separate optimizer for B (0 = the task's schedule)")
+	fs.Float64Var(&cfg.NoiseVar, "noise-var", 0, "variance of the update noise added after each step, scaled by the learning rate (0 = none)")
+	fs.StringVar(&cfg.NoiseSite, "noise-site", cfg.NoiseSite, "where update noise goes: b (feedback weights only) or all (every trained weight)")
+	fs.StringVar(&cfg.NoiseDist, "noise-dist", cfg.NoiseDist, "update noise distribution: normal or uniform")
+	fs.IntVar(&cfg.MetricsEvery, "metrics-every", cfg.MetricsEvery, "steps between alignment measurements in DIR/metrics.jsonl (0 = none)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -86,6 +95,12 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "untied train: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
 		return 2
+	}
+	if *raw {
+		cfg.AlignScale = 1
+	}
+	if cfg.Align != "" && !flagSet(fs, "rule") {
+		cfg.Rule = "custom"
 	}
 	if cfg.Out == "" {
 		cfg.Out = fmt.Sprintf("runs/%s-%s-%s-s%d", cfg.Data, cfg.Model, cfg.Rule, cfg.Seed)
@@ -107,4 +122,11 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s %s on %s: test top-1 %.2f%%, top-5 %.2f%%, %.0f img/s, %.0f s; wrote %s/result.json\n",
 		cfg.Rule, cfg.Model, cfg.Data, res.TestTop1, res.TestTop5, res.ImagesPerSec, res.WallSeconds, cfg.Out)
 	return 0
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

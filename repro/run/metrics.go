@@ -1,0 +1,63 @@
+package run
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/untied-ml/untied/core/align"
+	"github.com/untied-ml/untied/core/metric"
+	"github.com/untied-ml/untied/core/nn"
+)
+
+// Measurement is one line of metrics.jsonl: the alignment of every untied
+// layer after a step, with the exact backprop gradient of the same batch as
+// the reference of the global gradient angle.
+type Measurement struct {
+	Step            int            `json:"step"` // steps taken, this one included
+	Epoch           int            `json:"epoch"`
+	Loss            float64        `json:"loss"`
+	MeanWeightAngle float64        `json:"mean_weight_angle"`
+	AlignLoss       []float64      `json:"align_loss,omitempty"` // the rule's R per layer, before the update
+	Layers          []metric.Layer `json:"layers"`
+}
+
+// metricsLog appends Measurements to DIR/metrics.jsonl.
+type metricsLog struct {
+	f      *os.File
+	layers []nn.Untied
+	exact  [][]float32
+	meter  metric.Meter
+	rule   *align.Rule
+}
+
+func newMetricsLog(path string, net nn.Module, rule *align.Rule) (*metricsLog, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	layers := nn.UntiedLayers(net)
+	return &metricsLog{f: f, layers: layers, exact: make([][]float32, len(layers)), rule: rule}, nil
+}
+
+// write measures the layers after the step that filled m.exact and appends
+// one line.
+func (m *metricsLog) write(step, epoch int, loss float64) error {
+	rec := Measurement{Step: step, Epoch: epoch, Loss: loss, Layers: m.meter.Measure(m.layers, m.exact)}
+	for _, l := range rec.Layers {
+		rec.MeanWeightAngle += l.WeightAngle / float64(len(rec.Layers))
+	}
+	if m.rule != nil && m.rule.Spec().TrainB {
+		rec.AlignLoss = m.rule.Loss()
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("run: metrics: %w", err)
+	}
+	if _, err := m.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	return nil
+}
+
+func (m *metricsLog) Close() error { return m.f.Close() }
