@@ -20,10 +20,11 @@ func kernel4x24AVX2(k int, a, b, c []float32, ldc int, beta float32)
 var avx2 = &impl{
 	name: "avx2",
 	mr:   4, nr: 24,
-	// A block of 120×384 (180 KiB) stays in L2 (2 MiB per core), a 384×24
-	// micro-panel of B (36 KiB) in L1 (48 KiB); the 384×4096 B panel
-	// (6 MiB) in L3.
-	mc: 120, kc: 384, nc: 4096,
+	// A 256×24 micro-panel of B (24 KiB) stays in L1 (48 KiB); a 120×256
+	// block of A (120 KiB) and the 256×960 panel of B (960 KiB) in L2
+	// (2 MiB per core). Measured: a B panel sized for L3 (nc = 4096) was
+	// slower on conv shapes, whose B streams from memory.
+	mc: 120, kc: 256, nc: 960,
 	kernel: kernel4x24AVX2,
 }
 

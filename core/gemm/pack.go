@@ -15,8 +15,12 @@ func packA(dst []float32, tA bool, a []float32, lda, i0, mb, p0, kb, mr int, alp
 		if rows < mr {
 			clear(d)
 		}
-		if tA {
+		if tA && rows == mr && alpha == 1 {
 			// op(A)[i][p] = a[p*lda+i]: rows of A are contiguous in i.
+			dealRow(d, a[p0*lda+i:], kb, mr, lda, mr)
+			continue
+		}
+		if tA {
 			for p := 0; p < kb; p++ {
 				src := a[(p0+p)*lda+i : (p0+p)*lda+i+rows]
 				dp := d[p*mr : p*mr+rows]
@@ -117,57 +121,62 @@ func pack8(d, a []float32, off, lda, kb int, alpha float32) {
 // last panel with fewer than nr columns is padded with zeros. It returns the
 // packed length.
 func packB(dst []float32, tB bool, b []float32, ldb, p0, kb, j0, nb, nr int) int {
-	panels := (nb + nr - 1) / nr
-	size := panels * nr * kb
+	full := nb / nr // panels with nr columns
+	rem := nb - full*nr
+	size := (full + min(rem, 1)) * nr * kb
 	dst = dst[:size]
-	for q := 0; q < panels; q++ {
-		d := dst[q*nr*kb : (q+1)*nr*kb]
-		j := j0 + q*nr
-		cols := min(nr, j0+nb-j)
-		if cols < nr {
-			clear(d)
-		}
-		if tB {
-			// op(B)[p][j] = b[j*ldb+p]: columns of op(B) are contiguous in p.
-			for jj := 0; jj < cols; jj++ {
-				src := b[(j+jj)*ldb+p0 : (j+jj)*ldb+p0+kb]
-				for p, v := range src {
-					d[p*nr+jj] = v
-				}
-			}
-			continue
-		}
-		if cols == nr {
-			packRows(d, b, p0*ldb+j, ldb, kb, nr)
-			continue
-		}
+	if rem > 0 {
+		clear(dst[full*nr*kb:])
+	}
+	if !tB {
+		// Walk B by rows, so reads stream through memory (B is often too
+		// big for the caches, with rows far apart), and deal each row out to
+		// the panels.
 		for p := 0; p < kb; p++ {
-			copy(d[p*nr:p*nr+cols], b[(p0+p)*ldb+j:(p0+p)*ldb+j+cols])
+			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nb]
+			dealRow(dst[p*nr:], src, full, nr, nr, nr*kb)
+			if rem > 0 {
+				copy(dst[full*nr*kb+p*nr:full*nr*kb+p*nr+rem], src[full*nr:])
+			}
+		}
+		return size
+	}
+	// op(B)[p][j] = b[j*ldb+p]: columns of op(B) are contiguous in p.
+	for j := 0; j < nb; j++ {
+		q, jj := j/nr, j%nr
+		d := dst[q*nr*kb+jj:]
+		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
+		for p, v := range src {
+			d[p*nr] = v
 		}
 	}
 	return size
 }
 
-// packRows copies kb rows of nr floats, from b[off:] with stride ldb, to
-// consecutive rows of d. Fixed-size array copies compile to inline vector
-// moves, where copy() would call memmove for each short row.
-func packRows(d, b []float32, off, ldb, kb, nr int) {
+// dealRow copies full chunks of nr floats, chunk q from src[q·sstride:] to
+// d[q·stride:]. Copying a fixed-size array through a local compiles to
+// inline vector moves, where copy() or a direct array assignment (which
+// must allow for overlap) calls memmove for each short chunk.
+func dealRow(d, src []float32, full, nr, sstride, stride int) {
 	switch nr {
-	case 8:
-		for p := 0; p < kb; p++ {
-			*(*[8]float32)(d[p*8:]) = *(*[8]float32)(b[off+p*ldb:])
-		}
-	case 16:
-		for p := 0; p < kb; p++ {
-			*(*[16]float32)(d[p*16:]) = *(*[16]float32)(b[off+p*ldb:])
-		}
 	case 24:
-		for p := 0; p < kb; p++ {
-			*(*[24]float32)(d[p*24:]) = *(*[24]float32)(b[off+p*ldb:])
+		for q := 0; q < full; q++ {
+			v := *(*[24]float32)(src[q*sstride:])
+			*(*[24]float32)(d[q*stride:]) = v
+		}
+	case 8:
+		for q := 0; q < full; q++ {
+			v := *(*[8]float32)(src[q*sstride:])
+			*(*[8]float32)(d[q*stride:]) = v
+		}
+	case 4:
+		for q := 0; q < full; q++ {
+			v := *(*[4]float32)(src[q*sstride:])
+			*(*[4]float32)(d[q*stride:]) = v
 		}
 	default:
-		for p := 0; p < kb; p++ {
-			copy(d[p*nr:p*nr+nr], b[off+p*ldb:off+p*ldb+nr])
+		for q := 0; q < full; q++ {
+			copy(d[q*stride:q*stride+nr], src[q*sstride:q*sstride+nr])
 		}
 	}
 }
