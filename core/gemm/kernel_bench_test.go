@@ -22,3 +22,36 @@ func BenchmarkKernel(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSgemmTrans times the transposed calls of conv backward passes
+// (shapes as M×N×K of op(A)·op(B)) on the best implementation: data
+// gradients Wᵀ·dY (tA) and filter gradients dY·colᵀ (tB).
+func BenchmarkSgemmTrans(b *testing.B) {
+	cases := []struct {
+		tA, tB  bool
+		m, n, k int
+	}{
+		{true, false, 576, 3136, 64},  // dcol = Wᵀ·dY, 64→64 channels at 56×56
+		{false, true, 64, 576, 3136},  // dW = dY·colᵀ
+		{true, false, 1152, 784, 128}, // 128 channels at 28×28
+		{false, true, 128, 1152, 784},
+	}
+	for _, tc := range cases {
+		m, n, k := tc.m, tc.n, tc.k
+		lda, ldb := k, n
+		if tc.tA {
+			lda = m
+		}
+		if tc.tB {
+			ldb = k
+		}
+		a, bb, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		b.Run(fmt.Sprintf("impl=%s/tA=%v/tB=%v/shape=%dx%dx%d", best.name, tc.tA, tc.tB, m, n, k), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				sgemm(best, tc.tA, tc.tB, m, n, k, 1, a, lda, bb, ldb, 0, c, n)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -141,16 +141,36 @@ func packB(dst []float32, tB bool, b []float32, ldb, p0, kb, j0, nb, nr int) int
 		}
 		return size
 	}
-	// op(B)[p][j] = b[j*ldb+p]: columns of op(B) are contiguous in p.
-	for j := 0; j < nb; j++ {
+	// op(B)[p][j] = b[j*ldb+p]: columns of op(B) are contiguous in p. Take
+	// four at a time, to write four adjacent floats per p.
+	for j := 0; j < nb; {
 		q, jj := j/nr, j%nr
-		d := dst[q*nr*kb+jj:]
-		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
-		for p, v := range src {
+		d := dst[q*nr*kb+jj : (q+1)*nr*kb]
+		off := (j0+j)*ldb + p0
+		if jj+4 <= nr && j+4 <= nb {
+			interleave4(d, b, off, ldb, kb, nr)
+			j += 4
+			continue
+		}
+		for p, v := range b[off : off+kb] {
 			d[p*nr] = v
 		}
+		j++
 	}
 	return size
+}
+
+// interleave4 stores four rows of b (starting at b[off], stride ldb, kb
+// long) as the columns of d, a kb×4 matrix with stride ld.
+func interleave4(d, b []float32, off, ldb, kb, ld int) {
+	r0 := b[off : off+kb]
+	r1 := b[off+ldb : off+ldb+kb]
+	r2 := b[off+2*ldb : off+2*ldb+kb]
+	r3 := b[off+3*ldb : off+3*ldb+kb]
+	for p := range r0 {
+		dp := d[p*ld : p*ld+4 : p*ld+4]
+		dp[0], dp[1], dp[2], dp[3] = r0[p], r1[p], r2[p], r3[p]
+	}
 }
 
 // dealRow copies full chunks of nr floats, chunk q from src[q·sstride:] to
