@@ -47,11 +47,21 @@ func (s Shape) pointwise() bool {
 	return s.KH == 1 && s.KW == 1 && s.Stride == 1 && s.Pad == 0
 }
 
-// Op runs convolutions of one Shape. It owns per-worker scratch buffers, so
-// one Op must not be used by two goroutines at once.
+// Op runs convolutions of one Shape. Each pass lays a group of images side
+// by side as one matrix and makes one large GEMM of it, which the engine
+// runs at a far higher rate than one small GEMM per image:
+//
+//	forward:        Y[K, G·P]   = W[K, C·KH·KW] · COL[C·KH·KW, G·P]
+//	backward-data:  dCOL        = Wᵀ · dY,  then col2im per image
+//	backward-filter: dW        += dY · COLᵀ
+//
+// with P = OutH·OutW and COL the im2col of the group. Y and dY are gathered
+// from and scattered to NCHW per image. Its buffers are reused, so one Op
+// must not be used by two goroutines at once.
 type Op struct {
 	Shape
-	scratch [][]float32 // per worker: an im2col matrix, then a filter-gradient partial
+	col []float32 // im2col of a group: [C·KH·KW, G·P]
+	mat []float32 // output-shaped matrix of a group: [K, G·P]
 }
 
 // New returns an Op for s, or an error if s is not a valid geometry.
@@ -60,6 +70,26 @@ func New(s Shape) (*Op, error) {
 		return nil, err
 	}
 	return &Op{Shape: s}, nil
+}
+
+// maxGroupFloats bounds the im2col buffer of one group (64 MiB).
+const maxGroupFloats = 16 << 20
+
+// group returns how many images go into one GEMM.
+func (o *Op) group(n int) int {
+	per := o.C * o.KH * o.KW * o.OutH() * o.OutW()
+	return max(1, min(n, maxGroupFloats/max(per, 1)))
+}
+
+func (o *Op) buffers(g int) (col, mat []float32) {
+	ckk, p := o.C*o.KH*o.KW, o.OutH()*o.OutW()
+	if cap(o.col) < ckk*g*p {
+		o.col = make([]float32, ckk*g*p)
+	}
+	if cap(o.mat) < o.K*g*p {
+		o.mat = make([]float32, o.K*g*p)
+	}
+	return o.col[:ckk*g*p], o.mat[:o.K*g*p]
 }
 
 func (o *Op) check(name string, n int, bufs ...[]float32) {
@@ -76,24 +106,30 @@ func (o *Op) check(name string, n int, bufs ...[]float32) {
 	}
 }
 
+// lower fills col with the im2col of images [i0, i0+g) of x, side by side.
+func (o *Op) lower(x, col []float32, i0, g int) {
+	ins, p := o.C*o.H*o.W, o.OutH()*o.OutW()
+	parallel(g, func(j0, j1 int) {
+		for j := j0; j < j1; j++ {
+			o.im2col(x[(i0+j)*ins:(i0+j+1)*ins], col[j*p:], g*p)
+		}
+	})
+}
+
 // Forward sets y = conv(x, w) for a batch of n images. x is [n,C,H,W], w is
 // [K,C,KH,KW], y is [n,K,OutH,OutW]. As loops:
 //
 //	y[i,k,oh,ow] = Σ_{c,kh,kw} w[k,c,kh,kw]·x[i,c,oh·S−P+kh,ow·S−P+kw]   (x = 0 outside)
 func (o *Op) Forward(n int, x, w, y []float32) {
 	o.check("Forward", n, x, w, y)
-	ins, ohw, ckk := o.C*o.H*o.W, o.OutH()*o.OutW(), o.C*o.KH*o.KW
-	o.parallel(n, ckk*ohw, func(col []float32, i0, i1 int) {
-		for i := i0; i < i1; i++ {
-			xi, yi := x[i*ins:(i+1)*ins], y[i*o.K*ohw:(i+1)*o.K*ohw]
-			if o.pointwise() {
-				gemm.Sgemm(false, false, o.K, ohw, o.C, 1, w, o.C, xi, ohw, 0, yi, ohw)
-				continue
-			}
-			o.im2col(xi, col)
-			gemm.Sgemm(false, false, o.K, ohw, ckk, 1, w, ckk, col, ohw, 0, yi, ohw)
-		}
-	})
+	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
+	for i0 := 0; i0 < n; i0 += g {
+		gi := min(g, n-i0)
+		col, mat := o.buffers(gi)
+		o.lower(x, col, i0, gi)
+		gemm.Sgemm(false, false, o.K, gi*p, ckk, 1, w, ckk, col, gi*p, 0, mat, gi*p)
+		o.scatter(mat, y, i0, gi)
+	}
 }
 
 // BackwardData sets dx = conv_transpose(dy, w): the gradient of Forward with
@@ -103,18 +139,18 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 //	dx[i,c,h,v] = Σ_{k,kh,kw: h = oh·S−P+kh, v = ow·S−P+kw} w[k,c,kh,kw]·dy[i,k,oh,ow]
 func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 	o.check("BackwardData", n, dy, w, dx)
-	ins, ohw, ckk := o.C*o.H*o.W, o.OutH()*o.OutW(), o.C*o.KH*o.KW
-	o.parallel(n, ckk*ohw, func(col []float32, i0, i1 int) {
-		for i := i0; i < i1; i++ {
-			dyi, dxi := dy[i*o.K*ohw:(i+1)*o.K*ohw], dx[i*ins:(i+1)*ins]
-			if o.pointwise() {
-				gemm.Sgemm(true, false, o.C, ohw, o.K, 1, w, o.C, dyi, ohw, 0, dxi, ohw)
-				continue
+	p, ckk, g, ins := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n), o.C*o.H*o.W
+	for i0 := 0; i0 < n; i0 += g {
+		gi := min(g, n-i0)
+		col, mat := o.buffers(gi)
+		o.gather(dy, mat, i0, gi)
+		gemm.Sgemm(true, false, ckk, gi*p, o.K, 1, w, ckk, mat, gi*p, 0, col, gi*p)
+		parallel(gi, func(j0, j1 int) {
+			for j := j0; j < j1; j++ {
+				o.col2im(col[j*p:], dx[(i0+j)*ins:(i0+j+1)*ins], gi*p)
 			}
-			gemm.Sgemm(true, false, ckk, ohw, o.K, 1, w, ckk, dyi, ohw, 0, col, ohw)
-			o.col2im(col, dxi)
-		}
-	})
+		})
+	}
 }
 
 // BackwardFilter sets dw = beta·dw + Σ_i corr(x_i, dy_i), the gradient of
@@ -122,71 +158,61 @@ func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 //
 //	dw[k,c,kh,kw] = beta·dw[k,c,kh,kw] + Σ_{i,oh,ow} dy[i,k,oh,ow]·x[i,c,oh·S−P+kh,ow·S−P+kw]
 //
-// Images are split into one contiguous range per worker; the partial sums are
-// added in worker order, so results are fixed for a fixed GOMAXPROCS.
+// The sum over images and positions is the GEMM's inner dimension, which
+// the engine never splits, so the result does not depend on GOMAXPROCS.
 func (o *Op) BackwardFilter(n int, x, dy, dw []float32, beta float32) {
 	o.check("BackwardFilter", n, x, dy, dw)
-	ins, ohw, ckk := o.C*o.H*o.W, o.OutH()*o.OutW(), o.C*o.KH*o.KW
-	fl := o.FilterLen()
-	col0 := ckk * ohw
-	if o.pointwise() {
-		col0 = 0
-	}
-	workers := o.parallel(n, col0+fl, func(buf []float32, i0, i1 int) {
-		col, part := buf[:col0], buf[col0:col0+fl]
-		clear(part)
-		for i := i0; i < i1; i++ {
-			xi, dyi := x[i*ins:(i+1)*ins], dy[i*o.K*ohw:(i+1)*o.K*ohw]
-			if o.pointwise() {
-				gemm.Sgemm(false, true, o.K, o.C, ohw, 1, dyi, ohw, xi, ohw, 1, part, o.C)
-				continue
-			}
-			o.im2col(xi, col)
-			gemm.Sgemm(false, true, o.K, ckk, ohw, 1, dyi, ohw, col, ohw, 1, part, ckk)
-		}
-	})
-	dw = dw[:fl]
-	if beta == 0 {
-		clear(dw)
-	} else if beta != 1 {
-		for j := range dw {
-			dw[j] *= beta
-		}
-	}
-	for wk := 0; wk < workers; wk++ {
-		part := o.scratch[wk][col0 : col0+fl]
-		for j, v := range part {
-			dw[j] += v
-		}
+	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
+	for i0 := 0; i0 < n; i0 += g {
+		gi := min(g, n-i0)
+		col, mat := o.buffers(gi)
+		o.lower(x, col, i0, gi)
+		o.gather(dy, mat, i0, gi)
+		gemm.Sgemm(false, true, o.K, ckk, gi*p, 1, mat, gi*p, col, gi*p, beta, dw, ckk)
+		beta = 1
 	}
 }
 
-// parallel splits images [0,n) into contiguous ranges, one per worker, and
-// runs f on each with that worker's scratch buffer of at least size floats.
-// It returns the number of workers used.
-func (o *Op) parallel(n, size int, f func(scratch []float32, i0, i1 int)) int {
-	workers := max(1, min(runtime.GOMAXPROCS(0), n))
-	for len(o.scratch) < workers {
-		o.scratch = append(o.scratch, nil)
-	}
-	for wk := 0; wk < workers; wk++ {
-		if cap(o.scratch[wk]) < size {
-			o.scratch[wk] = make([]float32, size)
+// gather copies images [i0, i0+g) of the NCHW batch t [n,K,P] into mat
+// [K, g·P], image j in columns j·P to (j+1)·P.
+func (o *Op) gather(t, mat []float32, i0, g int) {
+	p := o.OutH() * o.OutW()
+	parallel(g, func(j0, j1 int) {
+		for j := j0; j < j1; j++ {
+			for k := 0; k < o.K; k++ {
+				copy(mat[k*g*p+j*p:k*g*p+(j+1)*p], t[((i0+j)*o.K+k)*p:])
+			}
 		}
-		o.scratch[wk] = o.scratch[wk][:cap(o.scratch[wk])]
-	}
-	if workers == 1 {
-		f(o.scratch[0], 0, n)
-		return 1
+	})
+}
+
+// scatter is gather's inverse: mat [K, g·P] back to images [i0, i0+g) of t.
+func (o *Op) scatter(mat, t []float32, i0, g int) {
+	p := o.OutH() * o.OutW()
+	parallel(g, func(j0, j1 int) {
+		for j := j0; j < j1; j++ {
+			for k := 0; k < o.K; k++ {
+				copy(t[((i0+j)*o.K+k)*p:((i0+j)*o.K+k+1)*p], mat[k*g*p+j*p:])
+			}
+		}
+	})
+}
+
+// parallel runs f over [0, n) split into one contiguous range per
+// GOMAXPROCS worker. Each index is handled by exactly one worker, so work
+// that writes disjoint outputs per index gives the same result however it
+// is split.
+func parallel(n int, f func(i0, i1 int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		f(0, n)
+		return
 	}
 	chunk := (n + workers - 1) / workers
 	var wg sync.WaitGroup
-	used := 0
-	for wk := 0; wk*chunk < n; wk++ {
-		i0, i1, buf := wk*chunk, min((wk+1)*chunk, n), o.scratch[wk]
-		used++
-		wg.Go(func() { f(buf, i0, i1) })
+	for i0 := chunk; i0 < n; i0 += chunk {
+		wg.Go(func() { f(i0, min(i0+chunk, n)) })
 	}
+	f(0, min(chunk, n))
 	wg.Wait()
-	return used
 }

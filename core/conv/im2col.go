@@ -1,8 +1,10 @@
 package conv
 
-// im2col lays out the receptive fields of one image x [C,H,W] as the columns
-// of col [C·KH·KW, OutH·OutW]; positions in the padding read as 0.
-func (o *Op) im2col(x, col []float32) {
+// im2col lays out the receptive fields of one image x [C,H,W] as the
+// columns of col [C·KH·KW, OutH·OutW], whose rows are ld apart (ld ≥
+// OutH·OutW, so images of a batch can sit side by side); positions in the
+// padding read as 0.
+func (o *Op) im2col(x, col []float32, ld int) {
 	oh, ow := o.OutH(), o.OutW()
 	ohw := oh * ow
 	row := 0
@@ -10,7 +12,7 @@ func (o *Op) im2col(x, col []float32) {
 		xc := x[c*o.H*o.W : (c+1)*o.H*o.W]
 		for kh := 0; kh < o.KH; kh++ {
 			for kw := 0; kw < o.KW; kw++ {
-				dst := col[row*ohw : (row+1)*ohw]
+				dst := col[row*ld : row*ld+ohw]
 				row++
 				for y := 0; y < oh; y++ {
 					h := y*o.Stride - o.Pad + kh
@@ -40,8 +42,9 @@ func (o *Op) im2col(x, col []float32) {
 }
 
 // col2im is im2col's adjoint: it sets x [C,H,W] to the sum, over every
-// column entry of col, of that entry at the pixel it was read from.
-func (o *Op) col2im(col, x []float32) {
+// column entry of col (rows ld apart), of that entry at the pixel it was
+// read from.
+func (o *Op) col2im(col, x []float32, ld int) {
 	oh, ow := o.OutH(), o.OutW()
 	ohw := oh * ow
 	clear(x[:o.C*o.H*o.W])
@@ -50,7 +53,7 @@ func (o *Op) col2im(col, x []float32) {
 		xc := x[c*o.H*o.W : (c+1)*o.H*o.W]
 		for kh := 0; kh < o.KH; kh++ {
 			for kw := 0; kw < o.KW; kw++ {
-				src := col[row*ohw : (row+1)*ohw]
+				src := col[row*ld : row*ld+ohw]
 				row++
 				for y := 0; y < oh; y++ {
 					h := y*o.Stride - o.Pad + kh

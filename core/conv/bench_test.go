@@ -1,0 +1,58 @@
+package conv
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchLayers are the convolutions of ResNet-18 at width 16 with the
+// small-image stem on 28×28 inputs (the BenchmarkTrainStep network).
+var benchLayers = []struct {
+	name string
+	s    Shape
+}{
+	{"stem", Shape{C: 1, H: 28, W: 28, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}},
+	{"l1_3x3", Shape{C: 16, H: 28, W: 28, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}},
+	{"l1_proj", Shape{C: 16, H: 28, W: 28, K: 16, KH: 1, KW: 1, Stride: 1}},
+	{"l2_3x3s2", Shape{C: 16, H: 28, W: 28, K: 32, KH: 3, KW: 3, Stride: 2, Pad: 1}},
+	{"l2_3x3", Shape{C: 32, H: 14, W: 14, K: 32, KH: 3, KW: 3, Stride: 1, Pad: 1}},
+	{"l2_proj_s2", Shape{C: 16, H: 28, W: 28, K: 32, KH: 1, KW: 1, Stride: 2}},
+	{"l3_3x3", Shape{C: 64, H: 7, W: 7, K: 64, KH: 3, KW: 3, Stride: 1, Pad: 1}},
+	{"l4_3x3", Shape{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1}},
+}
+
+func BenchmarkConv(b *testing.B) {
+	const n = 128
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, l := range benchLayers {
+		s := l.s
+		op, err := New(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x := randn(r, n*s.C*s.H*s.W)
+		w := randn(r, s.FilterLen())
+		y := randn(r, n*s.K*s.OutH()*s.OutW())
+		flops := 2 * float64(n) * float64(s.K*s.OutH()*s.OutW()) * float64(s.C*s.KH*s.KW)
+		passes := []struct {
+			name string
+			f    func()
+		}{
+			{"fwd", func() { op.Forward(n, x, w, y) }},
+			{"bwddata", func() { op.BackwardData(n, y, w, x) }},
+			{"bwdfilter", func() { op.BackwardFilter(n, x, y, w, 0) }},
+		}
+		for _, p := range passes {
+			b.Run(fmt.Sprintf("layer=%s/pass=%s", l.name, p.name), func(b *testing.B) {
+				p.f()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					p.f()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
