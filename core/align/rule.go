@@ -35,6 +35,7 @@ type layer struct {
 	d      *tensor.Tensor // output-shaped combination fed to Filter
 	mag    []float32      // frSF magnitudes
 	terms  [numPrimitives]float64
+	norm   [numPrimitives]float64 // the divisors of this step's terms (Normalize)
 }
 
 // New returns the rule of spec for layers (as from nn.UntiedLayers), over a
@@ -166,6 +167,7 @@ func (r *Rule) AfterBackward(step int) {
 // align adds Σ c_p·∂R_p/∂B into B.Grad and returns Σ c_p·R_p.
 func (r *Rule) align(l *layer) float64 {
 	c, has := &r.coef, &r.has
+	l.norm = [numPrimitives]float64{1, 1, 1, 1, 1, 1}
 	w, b := l.w.Value.Data[:l.w.Value.Len()], l.b.Value.Data[:l.b.Value.Len()]
 	g := l.b.Grad.Data[:l.b.Grad.Len()]
 	x := l.u.Input()
@@ -193,6 +195,21 @@ func (r *Rule) align(l *layer) float64 {
 		}
 		if has[Amp] || has[Sparse] || has[NullBack] {
 			l.pb = l.u.Apply(x, b, l.pb)
+		}
+		// With Normalize the activity terms are divided by energies of
+		// this batch (constants): a per-layer step-size control.
+		cx, cf := 1.0, 1.0
+		if r.spec.Normalize {
+			out := l.pb
+			if out == nil {
+				out = l.pf
+			}
+			cx, cf = energies(x, out, l.pf, l.fanIn, l.w.Value.Shape[0])
+		}
+		l.norm[Amp], l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cx, cf
+		c := r.coef // a copy, divided by the energies
+		for p := range c {
+			c[p] /= l.norm[p]
 		}
 		// The terms whose gradient is Filter(x, ·) share one Filter call:
 		// D = −(c_amp/N)·Pf + (2c_sparse/N)·Pb + (2c_nullb/N)·Apply(Rb, W).
@@ -242,9 +259,29 @@ func (r *Rule) align(l *layer) float64 {
 		}
 	}
 	for _, t := range r.spec.Terms {
-		total += c[t.Prim] * l.terms[t.Prim]
+		total += r.coef[t.Prim] * l.terms[t.Prim] / l.norm[t.Prim]
 	}
 	return total
+}
+
+// energies returns the input energy ex = tr Σ̂, Σ̂ the covariance of the
+// vectors the layer multiplies by its weights (inputs of a dense layer,
+// patches of a conv summed over positions), estimated as
+// mean(x²)·P·fanIn with P the output positions per output channel; and ef,
+// the same for the reconstruction Transpose(Pf, ·), mean(Pf²)·K·P·fanIn·N/|x|
+// with K the output channels. Padding makes both slight overestimates. ef is
+// 1 without Pf. Both are at least the smallest normal float to stay finite.
+func energies(x, out, pf *tensor.Tensor, fanIn, k int) (ex, ef float64) {
+	n := float64(x.Shape[0])
+	xl := float64(x.Len())
+	p := float64(out.Len()) / (n * float64(k))
+	ex = tensor.Dot(x.Data[:x.Len()], x.Data[:x.Len()]) / xl * p * float64(fanIn)
+	ef = 1
+	if pf != nil {
+		ef = tensor.Dot(pf.Data[:pf.Len()], pf.Data[:pf.Len()]) / float64(pf.Len()) * float64(k) * p * float64(fanIn) * n / xl
+	}
+	const tiny = 0x1p-126
+	return max(ex, tiny), max(ef, tiny)
 }
 
 func (r *Rule) fillNoise(d []float32) {

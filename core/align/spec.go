@@ -101,6 +101,15 @@ type Spec struct {
 	// dW): the alignment time scale, see ScaleFor. 0 means 1.
 	Scale      float64
 	InputNoise *InputNoise
+	// Normalize divides each layer's activity terms by an energy of the
+	// batch, held constant: Amp, Sparse and NullBack by the input energy
+	// tr Σ̂ (the largest curvature they can have), Null by the same energy
+	// of its reconstruction. Their rate of change is then bounded by
+	// 2·coefficient·Scale·lr whatever the layer's size and activity, so a
+	// scale derived for a short run cannot make them diverge; fixed points
+	// with Decay shrink by the same factor (WM's B* = (β/2α)·W·Σ̂/tr Σ̂).
+	// It changes nothing for Decay, Self or Kolen-Pollack.
+	Normalize bool
 }
 
 func (s Spec) scale() float64 {

@@ -1,0 +1,64 @@
+package align
+
+import (
+	"math"
+	"testing"
+
+	"github.com/untied-ml/untied/core/nn"
+)
+
+// energiesRef is Normalize's documented energies in float64: ex =
+// mean(x²)·P·fanIn and ef = mean(Pf²)·K·P·fanIn·N/|x|, with P the output
+// positions per channel.
+func (g geom) energiesRef(x, w []float64) (ex, ef float64) {
+	p, fanIn, k := 1.0, float64(g.In), float64(g.Out)
+	if !g.Dense {
+		p, fanIn = float64(g.oh()*g.ow()), float64(g.In*g.K*g.K)
+	}
+	pf := g.apply(x, w)
+	ex = dot(x, x) / float64(len(x)) * p * fanIn
+	ef = dot(pf, pf) / float64(len(pf)) * k * p * fanIn * float64(g.N) / float64(len(x))
+	return ex, ef
+}
+
+// TestNormalizeDividesByEnergy checks that with Normalize each activity
+// term's gradient is its closed form divided by the documented energy
+// (tolerance as TestPrimitiveGradient's, plus the energy's own rounding),
+// and, for dense layers, that the input energy is the exact tr Σ̂ = ‖x‖²/N.
+func TestNormalizeDividesByEnergy(t *testing.T) {
+	for _, g := range geoms {
+		for _, p := range []Primitive{Amp, Sparse, Null} {
+			u, x, w, b, g0 := setup(g, 7)
+			spec := Custom("n", []Term{{Prim: p, Coef: Const(1)}})
+			spec.Normalize = true
+			r, err := New(spec, []nn.Untied{u}, 0, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.AfterBackward(0)
+			ex, ef := g.energiesRef(x, w)
+			e := ex
+			if p == Null {
+				e = ef
+			}
+			want := g.refGrad(p, x, w, b)
+			_, bp := u.Weights()
+			for i, v := range bp.Grad.Data {
+				wv := g0[i] + want[i]/e
+				// TestPrimitiveGradient bounds the unnormalised gradient by
+				// (k+5)·u32 relative with k ≤ 300 here (≤ 2e-5); the energy is
+				// accumulated in float64. 1e-4 leaves a 5× margin and still
+				// fails for any wrong divisor.
+				tol := 1e-4 * (math.Abs(want[i]/e) + math.Abs(g0[i]) + 1e-6)
+				if math.Abs(float64(v)-wv) > tol {
+					t.Fatalf("%v %v: B.Grad[%d] = %v, want %v (tol %g)", g, p, i, v, wv, tol)
+				}
+			}
+			if g.Dense && p != Null {
+				if tr := dot(x, x) / float64(g.N); math.Abs(ex-tr) > 1e-12*tr {
+					t.Errorf("%v: input energy %v, want tr Σ̂ = %v", g, ex, tr)
+				}
+			}
+		}
+	}
+}
