@@ -52,8 +52,16 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 	mr, nr, kc := im.mr, im.nr, im.kc
 	c, ldc := cl.c, cl.ldc
 	tile := bf.tile[:]
-	for jc := j0; jc < j1; jc += im.nc {
-		nb := min(im.nc, j1-jc)
+	// One panel of B when it is at most nc wide, so A is packed once;
+	// otherwise panels of nc/2, small enough to stay in L2 while B streams
+	// from memory (as in conv layers, where n is H·W). Panel widths change
+	// only which tiles run when, not how any element is summed.
+	nc := im.nc
+	if j1-j0 > nc {
+		nc /= 2
+	}
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
 		for pc := 0; pc < cl.k; pc += kc {
 			kb := min(kc, cl.k-pc)
 			beta := float32(1)

@@ -8,7 +8,7 @@ type impl struct {
 	name   string
 	mr, nr int
 	mc, kc int // mc is a multiple of mr
-	nc     int // a multiple of nr
+	nc     int // a multiple of 2·nr
 	// kernel computes one mr×nr tile of C from packed panels of A and B:
 	// see kernelGeneric for its meaning as a Go loop.
 	kernel func(k int, a, b, c []float32, ldc int, beta float32)

@@ -20,11 +20,11 @@ func kernel4x24AVX2(k int, a, b, c []float32, ldc int, beta float32)
 var avx2 = &impl{
 	name: "avx2",
 	mr:   4, nr: 24,
-	// A 256×24 micro-panel of B (24 KiB) stays in L1 (48 KiB); a 120×256
-	// block of A (120 KiB) and the 256×960 panel of B (960 KiB) in L2
-	// (2 MiB per core). Measured: a B panel sized for L3 (nc = 4096) was
-	// slower on conv shapes, whose B streams from memory.
-	mc: 120, kc: 256, nc: 960,
+	// A 384×24 micro-panel of B (36 KiB) stays in L1 (48 KiB), a 120×384
+	// block of A (180 KiB) in L2 (2 MiB per core). B panels are up to 1920
+	// wide (see block), 960 when n is larger: a 2.8 MiB panel was slower on
+	// conv shapes, whose B streams from memory.
+	mc: 120, kc: 384, nc: 1920,
 	kernel: kernel4x24AVX2,
 }
 
