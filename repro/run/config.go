@@ -38,6 +38,7 @@ type Config struct {
 	AlignTime  float64 `json:"align_time_fraction"`       // target τ/T of the alignment (rules.md §7)
 	AlignScale float64 `json:"align_scale"`               // multiplier of the coefficients; 0 = derived from AlignTime, 1 = the raw reference coefficients
 	AlignLR    float64 `json:"align_lr,omitempty"`        // base rate of a separate schedule for B; 0 = the task schedule
+	AlignNorm  bool    `json:"align_norm"`                // divide activity terms by the layer's input energy (align.Spec.Normalize)
 	AlignTau   float64 `json:"align_tau_steps,omitempty"` // τ in steps, recorded by Run
 
 	// Noisy updates (rules.md §5).
@@ -54,7 +55,7 @@ type Config struct {
 func Defaults() Config {
 	return Config{Data: "fashion-mnist", Model: "lenet", Rule: "bp", Epochs: 2, Batch: 128,
 		LR: 0.05, Schedule: "cosine", Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4, Seed: 1,
-		AlignTime: align.DefaultTimeFraction, NoiseSite: "all", NoiseDist: "normal", MetricsEvery: 100}
+		AlignTime: align.DefaultTimeFraction, AlignNorm: true, NoiseSite: "all", NoiseDist: "normal", MetricsEvery: 100}
 }
 
 // Rules lists the learning rules this build knows: align's presets and

@@ -61,7 +61,7 @@ func Run(cfg Config, w io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run: -model %s: %w", cfg.Model, err)
 	}
-	trainer, rule, err := newTrainer(&cfg, net, trainLoader.Batches())
+	trainer, rule, err := NewTrainer(&cfg, net, trainLoader.Batches())
 	if err != nil {
 		return nil, err
 	}
@@ -173,9 +173,10 @@ func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
 		}
 	}
 	if !spec.TrainB {
-		cfg.AlignScale, cfg.AlignTau = 0, 0
+		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm = 0, 0, false
 		return spec, nil
 	}
+	spec.Normalize = cfg.AlignNorm
 	lr := cfg.LR
 	if cfg.AlignLR > 0 {
 		lr = cfg.AlignLR
@@ -200,11 +201,11 @@ func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
 	return spec, nil
 }
 
-// newTrainer builds the rule (which sets every layer's backward route) and
+// NewTrainer builds the rule (which sets every layer's backward route) and
 // the optimizers: one for W, BatchNorm and biases, and, when the rule trains
 // B, one for B with the same momentum on the task schedule or on its own
 // rate. Update noise goes to B's optimizer (site b) or to both (site all).
-func newTrainer(cfg *Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, *align.Rule, error) {
+func NewTrainer(cfg *Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, *align.Rule, error) {
 	total := cfg.Epochs * stepsPerEpoch
 	spec, err := ruleSpec(cfg, total)
 	if err != nil {

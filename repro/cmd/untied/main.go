@@ -78,7 +78,8 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Align, "align", "", `a custom alignment loss, e.g. "decay=1e-3,self=2e-3" (primitives: decay, amp, null, sparse, self); implies -rule custom`)
 	fs.Float64Var(&cfg.AlignTime, "align-time", cfg.AlignTime, "alignment time scale τ as a fraction of the run; the coefficients are scaled to reach it (rules.md §7)")
 	fs.Float64Var(&cfg.AlignScale, "align-scale", 0, "multiply the alignment coefficients by this instead of deriving it from -align-time")
-	raw := fs.Bool("align-raw", false, "use the raw reference coefficients (same as -align-scale 1)")
+	raw := fs.Bool("align-raw", false, "the reference code's alignment: raw coefficients (-align-scale 1), no normalisation (-align-norm=false)")
+	fs.BoolVar(&cfg.AlignNorm, "align-norm", cfg.AlignNorm, "divide each layer's activity terms (amp, null, sparse) by its input energy, so a fast alignment stays stable")
 	fs.Float64Var(&cfg.AlignLR, "align-lr", 0, "base learning rate of a separate optimizer for B (0 = the task's schedule)")
 	fs.Float64Var(&cfg.NoiseVar, "noise-var", 0, "variance of the update noise added after each step, scaled by the learning rate (0 = none)")
 	fs.StringVar(&cfg.NoiseSite, "noise-site", cfg.NoiseSite, "where update noise goes: b (feedback weights only) or all (every trained weight)")
@@ -97,7 +98,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *raw {
-		cfg.AlignScale = 1
+		cfg.AlignScale, cfg.AlignNorm = 1, false
 	}
 	if cfg.Align != "" && !flagSet(fs, "rule") {
 		cfg.Rule = "custom"
