@@ -19,6 +19,7 @@ type Conv2D struct {
 	NoInputGrad bool   // skip the input gradient (first layer)
 
 	route Route
+	tr    Transport      // nil: Transpose through B or W
 	dy    *tensor.Tensor // the last Backward's upstream gradient
 	op    *conv.Op       // for the last input's spatial size
 	x     *tensor.Tensor
@@ -100,7 +101,8 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 }
 
 // Backward adds the filter gradient to W's and returns the input gradient
-// through B (feedback route) or W (backprop route).
+// through B (feedback route), from the transport (feedback route with a
+// transport) or through W (backprop route).
 func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	c.dy = dy
 	c.Filter(c.x, dy, c.W.Grad.Data, 1)
@@ -119,6 +121,10 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	}
 	if c.NoInputGrad {
 		return nil
+	}
+	if c.tr != nil && c.route == FeedbackRoute {
+		c.dx = transported(c.Name, c.tr, dy, c.dx, c.x.Len())
+		return c.dx
 	}
 	c.opFor(c.x) // Transpose reads the geometry of the last input
 	c.dx = c.Transpose(dy, transport(c.route, c.W, c.B).Value.Data, c.dx)
@@ -147,3 +153,8 @@ func (c *Conv2D) OutputGrad() *tensor.Tensor { return c.dy }
 
 // Route returns the route in use.
 func (c *Conv2D) Route() Route { return c.route }
+
+// SetTransport replaces B by f for the input gradient on the feedback
+// route; f gets dy [N, Out, OH, OW] and returns the input's shape
+// [N, In, H, W]. nil restores B.
+func (c *Conv2D) SetTransport(f Transport) { c.tr = f }

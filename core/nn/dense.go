@@ -20,6 +20,7 @@ type Dense struct {
 	NoInputGrad bool
 
 	route Route
+	tr    Transport      // nil: Transpose through B or W
 	dy    *tensor.Tensor // the last Backward's upstream gradient
 	x     *tensor.Tensor // [N, In] view of the last input
 	xv    tensor.Tensor
@@ -86,8 +87,9 @@ func (d *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return d.out
 }
 
-// Backward adds dyᵀ·x to W's gradient and returns dy·B (feedback route) or
-// dy·W (backprop route), shaped like the input.
+// Backward adds dyᵀ·x to W's gradient and returns dy·B (feedback route),
+// the transport's result (feedback route with a transport) or dy·W
+// (backprop route), shaped like the input.
 func (d *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	d.dy = dy
 	d.Filter(d.x, dy, d.W.Grad.Data, 1)
@@ -100,7 +102,11 @@ func (d *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if d.NoInputGrad {
 		return nil
 	}
-	d.dx = d.Transpose(dy, transport(d.route, d.W, d.B).Value.Data, d.dx)
+	if d.tr != nil && d.route == FeedbackRoute {
+		d.dx = transported(d.Name, d.tr, dy, d.dx, d.x.Len())
+	} else {
+		d.dx = d.Transpose(dy, transport(d.route, d.W, d.B).Value.Data, d.dx)
+	}
 	d.dxv = tensor.Tensor{Shape: append(d.dxv.Shape[:0], d.in...), Data: d.dx.Data}
 	return &d.dxv
 }
@@ -127,3 +133,8 @@ func (d *Dense) OutputGrad() *tensor.Tensor { return d.dy }
 
 // Route returns the route in use.
 func (d *Dense) Route() Route { return d.route }
+
+// SetTransport replaces B by f for the input gradient on the feedback
+// route; f gets dy [N, Out] and returns [N, In], viewed in the input's
+// shape. nil restores B.
+func (d *Dense) SetTransport(f Transport) { d.tr = f }

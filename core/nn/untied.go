@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/untied-ml/untied/core/tensor"
+import (
+	"fmt"
+
+	"github.com/untied-ml/untied/core/tensor"
+)
 
 // Route says which weights carry the error to a layer's input.
 type Route int
@@ -19,12 +23,32 @@ func (r Route) String() string {
 	return "feedback"
 }
 
+// Transport computes a layer's input gradient in place of the transposed
+// feedback weights (as direct feedback alignment does). Given the gradient
+// dy the layer's Backward received, it returns the gradient for the layer's
+// input, shaped like Input(), reusing out's storage through tensor.Ensure.
+type Transport func(dy, out *tensor.Tensor) *tensor.Tensor
+
 // transport returns the weights that carry the error under route r.
 func transport(r Route, w, b *Param) *Param {
 	if r == BackpropRoute {
 		return w
 	}
 	return b
+}
+
+// transported returns f(dy, out), the input gradient of the layer called
+// name, after checking it has want elements.
+func transported(name string, f Transport, dy, out *tensor.Tensor, want int) *tensor.Tensor {
+	dx := f(dy, out)
+	if dx == nil || dx.Len() != want {
+		var shape []int
+		if dx != nil {
+			shape = dx.Shape
+		}
+		panic(fmt.Sprintf("nn: %s: transport returned shape %v, want %d elements", name, shape, want))
+	}
+	return dx
 }
 
 // Linear is the weight-parametrised linear map of a dense or conv layer:
@@ -58,4 +82,9 @@ type Untied interface {
 	SetRoute(Route)
 	// Route returns the route in use.
 	Route() Route
+	// SetTransport makes Backward compute the input gradient on the
+	// feedback route with f instead of B (nil restores B). W's gradient
+	// still comes from the upstream gradient, and the backprop route always
+	// uses W, so the exact reference pass ignores f.
+	SetTransport(f Transport)
 }

@@ -21,6 +21,16 @@ type Rule interface {
 	AfterBackward(step int)
 }
 
+// OutputErrorRule is a Rule that also reads the network's output error
+// e = dL/dlogits ([N, classes], the mean cross-entropy's gradient) of every
+// step, before any backward pass of that step: direct feedback alignment
+// projects it to every layer. e is the Trainer's buffer, valid until the
+// next step.
+type OutputErrorRule interface {
+	Rule
+	OutputError(e *tensor.Tensor)
+}
+
 // Trainer runs training steps of Net. Its buffers are reused, so a step
 // allocates nothing once the first batch has been seen.
 type Trainer struct {
@@ -52,8 +62,10 @@ func (t *Trainer) Step(x *tensor.Tensor, labels []int32) (loss float64, correct 
 // StepWithReference is Step that, when exact is not nil, first runs an
 // extra backward pass with every untied layer on the backprop route and
 // stores the exact gradient of the i-th untied layer's W (in forward order)
-// in exact[i], so the rule's gradient can be compared with it. The update
-// is the same as Step's.
+// in exact[i], so the rule's gradient can be compared with it. The backprop
+// route ignores the layers' transports (nn.Untied.SetTransport), so the
+// reference is exact under direct feedback alignment too. The update is the
+// same as Step's.
 func (t *Trainer) StepWithReference(x *tensor.Tensor, labels []int32, exact [][]float32) (loss float64, correct int) {
 	t.zeroGrads()
 	if t.Rule != nil {
@@ -62,6 +74,9 @@ func (t *Trainer) StepWithReference(x *tensor.Tensor, labels []int32, exact [][]
 	logits := t.Net.Forward(x, true)
 	correct = nn.TopK(logits, labels, 1)
 	loss, t.grad = nn.SoftmaxCrossEntropy(logits, labels, t.grad)
+	if r, ok := t.Rule.(OutputErrorRule); ok {
+		r.OutputError(t.grad)
+	}
 	if exact != nil {
 		t.exactGradients(exact)
 		t.zeroGrads()
