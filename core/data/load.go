@@ -27,16 +27,21 @@ const fashionHint = "install it with `sudo apt-get install -y dataset-fashion-mn
 const mnistHint = "fetch it with `go mod download " + GoMNISTModule + "`"
 
 // Load loads the training and test sets of a data set by name:
-// "fashion-mnist" (LoadFashionMNIST) or "mnist" (LoadMNIST). An empty dir
-// means the data set's default location.
+// "fashion-mnist" (LoadFashionMNIST), "mnist" (LoadMNIST) or "cifar10"
+// (LoadCIFAR10). An empty dir means the data set's default location.
+// ImageNet is too large to hold in memory: OpenImageNet reads it lazily.
 func Load(name, dir string) (train, test *Dataset, err error) {
 	switch name {
 	case "fashion-mnist":
 		return LoadFashionMNIST(dir)
 	case "mnist":
 		return LoadMNIST(dir)
+	case "cifar10":
+		return LoadCIFAR10(dir)
+	case "imagenet":
+		return nil, nil, fmt.Errorf("data: imagenet is too large to load into memory; open it with OpenImageNet")
 	}
-	return nil, nil, fmt.Errorf("data: unknown data set %q (known: fashion-mnist, mnist)", name)
+	return nil, nil, fmt.Errorf("data: unknown data set %q (known: fashion-mnist, mnist, cifar10)", name)
 }
 
 // LoadFashionMNIST loads Fashion-MNIST (60000 training and 10000 test
