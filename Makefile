@@ -2,7 +2,12 @@
 GO ?= go
 FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 
-.PHONY: help test vet build install train golden-update data
+PROFILE ?= quick
+DATA_DIR ?=
+CELLS ?=
+SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
+
+.PHONY: help test vet build install train golden-update data repro-table1 repro-noise
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,3 +31,9 @@ train: build data ## the main job: LeNet with feedback alignment vs backprop on 
 
 golden-update: ## regenerate golden/testdata from the current code (review the diff!)
 	$(GO) test ./golden/ -run Golden -update
+
+repro-table1: build data ## table 1: accuracy of every rule on ResNet-18/50 (PROFILE=smoke|quick|full|imagenet, DATA_DIR=, CELLS=i/n)
+	$(SWEEP) -experiment table1
+
+repro-noise: build data ## robustness to noisy updates (same variables as repro-table1)
+	$(SWEEP) -experiment noise

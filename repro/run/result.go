@@ -30,6 +30,7 @@ type Result struct {
 	TestTop5     float64 `json:"test_top5"`
 	ImagesPerSec float64 `json:"images_per_sec"` // training images per second of training time
 	WallSeconds  float64 `json:"wall_seconds"`   // whole run, loading and evaluation included
+	Steps        int     `json:"steps"`          // training steps taken
 	Params       int     `json:"params"`         // W, BN and bias values (B excluded)
 	// MeanWeightAngle is the final mean over untied layers of angle(W, B),
 	// in degrees; 0 under bp, whose error travels through W itself.
@@ -46,20 +47,25 @@ type Machine struct {
 	GoVersion  string `json:"go_version"`
 }
 
-// WriteJSON writes v as indented JSON to path atomically: to a temporary
-// file in the same directory, synced, then renamed over path. A reader
-// sees the old file or the new one, never a part.
+// WriteJSON writes v as indented JSON to path atomically (WriteFileAtomic).
 func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("run: encoding %s: %w", path, err)
 	}
+	return WriteFileAtomic(path, append(b, '\n'))
+}
+
+// WriteFileAtomic writes b to path through a temporary file in the same
+// directory, synced, then renamed over path: a reader sees the old file or
+// the new one, never a part, and a crash never leaves a truncated result.
+func WriteFileAtomic(path string, b []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
+	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
 		return fmt.Errorf("run: writing %s: %w", tmp.Name(), err)
 	}

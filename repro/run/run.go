@@ -123,6 +123,7 @@ func Run(cfg Config, w io.Writer) (*Result, error) {
 		res.TestTop1, res.TestTop5 = ev.Top1, ev.Top5
 		res.MeanWeightAngle = metric.MeanWeightAngle(layers)
 		res.ImagesPerSec = float64(images) / trainTime.Seconds()
+		res.Steps = trainer.Steps()
 		res.Finished = epoch+1 == cfg.Epochs
 		res.WallSeconds = time.Since(start).Seconds()
 		if err := WriteJSON(resultPath, res); err != nil {

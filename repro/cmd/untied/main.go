@@ -34,6 +34,10 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "train":
 		return trainCmd(args[1:], stdout, stderr)
+	case "sweep":
+		return sweepCmd(args[1:], stdout, stderr)
+	case "table":
+		return tableCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -48,6 +52,8 @@ func usage(w io.Writer) {
 
 Commands:
   train   train one model with one learning rule; writes DIR/result.json
+  sweep   run the cells of an experiment (make repro-table1, repro-noise), then render its tables
+  table   render an experiment's tables from its result files alone
 
 Run "untied train -h" for its flags.
 `)

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/untied-ml/untied/repro/experiments"
+	"github.com/untied-ml/untied/repro/sweep"
+	"github.com/untied-ml/untied/repro/table"
+)
+
+// sweepFlags are the flags sweep and table share.
+type sweepFlags struct {
+	experiment, profile, runs, results, cells, dataDir string
+}
+
+func (s *sweepFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.experiment, "experiment", "table1", "experiment: "+strings.Join(experiments.Names(), ", ")+", or a path to a .json file")
+	fs.StringVar(&s.profile, "profile", "quick", "profile: smoke, quick, full or imagenet")
+	fs.StringVar(&s.runs, "runs", "repro/runs", "directory of the runs (one subdirectory per cell)")
+	fs.StringVar(&s.results, "results", "repro/results", "directory of the tables and plots")
+}
+
+func (s *sweepFlags) load() (*experiments.Experiment, []sweep.Cell, error) {
+	e, err := experiments.Load(s.experiment)
+	if err != nil {
+		return nil, nil, err
+	}
+	cells, err := sweep.Cells(e, s.profile, s.runs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.dataDir != "" {
+		for i := range cells {
+			cells[i].Config.DataDir = s.dataDir
+		}
+	}
+	return e, cells, nil
+}
+
+// parseSlice parses -cells i/n ("" = all).
+func parseSlice(s string) (i, n int, err error) {
+	if s == "" {
+		return 1, 1, nil
+	}
+	if _, err := fmt.Sscanf(s, "%d/%d", &i, &n); err != nil {
+		return 0, 0, fmt.Errorf("-cells %q: want i/n, e.g. 2/3", s)
+	}
+	return i, n, nil
+}
+
+func sweepCmd(args []string, stdout, stderr io.Writer) int {
+	var sf sweepFlags
+	fs := flag.NewFlagSet("untied sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sf.register(fs)
+	fs.StringVar(&sf.cells, "cells", "", "run only slice i of n of the cells (i/n), to split a sweep across machines")
+	fs.StringVar(&sf.dataDir, "data-dir", "", "directory of the data set (ImageNet, CIFAR-10, or a non-default Fashion-MNIST)")
+	keepGoing := fs.Bool("keep-going", false, "run the remaining cells after one fails")
+	quiet := fs.Bool("quiet", false, "no progress")
+	noTable := fs.Bool("no-table", false, "do not render the tables after the sweep")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	i, n, err := parseSlice(sf.cells)
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
+		fs.Usage()
+		return 2
+	}
+	e, cells, err := sf.load()
+	if err == nil {
+		cells, err = sweep.Slice(cells, i, n)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
+		return 2
+	}
+	progress := stderr
+	if *quiet {
+		progress = nil
+	}
+	if err := sweep.Run(cells, sweep.Options{Progress: progress, KeepGoing: *keepGoing}); err != nil {
+		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
+		return 1
+	}
+	if *noTable || n > 1 {
+		return 0
+	}
+	return render(e, sf, stdout, stderr)
+}
+
+func tableCmd(args []string, stdout, stderr io.Writer) int {
+	var sf sweepFlags
+	fs := flag.NewFlagSet("untied table", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	e, err := experiments.Load(sf.experiment)
+	if err != nil {
+		fmt.Fprintf(stderr, "untied table: %v\n", err)
+		return 2
+	}
+	return render(e, sf, stdout, stderr)
+}
+
+// render builds the experiment's tables from the result files under its
+// runs directory.
+func render(e *experiments.Experiment, sf sweepFlags, stdout, stderr io.Writer) int {
+	dir := filepath.Join(sf.runs, e.Name, sf.profile)
+	rows, skipped, err := table.Collect(dir, e.Rules)
+	if err != nil {
+		fmt.Fprintf(stderr, "untied table: %v\n", err)
+		return 1
+	}
+	h := table.Header{Experiment: e, Profile: sf.profile, Skipped: skipped}
+	write := table.Accuracy
+	if e.Kind == "noise" {
+		write = table.Noise
+	}
+	if err := write(sf.results, h, rows); err != nil {
+		fmt.Fprintf(stderr, "untied table: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote %s.md and %s.csv from %d rows of %s\n", filepath.Join(sf.results, e.Name), filepath.Join(sf.results, e.Name), len(rows), dir)
+	return 0
+}

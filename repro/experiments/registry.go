@@ -1,0 +1,119 @@
+package experiments
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"slices"
+	"strings"
+)
+
+//go:embed *.json
+var files embed.FS
+
+// Experiment is a sweep defined as data.
+type Experiment struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	// Kind says how its table is laid out: "accuracy" (a row per rule and
+	// model) or "noise" (a row per rule, a column per noise setting).
+	Kind     string    `json:"kind"`
+	Rules    []string  `json:"rules"`
+	Models   []string  `json:"models"`
+	Seeds    []uint64  `json:"seeds"`
+	Settings []Setting `json:"settings,omitempty"` // none means one plain setting
+	// Claims holds, per rule, what the paper reports for its row.
+	Claims map[string]string `json:"claims"`
+	// Profiles maps a profile name (smoke, quick, full, imagenet) to the
+	// run.Config fields it sets over run.Defaults().
+	Profiles map[string]json.RawMessage `json:"profiles"`
+}
+
+// Setting is one variation of the runs (a noise level and site, say): a
+// name and the run.Config fields it sets over the profile's.
+type Setting struct {
+	Name   string          `json:"name"`
+	Config json.RawMessage `json:"config"`
+}
+
+// Names lists the built-in experiments.
+func Names() []string {
+	entries, _ := files.ReadDir(".")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Load returns the built-in experiment of that name, or reads the file at
+// that path if it names one (ending in .json).
+func Load(nameOrPath string) (*Experiment, error) {
+	var (
+		b    []byte
+		err  error
+		from = nameOrPath
+	)
+	if strings.HasSuffix(nameOrPath, ".json") {
+		b, err = os.ReadFile(nameOrPath)
+	} else {
+		from = path.Join("repro/experiments", nameOrPath+".json")
+		b, err = files.ReadFile(nameOrPath + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("experiments: unknown experiment %q (built in: %s; or give a path to a .json file)", nameOrPath, strings.Join(Names(), ", "))
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("experiments: %w", err)
+	}
+	return Parse(b, from)
+}
+
+// Parse decodes an experiment, rejecting unknown fields, and checks it.
+func Parse(b []byte, from string) (*Experiment, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var e Experiment
+	if err := dec.Decode(&e); err != nil {
+		return nil, fmt.Errorf("experiments: %s: %w", from, err)
+	}
+	bad := func(field, want string) error {
+		return fmt.Errorf("experiments: %s: field %q: want %s", from, field, want)
+	}
+	switch {
+	case e.Name == "":
+		return nil, bad("name", "a non-empty name")
+	case e.Kind != "accuracy" && e.Kind != "noise":
+		return nil, bad("kind", `"accuracy" or "noise"`)
+	case len(e.Rules) == 0:
+		return nil, bad("rules", "at least one rule")
+	case len(e.Models) == 0:
+		return nil, bad("models", "at least one model")
+	case len(e.Seeds) == 0:
+		return nil, bad("seeds", "at least one seed")
+	case len(e.Profiles) == 0:
+		return nil, bad("profiles", "at least one profile")
+	}
+	seen := map[string]bool{}
+	for _, s := range e.Settings {
+		if seen[s.Name] {
+			return nil, bad("settings", fmt.Sprintf("unique names (%q twice)", s.Name))
+		}
+		seen[s.Name] = true
+	}
+	return &e, nil
+}
+
+// ProfileNames lists the experiment's profiles.
+func (e *Experiment) ProfileNames() []string {
+	var names []string
+	for n := range e.Profiles {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}

@@ -1,0 +1,137 @@
+package sweep
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/untied-ml/untied/core/align"
+	"github.com/untied-ml/untied/repro/experiments"
+	"github.com/untied-ml/untied/repro/run"
+)
+
+// Cell is one run of an experiment.
+type Cell struct {
+	Rule, Model, Setting string
+	Seed                 uint64
+	Config               run.Config // Out is the cell's own directory
+}
+
+// ID names the cell within its experiment and profile, as a relative path.
+func (c Cell) ID() string {
+	setting := c.Setting
+	if setting == "" {
+		setting = "default"
+	}
+	return filepath.Join(c.Model, c.Rule, filepath.FromSlash(setting), fmt.Sprintf("seed%d", c.Seed))
+}
+
+// profile is a profile's fields: the rules it runs (nil = the
+// experiment's) and the run.Config fields it sets.
+type profile struct {
+	Rules  []string
+	Config run.Config
+}
+
+func parseProfile(e *experiments.Experiment, name string, base run.Config) (profile, error) {
+	raw, ok := e.Profiles[name]
+	if !ok {
+		return profile{}, fmt.Errorf("sweep: experiment %s has no profile %q (it has %v)", e.Name, name, e.ProfileNames())
+	}
+	var p profile
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return p, fmt.Errorf("sweep: %s profile %s: %w", e.Name, name, err)
+	}
+	if r, ok := fields["rules"]; ok {
+		if err := json.Unmarshal(r, &p.Rules); err != nil {
+			return p, fmt.Errorf("sweep: %s profile %s: rules: %w", e.Name, name, err)
+		}
+		delete(fields, "rules")
+	}
+	rest, _ := json.Marshal(fields)
+	p.Config = base
+	if err := strictOverlay(rest, &p.Config); err != nil {
+		return p, fmt.Errorf("sweep: %s profile %s: %w", e.Name, name, err)
+	}
+	return p, nil
+}
+
+// strictOverlay sets the fields of cfg that b names, rejecting unknown
+// names (a typo in an experiment file must not pass silently).
+func strictOverlay(b []byte, cfg *run.Config) error {
+	if len(b) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(cfg)
+}
+
+// Cells expands experiment e under a profile into its cells, in a fixed
+// order (model, rule, setting, seed), each with its directory under root.
+// Cells that do not apply (update noise on B for a rule that does not
+// train B) are left out.
+func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) {
+	p, err := parseProfile(e, profileName, run.Defaults())
+	if err != nil {
+		return nil, err
+	}
+	rules := e.Rules
+	if p.Rules != nil {
+		rules = p.Rules
+	}
+	settings := e.Settings
+	if len(settings) == 0 {
+		settings = []experiments.Setting{{}}
+	}
+	var cells []Cell
+	for _, m := range e.Models {
+		for _, r := range rules {
+			for _, s := range settings {
+				for _, seed := range e.Seeds {
+					cfg := p.Config
+					cfg.Model, cfg.Rule, cfg.Seed = m, r, seed
+					if err := strictOverlay(s.Config, &cfg); err != nil {
+						return nil, fmt.Errorf("sweep: %s setting %q: %w", e.Name, s.Name, err)
+					}
+					if !applies(cfg) {
+						continue
+					}
+					c := Cell{Rule: r, Model: m, Setting: s.Name, Seed: seed}
+					cfg.Out = filepath.Join(root, e.Name, profileName, c.ID())
+					c.Config = cfg
+					if err := cfg.Validate(); err != nil {
+						return nil, fmt.Errorf("sweep: %s cell %s: %w", e.Name, c.ID(), err)
+					}
+					cells = append(cells, c)
+				}
+			}
+		}
+	}
+	return cells, nil
+}
+
+// applies reports whether a cell's configuration is meaningful: update
+// noise on B only exists for rules that train B.
+func applies(cfg run.Config) bool {
+	if cfg.NoiseVar == 0 || cfg.NoiseSite != "b" {
+		return true
+	}
+	spec, err := align.Preset(cfg.Rule)
+	return err != nil || spec.TrainB // an unknown rule fails Validate later
+}
+
+// Slice returns the i-th of n near-equal slices of cells (1 ≤ i ≤ n),
+// taking every n-th cell so each slice mixes cheap and costly cells.
+func Slice(cells []Cell, i, n int) ([]Cell, error) {
+	if n < 1 || i < 1 || i > n {
+		return nil, fmt.Errorf("sweep: -cells %d/%d: want i/n with 1 ≤ i ≤ n", i, n)
+	}
+	var out []Cell
+	for k := i - 1; k < len(cells); k += n {
+		out = append(out, cells[k])
+	}
+	return out, nil
+}

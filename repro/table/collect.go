@@ -1,0 +1,137 @@
+package table
+
+import (
+	"fmt"
+	"io/fs"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/untied-ml/untied/repro/run"
+)
+
+// Key identifies a row: a rule on a model under one setting.
+type Key struct {
+	Rule, Model string
+	NoiseSite   string  // "" without noise
+	NoiseVar    float64 // 0 without noise
+}
+
+// Row is the aggregate of the finished runs of one Key (one per seed).
+type Row struct {
+	Key
+	Seeds      int
+	Top1, Top5 Stat // percent
+	Angle      Stat // final mean weight angle, degrees
+	AlignScale float64
+	TauFrac    float64 // the alignment time scale as a fraction of the run; 0 if none
+	Results    []*run.Result
+}
+
+// Stat is a mean and a sample standard deviation (0 for one value).
+type Stat struct{ Mean, Std float64 }
+
+func stat(v []float64) Stat {
+	var s Stat
+	for _, x := range v {
+		s.Mean += x / float64(len(v))
+	}
+	if len(v) > 1 {
+		var ss float64
+		for _, x := range v {
+			ss += (x - s.Mean) * (x - s.Mean)
+		}
+		s.Std = math.Sqrt(ss / float64(len(v)-1))
+	}
+	return s
+}
+
+// Collect reads every finished result.json under dir and aggregates them
+// into rows, sorted by model, then rule in the order given (others after,
+// by name), then setting. Unfinished results are counted in skipped.
+func Collect(dir string, ruleOrder []string) (rows []Row, skipped int, err error) {
+	byKey := map[Key][]*run.Result{}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || d.Name() != "result.json" {
+			return nil
+		}
+		r, err := run.ReadResult(path)
+		if err != nil {
+			return err
+		}
+		if !r.Finished {
+			skipped++
+			return nil
+		}
+		k := Key{Rule: r.Config.Rule, Model: r.Config.Model}
+		if r.Config.NoiseVar > 0 {
+			k.NoiseSite, k.NoiseVar = r.Config.NoiseSite, r.Config.NoiseVar
+		}
+		byKey[k] = append(byKey[k], r)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("table: %w", err)
+	}
+	for k, rs := range byKey {
+		var t1, t5, a []float64
+		for _, r := range rs {
+			t1, t5, a = append(t1, r.TestTop1), append(t5, r.TestTop5), append(a, r.MeanWeightAngle)
+		}
+		row := Row{Key: k, Seeds: len(rs), Top1: stat(t1), Top5: stat(t5), Angle: stat(a),
+			AlignScale: rs[0].Config.AlignScale, Results: rs}
+		if tau := rs[0].Config.AlignTau; tau > 0 && rs[0].Steps > 0 {
+			row.TauFrac = tau / float64(rs[0].Steps)
+		}
+		rows = append(rows, row)
+	}
+	rank := func(rule string) int {
+		if i := slices.Index(ruleOrder, rule); i >= 0 {
+			return i
+		}
+		return len(ruleOrder)
+	}
+	slices.SortFunc(rows, func(a, b Row) int {
+		if c := strings.Compare(a.Model, b.Model); c != 0 {
+			return c
+		}
+		if c := rank(a.Rule) - rank(b.Rule); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Rule, b.Rule); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.NoiseSite, b.NoiseSite); c != 0 {
+			return c
+		}
+		return cmpFloat(a.NoiseVar, b.NoiseVar)
+	})
+	return rows, skipped, nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// bpRow finds the backprop row for the same model and setting, falling
+// back to the noiseless one (backprop has no B for noise at site b).
+func bpRow(rows []Row, k Key) (Row, bool) {
+	for _, want := range []Key{{Rule: "bp", Model: k.Model, NoiseSite: k.NoiseSite, NoiseVar: k.NoiseVar}, {Rule: "bp", Model: k.Model}} {
+		for _, r := range rows {
+			if r.Key == want {
+				return r, true
+			}
+		}
+	}
+	return Row{}, false
+}
