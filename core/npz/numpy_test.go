@@ -8,18 +8,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// python returns a python3 that imports numpy, or skips the test: CI need
-// not have numpy, and nothing installs it.
+// python returns a python3 that imports numpy (the one on PATH, else the
+// system's), or skips the test: CI need not have numpy, and nothing
+// installs it.
 func python(t *testing.T) string {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("no python3")
+	for _, name := range []string{"python3", "/usr/bin/python3"} {
+		py, err := exec.LookPath(name)
+		if err == nil && exec.Command(py, "-c", "import numpy").Run() == nil {
+			return py
+		}
 	}
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		t.Skip("python3 has no numpy")
-	}
-	return py
+	t.Skip("no python3 with numpy")
+	return ""
 }
 
 // TestNumPy has numpy read a file Write wrote, check it, and write a
