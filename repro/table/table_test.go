@@ -1,0 +1,94 @@
+package table
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/untied-ml/untied/repro/experiments"
+	"github.com/untied-ml/untied/repro/run"
+)
+
+func writeResult(t *testing.T, dir string, r run.Result) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.WriteJSON(filepath.Join(dir, "result.json"), r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func result(rule, model string, seed uint64, top1, angle float64, finished bool) run.Result {
+	return run.Result{Config: run.Config{Rule: rule, Model: model, Seed: seed}, Finished: finished,
+		TestTop1: top1, TestTop5: top1 + 5, MeanWeightAngle: angle}
+}
+
+// TestAccuracyTable builds a table from hand-written result files and
+// checks the means, standard deviations, gaps to backprop and CSV columns.
+func TestAccuracyTable(t *testing.T) {
+	root := t.TempDir()
+	writeResult(t, filepath.Join(root, "a"), result("bp", "resnet18", 1, 90, 0, true))
+	writeResult(t, filepath.Join(root, "b"), result("bp", "resnet18", 2, 92, 0, true))
+	writeResult(t, filepath.Join(root, "c"), result("fa", "resnet18", 1, 80, 88, true))
+	writeResult(t, filepath.Join(root, "d"), result("fa", "resnet18", 2, 84, 86, true))
+	writeResult(t, filepath.Join(root, "e"), result("sa", "resnet18", 1, 50, 5, false)) // unfinished
+	rows, skipped, err := Collect(root, []string{"bp", "fa", "sa"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skipped != 1 || len(rows) != 2 {
+		t.Fatalf("Collect = %d rows, %d skipped; want 2 rows, 1 skipped", len(rows), skipped)
+	}
+	fa := rows[1]
+	if fa.Rule != "fa" || fa.Top1.Mean != 82 || fa.Angle.Mean != 87 || fa.Seeds != 2 {
+		t.Errorf("fa row = %+v, want top-1 mean 82, angle 87 over 2 seeds", fa)
+	}
+	if d := fa.Top1.Std - 2.8284271247; d > 1e-9 || d < -1e-9 {
+		t.Errorf("fa top-1 std = %v, want √8 (sample std of 80, 84)", fa.Top1.Std)
+	}
+	out := t.TempDir()
+	e := &experiments.Experiment{Name: "table1", Title: "t", Kind: "accuracy", Claims: map[string]string{"fa": "far behind"}}
+	if err := Accuracy(out, Header{Experiment: e, Profile: "quick", Skipped: skipped}, rows); err != nil {
+		t.Fatal(err)
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "table1.csv"))
+	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	if !strings.HasPrefix(lines[0], "rule,model,top1,top5,gap_to_bp,weight_angle") {
+		t.Errorf("CSV header %q", lines[0])
+	}
+	if want := "fa,resnet18,82.00,87.00,-9.00,87.00"; !strings.HasPrefix(lines[2], want) {
+		t.Errorf("CSV fa line %q, want prefix %q", lines[2], want)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "table1.md"))
+	for _, want := range []string{"82.00 ± 2.83", "-9.00", "far behind", "1 unfinished"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("table1.md lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// TestNoiseTableGapToBackprop: at site b, backprop has no run, so the gap
+// is taken to noiseless backprop.
+func TestNoiseTableGapToBackprop(t *testing.T) {
+	root := t.TempDir()
+	bp := result("bp", "resnet18", 1, 90, 0, true)
+	writeResult(t, filepath.Join(root, "bp0"), bp)
+	sa := result("sa", "resnet18", 1, 85, 3, true)
+	sa.Config.NoiseVar, sa.Config.NoiseSite = 1e-3, "b"
+	writeResult(t, filepath.Join(root, "sa"), sa)
+	rows, _, err := Collect(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	e := &experiments.Experiment{Name: "noise", Kind: "noise"}
+	if err := Noise(out, Header{Experiment: e, Profile: "quick"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "noise.csv"))
+	if want := "sa,resnet18,b,0.001,85.00,90.00,-5.00"; !strings.Contains(string(csv), want) {
+		t.Errorf("noise.csv lacks %q:\n%s", want, csv)
+	}
+}
