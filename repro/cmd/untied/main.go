@@ -34,6 +34,8 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "train":
 		return trainCmd(args[1:], stdout, stderr)
+	case "grad":
+		return gradCmd(args[1:], stdout, stderr)
 	case "sweep":
 		return sweepCmd(args[1:], stdout, stderr)
 	case "table":
@@ -52,6 +54,7 @@ func usage(w io.Writer) {
 
 Commands:
   train   train one model with one learning rule; writes DIR/result.json
+  grad    one step's gradients of a model, state and batch (.npz in, .npz out)
   sweep   run the cells of an experiment (make repro-table1, repro-noise), then render its tables
   table   render an experiment's tables from its result files alone
 
