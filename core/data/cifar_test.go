@@ -1,6 +1,8 @@
 package data
 
 import (
+	"fmt"
+	"log"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -198,4 +200,20 @@ func FuzzParseCIFAR10(f *testing.F) {
 			}
 		}
 	})
+}
+
+// CIFAR-10 fits in memory: normalise with the training set's statistics and
+// batch it with a Loader, padding-and-cropping and flipping as the CIFAR
+// ResNets are trained. (Not run: it needs the data.)
+func ExampleLoadCIFAR10() {
+	train, test, err := LoadCIFAR10("/data/cifar-10-batches-bin")
+	if err != nil {
+		log.Fatal(err) // says where to get the binary version
+	}
+	mean, std := train.MeanStd()
+	l, err := NewLoader(train, LoaderConfig{Batch: 128, Shuffle: true, Seed: 1, Mean: mean, Std: std, CropPad: 4, Flip: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(train.N, test.N, l.Batches()) // 50000 10000 391
 }

@@ -314,7 +314,7 @@ func ParseValLabels(r io.Reader, name string, wnids []string) (map[string]int32,
 			if i < 0 {
 				return nil, errorf("%q has no comma, want ImageId,PredictionString", clip(line))
 			}
-			id = strings.TrimSpace(line[:i])
+			id = imageID(strings.TrimSpace(line[:i]))
 			pred := strings.Fields(line[i+1:])
 			if len(pred) == 0 {
 				return nil, errorf("image %q has an empty PredictionString, want a wnid first", clip(id))
@@ -648,7 +648,7 @@ func decodeImage(path string) (img image.Image, err error) {
 	} else {
 		cfg, err = jpeg.DecodeConfig(bytes.NewReader(b))
 	}
-	if err == nil && (cfg.Width < 1 || cfg.Height < 1 || cfg.Width*cfg.Height > MaxImagePixels) {
+	if err == nil && (cfg.Width < 1 || cfg.Height < 1 || int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels) {
 		err = fmt.Errorf("%d×%d pixels, want 1 to %d", cfg.Width, cfg.Height, MaxImagePixels)
 	}
 	if err == nil {

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"log"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -658,4 +659,67 @@ func FuzzParseValLabels(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLoadImageNetByName(t *testing.T) {
+	if _, _, err := Load("imagenet", ""); err == nil || !strings.Contains(err.Error(), "OpenImageNet") {
+		t.Errorf(`Load("imagenet") error = %v, want one pointing to OpenImageNet`, err)
+	}
+}
+
+// BenchmarkImageNetBatch decodes batches of 32 ILSVRC-sized (500×375)
+// JPEGs at the paper's size 224, on GOMAXPROCS workers.
+func BenchmarkImageNetBatch(b *testing.B) {
+	dir := b.TempDir()
+	for i := range 32 {
+		w := testWNIDs[i%3]
+		writeJPEG(b, filepath.Join(dir, "train", w, fmt.Sprintf("%d.JPEG", i)), classImage(i%3, 500, 375, i%7 == 0))
+		writeJPEG(b, filepath.Join(dir, "val", w, fmt.Sprintf("%d.JPEG", i)), classImage(i%3, 375, 500, false))
+	}
+	n := mustOpen(b, dir, 224)
+	for _, split := range []string{"train", "val"} {
+		b.Run("split="+split, func(b *testing.B) {
+			var x *tensor.Tensor
+			var labels []int32
+			var err error
+			for i := 0; b.Loop(); i++ {
+				if split == "train" {
+					x, labels, err = n.TrainBatch(1, i, 0, 32, x, labels)
+				} else {
+					x, labels, err = n.ValBatch(0, 32, x, labels)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(32*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
+
+// A training loop over ImageNet: batch i of an epoch is decoded on demand,
+// the same whatever the machine's core count. (Not run: it needs the data.)
+func ExampleOpenImageNet() {
+	inet, err := OpenImageNet("/data/ILSVRC2012", 224)
+	if err != nil {
+		log.Fatal(err) // names what is missing
+	}
+	const batch, seed = 256, 1
+	var x *tensor.Tensor // reused from batch to batch
+	var labels []int32
+	for epoch := range 90 {
+		for i := range inet.TrainBatches(batch) {
+			if x, labels, err = inet.TrainBatch(seed, epoch, i, batch, x, labels); err != nil {
+				log.Fatal(err) // a corrupt file, named
+			}
+			// ... forward and backward on x ([256 3 224 224]) and labels ...
+		}
+		for i := range inet.ValBatches(batch) {
+			if x, labels, err = inet.ValBatch(i, batch, x, labels); err != nil {
+				log.Fatal(err)
+			}
+			// ... top-1 and top-5 accuracy ...
+		}
+	}
+	fmt.Println(inet.Classes(), inet.TrainLen(), inet.ValLen()) // 1000 1281167 50000
 }
