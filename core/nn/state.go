@@ -57,9 +57,14 @@ func State(m Module) []Named {
 	return out
 }
 
+// maxStateErrs is the most problems a LoadState error lists one by one:
+// loading the wrong file would otherwise list every tensor twice.
+const maxStateErrs = 12
+
 // LoadState copies tensors into m's state, by name: every name State lists
 // must be present with its shape, and no other. On error m is unchanged;
-// the error lists every missing, misshapen and unexpected tensor.
+// the error lists the missing, misshapen and unexpected tensors (the
+// first few, then how many more).
 func LoadState(m Module, tensors map[string]*tensor.Tensor) error {
 	state := State(m)
 	var errs []error
@@ -80,6 +85,10 @@ func LoadState(m Module, tensors map[string]*tensor.Tensor) error {
 		} else if !want[name] {
 			errs = append(errs, fmt.Errorf("unexpected %s: the network has no such tensor", name))
 		}
+	}
+	if len(errs) > maxStateErrs {
+		more := fmt.Errorf("and %d more problems", len(errs)-maxStateErrs+1)
+		errs = append(errs[:maxStateErrs-1], more)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("nn: load state: %w", errors.Join(errs...))

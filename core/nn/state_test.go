@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -159,5 +160,21 @@ func TestLoadStateErrors(t *testing.T) {
 	}
 	if d := cmp.Diff(before, snapshot(net)); d != "" {
 		t.Errorf("a failed LoadState changed the network (-before +after):\n%s", d)
+	}
+}
+
+func TestLoadStateWrongFile(t *testing.T) {
+	net := newNet(t, "resnet18", 1)
+	wrong := map[string]*tensor.Tensor{}
+	for i := range 50 {
+		wrong[fmt.Sprintf("x%02d", i)] = tensor.New(1)
+	}
+	err := nn.LoadState(net, wrong)
+	if err == nil {
+		t.Fatal("LoadState of unrelated tensors succeeded")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 12 || !strings.Contains(lines[11], "and 168 more problems") {
+		t.Errorf("LoadState error has %d lines, want 11 and a count of the rest:\n%v", len(lines), err)
 	}
 }
