@@ -395,3 +395,18 @@ func TestGradErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestGradDocumented checks that docs/checkpoints.md names every kind of
+// array the command writes.
+func TestGradDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/checkpoints.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"`loss`", "`logits`", "`<layer>.dy`", "`<layer>.dx`", "`<layer>.dW`", "`<layer>.dB`",
+		"`<layer>.dbias`", "`<bn>.dgamma`", "`<bn>.running_mean`", "`opt.<i>.step`", "`opt.<i>.velocity.<param>`", "`opt.<i>.noise`"} {
+		if !bytes.Contains(doc, []byte(name)) {
+			t.Errorf("docs/checkpoints.md does not mention %s", name)
+		}
+	}
+}
