@@ -11,7 +11,7 @@ import (
 )
 
 // Rule applies a Spec to a network's untied layers. It implements
-// train.Rule. It is not safe for concurrent use.
+// train.Rule and train.OutputErrorRule. It is not safe for concurrent use.
 type Rule struct {
 	spec   Spec
 	total  int
@@ -21,6 +21,9 @@ type Rule struct {
 	has    [numPrimitives]bool
 	rng    *rand.Rand
 	loss   []float64
+	seed   uint64
+	e      *tensor.Tensor // dfa: this step's output error
+	fresh  bool           // dfa: e is this step's (OutputError since Before)
 }
 
 // layer is one untied layer and its scratch, reused from step to step.
@@ -34,14 +37,18 @@ type layer struct {
 	q      *tensor.Tensor // Apply(Rb, W)
 	d      *tensor.Tensor // output-shaped combination fed to Filter
 	mag    []float32      // frSF magnitudes
+	index  int            // in New's layers
+	proj   *tensor.Tensor // dfa: D, [classes, input size per sample]
 	terms  [numPrimitives]float64
 	norm   [numPrimitives]float64 // the divisors of this step's terms (Normalize)
 }
 
 // New returns the rule of spec for layers (as from nn.UntiedLayers), over a
 // run of totalSteps steps (used by ramped coefficients only; it may be 0
-// without ramps). It sets every layer's route to spec.Route. seed fixes the
-// input noise and the sign-symmetry magnitudes.
+// without ramps). It sets every layer's route to spec.Route and, for a
+// Direct spec, installs the transport that sends the layer the projected
+// output error (other specs clear any transport). seed fixes the input
+// noise, the sign-symmetry magnitudes and the dfa projections.
 func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, error) {
 	if err := spec.check(); err != nil {
 		return nil, fmt.Errorf("align: rule %q: %v", spec.Name, err)
@@ -55,7 +62,7 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 		}
 	}
 	r := &Rule{spec: spec, total: totalSteps, scale: spec.scale(),
-		rng: rand.New(rand.NewPCG(seed, 0x616c69676e)), loss: make([]float64, len(layers))}
+		rng: rand.New(rand.NewPCG(seed, 0x616c69676e)), loss: make([]float64, len(layers)), seed: seed}
 	r.spec.Terms = append([]Term(nil), spec.Terms...)
 	if spec.InputNoise != nil {
 		n := *spec.InputNoise
@@ -69,7 +76,7 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 		if w == nil || b == nil || w.Value.Len() != b.Value.Len() || b.Grad.Len() != b.Value.Len() {
 			return nil, fmt.Errorf("align: layer %d: W and B must be parameters of the same size", i)
 		}
-		l := &layer{u: u, w: w, b: b, fanIn: w.Value.Len() / w.Value.Shape[0]}
+		l := &layer{u: u, w: w, b: b, fanIn: w.Value.Len() / w.Value.Shape[0], index: i}
 		if spec.Sign == SignFixedRandom {
 			l.mag = make([]float32, w.Value.Len())
 			std := math.Sqrt(2 / float64(l.fanIn))
@@ -78,6 +85,11 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 			}
 		}
 		u.SetRoute(spec.Route)
+		if spec.Direct {
+			u.SetTransport(r.direct(l))
+		} else {
+			u.SetTransport(nil)
+		}
 		r.layers = append(r.layers, l)
 	}
 	return r, nil
@@ -115,9 +127,11 @@ func (r *Rule) Coef(p Primitive, step int) float64 {
 	return 0
 }
 
-// Before sets B = sign(W)·M for the sign-symmetry rules; other rules do
+// Before sets B = sign(W)·M for the sign-symmetry rules. Under dfa it
+// marks the last output error stale until OutputError. Other rules do
 // nothing.
 func (r *Rule) Before(step int) {
+	r.fresh = false
 	if r.spec.Sign == NoSign {
 		return
 	}

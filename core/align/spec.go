@@ -94,6 +94,13 @@ type Spec struct {
 	// each step.
 	KolenPollack bool
 	Sign         SignMode
+	// Direct is direct feedback alignment (Nøkland 2016): every layer's
+	// input gradient is dx[n] = e[n]·D, e = dL/dlogits the network's output
+	// error (Rule.OutputError) and D a fixed random [classes, input size]
+	// matrix of the layer (Rule.Projection), instead of dy·B. B is not read
+	// and not trained. It needs the feedback route and no term, Kolen-Pollack
+	// or sign mode.
+	Direct bool
 	// Local reports whether every term reads only what a synapse can see
 	// (documentation and tables only).
 	Local bool
@@ -150,6 +157,8 @@ func (s Spec) check() error {
 		return errors.New("sign symmetry overwrites B before every step; it takes no term")
 	case s.Route == nn.BackpropRoute && (trained || s.Sign != NoSign):
 		return errors.New("the backprop route never reads B; it takes no term or sign mode")
+	case s.Direct && (s.Route != nn.FeedbackRoute || trained || s.TrainB || s.Sign != NoSign):
+		return errors.New("direct feedback never reads B; it takes the feedback route and no term, Kolen-Pollack, TrainB or sign mode")
 	}
 	if n := s.InputNoise; n != nil {
 		if n.Dist != Normal && n.Dist != Uniform {
@@ -206,10 +215,11 @@ func terms(kv ...any) []Term {
 //	aa          Activation Alignment: sparse 1e-3 + amp 2e-3
 //	kp          Kolen-Pollack: decay 1e-3, and B.Grad += dW (see Spec.KolenPollack)
 //	usf, brsf, frsf  sign symmetry (see SignMode), B not trained
-//
-// dfa (direct feedback alignment) is not supported yet: it needs the
-// network's backward pass to send each layer a fixed random projection of
-// the output error, which the layer-by-layer nn.Module API cannot express.
+//	dfa         direct feedback alignment (see Spec.Direct): each layer's
+//	            input gets a fixed random projection of the output error,
+//	            B unused and not trained. Local in Nøkland's sense: a
+//	            layer's update reads its own activity and an error sent to
+//	            it by a fixed pathway from the output, no weight transport.
 var presets = map[string]Spec{
 	"bp":         {Route: nn.BackpropRoute, Local: false},
 	"fa":         {Route: nn.FeedbackRoute, Local: true},
@@ -224,6 +234,7 @@ var presets = map[string]Spec{
 	"usf":        {Sign: SignUniform, Local: false},
 	"brsf":       {Sign: SignBatchRandom, Local: false},
 	"frsf":       {Sign: SignFixedRandom, Local: false},
+	"dfa":        {Route: nn.FeedbackRoute, Direct: true, Local: true},
 }
 
 // Presets returns the names Preset accepts, sorted.
@@ -243,9 +254,6 @@ func Preset(name string) (Spec, error) {
 	key := strings.ToLower(strings.TrimSpace(name))
 	s, ok := presets[key]
 	if !ok {
-		if key == "dfa" {
-			return Spec{}, errors.New("align: dfa is not supported yet (it needs a network-level backward pass that sends every layer a fixed random projection of the output error)")
-		}
 		return Spec{}, fmt.Errorf("align: unknown rule %q (known: %s)", name, strings.Join(Presets(), ", "))
 	}
 	s.Name = key

@@ -36,6 +36,7 @@ func TestPresets(t *testing.T) {
 		"usf":        {"", fb, false, false, SignUniform, false},
 		"brsf":       {"", fb, false, false, SignBatchRandom, false},
 		"frsf":       {"", fb, false, false, SignFixedRandom, false},
+		"dfa":        {"", fb, false, false, NoSign, true},
 	}
 	var names []string
 	for n := range wants {
@@ -54,6 +55,9 @@ func TestPresets(t *testing.T) {
 		if got != w {
 			t.Errorf("Preset(%q) = %+v, want %+v", name, got, w)
 		}
+		if s.Direct != (name == "dfa") {
+			t.Errorf("Preset(%q).Direct = %v", name, s.Direct)
+		}
 		if s.Name != name || s.Scale != 1 {
 			t.Errorf("Preset(%q): name %q scale %v", name, s.Name, s.Scale)
 		}
@@ -65,6 +69,9 @@ func TestPresets(t *testing.T) {
 		u.SetRoute(1 - s.Route)
 		if _, err := New(s, []nn.Untied{u}, 10, 1); err != nil {
 			t.Errorf("New(%q): %v", name, err)
+		}
+		if s.Direct {
+			continue // its transport has its own tests (dfa_test.go)
 		}
 		x, dy := tensor.New(2, 3), tensor.FromData([]float32{1, 2, 3, 4}, 2, 2)
 		u.Forward(x, true)
@@ -84,9 +91,6 @@ func TestPresets(t *testing.T) {
 	if b, _ := Preset("sa"); b.Terms[0].Coef.Value != 1e-3 {
 		t.Errorf("Preset returned shared terms")
 	}
-	if _, err := Preset("dfa"); err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Errorf("Preset(dfa) error = %v, want not supported", err)
-	}
 	if _, err := Preset("xx"); err == nil || !strings.Contains(err.Error(), "sa") {
 		t.Errorf("Preset(xx) error = %v, want a list of names", err)
 	}
@@ -105,6 +109,10 @@ func TestSpecErrors(t *testing.T) {
 		"noise dist":      {Terms: sa.Terms, TrainB: true, InputNoise: &InputNoise{Sigma: 1}},
 		"exp from 0":      {Terms: []Term{{Decay, Coef{Value: 1, Ramp: Exp, Stop: 1}}}, TrainB: true},
 		"ramp order":      {Terms: []Term{{Decay, Coef{Value: 1, Ramp: Linear, Start: 0.5, Stop: 0.2}}}, TrainB: true},
+		"dfa and terms":   {Terms: sa.Terms, TrainB: true, Direct: true},
+		"dfa and kp":      {TrainB: true, KolenPollack: true, Terms: sa.Terms[:1], Direct: true},
+		"dfa and sign":    {Sign: SignUniform, Direct: true},
+		"dfa on bp":       {Route: nn.BackpropRoute, Direct: true},
 	}
 	for name, s := range bad {
 		if _, err := New(s, []nn.Untied{u}, 10, 1); err == nil {
