@@ -1,0 +1,12 @@
+// Package plot draws the figures of the reproduction harness from the rows
+// of package table: test accuracy and the mean angle between W and B per
+// epoch for an accuracy experiment (Curves), and accuracy against the
+// variance of the update noise for the noise experiment (NoiseCurves).
+//
+// Figures are drawn with gonum.org/v1/plot, the well-kept Go plotting
+// library of the gonum project (pure Go, no cgo, PNG and SVG back ends), and
+// each is written as both PNG and SVG, atomically (run.WriteFileAtomic), so
+// a reader never sees half a file. The same rows always give the same bytes:
+// nothing depends on the time, on map order or on the machine. Every rule
+// keeps one colour, dash and glyph in every figure (see Style).
+package plot
