@@ -217,17 +217,22 @@ func TestEmpty(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
-	render := func() string {
+	render := func(reverse bool) string {
 		dir := t.TempDir()
-		if err := Curves(dir, "table1", accuracyRows()); err != nil {
+		acc, noise := accuracyRows(), noiseRows()
+		if reverse {
+			slices.Reverse(acc)
+			slices.Reverse(noise)
+		}
+		if err := Curves(dir, "table1", acc); err != nil {
 			t.Fatal(err)
 		}
-		if err := NoiseCurves(dir, "noise", noiseRows()); err != nil {
+		if err := NoiseCurves(dir, "noise", noise); err != nil {
 			t.Fatal(err)
 		}
 		return dir
 	}
-	a, b := render(), render()
+	a, b, c := render(false), render(false), render(true)
 	entries, err := os.ReadDir(a)
 	if err != nil {
 		t.Fatal(err)
@@ -237,12 +242,14 @@ func TestDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		y, err := os.ReadFile(filepath.Join(b, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(x, y) {
-			t.Errorf("%s differs between two renderings of the same rows", e.Name())
+		for _, other := range []string{b, c} {
+			y, err := os.ReadFile(filepath.Join(other, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(x, y) {
+				t.Errorf("%s differs between two renderings of the same rows (in order: %v)", e.Name(), other == b)
+			}
 		}
 	}
 	// Rewriting over existing files gives the same bytes too.
@@ -295,5 +302,22 @@ func TestFileName(t *testing.T) {
 	}
 	if strings.ContainsRune(fileName("..", "/etc/passwd"), '/') {
 		t.Errorf("fileName kept a slash")
+	}
+}
+
+func TestPerEpoch(t *testing.T) {
+	// Two seeds: the second stopped after 3 epochs and has a NaN at epoch 2.
+	a := result("fa", "m", 4, 30, 5, 2)
+	b := result("fa", "m", 3, 34, 5, 2)
+	b.Epochs[1].TestTop1 = math.NaN()
+	got := perEpoch([]*run.Result{a, b, nil}, func(e run.Epoch) float64 { return e.TestTop1 })
+	want := []struct{ x, y float64 }{{1, 37}, {2, 40}, {3, 47}, {4, 50}}
+	if len(got) != len(want) {
+		t.Fatalf("perEpoch = %v, want %v", got, want)
+	}
+	for i, w := range want {
+		if got[i].X != w.x || math.Abs(got[i].Y-w.y) > 1e-12 {
+			t.Errorf("perEpoch[%d] = %v, want %v", i, got[i], w)
+		}
 	}
 }
