@@ -1,8 +1,9 @@
 //go:build openblas && cgo
 
-// Package bench holds cross-package benchmarks. This file, built only with
-// -tags openblas, reaches OpenBLAS (Debian's libopenblas-dev) through cgo
-// so the benchmarks can compare with it; untied itself stays pure Go.
+// This file, built only with -tags openblas, reaches OpenBLAS (Debian's
+// libopenblas-dev) through cgo so that BenchmarkSgemm can compare with it;
+// untied itself stays pure Go.
+
 package bench
 
 /*
