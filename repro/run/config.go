@@ -46,7 +46,8 @@ type Config struct {
 	NoiseSite string  `json:"noise_site"` // b or all
 	NoiseDist string  `json:"noise_dist"` // normal or uniform
 
-	MetricsEvery int `json:"metrics_every"` // steps between alignment measurements in metrics.jsonl; 0 = never
+	MetricsEvery    int `json:"metrics_every"`    // steps between alignment measurements in metrics.jsonl; 0 = never
+	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints within an epoch (one is always written after each epoch); 0 = none
 }
 
 // Defaults returns the configuration the train command starts from: SGD
@@ -55,7 +56,8 @@ type Config struct {
 func Defaults() Config {
 	return Config{Data: "fashion-mnist", Model: "lenet", Rule: "bp", Epochs: 2, Batch: 128,
 		LR: 0.05, Schedule: "cosine", Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4, Seed: 1,
-		AlignTime: align.DefaultTimeFraction, AlignNorm: true, NoiseSite: "all", NoiseDist: "normal", MetricsEvery: 100}
+		AlignTime: align.DefaultTimeFraction, AlignNorm: true, NoiseSite: "all", NoiseDist: "normal", MetricsEvery: 100,
+		CheckpointEvery: 200}
 }
 
 // Rules lists the learning rules this build knows: align's presets and

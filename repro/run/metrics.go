@@ -1,8 +1,11 @@
 package run
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/untied-ml/untied/core/align"
@@ -31,13 +34,42 @@ type metricsLog struct {
 	rule   *align.Rule
 }
 
-func newMetricsLog(path string, net nn.Module, rule *align.Rule) (*metricsLog, error) {
-	f, err := os.Create(path)
+// openMetricsLog starts DIR/metrics.jsonl afresh, or, resuming from a
+// checkpoint at step, keeps the lines up to that step (later ones were
+// measured after the checkpoint and will be measured again) and appends.
+func openMetricsLog(path string, net nn.Module, rule *align.Rule, step int, resuming bool) (*metricsLog, error) {
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if resuming {
+		if err := trimMetrics(path, step); err != nil {
+			return nil, err
+		}
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
 	layers := nn.UntiedLayers(net)
 	return &metricsLog{f: f, layers: layers, exact: make([][]float32, len(layers)), rule: rule}, nil
+}
+
+// trimMetrics drops the lines of a metrics file measured after step.
+func trimMetrics(path string, step int) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	var keep []byte
+	for _, line := range bytes.SplitAfter(b, []byte("\n")) {
+		var m struct{ Step int }
+		if json.Unmarshal(line, &m) == nil && m.Step <= step {
+			keep = append(keep, line...)
+		}
+	}
+	return WriteFileAtomic(path, keep)
 }
 
 // write measures the layers after the step that filled m.exact and appends

@@ -36,6 +36,22 @@ type Result struct {
 	// in degrees; 0 under bp, whose error travels through W itself.
 	MeanWeightAngle float64 `json:"mean_weight_angle"`
 	Machine         Machine `json:"machine"`
+	// Resume is where an unfinished run's checkpoint.npz stands; nil once
+	// the run has finished.
+	Resume *Resume `json:"resume,omitempty"`
+}
+
+// Resume is the loop state of an unfinished run at its last checkpoint.
+type Resume struct {
+	Step         int     `json:"step"`  // training steps taken
+	Epoch        int     `json:"epoch"` // 0-based epoch in progress
+	Batch        int     `json:"batch"` // its next batch
+	LossSum      float64 `json:"loss_sum"`
+	Correct      int     `json:"correct"`
+	Seen         int     `json:"seen"`
+	EpochSeconds float64 `json:"epoch_seconds"` // training time of this epoch before this part of the run
+	TrainSeconds float64 `json:"train_seconds"` // training time of the finished epochs
+	Images       int     `json:"images"`        // images of the finished epochs
 }
 
 // Machine describes where a result was measured.

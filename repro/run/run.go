@@ -1,9 +1,9 @@
 package run
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,17 +13,22 @@ import (
 
 	"github.com/untied-ml/untied/core/align"
 	"github.com/untied-ml/untied/core/data"
-	"github.com/untied-ml/untied/core/metric"
 	"github.com/untied-ml/untied/core/model"
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/optim"
-	"github.com/untied-ml/untied/core/tensor"
 	"github.com/untied-ml/untied/core/train"
 )
 
 // Run trains cfg to the end, showing progress on w (nil for none), and
 // returns the result it wrote to cfg.Out/result.json.
 func Run(cfg Config, w io.Writer) (*Result, error) {
+	return RunContext(context.Background(), cfg, w)
+}
+
+// RunContext is Run that stops when ctx is done: it then writes a
+// checkpoint at the step it reached and returns an error wrapping
+// ctx.Err(); running the same configuration again resumes from there.
+func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	start := time.Now()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -66,69 +71,28 @@ func Run(cfg Config, w io.Writer) (*Result, error) {
 		return nil, err
 	}
 
-	res := &Result{Config: cfg, Params: model.CountWeights(net), Machine: machine()}
-	metrics, err := newMetricsLog(filepath.Join(cfg.Out, "metrics.jsonl"), net, rule)
+	res, err := resume(cfg, net, trainer)
+	if err != nil {
+		return nil, err
+	}
+	resultPath := filepath.Join(cfg.Out, "result.json")
+	if res != nil && res.Finished {
+		return res, WriteJSON(resultPath, res)
+	}
+	resuming := res != nil
+	if !resuming {
+		res = &Result{Config: cfg, Params: model.CountWeights(net), Machine: machine(), Resume: &Resume{}}
+	}
+	metrics, err := openMetricsLog(filepath.Join(cfg.Out, "metrics.jsonl"), net, rule, res.Resume.Step, resuming)
 	if err != nil {
 		return nil, err
 	}
 	defer metrics.Close()
-	layers := nn.UntiedLayers(net)
-	resultPath := filepath.Join(cfg.Out, "result.json")
-	var (
-		x         *tensor.Tensor
-		labels    []int32
-		trainTime time.Duration
-		images    int
-	)
-	for epoch := 0; epoch < cfg.Epochs; epoch++ {
-		bar := newBar(w, trainSet.N, epoch, cfg.Epochs)
-		epochStart := time.Now()
-		var lossSum float64
-		var correct, seen int
-		for i := 0; i < trainLoader.Batches(); i++ {
-			x, labels = trainLoader.Batch(epoch, i, x, labels)
-			var exact [][]float32
-			measure := cfg.MetricsEvery > 0 && trainer.Steps()%cfg.MetricsEvery == 0
-			if measure {
-				exact = metrics.exact
-			}
-			loss, c := trainer.StepWithReference(x, labels, exact)
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return nil, diverged("training loss", loss, trainer.Steps(), epoch)
-			}
-			if measure {
-				if err := metrics.write(trainer.Steps(), epoch+1, loss); err != nil {
-					return nil, err
-				}
-			}
-			lossSum += loss * float64(len(labels))
-			correct += c
-			seen += len(labels)
-			bar.Describe(fmt.Sprintf("epoch %d/%d  loss %.4f", epoch+1, cfg.Epochs, lossSum/float64(seen)))
-			bar.Add(len(labels))
-		}
-		bar.Finish()
-		secs := time.Since(epochStart)
-		trainTime += secs
-		images += seen
-		ev := train.Evaluate(net, testLoader)
-		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
-			return nil, diverged("test loss", ev.Loss, trainer.Steps(), epoch)
-		}
-		fmt.Fprintf(w, "\nepoch %d/%d  train loss %.4f  train top-1 %.2f%%  test top-1 %.2f%%  top-5 %.2f%%  %.0f img/s\n",
-			epoch+1, cfg.Epochs, lossSum/float64(seen), 100*float64(correct)/float64(seen), ev.Top1, ev.Top5, float64(seen)/secs.Seconds())
-		res.Epochs = append(res.Epochs, Epoch{Epoch: epoch + 1, TrainLoss: lossSum / float64(seen),
-			TrainTop1: 100 * float64(correct) / float64(seen), TestLoss: ev.Loss, TestTop1: ev.Top1, TestTop5: ev.Top5,
-			Seconds: secs.Seconds(), WeightAngle: metric.MeanWeightAngle(layers)})
-		res.TestTop1, res.TestTop5 = ev.Top1, ev.Top5
-		res.MeanWeightAngle = metric.MeanWeightAngle(layers)
-		res.ImagesPerSec = float64(images) / trainTime.Seconds()
-		res.Steps = trainer.Steps()
-		res.Finished = epoch+1 == cfg.Epochs
-		res.WallSeconds = time.Since(start).Seconds()
-		if err := WriteJSON(resultPath, res); err != nil {
-			return nil, err
-		}
+	l := &loop{ctx: ctx, cfg: cfg, net: net, trainer: trainer, metrics: metrics, trainSet: trainSet,
+		trainLoader: trainLoader, testLoader: testLoader, res: res, w: w,
+		wallBase: res.WallSeconds, start: start, resultPath: resultPath}
+	if err := l.run(); err != nil {
+		return nil, err
 	}
 	return res, nil
 }

@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +35,9 @@ func StatusOf(c Cell) Status {
 
 // Options control a sweep.
 type Options struct {
+	// Context stops the sweep: the running cell writes a checkpoint and
+	// the next sweep resumes it. Nil means never.
+	Context  context.Context
 	Progress io.Writer // overall and per-run progress; nil for none
 	// KeepGoing runs the remaining cells after one fails (a diverged run,
 	// say); the failures are returned together at the end.
@@ -43,6 +47,10 @@ type Options struct {
 // Run runs every cell that is not finished, in order, and reports overall
 // progress and an ETA from the time the cells run so far took.
 func Run(cells []Cell, opt Options) error {
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	w := opt.Progress
 	if w == nil {
 		w = io.Discard
@@ -67,10 +75,10 @@ func Run(cells []Cell, opt Options) error {
 		if opt.Progress != nil {
 			prog = opt.Progress
 		}
-		res, err := run.Run(c.Config, prog)
+		res, err := run.RunContext(ctx, c.Config, prog)
 		if err != nil {
 			err = fmt.Errorf("cell %s: %w", c.ID(), err)
-			if !opt.KeepGoing {
+			if !opt.KeepGoing || ctx.Err() != nil {
 				return err
 			}
 			fmt.Fprintf(w, "sweep: %v\n", err)

@@ -9,12 +9,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/untied-ml/untied/core/model"
 	"github.com/untied-ml/untied/repro/run"
@@ -124,7 +127,9 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	if *quiet {
 		progress = nil
 	}
-	res, err := run.Run(cfg, progress)
+	ctx, stop := interruptible()
+	defer stop()
+	res, err := run.RunContext(ctx, cfg, progress)
 	if err != nil {
 		fmt.Fprintf(stderr, "untied train: %v\n", err)
 		return 1
@@ -139,4 +144,10 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// interruptible returns a context that Ctrl-C or SIGTERM cancels: the run
+// in progress then writes a checkpoint, and the same command resumes it.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/untied-ml/untied/repro/experiments"
+	"github.com/untied-ml/untied/repro/plot"
 	"github.com/untied-ml/untied/repro/sweep"
 	"github.com/untied-ml/untied/repro/table"
 )
@@ -90,7 +91,9 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	if *quiet {
 		progress = nil
 	}
-	if err := sweep.Run(cells, sweep.Options{Progress: progress, KeepGoing: *keepGoing}); err != nil {
+	ctx, stop := interruptible()
+	defer stop()
+	if err := sweep.Run(cells, sweep.Options{Context: ctx, Progress: progress, KeepGoing: *keepGoing}); err != nil {
 		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
 		return 1
 	}
@@ -129,11 +132,15 @@ func render(e *experiments.Experiment, sf sweepFlags, stdout, stderr io.Writer) 
 		return 1
 	}
 	h := table.Header{Experiment: e, Profile: sf.profile, Skipped: skipped}
-	write := table.Accuracy
+	write, figures := table.Accuracy, plot.Curves
 	if e.Kind == "noise" {
-		write = table.Noise
+		write, figures = table.Noise, plot.NoiseCurves
 	}
 	if err := write(sf.results, h, rows); err != nil {
+		fmt.Fprintf(stderr, "untied table: %v\n", err)
+		return 1
+	}
+	if err := figures(sf.results, e.Name, rows); err != nil {
 		fmt.Fprintf(stderr, "untied table: %v\n", err)
 		return 1
 	}

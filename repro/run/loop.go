@@ -1,0 +1,128 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/untied-ml/untied/core/data"
+	"github.com/untied-ml/untied/core/metric"
+	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/tensor"
+	"github.com/untied-ml/untied/core/train"
+)
+
+// loop is the epoch loop of one run, from res.Resume on.
+type loop struct {
+	ctx                     context.Context
+	cfg                     Config
+	net                     nn.Module
+	trainer                 *train.Trainer
+	metrics                 *metricsLog
+	trainSet                *data.Dataset
+	trainLoader, testLoader *data.Loader
+	res                     *Result
+	w                       io.Writer
+	wallBase                float64 // wall seconds of earlier parts of the run
+	start                   time.Time
+	resultPath              string
+}
+
+func (l *loop) run() error {
+	r := l.res.Resume
+	layers := nn.UntiedLayers(l.net)
+	var (
+		x      *tensor.Tensor
+		labels []int32
+	)
+	for epoch := r.Epoch; epoch < l.cfg.Epochs; epoch++ {
+		bar := newBar(l.w, l.trainSet.N, epoch, l.cfg.Epochs)
+		bar.Add(min(r.Seen, l.trainSet.N))
+		epochStart := time.Now()
+		for i := r.Batch; i < l.trainLoader.Batches(); i++ {
+			if err := l.ctx.Err(); err != nil {
+				r.Step, r.Epoch, r.Batch = l.trainer.Steps(), epoch, i
+				if serr := l.save(time.Since(epochStart)); serr != nil {
+					return serr
+				}
+				return fmt.Errorf("run: interrupted at step %d (%w); run the same command again to resume", r.Step, err)
+			}
+			x, labels = l.trainLoader.Batch(epoch, i, x, labels)
+			var exact [][]float32
+			measure := l.cfg.MetricsEvery > 0 && l.trainer.Steps()%l.cfg.MetricsEvery == 0
+			if measure {
+				exact = l.metrics.exact
+			}
+			loss, c := l.trainer.StepWithReference(x, labels, exact)
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				return diverged("training loss", loss, l.trainer.Steps(), epoch)
+			}
+			if measure {
+				if err := l.metrics.write(l.trainer.Steps(), epoch+1, loss); err != nil {
+					return err
+				}
+			}
+			r.LossSum += loss * float64(len(labels))
+			r.Correct += c
+			r.Seen += len(labels)
+			bar.Describe(fmt.Sprintf("epoch %d/%d  loss %.4f", epoch+1, l.cfg.Epochs, r.LossSum/float64(r.Seen)))
+			bar.Add(len(labels))
+			if afterStepHook != nil {
+				afterStepHook(l.trainer.Steps())
+			}
+			if every := l.cfg.CheckpointEvery; every > 0 && l.trainer.Steps()%every == 0 && i+1 < l.trainLoader.Batches() {
+				r.Step, r.Epoch, r.Batch = l.trainer.Steps(), epoch, i+1
+				if err := l.save(time.Since(epochStart)); err != nil {
+					return err
+				}
+			}
+		}
+		bar.Finish()
+		secs := r.EpochSeconds + time.Since(epochStart).Seconds()
+		ev := train.Evaluate(l.net, l.testLoader)
+		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
+			return diverged("test loss", ev.Loss, l.trainer.Steps(), epoch)
+		}
+		angle := metric.MeanWeightAngle(layers)
+		fmt.Fprintf(l.w, "\\nepoch %d/%d  train loss %.4f  train top-1 %.2f%%  test top-1 %.2f%%  top-5 %.2f%%  %.0f img/s\\n",
+			epoch+1, l.cfg.Epochs, r.LossSum/float64(r.Seen), 100*float64(r.Correct)/float64(r.Seen), ev.Top1, ev.Top5, float64(r.Seen)/secs)
+		res := l.res
+		res.Epochs = append(res.Epochs, Epoch{Epoch: epoch + 1, TrainLoss: r.LossSum / float64(r.Seen),
+			TrainTop1: 100 * float64(r.Correct) / float64(r.Seen), TestLoss: ev.Loss, TestTop1: ev.Top1, TestTop5: ev.Top5,
+			Seconds: secs, WeightAngle: angle})
+		res.TestTop1, res.TestTop5, res.MeanWeightAngle = ev.Top1, ev.Top5, angle
+		*r = Resume{Step: l.trainer.Steps(), Epoch: epoch + 1, TrainSeconds: r.TrainSeconds + secs, Images: r.Images + r.Seen}
+		res.ImagesPerSec = float64(r.Images) / r.TrainSeconds
+		res.Steps = l.trainer.Steps()
+		res.Finished = epoch+1 == l.cfg.Epochs
+		if err := l.save(0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// afterStepHook, when set by a test, is called after every step.
+var afterStepHook func(step int)
+
+// save writes the checkpoint, then result.json, with the loop state as it
+// stands (epochTime: training time of the current epoch in this process).
+func (l *loop) save(epochTime time.Duration) error {
+	res := l.res
+	res.WallSeconds = l.wallBase + time.Since(l.start).Seconds()
+	saved := *res.Resume
+	res.Resume.EpochSeconds += epochTime.Seconds()
+	if res.Finished {
+		res.Resume = nil
+	}
+	err := saveCheckpoint(l.cfg.Out, l.net, l.trainer, res)
+	if err == nil {
+		err = WriteJSON(l.resultPath, res)
+	}
+	if !res.Finished {
+		*res.Resume = saved // EpochSeconds grows from this process's epochStart
+	}
+	return err
+}

@@ -1,0 +1,110 @@
+package run
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+
+	"github.com/untied-ml/untied/core/checkpoint"
+	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/npz"
+	"github.com/untied-ml/untied/core/train"
+)
+
+// checkpointFile holds an unfinished run's network, optimizer states and,
+// under resultKey, its partial result with the loop state as JSON bytes:
+// one atomic file, so what it says always matches what it holds.
+const (
+	checkpointFile = "checkpoint.npz"
+	resultKey      = "run.result"
+)
+
+func optimizers(t *train.Trainer) []checkpoint.Optimizer {
+	var out []checkpoint.Optimizer
+	for _, o := range t.Optimizers {
+		if c, ok := o.(checkpoint.Optimizer); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// saveCheckpoint writes the network, optimizers and res (with its Resume)
+// to DIR/checkpoint.npz atomically.
+func saveCheckpoint(dir string, net nn.Module, t *train.Trainer, res *Result) error {
+	arrays := checkpoint.Arrays(net, optimizers(t)...)
+	b, err := json.Marshal(res)
+	if err != nil {
+		return fmt.Errorf("run: checkpoint: %w", err)
+	}
+	ints := make([]int64, len(b))
+	for i, c := range b {
+		ints[i] = int64(c)
+	}
+	arrays[resultKey] = npz.Array{Shape: []int{len(ints)}, Ints: ints}
+	return npz.Write(filepath.Join(dir, checkpointFile), arrays)
+}
+
+// errFinished says the output directory holds a finished run.
+var errFinished = errors.New("holds a finished run")
+
+// resume looks for an earlier run in cfg.Out. With none it returns nil.
+// With an unfinished run of the same configuration it restores the
+// network, optimizers and step counter and returns the partial result to
+// go on from. A finished run, or an unfinished one of another
+// configuration, is an error: a run never overwrites a result. (A
+// checkpoint that holds a finished result, written just before a crash,
+// is returned as it is.)
+func resume(cfg Config, net nn.Module, t *train.Trainer) (*Result, error) {
+	prev, err := ReadResult(filepath.Join(cfg.Out, "result.json"))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case prev.Finished:
+		return nil, fmt.Errorf("run: -out %s %w; choose another directory or remove it", cfg.Out, errFinished)
+	}
+	path := filepath.Join(cfg.Out, checkpointFile)
+	arrays, err := npz.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // interrupted before its first checkpoint: start afresh
+	}
+	if err != nil {
+		return nil, fmt.Errorf("run: resuming %s: %w", cfg.Out, err)
+	}
+	raw, ok := arrays[resultKey]
+	if !ok {
+		return nil, fmt.Errorf("run: %s: no %s entry", path, resultKey)
+	}
+	delete(arrays, resultKey)
+	b := make([]byte, len(raw.Ints))
+	for i, v := range raw.Ints {
+		b[i] = byte(v)
+	}
+	var res Result
+	if err := json.Unmarshal(b, &res); err != nil || (res.Resume == nil && !res.Finished) {
+		return nil, fmt.Errorf("run: %s: %s entry is not a run's result", path, resultKey)
+	}
+	if a, b := comparable(res.Config), comparable(cfg); a != b {
+		return nil, fmt.Errorf("run: -out %s holds an unfinished run of another configuration:\n  it:  %s\n  now: %s", cfg.Out, a, b)
+	}
+	if res.Finished { // stopped between its final checkpoint and result.json
+		return &res, nil
+	}
+	if err := checkpoint.Restore(arrays, net, optimizers(t)...); err != nil {
+		return nil, fmt.Errorf("run: %s: %w", path, err)
+	}
+	t.SetSteps(res.Resume.Step)
+	return &res, nil
+}
+
+// comparable is a config as JSON without the fields that may differ
+// between the parts of one run (where the data lives, how many threads).
+func comparable(c Config) string {
+	c.Out, c.DataDir, c.Threads = "", "", 0
+	b, _ := json.Marshal(c)
+	return string(b)
+}

@@ -1,0 +1,81 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInterruptedRunResumesExactly stops a run mid-epoch, resumes it, and
+// checks the result equals an uninterrupted run's, metric for metric, and
+// that metrics.jsonl holds each measurement once.
+func TestInterruptedRunResumesExactly(t *testing.T) {
+	cfg := smokeConfig(t, "sa")
+	cfg.CheckpointEvery, cfg.MetricsEvery = 2, 1
+	want, err := Run(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stopAt := range []int{3, 4, 6} { // mid-epoch, at the epoch's end, just after a checkpoint
+		cfg.Out = t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		afterStepHook = func(step int) {
+			if step == stopAt {
+				cancel()
+			}
+		}
+		_, err := RunContext(ctx, cfg, nil)
+		afterStepHook = nil
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("stop at %d: RunContext = %v, want an error wrapping context.Canceled", stopAt, err)
+		}
+		got, err := Run(cfg, nil)
+		if err != nil {
+			t.Fatalf("stop at %d: resuming: %v", stopAt, err)
+		}
+		if len(got.Epochs) != len(want.Epochs) || got.Steps != want.Steps || !got.Finished {
+			t.Fatalf("stop at %d: resumed run has %d epochs, %d steps, finished %v; want %d, %d, true",
+				stopAt, len(got.Epochs), got.Steps, got.Finished, len(want.Epochs), want.Steps)
+		}
+		for i := range want.Epochs {
+			g, w := got.Epochs[i], want.Epochs[i]
+			g.Seconds, w.Seconds = 0, 0
+			if g != w {
+				t.Errorf("stop at %d, epoch %d: resumed %+v, uninterrupted %+v", stopAt, i+1, g, w)
+			}
+		}
+		b, _ := os.ReadFile(filepath.Join(cfg.Out, "metrics.jsonl"))
+		if n := strings.Count(string(b), "\n"); n != want.Steps {
+			t.Errorf("stop at %d: %d metrics lines, want one per step (%d)", stopAt, n, want.Steps)
+		}
+	}
+}
+
+func TestFinishedRunIsNeverOverwritten(t *testing.T) {
+	cfg := smokeConfig(t, "bp")
+	if _, err := Run(cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(cfg.Out, "result.json"))
+	if _, err := Run(cfg, nil); !errors.Is(err, errFinished) {
+		t.Errorf("second Run into a finished directory = %v, want errFinished", err)
+	}
+	after, _ := os.ReadFile(filepath.Join(cfg.Out, "result.json"))
+	if string(before) != string(after) {
+		t.Errorf("a refused run changed result.json")
+	}
+	other := cfg
+	other.Out = t.TempDir()
+	other.CheckpointEvery = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	afterStepHook = func(int) { cancel() }
+	RunContext(ctx, other, nil)
+	afterStepHook = nil
+	other.LR *= 2
+	if _, err := Run(other, nil); err == nil || !strings.Contains(err.Error(), "another configuration") {
+		t.Errorf("resuming with another learning rate = %v, want a refusal", err)
+	}
+}
