@@ -29,6 +29,7 @@ type Config struct {
 	WeightDecay  float64 `json:"weight_decay"`
 	Augment      bool    `json:"augment"`               // random crop (pad 2) and flip
 	TrainLimit   int     `json:"train_limit,omitempty"` // use only the first N training images (0 = all)
+	TestLimit    int     `json:"test_limit,omitempty"`  // evaluate on the first N test images only (0 = all)
 	Seed         uint64  `json:"seed"`
 	Threads      int     `json:"threads"` // GOMAXPROCS during the run
 	Out          string  `json:"out"`
@@ -97,6 +98,8 @@ func (c *Config) Validate() error {
 		return bad("wd", c.WeightDecay, "≥ 0")
 	case c.TrainLimit < 0:
 		return bad("train-limit", c.TrainLimit, "≥ 0")
+	case c.TestLimit < 0:
+		return bad("test-limit", c.TestLimit, "≥ 0")
 	case c.Threads < 0:
 		return bad("threads", c.Threads, "≥ 0 (0 = all cores)")
 	case c.Out == "":

@@ -112,6 +112,9 @@ func loadData(cfg Config) (trainSet, testSet *data.Dataset, err error) {
 	if cfg.TrainLimit > 0 && cfg.TrainLimit < trainSet.N {
 		trainSet = trainSet.Slice(0, cfg.TrainLimit)
 	}
+	if cfg.TestLimit > 0 && cfg.TestLimit < testSet.N {
+		testSet = testSet.Slice(0, cfg.TestLimit)
+	}
 	return trainSet, testSet, nil
 }
 

@@ -84,6 +84,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.WeightDecay, "wd", cfg.WeightDecay, "L2 weight decay on forward weights W")
 	fs.BoolVar(&cfg.Augment, "augment", false, "random crop (pad 2) and horizontal flip")
 	fs.IntVar(&cfg.TrainLimit, "train-limit", 0, "train on the first N images only (0 = all)")
+	fs.IntVar(&cfg.TestLimit, "test-limit", 0, "evaluate on the first N test images only (0 = all)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of initialisation, shuffling and augmentation")
 	fs.IntVar(&cfg.Threads, "threads", 0, "GOMAXPROCS for the run (0 = all cores)")
 	fs.StringVar(&cfg.Out, "out", "", "output directory (default runs/<data>-<model>-<rule>-s<seed>)")
