@@ -132,11 +132,20 @@ func packB(dst []float32, tB bool, b []float32, ldb, p0, kb, j0, nb, nr int) int
 		// Walk B by rows, so reads stream through memory (B is often too
 		// big for the caches, with rows far apart), and deal each row out to
 		// the panels.
-		for p := 0; p < kb; p++ {
-			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nb]
-			dealRow(dst[p*nr:], src, full, nr, nr, nr*kb)
-			if rem > 0 {
-				copy(dst[full*nr*kb+p*nr:full*nr*kb+p*nr+rem], src[full*nr:])
+		p := 0
+		if nr == 24 {
+			// Four rows at a time: four streams in flight from memory.
+			for ; p+4 <= kb; p += 4 {
+				deal4x24(dst[p*24:], b, (p0+p)*ldb+j0, ldb, full, 24*kb)
+			}
+		}
+		for ; p < kb; p++ {
+			dealRow(dst[p*nr:], b[(p0+p)*ldb+j0:], full, nr, nr, nr*kb)
+		}
+		if rem > 0 {
+			for p := 0; p < kb; p++ {
+				off := (p0+p)*ldb + j0 + full*nr
+				copy(dst[full*nr*kb+p*nr:full*nr*kb+p*nr+rem], b[off:off+rem])
 			}
 		}
 		return size
@@ -170,6 +179,26 @@ func interleave4(d, b []float32, off, ldb, kb, ld int) {
 	for p := range r0 {
 		dp := d[p*ld : p*ld+4 : p*ld+4]
 		dp[0], dp[1], dp[2], dp[3] = r0[p], r1[p], r2[p], r3[p]
+	}
+}
+
+// deal4x24 is dealRow for four rows of b (from b[off], stride ldb) and
+// nr = 24: chunk q of row r goes to d[q·stride + 24·r].
+func deal4x24(d, b []float32, off, ldb, full, stride int) {
+	r0 := b[off : off+full*24]
+	r1 := b[off+ldb : off+ldb+full*24]
+	r2 := b[off+2*ldb : off+2*ldb+full*24]
+	r3 := b[off+3*ldb : off+3*ldb+full*24]
+	for q := 0; q < full; q++ {
+		t := d[q*stride : q*stride+96]
+		v0 := *(*[24]float32)(r0[q*24:])
+		v1 := *(*[24]float32)(r1[q*24:])
+		v2 := *(*[24]float32)(r2[q*24:])
+		v3 := *(*[24]float32)(r3[q*24:])
+		*(*[24]float32)(t[0:]) = v0
+		*(*[24]float32)(t[24:]) = v1
+		*(*[24]float32)(t[48:]) = v2
+		*(*[24]float32)(t[72:]) = v3
 	}
 }
 
