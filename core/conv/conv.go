@@ -58,10 +58,19 @@ func (s Shape) pointwise() bool {
 // with P = OutH·OutW and COL the im2col of the group. Y and dY are gathered
 // from and scattered to NCHW per image. Its buffers are reused, so one Op
 // must not be used by two goroutines at once.
+//
+// When a batch fits one group, BackwardFilter reuses the im2col of the last
+// Forward if it is given the same input slice: it computes the gradient for
+// the input Forward saw, as an autograd tape would. Every other lowering
+// forgets it.
 type Op struct {
 	Shape
-	col []float32 // im2col of a group: [C·KH·KW, G·P]
-	mat []float32 // output-shaped matrix of a group: [K, G·P]
+	col  []float32 // im2col of a group: [C·KH·KW, G·P]
+	dcol []float32 // backward-data's column gradient, same shape
+	mat  []float32 // output-shaped matrix of a group: [K, G·P]
+
+	lowered  *float32 // &x[0] of the input whose im2col Forward left in col
+	loweredN int      // and its batch size
 }
 
 // New returns an Op for s, or an error if s is not a valid geometry.
@@ -83,13 +92,16 @@ func (o *Op) group(n int) int {
 
 func (o *Op) buffers(g int) (col, mat []float32) {
 	ckk, p := o.C*o.KH*o.KW, o.OutH()*o.OutW()
-	if cap(o.col) < ckk*g*p {
-		o.col = make([]float32, ckk*g*p)
-	}
-	if cap(o.mat) < o.K*g*p {
-		o.mat = make([]float32, o.K*g*p)
-	}
+	o.col = grow(o.col, ckk*g*p)
+	o.mat = grow(o.mat, o.K*g*p)
 	return o.col[:ckk*g*p], o.mat[:o.K*g*p]
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
 }
 
 func (o *Op) check(name string, n int, bufs ...[]float32) {
@@ -107,7 +119,13 @@ func (o *Op) check(name string, n int, bufs ...[]float32) {
 }
 
 // lower fills col with the im2col of images [i0, i0+g) of x, side by side.
-func (o *Op) lower(x, col []float32, i0, g int) {
+// With remember (Forward), a single-group batch is recorded for
+// BackwardFilter; otherwise the record is dropped.
+func (o *Op) lower(x, col []float32, i0, g int, remember bool) {
+	o.lowered = nil
+	if remember && i0 == 0 && len(x) > 0 {
+		defer func() { o.lowered, o.loweredN = &x[0], g }()
+	}
 	ins, p := o.C*o.H*o.W, o.OutH()*o.OutW()
 	parallel(g, func(j0, j1 int) {
 		for j := j0; j < j1; j++ {
@@ -126,7 +144,7 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
 		col, mat := o.buffers(gi)
-		o.lower(x, col, i0, gi)
+		o.lower(x, col, i0, gi, gi == n)
 		gemm.Sgemm(false, false, o.K, gi*p, ckk, 1, w, ckk, col, gi*p, 0, mat, gi*p)
 		o.scatter(mat, y, i0, gi)
 	}
@@ -142,7 +160,9 @@ func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 	p, ckk, g, ins := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n), o.C*o.H*o.W
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
-		col, mat := o.buffers(gi)
+		_, mat := o.buffers(gi)
+		o.dcol = grow(o.dcol, len(o.col))
+		col := o.dcol
 		o.gather(dy, mat, i0, gi)
 		gemm.Sgemm(true, false, ckk, gi*p, o.K, 1, w, ckk, mat, gi*p, 0, col, gi*p)
 		parallel(gi, func(j0, j1 int) {
@@ -162,14 +182,30 @@ func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 // the engine never splits, so the result does not depend on GOMAXPROCS.
 func (o *Op) BackwardFilter(n int, x, dy, dw []float32, beta float32) {
 	o.check("BackwardFilter", n, x, dy, dw)
+	if n == 0 {
+		scale(dw[:o.FilterLen()], beta)
+		return
+	}
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
 		col, mat := o.buffers(gi)
-		o.lower(x, col, i0, gi)
+		if gi < n || o.lowered != &x[0] || o.loweredN != n {
+			o.lower(x, col, i0, gi, false)
+		}
 		o.gather(dy, mat, i0, gi)
 		gemm.Sgemm(false, true, o.K, ckk, gi*p, 1, mat, gi*p, col, gi*p, beta, dw, ckk)
 		beta = 1
+	}
+}
+
+func scale(v []float32, beta float32) {
+	if beta == 0 {
+		clear(v)
+		return
+	}
+	for i := range v {
+		v[i] *= beta
 	}
 }
 

@@ -133,3 +133,31 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestBackwardFilterReusesOnlyForwardsInput: BackwardFilter may reuse the
+// lowering of the last Forward, but only for that same input slice.
+func TestBackwardFilterReusesOnlyForwardsInput(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	s := shapes[0]
+	op, _ := New(s)
+	n := 2
+	x1, x2 := randn(r, n*s.C*s.H*s.W), randn(r, n*s.C*s.H*s.W)
+	w := randn(r, s.FilterLen())
+	dy := randn(r, n*s.K*s.OutH()*s.OutW())
+	y := make([]float32, len(dy))
+	want := directConv(s, n, x2, w, dy)
+	op.Forward(n, x1, w, y)
+	dw := make([]float32, s.FilterLen())
+	op.BackwardFilter(n, x2, dy, dw, 0)
+	within(t, "dw(x2) after Forward(x1)", dw, want.dw, want.dwAbs, n*s.OutH()*s.OutW())
+	op.Forward(n, x2, w, y)
+	op.BackwardData(n, dy, w, make([]float32, len(x2))) // must not clobber the lowering
+	op.BackwardFilter(n, x2, dy, dw, 0)
+	within(t, "dw(x2) after Forward(x2)", dw, want.dw, want.dwAbs, n*s.OutH()*s.OutW())
+	op.BackwardFilter(0, nil, nil, dw, 0)
+	for i, v := range dw {
+		if v != 0 {
+			t.Fatalf("BackwardFilter(n=0, beta=0) left dw[%d] = %v", i, v)
+		}
+	}
+}
