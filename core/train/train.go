@@ -126,8 +126,8 @@ type Eval struct {
 }
 
 // Evaluate runs net in evaluation mode (BatchNorm's running statistics)
-// over every batch of l and returns the loss and accuracies.
-func Evaluate(net nn.Module, l *data.Loader) Eval {
+// over every batch of src (epoch 0) and returns the loss and accuracies.
+func Evaluate(net nn.Module, src data.Source) (Eval, error) {
 	var (
 		x          *tensor.Tensor
 		labels     []int32
@@ -135,9 +135,12 @@ func Evaluate(net nn.Module, l *data.Loader) Eval {
 		loss       float64
 		top1, top5 int
 		n          int
+		err        error
 	)
-	for i := 0; i < l.Batches(); i++ {
-		x, labels = l.Batch(0, i, x, labels)
+	for i := 0; i < src.Batches(); i++ {
+		if x, labels, err = src.Batch(0, i, x, labels); err != nil {
+			return Eval{}, err
+		}
 		logits := net.Forward(x, false)
 		var bl float64
 		bl, grad = nn.SoftmaxCrossEntropy(logits, labels, grad)
@@ -147,7 +150,7 @@ func Evaluate(net nn.Module, l *data.Loader) Eval {
 		n += len(labels)
 	}
 	if n == 0 {
-		return Eval{}
+		return Eval{}, nil
 	}
-	return Eval{Loss: loss / float64(n), Top1: 100 * float64(top1) / float64(n), Top5: 100 * float64(top5) / float64(n), N: n}
+	return Eval{Loss: loss / float64(n), Top1: 100 * float64(top1) / float64(n), Top5: 100 * float64(top5) / float64(n), N: n}, nil
 }

@@ -87,7 +87,10 @@ func TestTrainingReducesLoss(t *testing.T) {
 	if tr.Steps() != 21 {
 		t.Errorf("Steps() = %d, want 21", tr.Steps())
 	}
-	ev := Evaluate(net, l)
+	ev, err := Evaluate(net, l.Source())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if ev.N != 64 || ev.Top1 < 0 || ev.Top1 > 100 || ev.Top5 < ev.Top1 {
 		t.Errorf("Evaluate = %+v, want N 64 and 0 ≤ top1 ≤ top5 ≤ 100", ev)
 	}

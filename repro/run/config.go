@@ -13,7 +13,7 @@ import (
 // Config is everything that determines a run. It is recorded in full in
 // result.json.
 type Config struct {
-	Data         string  `json:"data"`     // fashion-mnist, mnist, or synthetic (tests)
+	Data         string  `json:"data"`     // fashion-mnist, mnist, cifar10, imagenet (with DataDir), or synthetic (tests)
 	DataDir      string  `json:"data_dir"` // "" = the data set's default location
 	Model        string  `json:"model"`
 	Width        int     `json:"width"` // 0 = the published width
@@ -72,7 +72,7 @@ func (c *Config) Validate() error {
 	bad := func(field string, got any, want string) error {
 		return fmt.Errorf("run: -%s %v: want %s", field, got, want)
 	}
-	datasets := []string{"fashion-mnist", "mnist", "synthetic"}
+	datasets := []string{"fashion-mnist", "mnist", "cifar10", "imagenet", "synthetic"}
 	switch {
 	case !slices.Contains(datasets, c.Data):
 		return bad("data", c.Data, "one of "+strings.Join(datasets, ", "))

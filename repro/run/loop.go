@@ -7,7 +7,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/untied-ml/untied/core/data"
 	"github.com/untied-ml/untied/core/metric"
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/tensor"
@@ -16,18 +15,17 @@ import (
 
 // loop is the epoch loop of one run, from res.Resume on.
 type loop struct {
-	ctx                     context.Context
-	cfg                     Config
-	net                     nn.Module
-	trainer                 *train.Trainer
-	metrics                 *metricsLog
-	trainSet                *data.Dataset
-	trainLoader, testLoader *data.Loader
-	res                     *Result
-	w                       io.Writer
-	wallBase                float64 // wall seconds of earlier parts of the run
-	start                   time.Time
-	resultPath              string
+	ctx        context.Context
+	cfg        Config
+	net        nn.Module
+	trainer    *train.Trainer
+	metrics    *metricsLog
+	in         *inputs
+	res        *Result
+	w          io.Writer
+	wallBase   float64 // wall seconds of earlier parts of the run
+	start      time.Time
+	resultPath string
 }
 
 func (l *loop) run() error {
@@ -38,10 +36,11 @@ func (l *loop) run() error {
 		labels []int32
 	)
 	for epoch := r.Epoch; epoch < l.cfg.Epochs; epoch++ {
-		bar := newBar(l.w, l.trainSet.N, epoch, l.cfg.Epochs)
-		bar.Add(min(r.Seen, l.trainSet.N))
+		bar := newBar(l.w, l.in.train.Len(), epoch, l.cfg.Epochs)
+		bar.Add(min(r.Seen, l.in.train.Len()))
 		epochStart := time.Now()
-		for i := r.Batch; i < l.trainLoader.Batches(); i++ {
+		batches := l.in.train.Batches()
+		for i := r.Batch; i < batches; i++ {
 			if err := l.ctx.Err(); err != nil {
 				r.Step, r.Epoch, r.Batch = l.trainer.Steps(), epoch, i
 				if serr := l.save(time.Since(epochStart)); serr != nil {
@@ -49,7 +48,10 @@ func (l *loop) run() error {
 				}
 				return fmt.Errorf("run: interrupted at step %d (%w); run the same command again to resume", r.Step, err)
 			}
-			x, labels = l.trainLoader.Batch(epoch, i, x, labels)
+			var err error
+			if x, labels, err = l.in.train.Batch(epoch, i, x, labels); err != nil {
+				return err
+			}
 			var exact [][]float32
 			measure := l.cfg.MetricsEvery > 0 && l.trainer.Steps()%l.cfg.MetricsEvery == 0
 			if measure {
@@ -72,7 +74,7 @@ func (l *loop) run() error {
 			if afterStepHook != nil {
 				afterStepHook(l.trainer.Steps())
 			}
-			if every := l.cfg.CheckpointEvery; every > 0 && l.trainer.Steps()%every == 0 && i+1 < l.trainLoader.Batches() {
+			if every := l.cfg.CheckpointEvery; every > 0 && l.trainer.Steps()%every == 0 && i+1 < batches {
 				r.Step, r.Epoch, r.Batch = l.trainer.Steps(), epoch, i+1
 				if err := l.save(time.Since(epochStart)); err != nil {
 					return err
@@ -81,7 +83,10 @@ func (l *loop) run() error {
 		}
 		bar.Finish()
 		secs := r.EpochSeconds + time.Since(epochStart).Seconds()
-		ev := train.Evaluate(l.net, l.testLoader)
+		ev, err := train.Evaluate(l.net, l.in.test)
+		if err != nil {
+			return err
+		}
 		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
 			return diverged("test loss", ev.Loss, l.trainer.Steps(), epoch)
 		}

@@ -43,30 +43,17 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("run: -out: %w", err)
 	}
-	trainSet, testSet, err := loadData(cfg)
+	in, err := loadInputs(cfg)
 	if err != nil {
 		return nil, err
 	}
-	mean, std := trainSet.MeanStd()
-	lcfg := data.LoaderConfig{Batch: cfg.Batch, Shuffle: true, Seed: cfg.Seed, Mean: mean, Std: std}
-	if cfg.Augment {
-		lcfg.CropPad, lcfg.Flip = 2, true
-	}
-	trainLoader, err := data.NewLoader(trainSet, lcfg)
-	if err != nil {
-		return nil, err
-	}
-	testLoader, err := data.NewLoader(testSet, data.LoaderConfig{Batch: 500, Mean: mean, Std: std})
-	if err != nil {
-		return nil, err
-	}
-	cfg.SmallStem = trainSet.H < 64
-	net, err := model.New(model.Config{Arch: cfg.Model, Width: cfg.Width, Classes: trainSet.Classes,
-		InChannels: trainSet.C, InputSize: trainSet.H, SmallStem: cfg.SmallStem, Seed: cfg.Seed})
+	cfg.SmallStem = in.size < 64
+	net, err := model.New(model.Config{Arch: cfg.Model, Width: cfg.Width, Classes: in.classes,
+		InChannels: in.channels, InputSize: in.size, SmallStem: cfg.SmallStem, Seed: cfg.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("run: -model %s: %w", cfg.Model, err)
 	}
-	trainer, rule, err := NewTrainer(&cfg, net, trainLoader.Batches())
+	trainer, rule, err := NewTrainer(&cfg, net, in.train.Batches())
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +75,7 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		return nil, err
 	}
 	defer metrics.Close()
-	l := &loop{ctx: ctx, cfg: cfg, net: net, trainer: trainer, metrics: metrics, trainSet: trainSet,
-		trainLoader: trainLoader, testLoader: testLoader, res: res, w: w,
+	l := &loop{ctx: ctx, cfg: cfg, net: net, trainer: trainer, metrics: metrics, in: in, res: res, w: w,
 		wallBase: res.WallSeconds, start: start, resultPath: resultPath}
 	if err := l.run(); err != nil {
 		return nil, err
@@ -103,11 +89,31 @@ func diverged(what string, v float64, step, epoch int) error {
 	return fmt.Errorf("run: diverged: %s %v at step %d (epoch %d); result.json keeps the finished epochs", what, v, step, epoch+1)
 }
 
-func loadData(cfg Config) (trainSet, testSet *data.Dataset, err error) {
+// inputs is what a run trains and evaluates on, and the shape of its
+// images.
+type inputs struct {
+	train, test             data.Source
+	channels, size, classes int
+}
+
+// loadInputs opens cfg's data: an in-memory data set normalised with its
+// training set's per-channel statistics (optionally cropped and flipped),
+// or ImageNet decoded on the fly with the paper's preprocessing.
+func loadInputs(cfg Config) (*inputs, error) {
+	if cfg.Data == "imagenet" {
+		n, err := data.OpenImageNet(cfg.DataDir, 224)
+		if err != nil {
+			return nil, err
+		}
+		return &inputs{train: n.TrainSource(cfg.Seed, cfg.Batch), test: n.ValSource(cfg.Batch),
+			channels: 3, size: n.Size, classes: n.Classes()}, nil
+	}
+	var trainSet, testSet *data.Dataset
+	var err error
 	if cfg.Data == "synthetic" {
 		trainSet, testSet = data.Synthetic(1024, 1, 28, 28, 10, cfg.Seed), data.Synthetic(256, 1, 28, 28, 10, cfg.Seed+1)
 	} else if trainSet, testSet, err = data.Load(cfg.Data, cfg.DataDir); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if cfg.TrainLimit > 0 && cfg.TrainLimit < trainSet.N {
 		trainSet = trainSet.Slice(0, cfg.TrainLimit)
@@ -115,7 +121,20 @@ func loadData(cfg Config) (trainSet, testSet *data.Dataset, err error) {
 	if cfg.TestLimit > 0 && cfg.TestLimit < testSet.N {
 		testSet = testSet.Slice(0, cfg.TestLimit)
 	}
-	return trainSet, testSet, nil
+	mean, std := trainSet.MeanStd()
+	lcfg := data.LoaderConfig{Batch: cfg.Batch, Shuffle: true, Seed: cfg.Seed, Mean: mean, Std: std}
+	if cfg.Augment {
+		lcfg.CropPad, lcfg.Flip = 2, true
+	}
+	train, err := data.NewLoader(trainSet, lcfg)
+	if err != nil {
+		return nil, err
+	}
+	test, err := data.NewLoader(testSet, data.LoaderConfig{Batch: 500, Mean: mean, Std: std})
+	if err != nil {
+		return nil, err
+	}
+	return &inputs{train: train.Source(), test: test.Source(), channels: trainSet.C, size: trainSet.H, classes: trainSet.Classes}, nil
 }
 
 // minAlignTau is the shortest alignment time scale, in steps, that a

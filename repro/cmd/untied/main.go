@@ -69,7 +69,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	cfg := run.Defaults()
 	fs := flag.NewFlagSet("untied train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.Data, "data", cfg.Data, "data set: fashion-mnist, mnist or synthetic")
+	fs.StringVar(&cfg.Data, "data", cfg.Data, "data set: fashion-mnist, mnist, cifar10 (binary version, with -data-dir) or synthetic")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory of the data set's files (default: where its package installs them)")
 	fs.StringVar(&cfg.Model, "model", cfg.Model, "architecture: "+strings.Join(model.Archs(), ", "))
 	fs.IntVar(&cfg.Width, "width", 0, "channels of the first residual group (0 = published width: 64, or 16 for CIFAR ResNets)")
@@ -98,6 +98,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.NoiseSite, "noise-site", cfg.NoiseSite, "where update noise goes: b (feedback weights only) or all (every trained weight)")
 	fs.StringVar(&cfg.NoiseDist, "noise-dist", cfg.NoiseDist, "update noise distribution: normal or uniform")
 	fs.IntVar(&cfg.MetricsEvery, "metrics-every", cfg.MetricsEvery, "steps between alignment measurements in DIR/metrics.jsonl (0 = none)")
+	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints within an epoch (one is always written after each epoch; 0 = only those)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
