@@ -148,7 +148,7 @@ func TestSgemmThreadInvariant(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		r := rand.New(rand.NewPCG(3, 4))
-		for _, s := range [][3]int{{131, 97, 700}, {37, 901, 300}, {400, 40, 33}} {
+		for _, s := range [][3]int{{131, 97, 700}, {37, 901, 300}, {400, 40, 33}, {9, 3100, 40}} {
 			m, n, k := s[0], s[1], s[2]
 			a, lda, b, ldb, c0, ldc := operands(r, false, true, m, n, k)
 			var first []float32
