@@ -7,6 +7,12 @@
 #
 #   ci/gemm-bench.sh                      # 10 rounds, all shapes
 #   COUNT=3 IMPL='avx2|openblas.*' THREADS=1 SHAPE='1024x.*' ci/gemm-bench.sh
+#   NICE=-10 COUNT=10 ci/gemm-bench.sh    # the figures in the report
+#
+# This machine is shared: other sessions' processes take CPU turns, and the
+# kernel's autogroups give each session one share, so two threads see little
+# more than one CPU. NICE=-10 (root only) runs the benchmarks in a session of
+# their own with that autogroup nice, which gives them both CPUs for the run.
 #
 # OpenBLAS 0.3.21 takes this machine's CPU for a Prescott (SSE3), so it runs
 # twice: with OPENBLAS_CORETYPE=Haswell (AVX2+FMA, the ISA untied targets)
@@ -30,17 +36,26 @@ if [ -e /usr/include/x86_64-linux-gnu/cblas.h ] && [ "$(go env CGO_ENABLED)" = 1
 	tags="-tags openblas"
 fi
 
+# bench runs its arguments, in a session with autogroup nice $NICE if set.
+bench() {
+	if [ -n "${NICE:-}" ]; then
+		setsid -w bash -c 'echo "$0" >/proc/self/autogroup && exec "$@"' "$NICE" "$@"
+	else
+		"$@"
+	fi
+}
+
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go test $tags -c -o "$bin/bench.test" ./bench/
 printf 'Unit GFLOP/s better=higher\nUnit GFLOP/cpu-s better=higher\n' >"$OUT"
 for round in $(seq "$COUNT"); do
 	echo "round $round/$COUNT" >&2
-	OPENBLAS_CORETYPE=Haswell "$bin/bench.test" -test.run '^$' \
+	bench env OPENBLAS_CORETYPE=Haswell "$bin/bench.test" -test.run '^$' \
 		-test.bench "BenchmarkSgemm/impl=($IMPL)\$/threads=($THREADS)\$/shape=($SHAPE)\$" \
 		-test.benchtime "$BENCHTIME" -test.benchmem >>"$OUT"
 	if [ -n "$tags" ] && [[ openblas-SkylakeX =~ ^($IMPL)$ ]]; then
-		OPENBLAS_CORETYPE=SkylakeX "$bin/bench.test" -test.run '^$' \
+		bench env OPENBLAS_CORETYPE=SkylakeX "$bin/bench.test" -test.run '^$' \
 			-test.bench "BenchmarkSgemm/impl=openblas.*/threads=($THREADS)\$/shape=($SHAPE)\$" \
 			-test.benchtime "$BENCHTIME" | grep '^Benchmark' >>"$OUT" || true
 	fi
