@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -59,10 +60,14 @@ func (l *loop) run() error {
 			}
 			loss, c := l.trainer.StepWithReference(x, labels, exact)
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return diverged("training loss", loss, l.trainer.Steps(), epoch)
+				return l.diverged("training loss", loss, epoch)
 			}
 			if measure {
-				if err := l.metrics.write(l.trainer.Steps(), epoch+1, loss); err != nil {
+				err := l.metrics.write(l.trainer.Steps(), epoch+1, loss)
+				if errors.Is(err, errNonFinite) {
+					return l.diverged("alignment metrics", math.NaN(), epoch)
+				}
+				if err != nil {
 					return err
 				}
 			}
@@ -88,7 +93,7 @@ func (l *loop) run() error {
 			return err
 		}
 		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
-			return diverged("test loss", ev.Loss, l.trainer.Steps(), epoch)
+			return l.diverged("test loss", ev.Loss, epoch)
 		}
 		angle := metric.MeanWeightAngle(layers)
 		fmt.Fprintf(l.w, "\\nepoch %d/%d  train loss %.4f  train top-1 %.2f%%  test top-1 %.2f%%  top-5 %.2f%%  %.0f img/s\\n",
@@ -107,6 +112,21 @@ func (l *loop) run() error {
 		}
 	}
 	return nil
+}
+
+// diverged finishes the run as diverged: result.json records where, with
+// chance accuracy, and the error wraps ErrDiverged.
+func (l *loop) diverged(what string, v float64, epoch int) error {
+	res := l.res
+	res.Diverged = fmt.Sprintf("%s %v at step %d (epoch %d)", what, v, l.trainer.Steps(), epoch+1)
+	res.Finished, res.Resume = true, nil
+	res.TestTop1, res.TestTop5 = 100/float64(l.in.classes), 100*min(5, float64(l.in.classes))/float64(l.in.classes)
+	res.Steps = l.trainer.Steps()
+	res.WallSeconds = l.wallBase + time.Since(l.start).Seconds()
+	if err := WriteJSON(l.resultPath, res); err != nil {
+		return err
+	}
+	return fmt.Errorf("run: %w: %s", ErrDiverged, res.Diverged)
 }
 
 // afterStepHook, when set by a test, is called after every step.

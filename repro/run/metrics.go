@@ -25,6 +25,9 @@ type Measurement struct {
 	Layers          []metric.Layer `json:"layers"`
 }
 
+// errNonFinite says a measurement was not a number: the weights diverged.
+var errNonFinite = errors.New("non-finite alignment metrics")
+
 // metricsLog appends Measurements to DIR/metrics.jsonl.
 type metricsLog struct {
 	f      *os.File
@@ -83,6 +86,10 @@ func (m *metricsLog) write(step, epoch int, loss float64) error {
 		rec.AlignLoss = m.rule.Loss()
 	}
 	b, err := json.Marshal(rec)
+	var unsupported *json.UnsupportedValueError
+	if errors.As(err, &unsupported) {
+		return errNonFinite // weights of Inf or NaN
+	}
 	if err != nil {
 		return fmt.Errorf("run: metrics: %w", err)
 	}

@@ -23,8 +23,11 @@ type Epoch struct {
 
 // Result is the content of result.json.
 type Result struct {
-	Config       Config  `json:"config"`
-	Finished     bool    `json:"finished"`
+	Config   Config `json:"config"`
+	Finished bool   `json:"finished"`
+	// Diverged says where the loss stopped being a number, if it did; such
+	// a run is finished and scores chance accuracy.
+	Diverged     string  `json:"diverged,omitempty"`
 	Epochs       []Epoch `json:"epochs"`
 	TestTop1     float64 `json:"test_top1"` // percent, after the last epoch
 	TestTop5     float64 `json:"test_top5"`

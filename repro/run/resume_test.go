@@ -79,3 +79,24 @@ func TestFinishedRunIsNeverOverwritten(t *testing.T) {
 		t.Errorf("resuming with another learning rate = %v, want a refusal", err)
 	}
 }
+
+// TestDivergedRunIsFinished: a run whose loss blows up is recorded as
+// finished and diverged, at chance accuracy, and never rerun.
+func TestDivergedRunIsFinished(t *testing.T) {
+	cfg := smokeConfig(t, "bp")
+	cfg.LR, cfg.Schedule = 1e6, "constant"
+	_, err := Run(cfg, nil)
+	if !errors.Is(err, ErrDiverged) {
+		t.Fatalf("Run at lr 1e6 = %v, want ErrDiverged", err)
+	}
+	res, err := ReadResult(filepath.Join(cfg.Out, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Finished || res.Diverged == "" || res.TestTop1 != 10 {
+		t.Errorf("diverged result: finished %v, diverged %q, top-1 %v; want true, a reason, 10 (chance)", res.Finished, res.Diverged, res.TestTop1)
+	}
+	if _, err := Run(cfg, nil); !errors.Is(err, errFinished) {
+		t.Errorf("rerunning a diverged run = %v, want errFinished", err)
+	}
+}

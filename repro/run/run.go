@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -83,11 +84,10 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	return res, nil
 }
 
-// diverged is the error of a run whose loss stopped being a number. The
-// result file keeps the epochs finished before it.
-func diverged(what string, v float64, step, epoch int) error {
-	return fmt.Errorf("run: diverged: %s %v at step %d (epoch %d); result.json keeps the finished epochs", what, v, step, epoch+1)
-}
+// ErrDiverged marks the error of a run whose loss stopped being a number.
+// Such a run is finished: its result.json says where it diverged and
+// scores chance accuracy, so tables show it and sweeps do not retry it.
+var ErrDiverged = errors.New("diverged")
 
 // inputs is what a run trains and evaluates on, and the shape of its
 // images.

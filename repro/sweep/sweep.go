@@ -76,6 +76,10 @@ func Run(cells []Cell, opt Options) error {
 			prog = opt.Progress
 		}
 		res, err := run.RunContext(ctx, c.Config, prog)
+		if errors.Is(err, run.ErrDiverged) {
+			fmt.Fprintf(w, "sweep: %s: %v (recorded; the table marks it)\n", c.ID(), err)
+			continue
+		}
 		if err != nil {
 			err = fmt.Errorf("cell %s: %w", c.ID(), err)
 			if !opt.KeepGoing || ctx.Err() != nil {

@@ -22,6 +22,7 @@ type Key struct {
 type Row struct {
 	Key
 	Seeds      int
+	Diverged   int  // seeds whose loss stopped being a number (scored at chance)
 	Top1, Top5 Stat // percent
 	Angle      Stat // final mean weight angle, degrees
 	AlignScale float64
@@ -84,6 +85,11 @@ func Collect(dir string, ruleOrder []string) (rows []Row, skipped int, err error
 		}
 		row := Row{Key: k, Seeds: len(rs), Top1: stat(t1), Top5: stat(t5), Angle: stat(a),
 			AlignScale: rs[0].Config.AlignScale, Results: rs}
+		for _, r := range rs {
+			if r.Diverged != "" {
+				row.Diverged++
+			}
+		}
 		if tau := rs[0].Config.AlignTau; tau > 0 && rs[0].Steps > 0 {
 			row.TauFrac = tau / float64(rs[0].Steps)
 		}

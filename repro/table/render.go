@@ -30,6 +30,14 @@ func pm(s Stat, seeds int) string {
 	return f2(s.Mean) + " ± " + f2(s.Std)
 }
 
+// top1 is a row's top-1 cell, marked when runs diverged.
+func top1(r Row) string {
+	if r.Diverged > 0 {
+		return fmt.Sprintf("%s (%d of %d diverged)", pm(r.Top1, r.Seeds), r.Diverged, r.Seeds)
+	}
+	return pm(r.Top1, r.Seeds)
+}
+
 func gap(rows []Row, r Row) (float64, bool) {
 	bp, ok := bpRow(rows, r.Key)
 	if !ok {
@@ -69,17 +77,17 @@ func Accuracy(dir string, h Header, rows []Row) error {
 	md.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	var c bytes.Buffer
 	cw := csv.NewWriter(&c)
-	cw.Write([]string{"rule", "model", "top1", "top5", "gap_to_bp", "weight_angle", "top1_std", "top5_std", "seeds", "align_scale", "tau_fraction"})
+	cw.Write([]string{"rule", "model", "top1", "top5", "gap_to_bp", "weight_angle", "top1_std", "top5_std", "seeds", "align_scale", "tau_fraction", "diverged"})
 	for _, r := range rows {
 		g, ok := gap(rows, r)
 		gs, gc := "–", ""
 		if ok {
 			gs, gc = fmt.Sprintf("%+.2f", g), f2(g)
 		}
-		fmt.Fprintf(&md, "| %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", r.Model, r.Rule, pm(r.Top1, r.Seeds), pm(r.Top5, r.Seeds),
+		fmt.Fprintf(&md, "| %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", r.Model, r.Rule, top1(r), pm(r.Top5, r.Seeds),
 			gs, pm(r.Angle, r.Seeds), scaleNote(r), r.Seeds, h.Experiment.Claims[r.Rule])
 		cw.Write([]string{r.Rule, r.Model, f2(r.Top1.Mean), f2(r.Top5.Mean), gc, f2(r.Angle.Mean), f2(r.Top1.Std), f2(r.Top5.Std),
-			strconv.Itoa(r.Seeds), strconv.FormatFloat(r.AlignScale, 'g', 4, 64), strconv.FormatFloat(r.TauFrac, 'g', 3, 64)})
+			strconv.Itoa(r.Seeds), strconv.FormatFloat(r.AlignScale, 'g', 4, 64), strconv.FormatFloat(r.TauFrac, 'g', 3, 64), strconv.Itoa(r.Diverged)})
 	}
 	md.WriteString(machineNote(rows))
 	return write(dir, h.Experiment.Name, md.Bytes(), &c, cw)
@@ -123,7 +131,7 @@ func Noise(dir string, h Header, rows []Row) error {
 	md.WriteString(" the paper's claim |\n|---|---|" + strings.Repeat("---|", len(cols)) + "---|\n")
 	var c bytes.Buffer
 	cw := csv.NewWriter(&c)
-	cw.Write([]string{"rule", "model", "site", "noise_var", "top1", "top5", "gap_to_bp", "weight_angle", "top1_std", "seeds"})
+	cw.Write([]string{"rule", "model", "site", "noise_var", "top1", "top5", "gap_to_bp", "weight_angle", "top1_std", "seeds", "diverged"})
 	type rm struct{ rule, model string }
 	var order []rm
 	byRM := map[rm]map[col]Row{}
@@ -144,7 +152,7 @@ func Noise(dir string, h Header, rows []Row) error {
 			site = "none"
 		}
 		cw.Write([]string{r.Rule, r.Model, site, strconv.FormatFloat(r.NoiseVar, 'g', 4, 64), f2(r.Top1.Mean), f2(r.Top5.Mean), gc,
-			f2(r.Angle.Mean), f2(r.Top1.Std), strconv.Itoa(r.Seeds)})
+			f2(r.Angle.Mean), f2(r.Top1.Std), strconv.Itoa(r.Seeds), strconv.Itoa(r.Diverged)})
 	}
 	for _, k := range order {
 		fmt.Fprintf(&md, "| %s | %s |", k.model, k.rule)
@@ -155,7 +163,7 @@ func Noise(dir string, h Header, rows []Row) error {
 				continue
 			}
 			g, _ := gap(rows, r)
-			fmt.Fprintf(&md, " %s (%+.2f) |", pm(r.Top1, r.Seeds), g)
+			fmt.Fprintf(&md, " %s (%+.2f) |", top1(r), g)
 		}
 		fmt.Fprintf(&md, " %s |\n", h.Experiment.Claims[k.rule])
 	}
