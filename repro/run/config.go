@@ -41,6 +41,12 @@ type Config struct {
 	AlignLR    float64 `json:"align_lr,omitempty"`        // base rate of a separate schedule for B; 0 = the task schedule
 	AlignNorm  bool    `json:"align_norm"`                // divide activity terms by the layer's input energy (align.Spec.Normalize)
 	AlignTau   float64 `json:"align_tau_steps,omitempty"` // τ in steps, recorded by Run
+	AlignTerms string  `json:"align_terms,omitempty"`     // the rule's raw coefficients, recorded by Run (multiplied by AlignScale in training)
+	// AlignInputNoise > 0 replaces each layer's input in the alignment loss
+	// by noise of that standard deviation (Weight Mirror's original form),
+	// drawn from AlignInputDist (normal or uniform).
+	AlignInputNoise float64 `json:"align_input_noise,omitempty"`
+	AlignInputDist  string  `json:"align_input_dist,omitempty"`
 
 	// Noisy updates (rules.md §5).
 	NoiseVar  float64 `json:"noise_var"`
@@ -108,6 +114,8 @@ func (c *Config) Validate() error {
 		return bad("align", fmt.Sprintf("%q with -rule %s", c.Align, c.Rule), "a composition exactly when the rule is custom")
 	case c.AlignTime < 0 || c.AlignScale < 0 || c.AlignLR < 0:
 		return bad("align-time/-align-scale/-align-lr", fmt.Sprint(c.AlignTime, c.AlignScale, c.AlignLR), "≥ 0")
+	case c.AlignInputNoise < 0 || (c.AlignInputNoise > 0 && c.AlignInputDist != "normal" && c.AlignInputDist != "uniform"):
+		return bad("align-input-noise/-align-input-dist", fmt.Sprint(c.AlignInputNoise, " ", c.AlignInputDist), "σ ≥ 0 and normal or uniform")
 	case c.NoiseVar < 0:
 		return bad("noise-var", c.NoiseVar, "≥ 0")
 	case c.MetricsEvery < 0:

@@ -163,7 +163,15 @@ func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
 		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm = 0, 0, false
 		return spec, nil
 	}
+	cfg.AlignTerms = align.FormatTerms(spec.Terms)
 	spec.Normalize = cfg.AlignNorm
+	if cfg.AlignInputNoise > 0 {
+		dist := align.Normal
+		if cfg.AlignInputDist == "uniform" {
+			dist = align.Uniform
+		}
+		spec.InputNoise = &align.InputNoise{Dist: dist, Sigma: cfg.AlignInputNoise}
+	}
 	lr := cfg.LR
 	if cfg.AlignLR > 0 {
 		lr = cfg.AlignLR

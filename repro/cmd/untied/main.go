@@ -94,6 +94,8 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	raw := fs.Bool("align-raw", false, "the reference code's alignment: raw coefficients (-align-scale 1), no normalisation (-align-norm=false)")
 	fs.BoolVar(&cfg.AlignNorm, "align-norm", cfg.AlignNorm, "divide each layer's activity terms (amp, null, sparse) by its input energy, so a fast alignment stays stable")
 	fs.Float64Var(&cfg.AlignLR, "align-lr", 0, "base learning rate of a separate optimizer for B (0 = the task's schedule)")
+	fs.Float64Var(&cfg.AlignInputNoise, "align-input-noise", 0, "replace each layer's input in the alignment loss by noise of this standard deviation (Weight Mirror's original form; 0 = the data)")
+	fs.StringVar(&cfg.AlignInputDist, "align-input-dist", "normal", "distribution of -align-input-noise: normal or uniform")
 	fs.Float64Var(&cfg.NoiseVar, "noise-var", 0, "variance of the update noise added after each step, scaled by the learning rate (0 = none)")
 	fs.StringVar(&cfg.NoiseSite, "noise-site", cfg.NoiseSite, "where update noise goes: b (feedback weights only) or all (every trained weight)")
 	fs.StringVar(&cfg.NoiseDist, "noise-dist", cfg.NoiseDist, "update noise distribution: normal or uniform")
