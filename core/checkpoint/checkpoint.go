@@ -23,6 +23,11 @@ type Optimizer interface {
 // optPrefix starts the names of optimizer state; no network tensor has it.
 const optPrefix = "opt."
 
+// MetaPrefix starts the names of arrays a caller stores beside the state
+// (the runner keeps its partial result as "run.result"); Restore skips
+// them, so any tool can read a training checkpoint.
+const MetaPrefix = "run."
+
 // Arrays returns net's state and each optimizer's state as arrays under
 // their checkpoint names. Float arrays share storage with net.
 func Arrays(net nn.Module, opts ...Optimizer) map[string]npz.Array {
@@ -87,6 +92,9 @@ func Restore(arrays map[string]npz.Array, net nn.Module, opts ...Optimizer) erro
 	var errs []error
 	for _, name := range slices.Sorted(maps.Keys(arrays)) {
 		a := arrays[name]
+		if strings.HasPrefix(name, MetaPrefix) {
+			continue // the caller's own metadata
+		}
 		rest, isOpt := strings.CutPrefix(name, optPrefix)
 		if !isOpt {
 			if a.Ints != nil {

@@ -18,7 +18,7 @@ import (
 // one atomic file, so what it says always matches what it holds.
 const (
 	checkpointFile = "checkpoint.npz"
-	resultKey      = "run.result"
+	resultKey      = checkpoint.MetaPrefix + "result"
 )
 
 func optimizers(t *train.Trainer) []checkpoint.Optimizer {
@@ -79,7 +79,6 @@ func resume(cfg Config, net nn.Module, t *train.Trainer) (*Result, error) {
 	if !ok {
 		return nil, fmt.Errorf("run: %s: no %s entry", path, resultKey)
 	}
-	delete(arrays, resultKey)
 	b := make([]byte, len(raw.Ints))
 	for i, v := range raw.Ints {
 		b[i] = byte(v)
