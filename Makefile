@@ -7,7 +7,8 @@ DATA_DIR ?=
 CELLS ?=
 SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
 
-.PHONY: help test vet build install train golden-update data repro-table1 repro-noise
+.PHONY: help test vet build install train golden-update data repro-table1 repro-noise \
+	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,3 +38,25 @@ repro-table1: build data ## table 1: accuracy of every rule on ResNet-18/50 (PRO
 
 repro-noise: build data ## robustness to noisy updates (same variables as repro-table1)
 	$(SWEEP) -experiment noise
+
+bench: ## training-step benchmarks of every rule (compare rules with benchstat -col /rule)
+	mkdir -p bench/out
+	$(GO) test ./bench/ -run '^$$' -bench TrainStep -benchtime 5x -count 6 | tee bench/out/trainstep.txt
+
+gemm-generate: ## regenerate core/gemm/kernel_amd64.s from its avo generator (core/gemm/_asm)
+	$(GO) generate ./core/gemm
+
+gemm-check: ## gemm: generated asm up to date; purego and no-AVX2 fallbacks; arm64 vet
+	bash ci/gemm-generate-check.sh
+	$(GO) test -tags purego ./core/gemm/
+	GODEBUG=cpu.avx2=off,cpu.fma=off $(GO) test ./core/gemm/
+	GOARCH=arm64 $(GO) vet ./...
+
+gemm-arm64: ## gemm: NEON kernel tests under qemu-aarch64-static (installs qemu-user-static as root)
+	bash ci/gemm-arm64.sh
+
+gemm-fuzz: ## gemm: fuzz the assembly kernels against the generic one for 60s
+	$(GO) test -run '^$$' -fuzz FuzzKernel -fuzztime 60s ./core/gemm/
+
+gemm-bench: ## gemm: Sgemm vs gonum and OpenBLAS, interleaved rounds and benchstat (NICE=-10 on a shared machine)
+	bash ci/gemm-bench.sh

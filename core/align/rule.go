@@ -204,8 +204,12 @@ func (r *Rule) align(l *layer) float64 {
 	}
 	if has[Amp] || has[Null] || has[Sparse] || has[NullBack] {
 		n := float64(x.Shape[0])
+		var pfT *tensor.Tensor // Pf = x∘W: the layer's own output when it can give it
 		if has[Amp] || has[Null] {
-			l.pf = l.u.Apply(x, w, l.pf)
+			if pfT = l.u.Projection(); pfT == nil || x != l.u.Input() {
+				l.pf = l.u.Apply(x, w, l.pf)
+				pfT = l.pf
+			}
 		}
 		if has[Amp] || has[Sparse] || has[NullBack] {
 			l.pb = l.u.Apply(x, b, l.pb)
@@ -216,9 +220,9 @@ func (r *Rule) align(l *layer) float64 {
 		if r.spec.Normalize {
 			out := l.pb
 			if out == nil {
-				out = l.pf
+				out = pfT
 			}
-			cx, cf = energies(x, out, l.pf, l.fanIn, l.w.Value.Shape[0])
+			cx, cf = energies(x, out, pfT, l.fanIn, l.w.Value.Shape[0])
 		}
 		l.norm[Amp], l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cx, cf
 		c := r.coef // a copy, divided by the energies
@@ -228,8 +232,8 @@ func (r *Rule) align(l *layer) float64 {
 		// The terms whose gradient is Filter(x, ·) share one Filter call:
 		// D = −(c_amp/N)·Pf + (2c_sparse/N)·Pb + (2c_nullb/N)·Apply(Rb, W).
 		var pf, pb []float32
-		if l.pf != nil {
-			pf = l.pf.Data[:l.pf.Len()]
+		if pfT != nil {
+			pf = pfT.Data[:pfT.Len()]
 		}
 		if l.pb != nil {
 			pb = l.pb.Data[:l.pb.Len()]
@@ -263,10 +267,10 @@ func (r *Rule) align(l *layer) float64 {
 		}
 		if has[Null] {
 			// Transpose uses the geometry of the last Apply, on x's shape.
-			l.rf = l.u.Transpose(l.pf, b, l.rf)
+			l.rf = l.u.Transpose(pfT, b, l.rf)
 			rf := l.rf.Data[:l.rf.Len()]
 			l.terms[Null] = tensor.Dot(rf, rf) / n
-			l.d = tensor.Ensure(l.d, l.pf.Shape...)
+			l.d = tensor.Ensure(l.d, pfT.Shape...)
 			clear(l.d.Data)
 			axpy(l.d.Data, float32(2*c[Null]/n), pf)
 			l.u.Filter(l.rf, l.d, g, 1)

@@ -59,10 +59,11 @@ func (s Shape) pointwise() bool {
 // from and scattered to NCHW per image. Its buffers are reused, so one Op
 // must not be used by two goroutines at once.
 //
-// When a batch fits one group, BackwardFilter reuses the im2col of the last
-// Forward if it is given the same input slice: it computes the gradient for
-// the input Forward saw, as an autograd tape would. Every other lowering
-// forgets it.
+// When a batch fits one group, Forward and BackwardFilter reuse the im2col
+// of the last Forward over the same input slice, as an autograd tape
+// would: a caller that rewrites an input in place calls Forget first (the
+// nn layers do on every Forward of theirs). Every other lowering forgets
+// it too.
 type Op struct {
 	Shape
 	col  []float32 // im2col of a group: [C·KH·KW, G·P]
@@ -118,6 +119,15 @@ func (o *Op) check(name string, n int, bufs ...[]float32) {
 	}
 }
 
+// Forget drops the remembered im2col: call it when an input slice is
+// about to be passed again with new values.
+func (o *Op) Forget() { o.lowered = nil }
+
+// remembers reports whether col holds the im2col of the whole batch x.
+func (o *Op) remembers(x []float32, n, g int) bool {
+	return g == n && len(x) > 0 && o.lowered == &x[0] && o.loweredN == n
+}
+
 // lower fills col with the im2col of images [i0, i0+g) of x, side by side.
 // With remember (Forward), a single-group batch is recorded for
 // BackwardFilter; otherwise the record is dropped.
@@ -144,7 +154,9 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
 		col, mat := o.buffers(gi)
-		o.lower(x, col, i0, gi, gi == n)
+		if !o.remembers(x, n, gi) {
+			o.lower(x, col, i0, gi, gi == n)
+		}
 		gemm.Sgemm(false, false, o.K, gi*p, ckk, 1, w, ckk, col, gi*p, 0, mat, gi*p)
 		o.scatter(mat, y, i0, gi)
 	}
@@ -190,7 +202,7 @@ func (o *Op) BackwardFilter(n int, x, dy, dw []float32, beta float32) {
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
 		col, mat := o.buffers(gi)
-		if gi < n || o.lowered != &x[0] || o.loweredN != n {
+		if !o.remembers(x, n, gi) {
 			o.lower(x, col, i0, gi, false)
 		}
 		o.gather(dy, mat, i0, gi)

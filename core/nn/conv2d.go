@@ -84,6 +84,7 @@ func (c *Conv2D) Filter(x, dy *tensor.Tensor, dw []float32, beta float32) {
 // Forward computes conv(x, W) + bias.
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.x = x
+	c.opFor(x).Forget() // x holds new values: its old im2col is stale
 	c.out = c.Apply(x, c.W.Value.Data, c.out)
 	if c.Bias != nil {
 		n, k, hw := c.out.Shape[0], c.Out, c.out.Shape[2]*c.out.Shape[3]
@@ -158,3 +159,11 @@ func (c *Conv2D) Route() Route { return c.route }
 // route; f gets dy [N, Out, OH, OW] and returns the input's shape
 // [N, In, H, W]. nil restores B.
 func (c *Conv2D) SetTransport(f Transport) { c.tr = f }
+
+// Projection returns the last Forward's output when there is no bias.
+func (c *Conv2D) Projection() *tensor.Tensor {
+	if c.Bias != nil {
+		return nil
+	}
+	return c.out
+}

@@ -138,3 +138,11 @@ func (d *Dense) Route() Route { return d.route }
 // route; f gets dy [N, Out] and returns [N, In], viewed in the input's
 // shape. nil restores B.
 func (d *Dense) SetTransport(f Transport) { d.tr = f }
+
+// Projection returns the last Forward's output when there is no bias.
+func (d *Dense) Projection() *tensor.Tensor {
+	if d.Bias != nil {
+		return nil
+	}
+	return d.out
+}

@@ -75,6 +75,11 @@ type Untied interface {
 	Weights() (w, b *Param)
 	// Input returns the input of the last Forward call (nil before it).
 	Input() *tensor.Tensor
+	// Projection returns Input()∘W as of the last Forward, the layer's
+	// output when it has no bias, so a rule need not compute it again; nil
+	// when the layer has a bias or has not run. Read only, valid until the
+	// next Forward.
+	Projection() *tensor.Tensor
 	// OutputGrad returns the gradient the last Backward call received
 	// (nil before it): the error this layer sends down through B or W.
 	OutputGrad() *tensor.Tensor
