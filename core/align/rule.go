@@ -40,6 +40,7 @@ type layer struct {
 	index  int            // in New's layers
 	proj   *tensor.Tensor // dfa: D, [classes, input size per sample]
 	terms  [numPrimitives]float64
+	gs     []float32              // B-shaped scratch: Amp's gradient when it has a Filter call of its own
 	norm   [numPrimitives]float64 // the divisors of this step's terms (Normalize)
 }
 
@@ -211,7 +212,10 @@ func (r *Rule) align(l *layer) float64 {
 				pfT = l.pf
 			}
 		}
-		if has[Amp] || has[Sparse] || has[NullBack] {
+		// Pb = x∘B only where a gradient needs it: Amp's value comes from
+		// the adjoint identity ⟨Pf, x∘B⟩ = ⟨Filter(x, Pf), B⟩ instead.
+		needPb := has[Sparse] || has[NullBack]
+		if needPb {
 			l.pb = l.u.Apply(x, b, l.pb)
 		}
 		// With Normalize the activity terms are divided by energies of
@@ -235,32 +239,40 @@ func (r *Rule) align(l *layer) float64 {
 		if pfT != nil {
 			pf = pfT.Data[:pfT.Len()]
 		}
-		if l.pb != nil {
+		if needPb {
 			pb = l.pb.Data[:l.pb.Len()]
 		}
 		first := true
-		add := func(a float64, v []float32) {
+		add := func(a float64, v []float32, shape []int) {
 			if first {
-				l.d = tensor.Ensure(l.d, l.pb.Shape...)
+				l.d = tensor.Ensure(l.d, shape...)
 				clear(l.d.Data)
 				first = false
 			}
 			axpy(l.d.Data, float32(a), v)
 		}
-		if has[Amp] {
+		switch {
+		case has[Amp] && needPb:
 			l.terms[Amp] = -tensor.Dot(pf, pb) / n
-			add(-c[Amp]/n, pf)
+			add(-c[Amp]/n, pf, pfT.Shape)
+		case has[Amp]: // Amp alone takes Filter(x, ·): gs = −(1/N)·Filter(x, Pf)
+			add(-1/n, pf, pfT.Shape)
+			l.gs = grow(l.gs, len(g))
+			l.u.Filter(x, l.d, l.gs, 0)
+			l.terms[Amp] = tensor.Dot(l.gs, b)
+			axpy(g, float32(c[Amp]), l.gs)
+			first = true // l.d is spent
 		}
 		if has[Sparse] {
 			l.terms[Sparse] = tensor.Dot(pb, pb) / n
-			add(2*c[Sparse]/n, pb)
+			add(2*c[Sparse]/n, pb, l.pb.Shape)
 		}
 		if has[NullBack] {
 			l.rb = l.u.Transpose(l.pb, w, l.rb)
 			rb := l.rb.Data[:l.rb.Len()]
 			l.terms[NullBack] = tensor.Dot(rb, rb) / n
 			l.q = l.u.Apply(l.rb, w, l.q)
-			add(2*c[NullBack]/n, l.q.Data[:l.q.Len()])
+			add(2*c[NullBack]/n, l.q.Data[:l.q.Len()], l.q.Shape)
 		}
 		if !first {
 			l.u.Filter(x, l.d, g, 1)
@@ -322,4 +334,11 @@ func axpy(y []float32, a float32, x []float32) {
 	for i := range y {
 		y[i] += a * x[i]
 	}
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
 }
