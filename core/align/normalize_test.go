@@ -8,21 +8,22 @@ import (
 )
 
 // energiesRef is Normalize's documented energies in float64: ex =
-// mean(x²)·P·fanIn and ef = mean(Pf²)·K·P·fanIn·N/|x|, with P the output
-// positions per channel.
+// mean(x²)·P·fanIn, with P the output positions per channel, and ef =
+// ‖Pf‖²/N·KK, with KK the filter taps per input channel.
 func (g geom) energiesRef(x, w []float64) (ex, ef float64) {
-	p, fanIn, k := 1.0, float64(g.In), float64(g.Out)
+	p, fanIn, taps := 1.0, float64(g.In), 1.0
 	if !g.Dense {
-		p, fanIn = float64(g.oh()*g.ow()), float64(g.In*g.K*g.K)
+		p, fanIn, taps = float64(g.oh()*g.ow()), float64(g.In*g.K*g.K), float64(g.K*g.K)
 	}
 	pf := g.apply(x, w)
 	ex = dot(x, x) / float64(len(x)) * p * fanIn
-	ef = dot(pf, pf) / float64(len(pf)) * k * p * fanIn * float64(g.N) / float64(len(x))
+	ef = dot(pf, pf) / float64(g.N) * taps
 	return ex, ef
 }
 
 // TestNormalizeDividesByEnergy checks that with Normalize each activity
-// term's gradient is its closed form divided by the documented energy
+// term's gradient is its closed form divided by the documented energy (for
+// Amp alone, W's Rayleigh quotient)
 // (tolerance as TestPrimitiveGradient's, plus the energy's own rounding),
 // and, for dense layers, that the input energy is the exact tr Σ̂ = ‖x‖²/N.
 func TestNormalizeDividesByEnergy(t *testing.T) {
@@ -38,8 +39,12 @@ func TestNormalizeDividesByEnergy(t *testing.T) {
 			r.AfterBackward(0)
 			ex, ef := g.energiesRef(x, w)
 			e := ex
-			if p == Null {
+			switch p {
+			case Null:
 				e = ef
+			case Amp: // alone, Amp is divided by W's Rayleigh quotient
+				pf := g.apply(x, w)
+				e = dot(pf, pf) / float64(g.N) / dot(w, w)
 			}
 			want := g.refGrad(p, x, w, b)
 			_, bp := u.Weights()
@@ -54,7 +59,7 @@ func TestNormalizeDividesByEnergy(t *testing.T) {
 					t.Fatalf("%v %v: B.Grad[%d] = %v, want %v (tol %g)", g, p, i, v, wv, tol)
 				}
 			}
-			if g.Dense && p != Null {
+			if g.Dense && p == Sparse {
 				if tr := dot(x, x) / float64(g.N); math.Abs(ex-tr) > 1e-12*tr {
 					t.Errorf("%v: input energy %v, want tr Σ̂ = %v", g, ex, tr)
 				}

@@ -228,7 +228,15 @@ func (r *Rule) align(l *layer) float64 {
 			}
 			cx, cf = energies(x, out, pfT, l.fanIn, l.w.Value.Shape[0])
 		}
-		l.norm[Amp], l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cx, cf
+		l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cf
+		l.norm[Amp] = cx
+		if r.spec.Normalize && !has[Sparse] && pfT != nil {
+			// Amp without Sparse (WM, IA) balances Decay: divided by W's
+			// Rayleigh quotient its fixed point keeps W's scale.
+			pf := pfT.Data[:pfT.Len()]
+			rho := tensor.Dot(pf, pf) / float64(x.Shape[0]) / tensor.Dot(w, w)
+			l.norm[Amp] = max(rho, 0x1p-126)
+		}
 		c := r.coef // a copy, divided by the energies
 		for p := range c {
 			c[p] /= l.norm[p]
@@ -298,9 +306,11 @@ func (r *Rule) align(l *layer) float64 {
 // vectors the layer multiplies by its weights (inputs of a dense layer,
 // patches of a conv summed over positions), estimated as
 // mean(x²)·P·fanIn with P the output positions per output channel; and ef,
-// the same for the reconstruction Transpose(Pf, ·), mean(Pf²)·K·P·fanIn·N/|x|
-// with K the output channels. Padding makes both slight overestimates. ef is
-// 1 without Pf. Both are at least the smallest normal float to stay finite.
+// the same for the reconstruction Transpose(Pf, ·), whose "patches" are
+// Pf's values seen by each filter tap: ‖Pf‖²/N·KK with KK = fanIn/C the
+// taps per input channel (1 for a dense layer). Padding makes both slight
+// overestimates. ef is 1 without Pf. Both are at least the smallest normal
+// float, to stay finite.
 func energies(x, out, pf *tensor.Tensor, fanIn, k int) (ex, ef float64) {
 	n := float64(x.Shape[0])
 	xl := float64(x.Len())
@@ -308,7 +318,8 @@ func energies(x, out, pf *tensor.Tensor, fanIn, k int) (ex, ef float64) {
 	ex = tensor.Dot(x.Data[:x.Len()], x.Data[:x.Len()]) / xl * p * float64(fanIn)
 	ef = 1
 	if pf != nil {
-		ef = tensor.Dot(pf.Data[:pf.Len()], pf.Data[:pf.Len()]) / float64(pf.Len()) * float64(k) * p * float64(fanIn) * n / xl
+		taps := float64(fanIn) / float64(x.Shape[1])
+		ef = tensor.Dot(pf.Data[:pf.Len()], pf.Data[:pf.Len()]) / n * taps
 	}
 	const tiny = 0x1p-126
 	return max(ex, tiny), max(ef, tiny)

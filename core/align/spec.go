@@ -109,13 +109,16 @@ type Spec struct {
 	Scale      float64
 	InputNoise *InputNoise
 	// Normalize divides each layer's activity terms by an energy of the
-	// batch, held constant: Amp, Sparse and NullBack by the input energy
-	// tr Σ̂ (the largest curvature they can have), Null by the same energy
-	// of its reconstruction. Their rate of change is then bounded by
+	// batch, held constant: Sparse and NullBack (and Amp beside Sparse, as
+	// in AA, so B = W stays the fixed point) by the input energy tr Σ̂ (the
+	// largest curvature they can have), Null by the same energy of its
+	// reconstruction. Their rate of change is then bounded by
 	// 2·coefficient·Scale·lr whatever the layer's size and activity, so a
-	// scale derived for a short run cannot make them diverge; fixed points
-	// with Decay shrink by the same factor (WM's B* = (β/2α)·W·Σ̂/tr Σ̂).
-	// It changes nothing for Decay, Self or Kolen-Pollack.
+	// scale derived for a short run cannot make them diverge. Amp without
+	// Sparse (WM, IA) is linear in B and sets the scale of Decay's fixed
+	// point, so it is divided by W's Rayleigh quotient ‖x∘W‖²/(N‖W‖²)
+	// instead: WM's B* = (β/2α)·W·Σ̂/ρ_W keeps W's scale. Normalize changes
+	// nothing for Decay, Self or Kolen-Pollack.
 	Normalize bool
 }
 
