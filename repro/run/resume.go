@@ -47,8 +47,9 @@ func saveCheckpoint(dir string, net nn.Module, t *train.Trainer, res *Result) er
 	return npz.Write(filepath.Join(dir, checkpointFile), arrays)
 }
 
-// errFinished says the output directory holds a finished run.
-var errFinished = errors.New("holds a finished run")
+// ErrFinished says the output directory holds a finished run, which a run
+// never overwrites.
+var ErrFinished = errors.New("holds a finished run")
 
 // resume looks for an earlier run in cfg.Out. With none it returns nil.
 // With an unfinished run of the same configuration it restores the
@@ -65,7 +66,7 @@ func resume(cfg Config, net nn.Module, t *train.Trainer) (*Result, error) {
 	case err != nil:
 		return nil, err
 	case prev.Finished:
-		return nil, fmt.Errorf("run: -out %s %w; choose another directory or remove it", cfg.Out, errFinished)
+		return nil, fmt.Errorf("run: -out %s %w; choose another directory or remove it", cfg.Out, ErrFinished)
 	}
 	path := filepath.Join(cfg.Out, checkpointFile)
 	arrays, err := npz.Read(path)

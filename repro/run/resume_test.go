@@ -60,8 +60,8 @@ func TestFinishedRunIsNeverOverwritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(filepath.Join(cfg.Out, "result.json"))
-	if _, err := Run(cfg, nil); !errors.Is(err, errFinished) {
-		t.Errorf("second Run into a finished directory = %v, want errFinished", err)
+	if _, err := Run(cfg, nil); !errors.Is(err, ErrFinished) {
+		t.Errorf("second Run into a finished directory = %v, want ErrFinished", err)
 	}
 	after, _ := os.ReadFile(filepath.Join(cfg.Out, "result.json"))
 	if string(before) != string(after) {
@@ -96,7 +96,7 @@ func TestDivergedRunIsFinished(t *testing.T) {
 	if !res.Finished || res.Diverged == "" || res.TestTop1 != 10 {
 		t.Errorf("diverged result: finished %v, diverged %q, top-1 %v; want true, a reason, 10 (chance)", res.Finished, res.Diverged, res.TestTop1)
 	}
-	if _, err := Run(cfg, nil); !errors.Is(err, errFinished) {
-		t.Errorf("rerunning a diverged run = %v, want errFinished", err)
+	if _, err := Run(cfg, nil); !errors.Is(err, ErrFinished) {
+		t.Errorf("rerunning a diverged run = %v, want ErrFinished", err)
 	}
 }

@@ -134,6 +134,10 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	res, err := run.RunContext(ctx, cfg, progress)
+	if errors.Is(err, run.ErrFinished) {
+		fmt.Fprintf(stdout, "%s already holds a finished run (kept; remove it to train again)\n", cfg.Out)
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "untied train: %v\n", err)
 		return 1
