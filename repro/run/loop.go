@@ -96,7 +96,7 @@ func (l *loop) run() error {
 			return l.diverged("test loss", ev.Loss, epoch)
 		}
 		angle := metric.MeanWeightAngle(layers)
-		fmt.Fprintf(l.w, "\\nepoch %d/%d  train loss %.4f  train top-1 %.2f%%  test top-1 %.2f%%  top-5 %.2f%%  %.0f img/s\\n",
+		fmt.Fprintf(l.w, "\nepoch %d/%d  train loss %.4f  train top-1 %.2f%%  test top-1 %.2f%%  top-5 %.2f%%  %.0f img/s\n",
 			epoch+1, l.cfg.Epochs, r.LossSum/float64(r.Seen), 100*float64(r.Correct)/float64(r.Seen), ev.Top1, ev.Top5, float64(r.Seen)/secs)
 		res := l.res
 		res.Epochs = append(res.Epochs, Epoch{Epoch: epoch + 1, TrainLoss: r.LossSum / float64(r.Seen),
