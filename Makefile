@@ -8,7 +8,7 @@ CELLS ?=
 SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-noise \
-	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench
+	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-pytorch
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,6 +42,9 @@ repro-noise: build data ## robustness to noisy updates (same variables as repro-
 bench: ## training-step benchmarks of every rule (compare rules with benchstat -col /rule)
 	mkdir -p bench/out
 	$(GO) test ./bench/ -run '^$$' -bench TrainStep -benchtime 5x -count 6 | tee bench/out/trainstep.txt
+
+bench-pytorch: ## ResNet-18 training step, untied against PyTorch (Debian python3-torch) in one run
+	bash ci/bench-pytorch.sh
 
 gemm-generate: ## regenerate core/gemm/kernel_amd64.s from its avo generator (core/gemm/_asm)
 	$(GO) generate ./core/gemm
