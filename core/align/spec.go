@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/optim"
 )
 
 // SignMode selects a sign-symmetry rule, which sets B = sign(W)·M before
@@ -45,26 +46,16 @@ func (m SignMode) String() string {
 	return fmt.Sprintf("SignMode(%d)", int(m))
 }
 
-// Dist is the distribution of alignment-input noise.
-type Dist int
+// Dist is the distribution of alignment-input noise: the same choice, with
+// the same meaning, as the update noise of core/optim.
+type Dist = optim.Dist
 
 const (
-	_ Dist = iota
 	// Normal draws N(0, σ²).
-	Normal
+	Normal = optim.Normal
 	// Uniform draws U(−√3σ, √3σ), which has variance σ².
-	Uniform
+	Uniform = optim.Uniform
 )
-
-func (d Dist) String() string {
-	switch d {
-	case Normal:
-		return "normal"
-	case Uniform:
-		return "uniform"
-	}
-	return fmt.Sprintf("Dist(%d)", int(d))
-}
 
 // InputNoise replaces the alignment loss's input x by noise of x's shape
 // (for a conv layer [N, C, H, W], so positions are noise too), drawn afresh

@@ -183,9 +183,9 @@ func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
 	cfg.AlignTerms = align.FormatTerms(spec.Terms)
 	spec.Normalize = cfg.AlignNorm
 	if cfg.AlignInputNoise > 0 {
-		dist := align.Normal
-		if cfg.AlignInputDist == "uniform" {
-			dist = align.Uniform
+		dist, err := optim.ParseDist(cfg.AlignInputDist)
+		if err != nil {
+			return spec, fmt.Errorf("run: -align-input-dist: %w", err)
 		}
 		spec.InputNoise = &align.InputNoise{Dist: dist, Sigma: cfg.AlignInputNoise}
 	}
