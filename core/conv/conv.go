@@ -2,8 +2,6 @@ package conv
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/untied-ml/untied/core/gemm"
 )
@@ -72,6 +70,8 @@ type Op struct {
 
 	lowered  *float32 // &x[0] of the input whose im2col Forward left in col
 	loweredN int      // and its batch size
+
+	task imageTask // the per-image loop in progress, reused by every pass
 }
 
 // New returns an Op for s, or an error if s is not a valid geometry.
@@ -136,12 +136,7 @@ func (o *Op) lower(x, col []float32, i0, g int, remember bool) {
 	if remember && i0 == 0 && len(x) > 0 {
 		defer func() { o.lowered, o.loweredN = &x[0], g }()
 	}
-	ins, p := o.C*o.H*o.W, o.OutH()*o.OutW()
-	parallel(g, func(j0, j1 int) {
-		for j := j0; j < j1; j++ {
-			o.im2col(x[(i0+j)*ins:(i0+j+1)*ins], col[j*p:], g*p)
-		}
-	})
+	o.perImage(taskIm2col, x, col, i0, g)
 }
 
 // Forward sets y = conv(x, w) for a batch of n images. x is [n,C,H,W], w is
@@ -169,7 +164,7 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 //	dx[i,c,h,v] = Σ_{k,kh,kw: h = oh·S−P+kh, v = ow·S−P+kw} w[k,c,kh,kw]·dy[i,k,oh,ow]
 func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 	o.check("BackwardData", n, dy, w, dx)
-	p, ckk, g, ins := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n), o.C*o.H*o.W
+	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
 		_, mat := o.buffers(gi)
@@ -177,11 +172,7 @@ func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 		col := o.dcol
 		o.gather(dy, mat, i0, gi)
 		gemm.Sgemm(true, false, ckk, gi*p, o.K, 1, w, ckk, mat, gi*p, 0, col, gi*p)
-		parallel(gi, func(j0, j1 int) {
-			for j := j0; j < j1; j++ {
-				o.col2im(col[j*p:], dx[(i0+j)*ins:(i0+j+1)*ins], gi*p)
-			}
-		})
+		o.perImage(taskCol2im, col, dx, i0, gi)
 	}
 }
 
@@ -219,48 +210,4 @@ func scale(v []float32, beta float32) {
 	for i := range v {
 		v[i] *= beta
 	}
-}
-
-// gather copies images [i0, i0+g) of the NCHW batch t [n,K,P] into mat
-// [K, g·P], image j in columns j·P to (j+1)·P.
-func (o *Op) gather(t, mat []float32, i0, g int) {
-	p := o.OutH() * o.OutW()
-	parallel(g, func(j0, j1 int) {
-		for j := j0; j < j1; j++ {
-			for k := 0; k < o.K; k++ {
-				copy(mat[k*g*p+j*p:k*g*p+(j+1)*p], t[((i0+j)*o.K+k)*p:])
-			}
-		}
-	})
-}
-
-// scatter is gather's inverse: mat [K, g·P] back to images [i0, i0+g) of t.
-func (o *Op) scatter(mat, t []float32, i0, g int) {
-	p := o.OutH() * o.OutW()
-	parallel(g, func(j0, j1 int) {
-		for j := j0; j < j1; j++ {
-			for k := 0; k < o.K; k++ {
-				copy(t[((i0+j)*o.K+k)*p:((i0+j)*o.K+k+1)*p], mat[k*g*p+j*p:])
-			}
-		}
-	})
-}
-
-// parallel runs f over [0, n) split into one contiguous range per
-// GOMAXPROCS worker. Each index is handled by exactly one worker, so work
-// that writes disjoint outputs per index gives the same result however it
-// is split.
-func parallel(n int, f func(i0, i1 int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		f(0, n)
-		return
-	}
-	chunk := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	for i0 := chunk; i0 < n; i0 += chunk {
-		wg.Go(func() { f(i0, min(i0+chunk, n)) })
-	}
-	f(0, min(chunk, n))
-	wg.Wait()
 }

@@ -38,26 +38,23 @@ func run(cl *call) {
 	chunk := (tiles + parts - 1) / parts * unit
 	cl.chunk, cl.nchunks = chunk, (dim+chunk-1)/chunk
 
-	bf := bufPool.Get().(*buffers)
-	defer bufPool.Put(bf)
+	bf := bufFree.get()
+	defer bufFree.put(bf)
 	if helpers == 1 {
 		for q := 0; q < cl.nchunks; q++ {
 			cl.do(bf, q)
 		}
 		return
 	}
-	j := jobPool.Get().(*job)
+	j := jobFree.get()
 	j.call = *cl
 	j.next.Store(0)
 	j.wg.Add(helpers - 1)
-	workers.ensure(helpers - 1)
-	for range helpers - 1 {
-		workers.jobs <- j
-	}
+	workers.start(helpers-1, j)
 	j.work(bf)
 	j.wg.Wait()
 	j.call = call{} // drop references to the caller's matrices
-	jobPool.Put(j)
+	jobFree.put(j)
 }
 
 // A job is a call shared by goroutines, which claim its chunks through next.
@@ -78,37 +75,74 @@ func (j *job) work(bf *buffers) {
 	}
 }
 
+func (j *job) help(bf *buffers) {
+	j.work(bf)
+	j.wg.Done()
+}
+
+// A task is what the pool's workers run: a share of a job, after which it
+// signals its caller.
+type task interface{ help(bf *buffers) }
+
+// bufFree holds the packing buffers of calling goroutines and jobFree the
+// shared jobs, both kept for the life of the process (a sync.Pool drops
+// its contents at garbage collections, and refilling it allocates).
 var (
-	bufPool = sync.Pool{New: func() any { return new(buffers) }}
-	jobPool = sync.Pool{New: func() any { return new(job) }}
+	bufFree freeList[buffers]
+	jobFree freeList[job]
 )
+
+// A freeList is a stack of reusable values; it allocates only to grow.
+type freeList[T any] struct {
+	mu    sync.Mutex
+	items []*T
+}
+
+func (l *freeList[T]) get() *T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if k := len(l.items); k > 0 {
+		t := l.items[k-1]
+		l.items = l.items[:k-1]
+		return t
+	}
+	return new(T)
+}
+
+func (l *freeList[T]) put(t *T) {
+	l.mu.Lock()
+	l.items = append(l.items, t)
+	l.mu.Unlock()
+}
 
 // workers is the persistent pool: goroutines started on first need, each
 // with its own packing buffers, which live as long as the process.
 var workers pool
 
 type pool struct {
-	mu   sync.Mutex
-	n    int
-	jobs chan *job
+	mu    sync.Mutex
+	n     int
+	tasks chan task
 }
 
-// ensure starts workers until there are at least n.
-func (w *pool) ensure(n int) {
+// start hands t to n workers, starting workers until there are at least n.
+func (w *pool) start(n int, t task) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.jobs == nil {
-		w.jobs = make(chan *job, 64)
+	if w.tasks == nil {
+		w.tasks = make(chan task, 64)
 	}
 	for ; w.n < n; w.n++ {
-		go worker(w.jobs)
+		go worker(w.tasks)
+	}
+	w.mu.Unlock()
+	for range n {
+		w.tasks <- t
 	}
 }
 
-func worker(jobs <-chan *job) {
+func worker(tasks <-chan task) {
 	bf := new(buffers)
-	for j := range jobs {
-		j.work(bf)
-		j.wg.Done()
+	for t := range tasks {
+		t.help(bf)
 	}
 }

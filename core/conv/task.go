@@ -1,0 +1,59 @@
+package conv
+
+import "github.com/untied-ml/untied/core/gemm"
+
+// The per-image loops of the passes, run in parallel over images.
+const (
+	taskIm2col  = iota // src: the NCHW batch, dst: col
+	taskCol2im         // src: col, dst: the NCHW batch
+	taskGather         // src: an NCHW batch [n,K,P], dst: mat [K, g·P]
+	taskScatter        // src: mat [K, g·P], dst: an NCHW batch [n,K,P]
+)
+
+// imageTask is one per-image loop over images [i0, i0+g) of a batch. It
+// lives in its Op and is handed to gemm.Parallel by pointer, so the passes
+// allocate nothing.
+type imageTask struct {
+	o        *Op
+	kind     int
+	src, dst []float32
+	i0, g    int
+}
+
+// perImage runs loop kind over images [i0, i0+g) in parallel; each image's
+// output is written by one goroutine.
+func (o *Op) perImage(kind int, src, dst []float32, i0, g int) {
+	o.task = imageTask{o: o, kind: kind, src: src, dst: dst, i0: i0, g: g}
+	gemm.Parallel(g, 1, &o.task)
+	o.task = imageTask{} // drop references to the caller's slices
+}
+
+// Range runs images [j0, j1) of the group.
+func (t *imageTask) Range(j0, j1 int) {
+	o, g := t.o, t.g
+	ins, p := o.C*o.H*o.W, o.OutH()*o.OutW()
+	for j := j0; j < j1; j++ {
+		i := t.i0 + j
+		switch t.kind {
+		case taskIm2col:
+			o.im2col(t.src[i*ins:(i+1)*ins], t.dst[j*p:], g*p)
+		case taskCol2im:
+			o.col2im(t.src[j*p:], t.dst[i*ins:(i+1)*ins], g*p)
+		case taskGather:
+			for k := 0; k < o.K; k++ {
+				copy(t.dst[k*g*p+j*p:k*g*p+(j+1)*p], t.src[(i*o.K+k)*p:])
+			}
+		case taskScatter:
+			for k := 0; k < o.K; k++ {
+				copy(t.dst[(i*o.K+k)*p:(i*o.K+k+1)*p], t.src[k*g*p+j*p:])
+			}
+		}
+	}
+}
+
+// gather copies images [i0, i0+g) of the NCHW batch t [n,K,P] into mat
+// [K, g·P], image j in columns j·P to (j+1)·P.
+func (o *Op) gather(t, mat []float32, i0, g int) { o.perImage(taskGather, t, mat, i0, g) }
+
+// scatter is gather's inverse: mat [K, g·P] back to images [i0, i0+g) of t.
+func (o *Op) scatter(mat, t []float32, i0, g int) { o.perImage(taskScatter, mat, t, i0, g) }

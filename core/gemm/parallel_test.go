@@ -1,0 +1,49 @@
+package gemm
+
+import (
+	"runtime"
+	"testing"
+)
+
+// countRanger counts how often each index is run.
+type countRanger struct{ seen []int32 }
+
+func (c *countRanger) Range(i0, i1 int) {
+	for i := i0; i < i1; i++ {
+		c.seen[i]++ // each index belongs to one range: no race
+	}
+}
+
+func TestParallelRunsEachIndexOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	for _, n := range []int{0, 1, 2, 7, 64, 1000, 4097} {
+		for _, grain := range []int{0, 1, 3, 100, 5000} {
+			c := &countRanger{seen: make([]int32, n)}
+			Parallel(n, grain, c)
+			for i, v := range c.seen {
+				if v != 1 {
+					t.Fatalf("Parallel(%d, %d): index %d ran %d times, want 1", n, grain, i, v)
+				}
+			}
+		}
+	}
+}
+
+func TestParallelAllocatesNothing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	c := &countRanger{seen: make([]int32, 1000)}
+	Parallel(1000, 10, c) // warm up the pool
+	if a := testing.AllocsPerRun(100, func() { Parallel(1000, 10, c) }); a != 0 {
+		t.Errorf("Parallel allocates %v times per call, want 0", a)
+	}
+}
+
+func TestSgemmAllocatesNothing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	const m, n, k = 64, 512, 128
+	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+	if allocs := testing.AllocsPerRun(50, func() { Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n) }); allocs != 0 {
+		t.Errorf("Sgemm allocates %v times per call, want 0", allocs)
+	}
+}
