@@ -119,49 +119,61 @@ func TestPrimitiveGradient(t *testing.T) {
 	}
 }
 
-// TestComposition checks that a rule of all six terms adds the weighted sum
-// of the closed forms (the Filter(x, ·) terms share one Filter call), with
-// the sum of the single terms' tolerances.
+// TestComposition checks that a rule adds the weighted sum of its terms'
+// closed forms, with the sum of the single terms' tolerances: all six terms
+// (the Filter(x, ·) terms share one Filter call), IA's Amp+Null+Decay (Amp
+// and Null share one Filter call on a combined input) and WM's Decay+Amp
+// (Amp's value from its own Filter call).
 func TestComposition(t *testing.T) {
-	coef := [numPrimitives]float64{Decay: 1e-3, Amp: 2e-3, Null: -1.5e-3, Sparse: 3e-3, Self: 2e-3, NullBack: 0.5e-3}
-	var ts []Term
-	for p, c := range coef {
-		ts = append(ts, Term{Prim: Primitive(p), Coef: Const(c)})
+	sets := map[string][numPrimitives]float64{
+		"all": {Decay: 1e-3, Amp: 2e-3, Null: -1.5e-3, Sparse: 3e-3, Self: 2e-3, NullBack: 0.5e-3},
+		"ia":  {Decay: 1e-3, Amp: 2e-3, Null: 1.5e-3},
+		"wm":  {Decay: 1e-3, Amp: 2e-3},
 	}
-	for _, g := range geoms {
-		t.Run(g.String(), func(t *testing.T) {
-			u, x, w, b, g0 := setup(g, 5)
-			r, err := New(Custom("all", ts), []nn.Untied{u}, 0, 1)
-			if err != nil {
-				t.Fatal(err)
+	for name, coef := range sets {
+		var ts []Term
+		for p, c := range coef {
+			if c != 0 {
+				ts = append(ts, Term{Prim: Primitive(p), Coef: Const(c)})
 			}
-			r.AfterBackward(0)
-			want := make([]float64, len(b))
-			tol := make([]float64, len(b))
-			var wantR float64
-			for p, c := range coef {
-				p := Primitive(p)
-				wantR += c * g.refR(p, x, w, b)
-				gr := g.refGrad(p, x, w, b)
-				ga := g.refGrad(p, abs64(x), abs64(w), abs64(b))
-				for j := range want {
-					want[j] += c * gr[j]
-					// +5 as above, +6 for the six-term accumulation.
-					tol[j] += float64(g.gradK(p)+11) * u32 * math.Abs(c*ga[j])
+		}
+		for _, g := range geoms {
+			t.Run(name+"/"+g.String(), func(t *testing.T) {
+				u, x, w, b, g0 := setup(g, 5)
+				r, err := New(Custom(name, ts), []nn.Untied{u}, 0, 1)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			_, bp := u.Weights()
-			for j, v := range bp.Grad.Data {
-				got := float64(v) - g0[j]
-				tl := tol[j] + 2*u32*math.Abs(g0[j])
-				if d := math.Abs(got - want[j]); d > tl {
-					t.Errorf("B.Grad[%d] added %v, want %v: |diff| %.3g > tol %.3g", j, got, want[j], d, tl)
+				r.AfterBackward(0)
+				want := make([]float64, len(b))
+				tol := make([]float64, len(b))
+				var wantR, tolR float64
+				for _, tm := range ts {
+					p, c := tm.Prim, tm.Coef.Value
+					rv := g.refR(p, x, w, b)
+					wantR += c * rv
+					tolR += 1e-5 * math.Abs(c*rv)
+					gr := g.refGrad(p, x, w, b)
+					ga := g.refGrad(p, abs64(x), abs64(w), abs64(b))
+					for j := range want {
+						want[j] += c * gr[j]
+						// +5 as above, +6 for the accumulation of up to six terms.
+						tol[j] += float64(g.gradK(p)+11) * u32 * math.Abs(c*ga[j])
+					}
 				}
-			}
-			if got := r.Loss()[0]; math.Abs(got-wantR) > 1e-5*math.Abs(wantR)+1e-12 {
-				t.Errorf("Loss = %v, want %v", got, wantR)
-			}
-		})
+				_, bp := u.Weights()
+				for j, v := range bp.Grad.Data {
+					got := float64(v) - g0[j]
+					tl := tol[j] + 2*u32*math.Abs(g0[j])
+					if d := math.Abs(got - want[j]); d > tl {
+						t.Errorf("B.Grad[%d] added %v, want %v: |diff| %.3g > tol %.3g", j, got, want[j], d, tl)
+					}
+				}
+				if got := r.Loss()[0]; math.Abs(got-wantR) > tolR+1e-12 {
+					t.Errorf("Loss = %v, want %v", got, wantR)
+				}
+			})
+		}
 	}
 }
 

@@ -259,7 +259,13 @@ func (r *Rule) align(l *layer) float64 {
 			}
 			axpy(l.d.Data, float32(a), v)
 		}
+		// Amp beside Null without Pb (IA): both gradients are Filter(·, Pf)
+		// and Filter is linear in its input, so one call on
+		// (2c_null/N)·Rf − (c_amp/N)·x gives both; Amp's value is
+		// −⟨Rf, x⟩/N by the adjoint identity ⟨Transpose(Pf, B), x⟩ = ⟨Pf, Pb⟩.
+		mergeNull := has[Amp] && has[Null] && !needPb
 		switch {
+		case mergeNull:
 		case has[Amp] && needPb:
 			l.terms[Amp] = -tensor.Dot(pf, pb) / n
 			add(-c[Amp]/n, pf, pfT.Shape)
@@ -290,10 +296,20 @@ func (r *Rule) align(l *layer) float64 {
 			l.rf = l.u.Transpose(pfT, b, l.rf)
 			rf := l.rf.Data[:l.rf.Len()]
 			l.terms[Null] = tensor.Dot(rf, rf) / n
-			l.d = tensor.Ensure(l.d, pfT.Shape...)
-			clear(l.d.Data)
-			axpy(l.d.Data, float32(2*c[Null]/n), pf)
-			l.u.Filter(l.rf, l.d, g, 1)
+			if mergeNull {
+				xs := x.Data[:x.Len()]
+				l.terms[Amp] = -tensor.Dot(rf, xs) / n
+				a, bb := float32(2*c[Null]/n), float32(-c[Amp]/n)
+				for i := range rf {
+					rf[i] = a*rf[i] + bb*xs[i]
+				}
+				l.u.Filter(l.rf, pfT, g, 1)
+			} else {
+				l.d = tensor.Ensure(l.d, pfT.Shape...)
+				clear(l.d.Data)
+				axpy(l.d.Data, float32(2*c[Null]/n), pf)
+				l.u.Filter(l.rf, l.d, g, 1)
+			}
 		}
 	}
 	for _, t := range r.spec.Terms {
