@@ -129,6 +129,7 @@ func TestComposition(t *testing.T) {
 		"all": {Decay: 1e-3, Amp: 2e-3, Null: -1.5e-3, Sparse: 3e-3, Self: 2e-3, NullBack: 0.5e-3},
 		"ia":  {Decay: 1e-3, Amp: 2e-3, Null: 1.5e-3},
 		"wm":  {Decay: 1e-3, Amp: 2e-3},
+		"aa":  {Sparse: 1e-3, Amp: 2e-3},
 	}
 	for name, coef := range sets {
 		var ts []Term
@@ -137,44 +138,80 @@ func TestComposition(t *testing.T) {
 				ts = append(ts, Term{Prim: Primitive(p), Coef: Const(c)})
 			}
 		}
-		for _, g := range geoms {
-			t.Run(name+"/"+g.String(), func(t *testing.T) {
-				u, x, w, b, g0 := setup(g, 5)
-				r, err := New(Custom(name, ts), []nn.Untied{u}, 0, 1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r.AfterBackward(0)
-				want := make([]float64, len(b))
-				tol := make([]float64, len(b))
-				var wantR, tolR float64
-				for _, tm := range ts {
-					p, c := tm.Prim, tm.Coef.Value
-					rv := g.refR(p, x, w, b)
-					wantR += c * rv
-					tolR += 1e-5 * math.Abs(c*rv)
-					gr := g.refGrad(p, x, w, b)
-					ga := g.refGrad(p, abs64(x), abs64(w), abs64(b))
-					for j := range want {
-						want[j] += c * gr[j]
-						// +5 as above, +6 for the accumulation of up to six terms.
-						tol[j] += float64(g.gradK(p)+11) * u32 * math.Abs(c*ga[j])
-					}
-				}
-				_, bp := u.Weights()
-				for j, v := range bp.Grad.Data {
-					got := float64(v) - g0[j]
-					tl := tol[j] + 2*u32*math.Abs(g0[j])
-					if d := math.Abs(got - want[j]); d > tl {
-						t.Errorf("B.Grad[%d] added %v, want %v: |diff| %.3g > tol %.3g", j, got, want[j], d, tl)
-					}
-				}
-				if got := r.Loss()[0]; math.Abs(got-wantR) > tolR+1e-12 {
-					t.Errorf("Loss = %v, want %v", got, wantR)
-				}
-			})
+		for _, center := range []bool{false, true} {
+			for _, g := range geoms {
+				t.Run(fmt.Sprintf("%s/center=%v/%v", name, center, g), func(t *testing.T) {
+					testComposition(t, g, ts, center)
+				})
+			}
 		}
 	}
+}
+
+// testComposition runs one case of TestComposition. With center, the
+// reference is the closed form on x minus its batch mean, and the error
+// model's magnitudes are those of |x| + |mean|, with N more roundings for
+// the centring.
+func testComposition(t *testing.T, g geom, ts []Term, center bool) {
+	u, x, w, b, g0 := setup(g, 5)
+	xa := abs64(x)
+	extraK := 0
+	if center {
+		x, xa = centered(x, g.N)
+		extraK = 2 * g.N
+	}
+	spec := Custom("c", ts)
+	spec.Center = center
+	r, err := New(spec, []nn.Untied{u}, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.AfterBackward(0)
+	want := make([]float64, len(b))
+	tol := make([]float64, len(b))
+	var wantR, tolR float64
+	for _, tm := range ts {
+		p, c := tm.Prim, tm.Coef.Value
+		wantR += c * g.refR(p, x, w, b)
+		gr := g.refGrad(p, x, w, b)
+		ga := g.refGrad(p, xa, abs64(w), abs64(b))
+		for j := range want {
+			want[j] += c * gr[j]
+			// +5 as above, +6 for the accumulation of up to six terms.
+			tol[j] += float64(g.gradK(p)+11+extraK) * u32 * math.Abs(c*ga[j])
+		}
+		tolR += float64(2*(g.valueK(p)+2+extraK)) * u32 * math.Abs(c*g.refR(p, xa, abs64(w), abs64(b)))
+	}
+	_, bp := u.Weights()
+	for j, v := range bp.Grad.Data {
+		got := float64(v) - g0[j]
+		tl := tol[j] + 2*u32*math.Abs(g0[j])
+		if d := math.Abs(got - want[j]); d > tl {
+			t.Errorf("B.Grad[%d] added %v, want %v: |diff| %.3g > tol %.3g", j, got, want[j], d, tl)
+		}
+	}
+	if got := r.Loss()[0]; math.Abs(got-wantR) > tolR {
+		t.Errorf("Loss = %v, want %v (tol %.3g)", got, wantR, tolR)
+	}
+}
+
+// centered returns x, [n, ...], minus its batch mean element by element,
+// and |x| + |mean|.
+func centered(x []float64, n int) (xc, xa []float64) {
+	per := len(x) / n
+	xc, xa = make([]float64, len(x)), make([]float64, len(x))
+	for j := range per {
+		var m float64
+		for i := range n {
+			m += x[i*per+j]
+		}
+		m /= float64(n)
+		for i := range n {
+			xc[i*per+j] = x[i*per+j] - m
+			xa[i*per+j] = math.Abs(x[i*per+j]) + math.Abs(m)
+		}
+	}
+	return xc, xa
 }
 
 // TestAmpReconstruction checks the adjoint identity that makes IA's "Amp on

@@ -42,6 +42,7 @@ type layer struct {
 	terms  [numPrimitives]float64
 	gs     []float32              // B-shaped scratch: Amp's gradient when it has a Filter call of its own
 	norm   [numPrimitives]float64 // the divisors of this step's terms (Normalize)
+	mean   []float64              // Center: a batch mean, one sample's size
 }
 
 // New returns the rule of spec for layers (as from nn.UntiedLayers), over a
@@ -210,6 +211,13 @@ func (r *Rule) align(l *layer) float64 {
 			if pfT = l.u.Projection(); pfT == nil || x != l.u.Input() {
 				l.pf = l.u.Apply(x, w, l.pf)
 				pfT = l.pf
+			} else if r.spec.Center { // Projection is read only
+				l.pf = tensor.Ensure(l.pf, pfT.Shape...)
+				copy(l.pf.Data, pfT.Data[:pfT.Len()])
+				pfT = l.pf
+			}
+			if r.spec.Center {
+				l.centerBatch(pfT)
 			}
 		}
 		// Pb = x∘B only where a gradient needs it: Amp's value comes from
@@ -217,7 +225,16 @@ func (r *Rule) align(l *layer) float64 {
 		needPb := has[Sparse] || has[NullBack]
 		if needPb {
 			l.pb = l.u.Apply(x, b, l.pb)
+			if r.spec.Center {
+				l.centerBatch(l.pb)
+			}
 		}
+		// With Center, x̃ = x − m (m the batch mean) and (x − m)∘V =
+		// centre(x∘V) for any weights V. Every Filter call below takes an
+		// output-shaped argument with zero batch mean (built from the
+		// centred Pf and Pb), and Filter(x̃, D) = Filter(x, D) when D sums to
+		// zero over the batch, so x itself stands in for x̃ there. The IA
+		// merge's −⟨Rf, x⟩ is likewise unchanged (Rf sums to zero too).
 		// With Normalize the activity terms are divided by energies of
 		// this batch (constants): a per-layer step-size control.
 		cx, cf := 1.0, 1.0
@@ -226,7 +243,11 @@ func (r *Rule) align(l *layer) float64 {
 			if out == nil {
 				out = pfT
 			}
-			cx, cf = energies(x, out, pfT, l.fanIn, l.w.Value.Shape[0])
+			var msq float64 // Center: the energy per element of m
+			if r.spec.Center {
+				msq = l.meanSquareOfBatchMean(x)
+			}
+			cx, cf = energies(x, out, pfT, l.fanIn, l.w.Value.Shape[0], msq)
 		}
 		l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cf
 		l.norm[Amp] = cx
@@ -325,13 +346,15 @@ func (r *Rule) align(l *layer) float64 {
 // the same for the reconstruction Transpose(Pf, ·), whose "patches" are
 // Pf's values seen by each filter tap: ‖Pf‖²/N·KK with KK = fanIn/C the
 // taps per input channel (1 for a dense layer). Padding makes both slight
-// overestimates. ef is 1 without Pf. Both are at least the smallest normal
-// float, to stay finite.
-func energies(x, out, pf *tensor.Tensor, fanIn, k int) (ex, ef float64) {
+// overestimates. meanSq, subtracted from mean(x²), is the energy per element
+// of the batch mean under Center (0 otherwise). ef is 1 without Pf. Both
+// are at least the smallest normal float, to stay finite.
+func energies(x, out, pf *tensor.Tensor, fanIn, k int, meanSq float64) (ex, ef float64) {
 	n := float64(x.Shape[0])
 	xl := float64(x.Len())
 	p := float64(out.Len()) / (n * float64(k))
-	ex = tensor.Dot(x.Data[:x.Len()], x.Data[:x.Len()]) / xl * p * float64(fanIn)
+	msq := tensor.Dot(x.Data[:x.Len()], x.Data[:x.Len()])/xl - meanSq
+	ex = msq * p * float64(fanIn)
 	ef = 1
 	if pf != nil {
 		taps := float64(fanIn) / float64(x.Shape[1])
@@ -339,6 +362,50 @@ func energies(x, out, pf *tensor.Tensor, fanIn, k int) (ex, ef float64) {
 	}
 	const tiny = 0x1p-126
 	return max(ex, tiny), max(ef, tiny)
+}
+
+// batchMean sets m (grown to one sample's size) to the mean of t, shaped
+// [N, ...], over the batch, element by element, and returns it.
+func batchMean(t *tensor.Tensor, m []float64) []float64 {
+	n := t.Shape[0]
+	per := t.Len() / n
+	if cap(m) < per {
+		m = make([]float64, per)
+	}
+	m = m[:per]
+	clear(m)
+	for i := range n {
+		for j, v := range t.Data[i*per : (i+1)*per] {
+			m[j] += float64(v)
+		}
+	}
+	for j := range m {
+		m[j] /= float64(n)
+	}
+	return m
+}
+
+// centerBatch subtracts from t its mean over the batch, element by element.
+func (l *layer) centerBatch(t *tensor.Tensor) {
+	l.mean = batchMean(t, l.mean)
+	per := len(l.mean)
+	for i := range t.Shape[0] {
+		row := t.Data[i*per : (i+1)*per]
+		for j, m := range l.mean {
+			row[j] -= float32(m)
+		}
+	}
+}
+
+// meanSquareOfBatchMean returns the mean over elements of m², m the batch
+// mean of x: mean(x²) minus this is the energy per element of x − m.
+func (l *layer) meanSquareOfBatchMean(x *tensor.Tensor) float64 {
+	l.mean = batchMean(x, l.mean)
+	var ss float64
+	for _, m := range l.mean {
+		ss += m * m
+	}
+	return ss / float64(len(l.mean))
 }
 
 func (r *Rule) fillNoise(d []float32) {

@@ -111,6 +111,14 @@ type Spec struct {
 	// instead: WM's B* = (β/2α)·W·Σ̂/ρ_W keeps W's scale. Normalize changes
 	// nothing for Decay, Self or Kolen-Pollack.
 	Normalize bool
+	// Center batch-centres the alignment input: every term sees
+	// x − mean over the batch (per element) instead of x, so the activity
+	// terms act on the inputs' covariance rather than their second moment,
+	// whose mean direction dominates after a ReLU and slows every other
+	// direction (as the reference code's batch-centring options). It costs
+	// no extra product: centring commutes with the linear maps, so the
+	// rule centres Pf and Pb over the batch instead of x.
+	Center bool
 }
 
 func (s Spec) scale() float64 {

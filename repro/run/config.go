@@ -35,13 +35,14 @@ type Config struct {
 	Out          string  `json:"out"`
 
 	// Alignment of B (rules that train it).
-	Align      string  `json:"align,omitempty"`           // custom composition, e.g. "decay=1e-3,self=2e-3" (rule "custom")
-	AlignTime  float64 `json:"align_time_fraction"`       // target τ/T of the alignment (rules.md §7)
-	AlignScale float64 `json:"align_scale"`               // multiplier of the coefficients; 0 = derived from AlignTime, 1 = the raw reference coefficients
-	AlignLR    float64 `json:"align_lr,omitempty"`        // base rate of a separate schedule for B; 0 = the task schedule
-	AlignNorm  bool    `json:"align_norm"`                // divide activity terms by the layer's input energy (align.Spec.Normalize)
-	AlignTau   float64 `json:"align_tau_steps,omitempty"` // τ in steps, recorded by Run
-	AlignTerms string  `json:"align_terms,omitempty"`     // the rule's raw coefficients, recorded by Run (multiplied by AlignScale in training)
+	Align       string  `json:"align,omitempty"`           // custom composition, e.g. "decay=1e-3,self=2e-3" (rule "custom")
+	AlignTime   float64 `json:"align_time_fraction"`       // target τ/T of the alignment (rules.md §7)
+	AlignScale  float64 `json:"align_scale"`               // multiplier of the coefficients; 0 = derived from AlignTime, 1 = the raw reference coefficients
+	AlignLR     float64 `json:"align_lr,omitempty"`        // base rate of a separate schedule for B; 0 = the task schedule
+	AlignNorm   bool    `json:"align_norm"`                // divide activity terms by the layer's input energy (align.Spec.Normalize)
+	AlignCenter bool    `json:"align_center,omitempty"`    // batch-centre the alignment input (align.Spec.Center)
+	AlignTau    float64 `json:"align_tau_steps,omitempty"` // τ in steps, recorded by Run
+	AlignTerms  string  `json:"align_terms,omitempty"`     // the rule's raw coefficients, recorded by Run (multiplied by AlignScale in training)
 	// AlignInputNoise > 0 replaces each layer's input in the alignment loss
 	// by noise of that standard deviation (Weight Mirror's original form),
 	// drawn from AlignInputDist (normal or uniform).

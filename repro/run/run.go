@@ -177,11 +177,11 @@ func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
 		}
 	}
 	if !spec.TrainB {
-		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm = 0, 0, false
+		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm, cfg.AlignCenter = 0, 0, false, false
 		return spec, nil
 	}
 	cfg.AlignTerms = align.FormatTerms(spec.Terms)
-	spec.Normalize = cfg.AlignNorm
+	spec.Normalize, spec.Center = cfg.AlignNorm, cfg.AlignCenter
 	if cfg.AlignInputNoise > 0 {
 		dist, err := optim.ParseDist(cfg.AlignInputDist)
 		if err != nil {
