@@ -67,3 +67,42 @@ func TestNormalizeDividesByEnergy(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeAmpBesidePb checks that Amp beside a quadratic term on Pb
+// (AA's Sparse, IA's reversed NullBack) is divided by the input energy like
+// that term, so their fixed point keeps its scale, and that with Center
+// both the gradients and the energy are those of the batch-centred input.
+func TestNormalizeAmpBesidePb(t *testing.T) {
+	for _, g := range geoms {
+		if g.N < 2 {
+			continue // a single sample centres to zero
+		}
+		for _, other := range []Primitive{Sparse, NullBack} {
+			for _, center := range []bool{false, true} {
+				u, x, w, b, g0 := setup(g, 9)
+				if center {
+					x, _ = centered(x, g.N)
+				}
+				spec := Custom("n", []Term{{Prim: Amp, Coef: Const(2)}, {Prim: other, Coef: Const(1)}})
+				spec.Normalize, spec.Center = true, center
+				r, err := New(spec, []nn.Untied{u}, 0, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.AfterBackward(0)
+				ex, _ := g.energiesRef(x, w)
+				ga, go_ := g.refGrad(Amp, x, w, b), g.refGrad(other, x, w, b)
+				_, bp := u.Weights()
+				for i, v := range bp.Grad.Data {
+					want := (2*ga[i] + go_[i]) / ex
+					wv := g0[i] + want
+					// as TestNormalizeDividesByEnergy, on the sum's magnitudes
+					tol := 1e-4 * ((math.Abs(2*ga[i])+math.Abs(go_[i]))/ex + math.Abs(g0[i]) + 1e-6)
+					if math.Abs(float64(v)-wv) > tol {
+						t.Fatalf("%v amp+%v center=%v: B.Grad[%d] = %v, want %v (tol %g)", g, other, center, i, v, wv, tol)
+					}
+				}
+			}
+		}
+	}
+}

@@ -251,9 +251,10 @@ func (r *Rule) align(l *layer) float64 {
 		}
 		l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cf
 		l.norm[Amp] = cx
-		if r.spec.Normalize && !has[Sparse] && pfT != nil {
-			// Amp without Sparse (WM, IA) balances Decay: divided by W's
-			// Rayleigh quotient its fixed point keeps W's scale.
+		if r.spec.Normalize && !needPb && pfT != nil {
+			// Amp without a quadratic term on Pb (WM, IA) balances Decay:
+			// divided by W's Rayleigh quotient its fixed point keeps W's
+			// scale.
 			pf := pfT.Data[:pfT.Len()]
 			rho := tensor.Dot(pf, pf) / float64(x.Shape[0]) / tensor.Dot(w, w)
 			l.norm[Amp] = max(rho, 0x1p-126)

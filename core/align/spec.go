@@ -100,16 +100,18 @@ type Spec struct {
 	Scale      float64
 	InputNoise *InputNoise
 	// Normalize divides each layer's activity terms by an energy of the
-	// batch, held constant: Sparse and NullBack (and Amp beside Sparse, as
-	// in AA, so B = W stays the fixed point) by the input energy tr Σ̂ (the
-	// largest curvature they can have), Null by the same energy of its
+	// batch, held constant: Sparse and NullBack (and Amp beside either, as
+	// in AA and IA's reversed variant, so their fixed points keep their
+	// scale: B = W, B = (α/2β)·(WWᵀ)⁻¹W) by the input energy tr Σ̂ (the
+	// largest curvature Sparse can have), Null by the same energy of its
 	// reconstruction. Their rate of change is then bounded by
-	// 2·coefficient·Scale·lr whatever the layer's size and activity, so a
-	// scale derived for a short run cannot make them diverge. Amp without
-	// Sparse (WM, IA) is linear in B and sets the scale of Decay's fixed
-	// point, so it is divided by W's Rayleigh quotient ‖x∘W‖²/(N‖W‖²)
-	// instead: WM's B* = (β/2α)·W·Σ̂/ρ_W keeps W's scale. Normalize changes
-	// nothing for Decay, Self or Kolen-Pollack.
+	// 2·coefficient·Scale·lr whatever the layer's size and activity (times
+	// W's squared norm for NullBack), so a scale derived for a short run
+	// cannot make them diverge. Amp beside neither (WM, IA) is linear in B
+	// and sets the scale of Decay's fixed point, so it is divided by W's
+	// Rayleigh quotient ‖x∘W‖²/(N‖W‖²) instead: WM's B* = (β/2α)·W·Σ̂/ρ_W
+	// keeps W's scale. Normalize changes nothing for Decay, Self or
+	// Kolen-Pollack.
 	Normalize bool
 	// Center batch-centres the alignment input: every term sees
 	// x − mean over the batch (per element) instead of x, so the activity
