@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/untied-ml/untied/core/gemm"
 	"github.com/untied-ml/untied/core/tensor"
 )
 
@@ -25,6 +26,7 @@ type BatchNorm struct {
 	invStd []float32
 	out    *tensor.Tensor
 	dx     *tensor.Tensor
+	loop   bnLoop
 }
 
 // NewBatchNorm returns a BatchNorm over c channels with γ = 1 (or 0 when
@@ -53,88 +55,170 @@ func (bn *BatchNorm) dims(x *tensor.Tensor) (n, hw int) {
 
 // Forward normalises x and applies γ and β.
 func (bn *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	n, hw := bn.dims(x)
+	bn.dims(x)
 	bn.train = train
 	bn.xhat = tensor.Ensure(bn.xhat, x.Shape...)
 	bn.out = tensor.Ensure(bn.out, x.Shape...)
+	bn.loop = bnLoop{bn: bn, x: x}
+	gemm.Parallel(bn.C, 1, &bn.loop)
+	bn.loop = bnLoop{}
+	return bn.out
+}
+
+// forward normalises channel c of x.
+func (bn *BatchNorm) forward(x *tensor.Tensor, c int) {
+	n, hw := bn.dims(x)
 	cnt := float64(n * hw)
-	for c := 0; c < bn.C; c++ {
-		var mean, variance float64
-		if train {
-			var s float64
-			for i := 0; i < n; i++ {
-				for _, v := range x.Data[(i*bn.C+c)*hw : (i*bn.C+c+1)*hw] {
-					s += float64(v)
-				}
-			}
-			mean = s / cnt
-			var ss float64
-			for i := 0; i < n; i++ {
-				for _, v := range x.Data[(i*bn.C+c)*hw : (i*bn.C+c+1)*hw] {
-					d := float64(v) - mean
-					ss += d * d
-				}
-			}
-			variance = ss / cnt
-			unbiased := variance
-			if cnt > 1 {
-				unbiased = ss / (cnt - 1)
-			}
-			m := bn.Momentum
-			bn.RunMean[c] = float32(m*float64(bn.RunMean[c]) + (1-m)*mean)
-			bn.RunVar[c] = float32(m*float64(bn.RunVar[c]) + (1-m)*unbiased)
-		} else {
-			mean, variance = float64(bn.RunMean[c]), float64(bn.RunVar[c])
-		}
-		inv := 1 / math.Sqrt(variance+bn.Eps)
-		bn.invStd[c] = float32(inv)
-		g, b := bn.Gamma.Value.Data[c], bn.Beta.Value.Data[c]
-		mu, is := float32(mean), float32(inv)
+	var mean, variance float64
+	if bn.train {
+		var s float64
 		for i := 0; i < n; i++ {
-			off := (i*bn.C + c) * hw
-			src, xh, dst := x.Data[off:off+hw], bn.xhat.Data[off:off+hw], bn.out.Data[off:off+hw]
-			for j, v := range src {
-				h := (v - mu) * is
-				xh[j] = h
-				dst[j] = g*h + b
-			}
+			s += sum64(x.Data[(i*bn.C+c)*hw : (i*bn.C+c+1)*hw])
+		}
+		mean = s / cnt
+		var ss float64
+		for i := 0; i < n; i++ {
+			ss += sqDev64(x.Data[(i*bn.C+c)*hw:(i*bn.C+c+1)*hw], mean)
+		}
+		variance = ss / cnt
+		unbiased := variance
+		if cnt > 1 {
+			unbiased = ss / (cnt - 1)
+		}
+		m := bn.Momentum
+		bn.RunMean[c] = float32(m*float64(bn.RunMean[c]) + (1-m)*mean)
+		bn.RunVar[c] = float32(m*float64(bn.RunVar[c]) + (1-m)*unbiased)
+	} else {
+		mean, variance = float64(bn.RunMean[c]), float64(bn.RunVar[c])
+	}
+	inv := 1 / math.Sqrt(variance+bn.Eps)
+	bn.invStd[c] = float32(inv)
+	g, b := bn.Gamma.Value.Data[c], bn.Beta.Value.Data[c]
+	mu, is := float32(mean), float32(inv)
+	for i := 0; i < n; i++ {
+		off := (i*bn.C + c) * hw
+		src, xh, dst := x.Data[off:off+hw], bn.xhat.Data[off:off+hw], bn.out.Data[off:off+hw]
+		xh, dst = xh[:len(src)], dst[:len(src)]
+		for j, v := range src {
+			h := (v - mu) * is
+			xh[j] = h
+			dst[j] = g*h + b
 		}
 	}
-	return bn.out
 }
 
 // Backward adds dγ = Σ dy·x̂ and dβ = Σ dy and returns the input gradient:
 // in training γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)), in evaluation γ/σ·dy.
 func (bn *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	n, hw := bn.dims(dy)
+	bn.dims(dy)
 	bn.dx = tensor.Ensure(bn.dx, dy.Shape...)
+	bn.loop = bnLoop{bn: bn, dy: dy}
+	gemm.Parallel(bn.C, 1, &bn.loop)
+	bn.loop = bnLoop{}
+	return bn.dx
+}
+
+// backward computes channel c of the input gradient and of dγ and dβ.
+func (bn *BatchNorm) backward(dy *tensor.Tensor, c int) {
+	n, hw := bn.dims(dy)
 	cnt := float64(n * hw)
-	for c := 0; c < bn.C; c++ {
-		var sdy, sdyx float64
-		for i := 0; i < n; i++ {
-			off := (i*bn.C + c) * hw
-			xh := bn.xhat.Data[off : off+hw]
-			for j, v := range dy.Data[off : off+hw] {
-				sdy += float64(v)
-				sdyx += float64(v) * float64(xh[j])
-			}
-		}
-		bn.Gamma.Grad.Data[c] += float32(sdyx)
-		bn.Beta.Grad.Data[c] += float32(sdy)
-		scale := bn.Gamma.Value.Data[c] * bn.invStd[c]
-		mdy, mdyx := float32(sdy/cnt), float32(sdyx/cnt)
-		if !bn.train {
-			mdy, mdyx = 0, 0
-		}
-		for i := 0; i < n; i++ {
-			off := (i*bn.C + c) * hw
-			xh, dst := bn.xhat.Data[off:off+hw], bn.dx.Data[off:off+hw]
-			for j, v := range dy.Data[off : off+hw] {
-				dst[j] = scale * (v - mdy - xh[j]*mdyx)
-			}
+	var sdy, sdyx float64
+	for i := 0; i < n; i++ {
+		off := (i*bn.C + c) * hw
+		a, b := dot64(dy.Data[off:off+hw], bn.xhat.Data[off:off+hw])
+		sdy += a
+		sdyx += b
+	}
+	bn.Gamma.Grad.Data[c] += float32(sdyx)
+	bn.Beta.Grad.Data[c] += float32(sdy)
+	scale := bn.Gamma.Value.Data[c] * bn.invStd[c]
+	mdy, mdyx := float32(sdy/cnt), float32(sdyx/cnt)
+	if !bn.train {
+		mdy, mdyx = 0, 0
+	}
+	for i := 0; i < n; i++ {
+		off := (i*bn.C + c) * hw
+		g, xh, dst := dy.Data[off:off+hw], bn.xhat.Data[off:off+hw], bn.dx.Data[off:off+hw]
+		xh, dst = xh[:len(g)], dst[:len(g)]
+		for j, v := range g {
+			dst[j] = scale * (v - mdy - xh[j]*mdyx)
 		}
 	}
-	return bn.dx
+}
+
+// bnLoop runs a BatchNorm pass over channels, one goroutine per channel,
+// so the statistics do not depend on the thread count. x is set for
+// Forward, dy for Backward.
+type bnLoop struct {
+	bn    *BatchNorm
+	x, dy *tensor.Tensor
+}
+
+// Range runs channels [c0, c1).
+func (l *bnLoop) Range(c0, c1 int) {
+	for c := c0; c < c1; c++ {
+		if l.x != nil {
+			l.bn.forward(l.x, c)
+		} else {
+			l.bn.backward(l.dy, c)
+		}
+	}
+}
+
+// sum64 is Σ x in float64, over four partial sums (a single chain of
+// dependent additions runs at a quarter of the adder's rate).
+func sum64(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		s0 += float64(v[0])
+		s1 += float64(v[1])
+		s2 += float64(v[2])
+		s3 += float64(v[3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sqDev64 is Σ (x − mean)² in float64, as sum64.
+func sqDev64(x []float32, mean float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		d0, d1, d2, d3 := float64(v[0])-mean, float64(v[1])-mean, float64(v[2])-mean, float64(v[3])-mean
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - mean
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// dot64 returns Σ a and Σ a·b in float64, each over two partial sums.
+func dot64(a, b []float32) (sa, sab float64) {
+	b = b[:len(a)]
+	var s0, s1, p0, p1 float64
+	i := 0
+	for ; i+2 <= len(a); i += 2 {
+		a0, a1 := float64(a[i]), float64(a[i+1])
+		s0 += a0
+		s1 += a1
+		p0 += a0 * float64(b[i])
+		p1 += a1 * float64(b[i+1])
+	}
+	for ; i < len(a); i++ {
+		s0 += float64(a[i])
+		p0 += float64(a[i]) * float64(b[i])
+	}
+	return s0 + s1, p0 + p1
 }
 
 // Params returns γ and β.

@@ -16,6 +16,7 @@ type Residual struct {
 	PostReLU bool
 
 	out, dsum, dx *tensor.Tensor
+	loop          elemLoop
 }
 
 // Forward computes the block.
@@ -33,16 +34,11 @@ func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	if s.Len() != b.Len() {
 		panic("nn: residual branch and shortcut shapes differ")
 	}
-	o, bd, sd := r.out.Data, b.Data[:len(r.out.Data)], s.Data[:len(r.out.Data)]
+	op := opAdd
 	if r.PostReLU {
-		for i := range o {
-			o[i] = max(bd[i]+sd[i], 0)
-		}
-	} else {
-		for i := range o {
-			o[i] = bd[i] + sd[i]
-		}
+		op = opAddRelu
 	}
+	r.loop.run(op, r.out.Data, b.Data, s.Data)
 	return r.out
 }
 
@@ -50,39 +46,37 @@ func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if r.PostReLU {
 		r.dsum = tensor.Ensure(r.dsum, dy.Shape...)
-		reluGrad(r.dsum.Data, dy.Data, r.out.Data)
+		r.loop.run(opReluGrad, r.dsum.Data, dy.Data, r.out.Data)
 		dy = r.dsum
 	}
 	dh := r.Branch.Backward(dy)
 	if r.Shortcut != nil {
 		ds := r.Shortcut.Backward(dy)
 		r.dx = tensor.Ensure(r.dx, dh.Shape...)
-		copy(r.dx.Data, dh.Data[:dh.Len()])
-		tensor.Add(r.dx.Data, ds.Data)
+		r.loop.run(opAdd, r.dx.Data, dh.Data, ds.Data)
 		dh = r.dx
 	}
 	if r.Pre == nil {
 		if r.Shortcut == nil {
-			r.dx = sumInto(r.dx, dh, dy)
+			r.dx = r.sumInto(r.dx, dh, dy)
 			return r.dx
 		}
 		return dh
 	}
 	dx := r.Pre.Backward(dh)
 	if r.Shortcut == nil {
-		r.dx = sumInto(r.dx, dx, dy)
+		r.dx = r.sumInto(r.dx, dx, dy)
 		return r.dx
 	}
 	return dx
 }
 
 // sumInto returns a + b in dst's storage; dst may alias a.
-func sumInto(dst, a, b *tensor.Tensor) *tensor.Tensor {
+func (r *Residual) sumInto(dst, a, b *tensor.Tensor) *tensor.Tensor {
 	if dst != a {
 		dst = tensor.Ensure(dst, a.Shape...)
-		copy(dst.Data, a.Data[:a.Len()])
 	}
-	tensor.Add(dst.Data, b.Data)
+	r.loop.run(opAdd, dst.Data, a.Data, b.Data)
 	return dst
 }
 
