@@ -84,6 +84,12 @@ var shapes = []Shape{
 	{C: 1, H: 12, W: 11, K: 2, KH: 7, KW: 7, Stride: 2, Pad: 3},
 	{C: 2, H: 9, W: 9, K: 3, KH: 5, KW: 5, Stride: 1, Pad: 0},
 	{C: 3, H: 6, W: 5, K: 2, KH: 2, KW: 3, Stride: 3, Pad: 2},
+	// Stride 1 with OutW = W (the shifted-plane lowering), OutH = H or not.
+	{C: 2, H: 6, W: 5, K: 3, KH: 5, KW: 5, Stride: 1, Pad: 2},
+	{C: 2, H: 4, W: 6, K: 3, KH: 1, KW: 3, Stride: 1, Pad: 1},
+	{C: 2, H: 3, W: 4, K: 2, KH: 3, KW: 5, Stride: 1, Pad: 2},
+	{C: 1, H: 5, W: 1, K: 2, KH: 3, KW: 1, Stride: 1, Pad: 0},
+	{C: 2, H: 2, W: 2, K: 2, KH: 3, KW: 3, Stride: 1, Pad: 1},
 }
 
 func TestConvAgainstDirect(t *testing.T) {

@@ -28,6 +28,10 @@ func (o *Op) im2col(x, col []float32, ld int) {
 		}
 		return
 	}
+	if o.Stride == 1 && ow == o.W {
+		o.im2colRows(x, col, ld)
+		return
+	}
 	row := 0
 	for c := 0; c < o.C; c++ {
 		xc := x[c*o.H*o.W : (c+1)*o.H*o.W]
@@ -63,7 +67,7 @@ func (o *Op) im2col(x, col []float32, ld int) {
 
 // col2im is im2col's adjoint: it sets x [C,H,W] to the sum, over every
 // column entry of col (rows ld apart), of that entry at the pixel it was
-// read from.
+// read from. It may zero col's entries that read the padding.
 func (o *Op) col2im(col, x []float32, ld int) {
 	oh, ow := o.OutH(), o.OutW()
 	ohw := oh * ow
@@ -71,6 +75,10 @@ func (o *Op) col2im(col, x []float32, ld int) {
 		for c := 0; c < o.C; c++ {
 			copy(x[c*ohw:(c+1)*ohw], col[c*ld:c*ld+ohw])
 		}
+		return
+	}
+	if o.Stride == 1 && ow == o.W {
+		o.col2imRows(col, x, ld)
 		return
 	}
 	clear(x[:o.C*o.H*o.W])
