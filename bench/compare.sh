@@ -6,6 +6,7 @@
 #
 #   bash bench/compare.sh HEAD~3
 #   BENCH='TrainStep/model=resnet18/width=16/rule=(bp|fa)$' COUNT=10 bash bench/compare.sh ba5dad3
+#   PKG=./core/conv BENCH='Conv/layer=l1_3x3' BENCHTIME=10x bash bench/compare.sh HEAD
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:?usage: bench/compare.sh BASE-REVISION}
@@ -13,19 +14,20 @@ BENCH=${BENCH:-TrainStep/model=resnet18/width=16/rule=bp$}
 COUNT=${COUNT:-8}
 BENCHTIME=${BENCHTIME:-4x}
 PROCS=${PROCS:-2}
+PKG=${PKG:-./bench/}
 BENCHSTAT="go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 out=bench/out/compare # git-ignored
 mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git archive "$BASE" | tar -x -C "$tmp"
-(cd "$tmp" && go test -c -o "$OLDPWD/$out/old.test" ./bench/)
-go test -c -o "$out/new.test" ./bench/
+(cd "$tmp" && go test -c -o "$OLDPWD/$out/old.test" "$PKG")
+go test -c -o "$out/new.test" "$PKG"
 : > "$out/old.txt"
 : > "$out/new.txt"
 for i in $(seq "$COUNT"); do
   for v in old new; do
-    (cd bench && GOMAXPROCS=$PROCS "../$out/$v.test" -test.run '^$' -test.bench "$BENCH" \
+    (cd "$PKG" && GOMAXPROCS=$PROCS "$OLDPWD/$out/$v.test" -test.run '^$' -test.bench "$BENCH" \
       -test.benchtime "$BENCHTIME" -test.benchmem) | grep -E '^(Benchmark|goos|goarch|pkg|cpu)' >> "$out/$v.txt"
   done
   echo "round $i/$COUNT done" >&2
