@@ -7,6 +7,7 @@ type call struct {
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
+	panels         Panels // B when it packs itself (b is then nil)
 	lda, ldb, ldc  int
 	splitN         bool // workers take column ranges of C, else row ranges
 	chunk, nchunks int  // size of each range (a multiple of mr or nr), count
@@ -16,8 +17,8 @@ type call struct {
 // tile that edge micro-tiles go through (here, not on the stack, since the
 // kernel is called through a func value and so its arguments escape).
 type buffers struct {
-	a, b []float32
-	tile [maxTile]float32
+	a, b, tmp []float32 // tmp: Panels.Pack's scratch
+	tile      [maxTile]float32
 }
 
 func (bf *buffers) grow(im *impl) {
@@ -26,6 +27,9 @@ func (bf *buffers) grow(im *impl) {
 	}
 	if nb := (im.nc + im.nr) * im.kc; len(bf.b) < nb {
 		bf.b = make([]float32, nb)
+	}
+	if nt := 4 * max(im.kc, im.nc+im.nr); len(bf.tmp) < nt {
+		bf.tmp = make([]float32, nt)
 	}
 }
 
@@ -68,7 +72,13 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 			if pc == 0 {
 				beta = cl.beta
 			}
-			packB(bf.b, cl.tB, cl.b, cl.ldb, pc, kb, jc, nb, nr)
+			if cl.panels != nil {
+				panels := (nb + nr - 1) / nr
+				dst := bf.b[:panels*nr*kb]
+				cl.panels.Pack(dst, bf.tmp, nr, pc, kb, jc, nb)
+			} else {
+				packB(bf.b, cl.tB, cl.b, cl.ldb, pc, kb, jc, nb, nr)
+			}
 			for ic := i0; ic < i1; ic += im.mc {
 				mb := min(im.mc, i1-ic)
 				packA(bf.a, cl.tA, cl.a, cl.lda, ic, mb, pc, kb, mr, cl.alpha)

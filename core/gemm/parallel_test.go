@@ -37,13 +37,3 @@ func TestParallelAllocatesNothing(t *testing.T) {
 		t.Errorf("Parallel allocates %v times per call, want 0", a)
 	}
 }
-
-func TestSgemmAllocatesNothing(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	const m, n, k = 64, 512, 128
-	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
-	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
-	if allocs := testing.AllocsPerRun(50, func() { Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n) }); allocs != 0 {
-		t.Errorf("Sgemm allocates %v times per call, want 0", allocs)
-	}
-}

@@ -40,29 +40,37 @@ func sgemm(im *impl, tA, tB bool, m, n, k int, alpha float32, a []float32, lda i
 }
 
 func checkArgs(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	checkAC(tA, m, n, k, a, lda, c, ldc)
+	br, bc := k, n
+	if tB {
+		br, bc = n, k
+	}
+	need("B", br, bc, ldb, len(b))
+}
+
+// checkAC checks the dimensions, A and C.
+func checkAC(tA bool, m, n, k int, a []float32, lda int, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
-	}
-	need := func(name string, rows, cols, ld, have int) {
-		if ld < max(cols, 1) {
-			panic(fmt.Sprintf("gemm: %s stride %d < %d columns", name, ld, cols))
-		}
-		if rows > 0 && cols > 0 && have < (rows-1)*ld+cols {
-			panic(fmt.Sprintf("gemm: %s has %d elements, need %d for %d×%d with stride %d",
-				name, have, (rows-1)*ld+cols, rows, cols, ld))
-		}
 	}
 	ar, ac := m, k
 	if tA {
 		ar, ac = k, m
 	}
-	br, bc := k, n
-	if tB {
-		br, bc = n, k
-	}
 	need("A", ar, ac, lda, len(a))
-	need("B", br, bc, ldb, len(b))
 	need("C", m, n, ldc, len(c))
+}
+
+// need panics unless a rows×cols matrix with row stride ld fits in have
+// elements.
+func need(name string, rows, cols, ld, have int) {
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("gemm: %s stride %d < %d columns", name, ld, cols))
+	}
+	if rows > 0 && cols > 0 && have < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("gemm: %s has %d elements, need %d for %d×%d with stride %d",
+			name, have, (rows-1)*ld+cols, rows, cols, ld))
+	}
 }
 
 func scaleC(m, n int, beta float32, c []float32, ldc int) {
