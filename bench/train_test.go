@@ -14,7 +14,10 @@ import (
 // 16 with the small-image stem on 28×28×1 inputs, batch 128: forward,
 // loss, backward along the rule's route, the rule's alignment gradients and
 // the SGD updates, built exactly as `untied train` builds them. It reports
-// images per second; compare rules with `benchstat -col /rule`.
+// images per second and the CPU time of a step, all threads together
+// (cpu-s/op): on a machine shared with other work the wall time varies with
+// their load, the CPU time much less. Compare rules with
+// `benchstat -col /rule`.
 func BenchmarkTrainStep(b *testing.B) {
 	const batch, width = 128, 16
 	rules := []string{"bp", "fa", "sa", "aa", "wm", "ia", "kp", "usf", "brsf", "frsf"}
@@ -34,10 +37,14 @@ func BenchmarkTrainStep(b *testing.B) {
 			tr.Step(x, labels) // warm up: buffers are allocated on the first step
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := cpuSeconds()
 			for range b.N {
 				tr.Step(x, labels)
 			}
 			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "img/s")
+			if cpu0 >= 0 {
+				b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
+			}
 		})
 	}
 }
