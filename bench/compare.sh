@@ -2,7 +2,9 @@
 # Compares the training step (or any benchmark of bench/) at revision BASE
 # with the working tree: both test binaries are built first, then run in
 # turn COUNT times, so load from other processes falls on both alike, and
-# benchstat compares them (old = BASE, new = the working tree).
+# benchstat compares them (old = BASE, new = the working tree). With the
+# default PKG, the old binary is built with the working tree's benchmarks
+# (bench/*_test.go) around BASE's library, so both report the same metrics.
 #
 #   bash bench/compare.sh HEAD~3
 #   BENCH='TrainStep/model=resnet18/width=16/rule=(bp|fa)$' COUNT=10 bash bench/compare.sh ba5dad3
@@ -21,6 +23,9 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git archive "$BASE" | tar -x -C "$tmp"
+if [ "$PKG" = ./bench/ ]; then
+  cp bench/*_test.go "$tmp/bench/"
+fi
 (cd "$tmp" && go test -c -o "$OLDPWD/$out/old.test" "$PKG")
 go test -c -o "$out/new.test" "$PKG"
 : > "$out/old.txt"

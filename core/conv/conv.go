@@ -49,29 +49,26 @@ func (s Shape) pointwise() bool {
 // by side as one matrix and makes one large GEMM of it, which the engine
 // runs at a far higher rate than one small GEMM per image:
 //
-//	forward:        Y[K, G·P]   = W[K, C·KH·KW] · COL[C·KH·KW, G·P]
-//	backward-data:  dCOL        = Wᵀ · dY,  then col2im per image
+//	forward:         Y[K, G·P]  = W[K, C·KH·KW] · COL[C·KH·KW, G·P]
+//	backward-data:   dX         = conv(dY, W flipped, padding KH−1−P)  (stride 1)
+//	                 dCOL       = Wᵀ · dY, then col2im per image       (otherwise)
 //	backward-filter: dW        += dY · COLᵀ
 //
-// with P = OutH·OutW and COL the im2col of the group. Y and dY are gathered
-// from and scattered to NCHW per image. Its buffers are reused, so one Op
-// must not be used by two goroutines at once.
-//
-// When a batch fits one group, Forward and BackwardFilter reuse the im2col
-// of the last Forward over the same input slice, as an autograd tape
-// would: a caller that rewrites an input in place calls Forget first (the
-// nn layers do on every Forward of theirs). Every other lowering forgets
-// it too.
+// with P = OutH·OutW and COL the im2col of the group, which the engine
+// packs block by block straight from the images (see lowering) rather than
+// reading it from memory. Y and dY are gathered from and scattered to NCHW
+// per image. Its buffers are reused, so one Op must not be used by two
+// goroutines at once.
 type Op struct {
 	Shape
-	col  []float32 // im2col of a group: [C·KH·KW, G·P]
-	dcol []float32 // backward-data's column gradient, same shape
+	dcol []float32 // backward-data's column gradient: [C·KH·KW, G·P]
 	mat  []float32 // output-shaped matrix of a group: [K, G·P]
 
-	lowered  *float32 // &x[0] of the input whose im2col Forward left in col
-	loweredN int      // and its batch size
+	flip  *Op       // backward-data as a stride-1 forward conv; nil if not
+	wflip []float32 // the filter for flip: [C, K, KH, KW], flipped in space
 
 	task imageTask // the per-image loop in progress, reused by every pass
+	low  lowering  // the im2col in progress, reused by every pass
 }
 
 // New returns an Op for s, or an error if s is not a valid geometry.
@@ -79,23 +76,33 @@ func New(s Shape) (*Op, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	return &Op{Shape: s}, nil
+	o := &Op{Shape: s}
+	// The adjoint of a stride-1 conv is the conv of dY with the filter
+	// transposed in channels and flipped in space, padded KH−1−P: its
+	// inner dimension is K·KH·KW, where col2im's GEMM had only K and wrote
+	// a column gradient KH·KW times the image.
+	if s.Stride == 1 && s.KH == s.KW && s.Pad <= s.KH-1 && !s.pointwise() {
+		f := Shape{C: s.K, H: s.OutH(), W: s.OutW(), K: s.C, KH: s.KH, KW: s.KW, Stride: 1, Pad: s.KH - 1 - s.Pad}
+		if f.Validate() == nil && f.OutH() == s.H && f.OutW() == s.W {
+			o.flip = &Op{Shape: f}
+		}
+	}
+	return o, nil
 }
 
-// maxGroupFloats bounds the im2col buffer of one group (64 MiB).
+// maxGroupFloats bounds the output matrix of one group (64 MiB).
 const maxGroupFloats = 16 << 20
 
 // group returns how many images go into one GEMM.
 func (o *Op) group(n int) int {
-	per := o.C * o.KH * o.KW * o.OutH() * o.OutW()
+	per := max(o.C*o.KH*o.KW, o.K) * o.OutH() * o.OutW()
 	return max(1, min(n, maxGroupFloats/max(per, 1)))
 }
 
-func (o *Op) buffers(g int) (col, mat []float32) {
-	ckk, p := o.C*o.KH*o.KW, o.OutH()*o.OutW()
-	o.col = grow(o.col, ckk*g*p)
-	o.mat = grow(o.mat, o.K*g*p)
-	return o.col[:ckk*g*p], o.mat[:o.K*g*p]
+func (o *Op) matrix(g int) []float32 {
+	n := o.K * g * o.OutH() * o.OutW()
+	o.mat = grow(o.mat, n)
+	return o.mat[:n]
 }
 
 func grow(b []float32, n int) []float32 {
@@ -107,11 +114,15 @@ func grow(b []float32, n int) []float32 {
 
 func (o *Op) check(name string, n int, bufs ...[]float32) {
 	ins, outs := o.C*o.H*o.W, o.K*o.OutH()*o.OutW()
-	lens := map[string][3]int{
-		"Forward":        {n * ins, o.FilterLen(), n * outs},
-		"BackwardData":   {n * outs, o.FilterLen(), n * ins},
-		"BackwardFilter": {n * ins, n * outs, o.FilterLen()},
-	}[name]
+	var lens [3]int
+	switch name {
+	case "Forward":
+		lens = [3]int{n * ins, o.FilterLen(), n * outs}
+	case "BackwardData":
+		lens = [3]int{n * outs, o.FilterLen(), n * ins}
+	case "BackwardFilter":
+		lens = [3]int{n * ins, n * outs, o.FilterLen()}
+	}
 	for i, b := range bufs {
 		if len(b) < lens[i] {
 			panic(fmt.Sprintf("conv: %s %+v batch %d: argument %d has %d elements, want %d", name, o.Shape, n, i, len(b), lens[i]))
@@ -119,24 +130,16 @@ func (o *Op) check(name string, n int, bufs ...[]float32) {
 	}
 }
 
-// Forget drops the remembered im2col: call it when an input slice is
-// about to be passed again with new values.
-func (o *Op) Forget() { o.lowered = nil }
+// Forget is kept for callers that rewrite an input in place: an Op once
+// remembered the im2col of the last Forward, and now lowers every pass
+// from the images it is given, so there is nothing to forget.
+func (o *Op) Forget() {}
 
-// remembers reports whether col holds the im2col of the whole batch x.
-func (o *Op) remembers(x []float32, n, g int) bool {
-	return g == n && len(x) > 0 && o.lowered == &x[0] && o.loweredN == n
-}
-
-// lower fills col with the im2col of images [i0, i0+g) of x, side by side.
-// With remember (Forward), a single-group batch is recorded for
-// BackwardFilter; otherwise the record is dropped.
-func (o *Op) lower(x, col []float32, i0, g int, remember bool) {
-	o.lowered = nil
-	if remember && i0 == 0 && len(x) > 0 {
-		defer func() { o.lowered, o.loweredN = &x[0], g }()
-	}
-	o.perImage(taskIm2col, x, col, i0, g)
+// lowered returns images [i0, i0+g) of x as the engine's B operand: COL,
+// or COLᵀ when transposed.
+func (o *Op) lowered(x []float32, i0 int, transposed bool) gemm.Panels {
+	o.low = lowering{o: o, x: x, i0: i0, transposed: transposed}
+	return &o.low
 }
 
 // Forward sets y = conv(x, w) for a batch of n images. x is [n,C,H,W], w is
@@ -148,13 +151,11 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
-		col, mat := o.buffers(gi)
-		if !o.remembers(x, n, gi) {
-			o.lower(x, col, i0, gi, gi == n)
-		}
-		gemm.Sgemm(false, false, o.K, gi*p, ckk, 1, w, ckk, col, gi*p, 0, mat, gi*p)
+		mat := o.matrix(gi)
+		gemm.SgemmPanels(false, o.K, gi*p, ckk, 1, w, ckk, o.lowered(x, i0, false), 0, mat, gi*p)
 		o.scatter(mat, y, i0, gi)
 	}
+	o.low = lowering{}
 }
 
 // BackwardData sets dx = conv_transpose(dy, w): the gradient of Forward with
@@ -164,15 +165,35 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 //	dx[i,c,h,v] = Σ_{k,kh,kw: h = oh·S−P+kh, v = ow·S−P+kw} w[k,c,kh,kw]·dy[i,k,oh,ow]
 func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 	o.check("BackwardData", n, dy, w, dx)
+	if o.flip != nil {
+		o.wflip = grow(o.wflip, o.FilterLen())
+		flipFilter(o.wflip, w, o.Shape)
+		o.flip.Forward(n, dy, o.wflip, dx)
+		return
+	}
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
-		_, mat := o.buffers(gi)
-		o.dcol = grow(o.dcol, len(o.col))
+		mat := o.matrix(gi)
+		o.dcol = grow(o.dcol, ckk*gi*p)
 		col := o.dcol
 		o.gather(dy, mat, i0, gi)
 		gemm.Sgemm(true, false, ckk, gi*p, o.K, 1, w, ckk, mat, gi*p, 0, col, gi*p)
 		o.perImage(taskCol2im, col, dx, i0, gi)
+	}
+}
+
+// flipFilter sets f[c,k,kh,kw] = w[k,c,KH−1−kh,KW−1−kw].
+func flipFilter(f, w []float32, s Shape) {
+	kk := s.KH * s.KW
+	for k := 0; k < s.K; k++ {
+		for c := 0; c < s.C; c++ {
+			src := w[(k*s.C+c)*kk : (k*s.C+c+1)*kk]
+			dst := f[(c*s.K+k)*kk : (c*s.K+k+1)*kk]
+			for t, v := range src {
+				dst[kk-1-t] = v
+			}
+		}
 	}
 }
 
@@ -192,14 +213,12 @@ func (o *Op) BackwardFilter(n int, x, dy, dw []float32, beta float32) {
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
-		col, mat := o.buffers(gi)
-		if !o.remembers(x, n, gi) {
-			o.lower(x, col, i0, gi, false)
-		}
+		mat := o.matrix(gi)
 		o.gather(dy, mat, i0, gi)
-		gemm.Sgemm(false, true, o.K, ckk, gi*p, 1, mat, gi*p, col, gi*p, beta, dw, ckk)
+		gemm.SgemmPanels(false, o.K, ckk, gi*p, 1, mat, gi*p, o.lowered(x, i0, true), beta, dw, ckk)
 		beta = 1
 	}
+	o.low = lowering{}
 }
 
 func scale(v []float32, beta float32) {

@@ -4,44 +4,11 @@ package conv
 // "same" convolution along the width, as every 3×3 stride-1 conv of a
 // ResNet). A row (c, kh, kw) of the im2col matrix is then image plane c
 // shifted by dh = kh − P rows and dw = kw − P columns: one contiguous copy
-// of the whole plane, after which only the columns that wrapped around
-// from the neighbouring image row are zeroed. This replaces a short copy
-// per output row (28 floats and fewer here), which cost more in call
-// overhead than in moving data.
-
-// im2colRows is im2col for stride 1 and OutW = W.
-func (o *Op) im2colRows(x, col []float32, ld int) {
-	oh, ow := o.OutH(), o.OutW()
-	ohw, hw := oh*ow, o.H*o.W
-	row := 0
-	for c := 0; c < o.C; c++ {
-		xc := x[c*hw : (c+1)*hw]
-		for kh := 0; kh < o.KH; kh++ {
-			for kw := 0; kw < o.KW; kw++ {
-				d := col[row*ld : row*ld+ohw]
-				row++
-				y0, y1, lo, hi := o.rowsOf(kh, kw)
-				if y0 == y1 || lo == hi {
-					clear(d)
-					continue
-				}
-				shift := (kh-o.Pad)*o.W + kw - o.Pad
-				a, b := y0*ow+lo, (y1-1)*ow+hi // first and past-last output read
-				clear(d[:a])
-				copy(d[a:b], xc[a+shift:b+shift])
-				clear(d[b:])
-				if lo == 0 && hi == ow {
-					continue
-				}
-				for y := y0; y < y1; y++ { // columns that wrapped from another row
-					r := d[y*ow : (y+1)*ow]
-					clear(r[:lo])
-					clear(r[hi:])
-				}
-			}
-		}
-	}
-}
+// of the plane, after which only the columns that wrapped around from the
+// neighbouring image row are zeroed (shiftedRun), and its adjoint one
+// contiguous sum (col2imRows). This replaces a short copy per output row
+// (28 floats and fewer here), which cost more in call overhead than in
+// moving data.
 
 // col2imRows is col2im for stride 1 and OutW = W. It zeroes the entries of
 // col that read the padding, so that the rest adds in one contiguous run.

@@ -4,8 +4,7 @@ import "github.com/untied-ml/untied/core/gemm"
 
 // The per-image loops of the passes, run in parallel over images.
 const (
-	taskIm2col  = iota // src: the NCHW batch, dst: col
-	taskCol2im         // src: col, dst: the NCHW batch
+	taskCol2im  = iota // src: col, dst: the NCHW batch
 	taskGather         // src: an NCHW batch [n,K,P], dst: mat [K, g·P]
 	taskScatter        // src: mat [K, g·P], dst: an NCHW batch [n,K,P]
 )
@@ -35,8 +34,6 @@ func (t *imageTask) Range(j0, j1 int) {
 	for j := j0; j < j1; j++ {
 		i := t.i0 + j
 		switch t.kind {
-		case taskIm2col:
-			o.im2col(t.src[i*ins:(i+1)*ins], t.dst[j*p:], g*p)
 		case taskCol2im:
 			o.col2im(t.src[j*p:], t.dst[i*ins:(i+1)*ins], g*p)
 		case taskGather:
