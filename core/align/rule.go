@@ -255,8 +255,9 @@ func (r *Rule) align(l *layer) float64 {
 			// Amp without a quadratic term on Pb (WM, IA) balances Decay:
 			// divided by W's Rayleigh quotient its fixed point keeps W's
 			// scale.
-			pf := pfT.Data[:pfT.Len()]
-			rho := tensor.Dot(pf, pf) / float64(x.Shape[0]) / tensor.Dot(w, w)
+			// ρ = ‖Pf‖²/(N‖W‖²), from cf = ‖Pf‖²/N·taps.
+			taps := float64(l.fanIn) / float64(x.Shape[1])
+			rho := cf / taps / tensor.Dot(w, w)
 			l.norm[Amp] = max(rho, 0x1p-126)
 		}
 		c := r.coef // a copy, divided by the energies
