@@ -67,9 +67,35 @@ func (t *Trainer) Step(x *tensor.Tensor, labels []int32) (loss float64, correct 
 // reference is exact under direct feedback alignment too. The update is the
 // same as Step's.
 func (t *Trainer) StepWithReference(x *tensor.Tensor, labels []int32, exact [][]float32) (loss float64, correct int) {
+	loss, correct = t.gradients(x, labels, exact, t.step)
+	for _, o := range t.Optimizers {
+		o.Step()
+	}
+	t.step++
+	return loss, correct
+}
+
+// AlignStep is one step of an alignment-only warm-up (the reference code's
+// delay option): B aligns to the initial W before W starts to learn, so the
+// first task updates already travel through aligned feedback. It runs the
+// passes and the rule's alignment gradients of Step, at step 0 of the
+// rule's schedule, then only opt, which should update B alone (W, BatchNorm
+// and biases keep their values; BatchNorm's running statistics, which only
+// evaluation reads, do move). The step counter does not move. It returns
+// the batch's loss.
+func (t *Trainer) AlignStep(x *tensor.Tensor, labels []int32, opt Optimizer) float64 {
+	loss, _ := t.gradients(x, labels, nil, 0)
+	opt.Step()
+	return loss
+}
+
+// gradients runs the rule's Before, the forward and backward passes (with
+// the reference pass into exact when it is not nil) and the rule's
+// AfterBackward at step, leaving every gradient in Param.Grad.
+func (t *Trainer) gradients(x *tensor.Tensor, labels []int32, exact [][]float32, step int) (loss float64, correct int) {
 	t.zeroGrads()
 	if t.Rule != nil {
-		t.Rule.Before(t.step)
+		t.Rule.Before(step)
 	}
 	logits := t.Net.Forward(x, true)
 	correct = nn.TopK(logits, labels, 1)
@@ -83,12 +109,8 @@ func (t *Trainer) StepWithReference(x *tensor.Tensor, labels []int32, exact [][]
 	}
 	t.Net.Backward(t.grad)
 	if t.Rule != nil {
-		t.Rule.AfterBackward(t.step)
+		t.Rule.AfterBackward(step)
 	}
-	for _, o := range t.Optimizers {
-		o.Step()
-	}
-	t.step++
 	return loss, correct
 }
 

@@ -95,3 +95,73 @@ func TestTrainingReducesLoss(t *testing.T) {
 		t.Errorf("Evaluate = %+v, want N 64 and 0 ≤ top1 ≤ top5 ≤ 100", ev)
 	}
 }
+
+// pullRule pulls every untied layer's B toward its W (B.Grad += B − W) and
+// records the steps it was called at.
+type pullRule struct {
+	layers []nn.Untied
+	steps  []int
+}
+
+func (r *pullRule) Before(int) {}
+
+func (r *pullRule) AfterBackward(step int) {
+	r.steps = append(r.steps, step)
+	for _, l := range r.layers {
+		w, b := l.Weights()
+		for i := range b.Value.Data {
+			b.Grad.Data[i] += b.Value.Data[i] - w.Value.Data[i]
+		}
+	}
+}
+
+// TestAlignStep: an alignment-only step moves B (toward W, here) with the
+// given optimizer alone, leaves every other parameter and the step counter
+// as they were, and runs the rule at step 0; the task optimizers do not run.
+func TestAlignStep(t *testing.T) {
+	x, labels, _ := batch(t)
+	net, tr := newNet(t, nn.FeedbackRoute)
+	tr.Step(x, labels) // a task step first, so "step 0" is not the counter
+	rule := &pullRule{layers: nn.UntiedLayers(net)}
+	tr.Rule = rule
+	bOpt, err := optim.NewSGD(net.Params(), optim.SGDConfig{LR: optim.Constant(0.5), Filter: optim.OnlyKinds(nn.Feedback)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := map[string][]float32{}
+	for _, p := range net.Params() {
+		before[p.Name] = append([]float32(nil), p.Value.Data...)
+	}
+	dist := func() (d float64) {
+		for _, l := range rule.layers {
+			w, b := l.Weights()
+			for i := range w.Value.Data {
+				d += float64(b.Value.Data[i]-w.Value.Data[i]) * float64(b.Value.Data[i]-w.Value.Data[i])
+			}
+		}
+		return d
+	}
+	d0 := dist()
+	loss := tr.AlignStep(x, labels, bOpt)
+	if !(loss > 0) {
+		t.Errorf("AlignStep loss %v, want > 0", loss)
+	}
+	if d1 := dist(); !(d1 < 0.3*d0) {
+		t.Errorf("‖B − W‖² went from %v to %v, want a factor (1−0.5)² = 0.25", d0, d1)
+	}
+	for _, p := range net.Params() {
+		changed := false
+		for i, v := range p.Value.Data {
+			changed = changed || v != before[p.Name][i]
+		}
+		if changed != (p.Kind == nn.Feedback) {
+			t.Errorf("%s (kind %v) changed = %v, want %v", p.Name, p.Kind, changed, p.Kind == nn.Feedback)
+		}
+	}
+	if tr.Steps() != 1 {
+		t.Errorf("Steps() = %d after AlignStep, want 1", tr.Steps())
+	}
+	if len(rule.steps) != 1 || rule.steps[0] != 0 {
+		t.Errorf("rule ran at steps %v, want [0]", rule.steps)
+	}
+}
