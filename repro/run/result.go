@@ -23,8 +23,16 @@ type Epoch struct {
 
 // Result is the content of result.json.
 type Result struct {
-	Config   Config `json:"config"`
-	Finished bool   `json:"finished"`
+	// Config is the configuration the run trained with, as Run derived it
+	// (threads, alignment scale and τ filled in).
+	Config Config `json:"config"`
+	// RequestedConfig is the configuration as it was asked for, before Run
+	// derived anything: what a sweep compares with its experiment to find
+	// results that no longer match it (Significant). Results written before
+	// it was recorded lack it; nil means "unknown", and such results are
+	// taken to match (nothing can be checked).
+	RequestedConfig *Config `json:"requested_config,omitempty"`
+	Finished        bool    `json:"finished"`
 	// Diverged says where the loss stopped being a number, if it did; such
 	// a run is finished and scores chance accuracy.
 	Diverged     string  `json:"diverged,omitempty"`

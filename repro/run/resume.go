@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 
 	"github.com/untied-ml/untied/core/checkpoint"
 	"github.com/untied-ml/untied/core/nn"
@@ -58,7 +59,13 @@ var ErrFinished = errors.New("holds a finished run")
 // configuration, is an error: a run never overwrites a result. (A
 // checkpoint that holds a finished result, written just before a crash,
 // is returned as it is.)
-func resume(cfg Config, net nn.Module, t *train.Trainer) (*Result, error) {
+//
+// Two configurations are the same when their derived forms (cfg, as Run
+// filled it in) are equal under Inert and, if the checkpoint recorded the
+// request it started from, the requests (requested) are equal under
+// Significant: the check a sweep makes before it resumes a cell. A
+// checkpoint from before requests were recorded gets the current one.
+func resume(cfg, requested Config, net nn.Module, t *train.Trainer) (*Result, error) {
 	prev, err := ReadResult(filepath.Join(cfg.Out, "result.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -88,8 +95,19 @@ func resume(cfg Config, net nn.Module, t *train.Trainer) (*Result, error) {
 	if err := json.Unmarshal(b, &res); err != nil || (res.Resume == nil && !res.Finished) {
 		return nil, fmt.Errorf("run: %s: %s entry is not a run's result", path, resultKey)
 	}
-	if a, b := comparable(res.Config), comparable(cfg); a != b {
-		return nil, fmt.Errorf("run: -out %s holds an unfinished run of another configuration:\n  it:  %s\n  now: %s", cfg.Out, a, b)
+	var diff []string // the requests' differences, the cause, or else the derived ones
+	if res.RequestedConfig != nil {
+		diff = Differences(*res.RequestedConfig, requested, Significant)
+	}
+	if len(diff) == 0 {
+		diff = Differences(res.Config, cfg, Inert)
+	}
+	if res.RequestedConfig == nil {
+		res.RequestedConfig = &requested
+	}
+	if len(diff) > 0 {
+		return nil, fmt.Errorf("run: -out %s holds an unfinished run of another configuration (it → now):\n  %s",
+			cfg.Out, strings.Join(diff, "\n  "))
 	}
 	if res.Finished { // stopped between its final checkpoint and result.json
 		return &res, nil
@@ -99,12 +117,4 @@ func resume(cfg Config, net nn.Module, t *train.Trainer) (*Result, error) {
 	}
 	t.SetSteps(res.Resume.Step)
 	return &res, nil
-}
-
-// comparable is a config as JSON without the fields that may differ
-// between the parts of one run (where the data lives, how many threads).
-func comparable(c Config) string {
-	c.Out, c.DataDir, c.Threads = "", "", 0
-	b, _ := json.Marshal(c)
-	return string(b)
 }

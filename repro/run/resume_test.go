@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestInterruptedRunResumesExactly stops a run mid-epoch, resumes it, and
@@ -67,6 +69,16 @@ func TestFinishedRunIsNeverOverwritten(t *testing.T) {
 	if string(before) != string(after) {
 		t.Errorf("a refused run changed result.json")
 	}
+	// The request is recorded as asked: align_scale 1, which Run clears for bp.
+	res, err := ReadResult(filepath.Join(cfg.Out, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RequestedConfig == nil {
+		t.Errorf("result.json has no requested_config")
+	} else if d := cmp.Diff(cfg, *res.RequestedConfig); d != "" {
+		t.Errorf("requested_config differs from the configuration passed to Run (-want +got):\n%s", d)
+	}
 	other := cfg
 	other.Out = t.TempDir()
 	other.CheckpointEvery = 1
@@ -75,8 +87,15 @@ func TestFinishedRunIsNeverOverwritten(t *testing.T) {
 	RunContext(ctx, other, nil)
 	afterStepHook = nil
 	other.LR *= 2
-	if _, err := Run(other, nil); err == nil || !strings.Contains(err.Error(), "another configuration") {
-		t.Errorf("resuming with another learning rate = %v, want a refusal", err)
+	if _, err := Run(other, nil); err == nil || !strings.Contains(err.Error(), "another configuration") ||
+		!strings.Contains(err.Error(), "lr: 0.05 → 0.1") {
+		t.Errorf("resuming with another learning rate = %v, want a refusal naming lr and both values", err)
+	}
+	// How often it checkpoints does not change a run: it resumes.
+	other.LR /= 2
+	other.CheckpointEvery = 0
+	if _, err := Run(other, nil); err != nil {
+		t.Errorf("resuming with another checkpoint_every = %v, want the run finished", err)
 	}
 }
 

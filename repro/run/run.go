@@ -32,6 +32,7 @@ func Run(cfg Config, w io.Writer) (*Result, error) {
 // ctx.Err(); running the same configuration again resumes from there.
 func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	start := time.Now()
+	requested := cfg // recorded as asked for, before anything below derives fields
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -60,7 +61,7 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		return nil, err
 	}
 
-	res, err := resume(cfg, net, trainer)
+	res, err := resume(cfg, requested, net, trainer)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	}
 	resuming := res != nil
 	if !resuming {
-		res = &Result{Config: cfg, Params: model.CountWeights(net), Machine: machine(), Resume: &Resume{}}
+		res = &Result{Config: cfg, RequestedConfig: &requested, Params: model.CountWeights(net), Machine: machine(), Resume: &Resume{}}
 	}
 	metrics, err := openMetricsLog(filepath.Join(cfg.Out, "metrics.jsonl"), net, rule, res.Resume.Step, resuming)
 	if err != nil {
