@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/untied-ml/untied/core/model"
@@ -34,7 +35,12 @@ func BenchmarkTrainStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			x, labels := batchOf(batch)
-			tr.Step(x, labels) // warm up: buffers are allocated on the first step
+			// Warm up: buffers are allocated on the first step; collect them
+			// now rather than in a timed step, and step once more so the
+			// runtime's caches (those of parked goroutines) are full again.
+			tr.Step(x, labels)
+			runtime.GC()
+			tr.Step(x, labels)
 			b.ReportAllocs()
 			b.ResetTimer()
 			cpu0 := cpuSeconds()

@@ -61,6 +61,7 @@ func (s Shape) pointwise() bool {
 // goroutines at once.
 type Op struct {
 	Shape
+	oh, ow int // OutH and OutW, which the lowering's inner loops need
 	dcol []float32 // backward-data's column gradient: [C·KH·KW, G·P]
 	mat  []float32 // output-shaped matrix of a group: [K, G·P]
 
@@ -76,7 +77,7 @@ func New(s Shape) (*Op, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	o := &Op{Shape: s}
+	o := newOp(s)
 	// The adjoint of a stride-1 conv is the conv of dY with the filter
 	// transposed in channels and flipped in space, padded KH−1−P: its
 	// inner dimension is K·KH·KW, where col2im's GEMM had only K and wrote
@@ -84,11 +85,13 @@ func New(s Shape) (*Op, error) {
 	if s.Stride == 1 && s.KH == s.KW && s.Pad <= s.KH-1 && !s.pointwise() {
 		f := Shape{C: s.K, H: s.OutH(), W: s.OutW(), K: s.C, KH: s.KH, KW: s.KW, Stride: 1, Pad: s.KH - 1 - s.Pad}
 		if f.Validate() == nil && f.OutH() == s.H && f.OutW() == s.W {
-			o.flip = &Op{Shape: f}
+			o.flip = newOp(f)
 		}
 	}
 	return o, nil
 }
+
+func newOp(s Shape) *Op { return &Op{Shape: s, oh: s.OutH(), ow: s.OutW()} }
 
 // maxGroupFloats bounds the output matrix of one group (64 MiB).
 const maxGroupFloats = 16 << 20

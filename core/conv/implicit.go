@@ -50,14 +50,14 @@ func (l *lowering) Pack(dst, tmp []float32, nr, p0, kb, j0, nb int) {
 // lowerRun sets d to the run COL[r][j : j+len(d)] of the lowering of the
 // images of x from i0 on; the run may cross from one image to the next.
 func (o *Op) lowerRun(d, x []float32, i0, r, j int) {
-	p, hw := o.OutH()*o.OutW(), o.H*o.W
+	p, hw := o.oh*o.ow, o.H*o.W
 	kk := o.KH * o.KW
 	c, kh, kw := r/kk, r%kk/o.KW, r%o.KW
 	for len(d) > 0 {
 		i, pos := i0+j/p, j%p
 		cnt := min(len(d), p-pos)
 		plane := x[(i*o.C+c)*hw : (i*o.C+c+1)*hw]
-		if o.Stride == 1 && o.OutW() == o.W {
+		if o.Stride == 1 && o.ow == o.W {
 			o.shiftedRun(d[:cnt], plane, kh, kw, pos)
 		} else {
 			o.planeRun(d[:cnt], plane, kh, kw, pos)
@@ -70,7 +70,7 @@ func (o *Op) lowerRun(d, x []float32, i0, r, j int) {
 // is the plane shifted by (kh−P)·W + kw−P (see shift.go): one copy, then
 // zeros where the shift wrapped from a neighbouring row.
 func (o *Op) shiftedRun(d, plane []float32, kh, kw, pos int) {
-	ow := o.OutW()
+	ow := o.ow
 	y0, y1, lo, hi := o.rowsOf(kh, kw)
 	shift := (kh-o.Pad)*o.W + kw - o.Pad
 	end := pos + len(d)
@@ -86,13 +86,14 @@ func (o *Op) shiftedRun(d, plane []float32, kh, kw, pos int) {
 	if lo == 0 && hi == ow {
 		return
 	}
+	// Columns [0, lo) and [hi, ow) of each row, clipped to [a, b): a
+	// column or two, so stored one by one (clear would call memclr).
 	for y := a / ow; y*ow < b; y++ {
-		// Columns [0, lo) and [hi, ow) of row y, clipped to [a, b).
-		if s, e := max(y*ow, a), min(y*ow+lo, b); s < e {
-			clear(d[s-pos : e-pos])
+		for t := max(y*ow, a); t < min(y*ow+lo, b); t++ {
+			d[t-pos] = 0
 		}
-		if s, e := max(y*ow+hi, a), min((y+1)*ow, b); s < e {
-			clear(d[s-pos : e-pos])
+		for t := max(y*ow+hi, a); t < min((y+1)*ow, b); t++ {
+			d[t-pos] = 0
 		}
 	}
 }
@@ -101,7 +102,7 @@ func (o *Op) shiftedRun(d, plane []float32, kh, kw, pos int) {
 // the lowering of one image plane (channel c): the general case, output
 // row by output row.
 func (o *Op) planeRun(d, plane []float32, kh, kw, pos int) {
-	ow := o.OutW()
+	ow := o.ow
 	lo, hi := o.span(kw, ow)
 	off := kw - o.Pad
 	for len(d) > 0 {

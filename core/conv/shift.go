@@ -45,7 +45,7 @@ func (o *Op) col2imRows(col, x []float32, ld int) {
 // rowsOf returns, for kernel tap (kh, kw) of a stride-1 conv, the output
 // rows [y0, y1) and columns [lo, hi) that read inside the image.
 func (o *Op) rowsOf(kh, kw int) (y0, y1, lo, hi int) {
-	oh, ow := o.OutH(), o.OutW()
+	oh, ow := o.oh, o.ow
 	dh, dw := kh-o.Pad, kw-o.Pad
 	y0, y1 = min(max(0, -dh), oh), min(oh, o.H-dh)
 	lo, hi = min(max(0, -dw), ow), min(ow, o.W-dw)
