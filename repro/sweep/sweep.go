@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/untied-ml/untied/repro/run"
@@ -19,18 +20,71 @@ const (
 	Pending  Status = iota // nothing written yet
 	Partial                // a result.json of unfinished epochs
 	Finished               // a finished result.json: never rerun or overwritten
+	// Stale is a result.json, finished or not, whose recorded request
+	// differs from the cell's configuration (the experiment was edited
+	// since): never run, resumed, overwritten or counted as done.
+	Stale
 )
+
+// String names the status, for messages.
+func (s Status) String() string {
+	switch s {
+	case Pending:
+		return "pending"
+	case Partial:
+		return "partial"
+	case Finished:
+		return "finished"
+	case Stale:
+		return "stale"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
 
 // StatusOf reads the state of cell c from its result.json.
 func StatusOf(c Cell) Status {
+	s, _ := inspect(c)
+	return s
+}
+
+// inspect reads the state of cell c from its result.json and, for a stale
+// cell, the error that says why. A result's request is compared with the
+// cell's configuration under run.Significant, which leaves out what cannot
+// change a result (directories, threads, checkpoint interval, ...); a
+// result written before requests were recorded cannot be checked and is
+// taken to match.
+func inspect(c Cell) (Status, error) {
 	r, err := run.ReadResult(filepath.Join(c.Config.Out, "result.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || err != nil && r == nil:
-		return Pending
-	case r.Finished:
-		return Finished
+		return Pending, nil
+	case r.RequestedConfig != nil:
+		if diff := run.Differences(*r.RequestedConfig, c.Config, run.Significant); len(diff) > 0 {
+			return Stale, &StaleError{Cell: c, Finished: r.Finished, Diff: diff}
+		}
 	}
-	return Partial
+	if r.Finished {
+		return Finished, nil
+	}
+	return Partial, nil
+}
+
+// StaleError says a cell's directory holds a result of another
+// configuration than the cell's. A sweep never overwrites or deletes a
+// result, so the user moves or deletes the directory to rerun the cell.
+type StaleError struct {
+	Cell     Cell
+	Finished bool     // whether the stale result is a finished one
+	Diff     []string // the fields that differ, "name: recorded → experiment"
+}
+
+func (e *StaleError) Error() string {
+	what := "a finished result"
+	if !e.Finished {
+		what = "an unfinished run"
+	}
+	return fmt.Sprintf("cell %s: %s holds %s of another configuration than the experiment's (recorded → experiment):\n  %s\n"+
+		"move or delete that directory to rerun the cell", e.Cell.ID(), e.Cell.Config.Out, what, strings.Join(e.Diff, "\n  "))
 }
 
 // Options control a sweep.
@@ -45,7 +99,9 @@ type Options struct {
 }
 
 // Run runs every cell that is not finished, in order, and reports overall
-// progress and an ETA from the time the cells run so far took.
+// progress and an ETA from the time the cells run so far took. A stale cell
+// (see Stale) is an error, returned before any cell runs; with KeepGoing
+// it is skipped and returned with the other failures at the end.
 func Run(cells []Cell, opt Options) error {
 	ctx := opt.Context
 	if ctx == nil {
@@ -56,14 +112,27 @@ func Run(cells []Cell, opt Options) error {
 		w = io.Discard
 	}
 	var todo []Cell
+	var stale []error
+	finished := 0
 	for _, c := range cells {
-		if StatusOf(c) != Finished {
+		switch s, err := inspect(c); s {
+		case Finished:
+			finished++
+		case Stale:
+			stale = append(stale, err)
+		default:
 			todo = append(todo, c)
 		}
 	}
-	fmt.Fprintf(w, "sweep: %d cells, %d finished, %d to run\n", len(cells), len(cells)-len(todo), len(todo))
+	if len(stale) > 0 && !opt.KeepGoing {
+		return errors.Join(stale...) // before any cell runs: the experiment and the results disagree
+	}
+	fmt.Fprintf(w, "sweep: %d cells, %d finished, %d stale, %d to run\n", len(cells), finished, len(stale), len(todo))
+	for _, err := range stale {
+		fmt.Fprintf(w, "sweep: skipping %v\n", err)
+	}
 	start := time.Now()
-	var errs []error
+	errs := stale
 	for i, c := range todo {
 		eta := "?"
 		if i > 0 {
