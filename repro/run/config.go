@@ -41,6 +41,7 @@ type Config struct {
 	AlignLR     float64 `json:"align_lr,omitempty"`        // base rate of a separate schedule for B; 0 = the task schedule
 	AlignNorm   bool    `json:"align_norm"`                // divide activity terms by the layer's input energy (align.Spec.Normalize)
 	AlignCenter bool    `json:"align_center,omitempty"`    // batch-centre the alignment input (align.Spec.Center)
+	AlignWarmup float64 `json:"align_warmup,omitempty"`    // alignment-only steps before training, as a fraction of the run's steps
 	AlignTau    float64 `json:"align_tau_steps,omitempty"` // τ in steps, recorded by Run
 	AlignTerms  string  `json:"align_terms,omitempty"`     // the rule's raw coefficients, recorded by Run (multiplied by AlignScale in training)
 	// AlignInputNoise > 0 replaces each layer's input in the alignment loss
@@ -113,6 +114,8 @@ func (c *Config) Validate() error {
 		return bad("out", `""`, "a directory")
 	case (c.Rule == "custom") != (c.Align != ""):
 		return bad("align", fmt.Sprintf("%q with -rule %s", c.Align, c.Rule), "a composition exactly when the rule is custom")
+	case !(c.AlignWarmup >= 0 && c.AlignWarmup <= 1):
+		return bad("align-warmup", c.AlignWarmup, "a fraction of the run's steps in [0, 1]")
 	case c.AlignTime < 0 || c.AlignScale < 0 || c.AlignLR < 0:
 		return bad("align-time/-align-scale/-align-lr", fmt.Sprint(c.AlignTime, c.AlignScale, c.AlignLR), "≥ 0")
 	case c.AlignInputNoise < 0 || (c.AlignInputNoise > 0 && c.AlignInputDist != "normal" && c.AlignInputDist != "uniform"):

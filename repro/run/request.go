@@ -30,7 +30,7 @@ func Inert(c Config) Config {
 		c.AlignInputDist = ""
 	}
 	if !trainsB(c.Rule) {
-		c.AlignTime, c.AlignScale, c.AlignLR, c.AlignNorm, c.AlignCenter = 0, 0, 0, false, false
+		c.AlignTime, c.AlignScale, c.AlignLR, c.AlignNorm, c.AlignCenter, c.AlignWarmup = 0, 0, 0, false, false, 0
 		c.AlignTau, c.AlignTerms, c.AlignInputNoise, c.AlignInputDist = 0, "", 0, ""
 	}
 	return c

@@ -70,6 +70,11 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		return res, WriteJSON(resultPath, res)
 	}
 	resuming := res != nil
+	if n := warmupSteps(cfg, rule.Spec().TrainB, in.train.Batches()); n > 0 && !resuming {
+		if err := alignWarmup(cfg, net, trainer, in.train, n, w); err != nil {
+			return nil, err
+		}
+	}
 	if !resuming {
 		res = &Result{Config: cfg, RequestedConfig: &requested, Params: model.CountWeights(net), Machine: machine(), Resume: &Resume{}}
 	}
@@ -178,7 +183,7 @@ func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
 		}
 	}
 	if !spec.TrainB {
-		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm, cfg.AlignCenter = 0, 0, false, false
+		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm, cfg.AlignCenter, cfg.AlignWarmup = 0, 0, false, false, 0
 		return spec, nil
 	}
 	cfg.AlignTerms = align.FormatTerms(spec.Terms)

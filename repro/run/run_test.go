@@ -118,12 +118,13 @@ func TestLeNetLearns(t *testing.T) {
 
 func TestValidateNamesTheField(t *testing.T) {
 	cases := map[string]func(*Config){
-		"-model":  func(c *Config) { c.Model = "vgg" },
-		"-rule":   func(c *Config) { c.Rule = "magic" },
-		"-epochs": func(c *Config) { c.Epochs = 0 },
-		"-lr":     func(c *Config) { c.LR = -1 },
-		"-data":   func(c *Config) { c.Data = "imagenet21k" },
-		"-out":    func(c *Config) { c.Out = "" },
+		"-model":        func(c *Config) { c.Model = "vgg" },
+		"-rule":         func(c *Config) { c.Rule = "magic" },
+		"-epochs":       func(c *Config) { c.Epochs = 0 },
+		"-lr":           func(c *Config) { c.LR = -1 },
+		"-data":         func(c *Config) { c.Data = "imagenet21k" },
+		"-out":          func(c *Config) { c.Out = "" },
+		"-align-warmup": func(c *Config) { c.AlignWarmup = 1.5 },
 	}
 	for field, spoil := range cases {
 		cfg := Defaults()

@@ -94,6 +94,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	raw := fs.Bool("align-raw", false, "the reference code's alignment: raw coefficients (-align-scale 1), no normalisation (-align-norm=false)")
 	fs.BoolVar(&cfg.AlignNorm, "align-norm", cfg.AlignNorm, "divide each layer's activity terms (amp, null, sparse) by its input energy, so a fast alignment stays stable")
 	fs.BoolVar(&cfg.AlignCenter, "align-center", false, "batch-centre each layer's input in the alignment loss (its covariance, not its second moment, sets the alignment)")
+	fs.Float64Var(&cfg.AlignWarmup, "align-warmup", 0, "before training, align B alone (W fixed) for this fraction of the run's steps, on its first batches")
 	fs.Float64Var(&cfg.AlignLR, "align-lr", 0, "base learning rate of a separate optimizer for B (0 = the task's schedule)")
 	fs.Float64Var(&cfg.AlignInputNoise, "align-input-noise", 0, "replace each layer's input in the alignment loss by noise of this standard deviation (Weight Mirror's original form; 0 = the data)")
 	fs.StringVar(&cfg.AlignInputDist, "align-input-dist", "normal", "distribution of -align-input-noise: normal or uniform")
