@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/untied-ml/untied/core/data"
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/optim"
 	"github.com/untied-ml/untied/core/tensor"
@@ -27,10 +28,7 @@ func warmupSteps(cfg Config, trainsB bool, stepsPerEpoch int) int {
 // not move and the run's steps and schedules start afterwards as usual.
 // The warm-up is deterministic, so a run interrupted before its first
 // checkpoint repeats it exactly.
-func alignWarmup(cfg Config, net nn.Module, tr *train.Trainer, src interface {
-	Batches() int
-	Batch(epoch, i int, x *tensor.Tensor, labels []int32) (*tensor.Tensor, []int32, error)
-}, n int, w io.Writer) error {
+func alignWarmup(cfg Config, net nn.Module, tr *train.Trainer, src data.Source, n int, w io.Writer) error {
 	lr := cfg.LR
 	if cfg.AlignLR > 0 {
 		lr = cfg.AlignLR
