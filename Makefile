@@ -8,7 +8,7 @@ CELLS ?=
 SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-noise \
-	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-pytorch
+	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-compare bench-pytorch
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,6 +42,9 @@ repro-noise: build data ## robustness to noisy updates (same variables as repro-
 bench: ## training-step benchmarks of every rule (compare rules with benchstat -col /rule)
 	mkdir -p bench/out
 	$(GO) test ./bench/ -run '^$$' -bench TrainStep -benchtime 5x -count 6 | tee bench/out/trainstep.txt
+
+bench-compare: ## old vs new training step, interleaved, through benchstat (BASE=<rev>; BENCH=, COUNT=, PKG= as bench/compare.sh)
+	bash bench/compare.sh $(BASE)
 
 bench-pytorch: ## ResNet-18 training step, untied against PyTorch (Debian python3-torch) in one run
 	bash ci/bench-pytorch.sh
