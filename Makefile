@@ -7,7 +7,7 @@ DATA_DIR ?=
 CELLS ?=
 SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
 
-.PHONY: help test vet build install train golden-update data repro-table1 repro-noise \
+.PHONY: help test vet build install train golden-update data repro-table1 repro-table1-ext repro-noise \
 	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-compare bench-pytorch
 
 help:
@@ -35,6 +35,9 @@ golden-update: ## regenerate golden/testdata from the current code (review the d
 
 repro-table1: build data ## table 1: accuracy of every rule on ResNet-18/50 (PROFILE=smoke|quick|full|imagenet, DATA_DIR=, CELLS=i/n)
 	$(SWEEP) -experiment table1
+
+repro-table1-ext: build data ## table 1 with KP, uSF, frSF and DFA beside the six rules (profile quick-ext, into repro/results/extended/)
+	./bin/untied sweep -experiment table1 -profile quick-ext -results repro/results/extended $(if $(CELLS),-cells $(CELLS))
 
 repro-noise: build data ## robustness to noisy updates (same variables as repro-table1)
 	$(SWEEP) -experiment noise
