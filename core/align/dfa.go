@@ -18,9 +18,11 @@ const dfaStream = 0x646661 << 32 // "dfa"
 // OutputError stores the network's output error e = dL/dlogits ([N,
 // classes]) of this step for direct feedback alignment (train.Trainer calls
 // it after the loss, before the backward pass; it implements
-// train.OutputErrorRule). Other rules ignore it.
+// train.OutputErrorRule). Other rules use the call to start their
+// alignment gradients early: see Rule.early.
 func (r *Rule) OutputError(e *tensor.Tensor) {
 	if !r.spec.Direct {
+		r.early()
 		return
 	}
 	if len(e.Shape) != 2 {

@@ -37,6 +37,16 @@
 // optimizer over them applies it), Before rewrites B for the sign-symmetry
 // rules.
 //
+// Under train.Trainer, OutputError (after the forward pass, before the
+// backward pass) also starts the alignment gradients of the rules whose
+// Filter(x, D) call has a D the forward pass fixes (aa, wm and any
+// composition with Sparse, NullBack, or Amp without Null): a conv layer
+// then computes Pb beside Pf and Filter(x, D) beside W's gradient, each
+// from one lowering of its input (nn.Untied's KeepFeedbackProjection and
+// FilterAlong), and AfterBackward does the rest. The result is
+// AfterBackward's alone, bit for bit except where Decay or Self has added
+// to B.Grad before that Filter (then to rounding).
+//
 // Direct feedback alignment (preset dfa, Spec.Direct; Nøkland 2016) is not
 // a loss on B: New installs on every untied layer an nn.Transport that,
 // instead of dy·B, sends the layer's input

@@ -13,17 +13,19 @@ import (
 // Rule applies a Spec to a network's untied layers. It implements
 // train.Rule and train.OutputErrorRule. It is not safe for concurrent use.
 type Rule struct {
-	spec   Spec
-	total  int
-	scale  float64
-	layers []*layer
-	coef   [numPrimitives]float64 // this step's scaled coefficients
-	has    [numPrimitives]bool
-	rng    *rand.Rand
-	loss   []float64
-	seed   uint64
-	e      *tensor.Tensor // dfa: this step's output error
-	fresh  bool           // dfa: e is this step's (OutputError since Before)
+	spec    Spec
+	total   int
+	scale   float64
+	layers  []*layer
+	coef    [numPrimitives]float64 // this step's scaled coefficients
+	has     [numPrimitives]bool
+	rng     *rand.Rand
+	loss    []float64
+	seed    uint64
+	e       *tensor.Tensor // dfa: this step's output error
+	fresh   bool           // dfa: e is this step's (OutputError since Before)
+	step    int            // the step of the last Before
+	stepped bool           // Before ran and AfterBackward has not
 }
 
 // layer is one untied layer and its scratch, reused from step to step.
@@ -43,6 +45,15 @@ type layer struct {
 	gs     []float32              // B-shaped scratch: Amp's gradient when it has a Filter call of its own
 	norm   [numPrimitives]float64 // the divisors of this step's terms (Normalize)
 	mean   []float64              // Center: a batch mean, one sample's size
+
+	// Between prepare and finish (see align):
+	x      *tensor.Tensor         // the alignment input
+	pfT    *tensor.Tensor         // Pf (read only unless it is pf)
+	c      [numPrimitives]float64 // the coefficients divided by norm
+	filter int                    // the Filter(x, D) call left for finish
+	ready  bool                   // prepare ran this step (early)
+	along  bool                   // the layer's Backward computes fb = Filter(x, D)
+	fb     []float32              // B-shaped: that Filter, or NaN at 0 until it ran
 }
 
 // New returns the rule of spec for layers (as from nn.UntiedLayers), over a
@@ -86,6 +97,10 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 				l.mag[j] = float32(math.Abs(r.rng.NormFloat64() * std))
 			}
 		}
+		// Pb of the layer's own input: the layer computes it with Pf,
+		// from one lowering of the input. Not under sign symmetry, whose
+		// Before rewrites B, possibly after a caller's forward pass.
+		u.KeepFeedbackProjection((r.has[Sparse] || r.has[NullBack]) && spec.InputNoise == nil && spec.Sign == NoSign)
 		u.SetRoute(spec.Route)
 		if spec.Direct {
 			u.SetTransport(r.direct(l))
@@ -134,6 +149,10 @@ func (r *Rule) Coef(p Primitive, step int) float64 {
 // nothing.
 func (r *Rule) Before(step int) {
 	r.fresh = false
+	r.step, r.stepped = step, true
+	for _, l := range r.layers {
+		l.ready = false
+	}
 	if r.spec.Sign == NoSign {
 		return
 	}
@@ -166,6 +185,8 @@ func (r *Rule) Before(step int) {
 // W.Grad into B.Grad for Kolen-Pollack), using the layer's last forward
 // input. It allocates nothing once its scratch has grown to the batch.
 func (r *Rule) AfterBackward(step int) {
+	stepped := r.stepped && r.step == step
+	r.stepped = false
 	if len(r.spec.Terms) == 0 && !r.spec.KolenPollack {
 		return
 	}
@@ -173,6 +194,9 @@ func (r *Rule) AfterBackward(step int) {
 		r.coef[p] = r.Coef(p, step)
 	}
 	for i, l := range r.layers {
+		if !stepped { // early's work was for another step
+			l.ready = false
+		}
 		r.loss[i] = r.align(l)
 		if r.spec.KolenPollack {
 			axpy(l.b.Grad.Data[:l.b.Grad.Len()], 1, l.w.Grad.Data)
@@ -180,20 +204,16 @@ func (r *Rule) AfterBackward(step int) {
 	}
 }
 
-// align adds Σ c_p·∂R_p/∂B into B.Grad and returns Σ c_p·R_p.
+// align adds Σ c_p·∂R_p/∂B into B.Grad and returns Σ c_p·R_p. The
+// activity terms are computed in two halves: prepare, which needs only the
+// forward pass (OutputError may have run it already, see early), and
+// finish.
 func (r *Rule) align(l *layer) float64 {
 	c, has := &r.coef, &r.has
-	l.norm = [numPrimitives]float64{1, 1, 1, 1, 1, 1}
 	w, b := l.w.Value.Data[:l.w.Value.Len()], l.b.Value.Data[:l.b.Value.Len()]
 	g := l.b.Grad.Data[:l.b.Grad.Len()]
-	x := l.u.Input()
-	if x == nil && (has[Amp] || has[Null] || has[Sparse] || has[NullBack]) {
-		panic("align: AfterBackward before the layer's first Forward")
-	}
-	if x != nil && r.spec.InputNoise != nil {
-		l.noise = tensor.Ensure(l.noise, x.Shape...)
-		r.fillNoise(l.noise.Data)
-		x = l.noise
+	if !l.ready {
+		l.norm = [numPrimitives]float64{1, 1, 1, 1, 1, 1}
 	}
 	var total float64
 	if has[Decay] {
@@ -204,141 +224,255 @@ func (r *Rule) align(l *layer) float64 {
 		l.terms[Self] = -tensor.Dot(w, b)
 		axpy(g, float32(-c[Self]), w)
 	}
-	if has[Amp] || has[Null] || has[Sparse] || has[NullBack] {
-		n := float64(x.Shape[0])
-		var pfT *tensor.Tensor // Pf = x∘W: the layer's own output when it can give it
-		if has[Amp] || has[Null] {
-			if pfT = l.u.Projection(); pfT == nil || x != l.u.Input() {
-				l.pf = l.u.Apply(x, w, l.pf)
-				pfT = l.pf
-			} else if r.spec.Center { // Projection is read only
-				l.pf = tensor.Ensure(l.pf, pfT.Shape...)
-				copy(l.pf.Data, pfT.Data[:pfT.Len()])
-				pfT = l.pf
+	if r.activity() {
+		if !l.ready {
+			if l.along { // a request of an early for another step
+				l.u.FilterAlong(nil, nil)
+				l.along = false
 			}
-			if r.spec.Center {
-				l.centerBatch(pfT)
-			}
+			r.prepare(l)
 		}
-		// Pb = x∘B only where a gradient needs it: Amp's value comes from
-		// the adjoint identity ⟨Pf, x∘B⟩ = ⟨Filter(x, Pf), B⟩ instead.
-		needPb := has[Sparse] || has[NullBack]
-		if needPb {
-			l.pb = l.u.Apply(x, b, l.pb)
-			if r.spec.Center {
-				l.centerBatch(l.pb)
-			}
-		}
-		// With Center, x̃ = x − m (m the batch mean) and (x − m)∘V =
-		// centre(x∘V) for any weights V. Every Filter call below takes an
-		// output-shaped argument with zero batch mean (built from the
-		// centred Pf and Pb), and Filter(x̃, D) = Filter(x, D) when D sums to
-		// zero over the batch, so x itself stands in for x̃ there. The IA
-		// merge's −⟨Rf, x⟩ is likewise unchanged (Rf sums to zero too).
-		// With Normalize the activity terms are divided by energies of
-		// this batch (constants): a per-layer step-size control.
-		cx, cf := 1.0, 1.0
-		if r.spec.Normalize {
-			out := l.pb
-			if out == nil {
-				out = pfT
-			}
-			var msq float64 // Center: the energy per element of m
-			if r.spec.Center {
-				msq = l.meanSquareOfBatchMean(x)
-			}
-			cx, cf = energies(x, out, pfT, l.fanIn, l.w.Value.Shape[0], msq)
-		}
-		l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cf
-		l.norm[Amp] = cx
-		if r.spec.Normalize && !needPb && pfT != nil {
-			// Amp without a quadratic term on Pb (WM, IA) balances Decay:
-			// divided by W's Rayleigh quotient its fixed point keeps W's
-			// scale.
-			// ρ = ‖Pf‖²/(N‖W‖²), from cf = ‖Pf‖²/N·taps.
-			taps := float64(l.fanIn) / float64(x.Shape[1])
-			rho := cf / taps / tensor.Dot(w, w)
-			l.norm[Amp] = max(rho, 0x1p-126)
-		}
-		c := r.coef // a copy, divided by the energies
-		for p := range c {
-			c[p] /= l.norm[p]
-		}
-		// The terms whose gradient is Filter(x, ·) share one Filter call:
-		// D = −(c_amp/N)·Pf + (2c_sparse/N)·Pb + (2c_nullb/N)·Apply(Rb, W).
-		var pf, pb []float32
-		if pfT != nil {
-			pf = pfT.Data[:pfT.Len()]
-		}
-		if needPb {
-			pb = l.pb.Data[:l.pb.Len()]
-		}
-		first := true
-		add := func(a float64, v []float32, shape []int) {
-			if first {
-				l.d = tensor.Ensure(l.d, shape...)
-				clear(l.d.Data)
-				first = false
-			}
-			axpy(l.d.Data, float32(a), v)
-		}
-		// Amp beside Null without Pb (IA): both gradients are Filter(·, Pf)
-		// and Filter is linear in its input, so one call on
-		// (2c_null/N)·Rf − (c_amp/N)·x gives both; Amp's value is
-		// −⟨Rf, x⟩/N by the adjoint identity ⟨Transpose(Pf, B), x⟩ = ⟨Pf, Pb⟩.
-		mergeNull := has[Amp] && has[Null] && !needPb
-		switch {
-		case mergeNull:
-		case has[Amp] && needPb:
-			l.terms[Amp] = -tensor.Dot(pf, pb) / n
-			add(-c[Amp]/n, pf, pfT.Shape)
-		case has[Amp]: // Amp alone takes Filter(x, ·): gs = −(1/N)·Filter(x, Pf)
-			add(-1/n, pf, pfT.Shape)
-			l.gs = grow(l.gs, len(g))
-			l.u.Filter(x, l.d, l.gs, 0)
-			l.terms[Amp] = tensor.Dot(l.gs, b)
-			axpy(g, float32(c[Amp]), l.gs)
-			first = true // l.d is spent
-		}
-		if has[Sparse] {
-			l.terms[Sparse] = tensor.Dot(pb, pb) / n
-			add(2*c[Sparse]/n, pb, l.pb.Shape)
-		}
-		if has[NullBack] {
-			l.rb = l.u.Transpose(l.pb, w, l.rb)
-			rb := l.rb.Data[:l.rb.Len()]
-			l.terms[NullBack] = tensor.Dot(rb, rb) / n
-			l.q = l.u.Apply(l.rb, w, l.q)
-			add(2*c[NullBack]/n, l.q.Data[:l.q.Len()], l.q.Shape)
-		}
-		if !first {
-			l.u.Filter(x, l.d, g, 1)
-		}
-		if has[Null] {
-			// Transpose uses the geometry of the last Apply, on x's shape.
-			l.rf = l.u.Transpose(pfT, b, l.rf)
-			rf := l.rf.Data[:l.rf.Len()]
-			l.terms[Null] = tensor.Dot(rf, rf) / n
-			if mergeNull {
-				xs := x.Data[:x.Len()]
-				l.terms[Amp] = -tensor.Dot(rf, xs) / n
-				a, bb := float32(2*c[Null]/n), float32(-c[Amp]/n)
-				for i := range rf {
-					rf[i] = a*rf[i] + bb*xs[i]
-				}
-				l.u.Filter(l.rf, pfT, g, 1)
-			} else {
-				l.d = tensor.Ensure(l.d, pfT.Shape...)
-				clear(l.d.Data)
-				axpy(l.d.Data, float32(2*c[Null]/n), pf)
-				l.u.Filter(l.rf, l.d, g, 1)
-			}
-		}
+		r.finish(l)
 	}
+	if l.along {
+		l.u.FilterAlong(nil, nil)
+	}
+	l.ready, l.along = false, false
 	for _, t := range r.spec.Terms {
 		total += r.coef[t.Prim] * l.terms[t.Prim] / l.norm[t.Prim]
 	}
 	return total
+}
+
+// activity reports terms that read the layer's input.
+func (r *Rule) activity() bool {
+	has := &r.has
+	return has[Amp] || has[Null] || has[Sparse] || has[NullBack]
+}
+
+// The Filter(x, ·) call prepare leaves for finish.
+const (
+	filterNone = iota
+	filterAmp  // Amp alone: gs = Filter(x, D), D = −(1/N)·Pf
+	filterSum  // the terms' sum: B.Grad += Filter(x, D)
+)
+
+// prepare is the half of align's activity terms that needs only the forward
+// pass: the projections, the energies, the scaled coefficients, and D, the
+// output-shaped argument of the one Filter(x, D) call the terms share.
+func (r *Rule) prepare(l *layer) {
+	has := &r.has
+	l.norm = [numPrimitives]float64{1, 1, 1, 1, 1, 1}
+	w, b := l.w.Value.Data[:l.w.Value.Len()], l.b.Value.Data[:l.b.Value.Len()]
+	x := l.u.Input()
+	if x == nil {
+		panic("align: AfterBackward before the layer's first Forward")
+	}
+	own := true // x is the layer's own input
+	if r.spec.InputNoise != nil {
+		l.noise = tensor.Ensure(l.noise, x.Shape...)
+		r.fillNoise(l.noise.Data)
+		x, own = l.noise, false
+	}
+	n := float64(x.Shape[0])
+	var pfT *tensor.Tensor // Pf = x∘W: the layer's own output when it can give it
+	if has[Amp] || has[Null] {
+		if pfT = l.u.Projection(); pfT == nil || !own {
+			l.pf = l.u.Apply(x, w, l.pf)
+			pfT = l.pf
+		} else if r.spec.Center { // Projection is read only
+			l.pf = tensor.Ensure(l.pf, pfT.Shape...)
+			copy(l.pf.Data, pfT.Data[:pfT.Len()])
+			pfT = l.pf
+		}
+		if r.spec.Center {
+			l.centerBatch(pfT)
+		}
+	}
+	// Pb = x∘B only where a gradient needs it: Amp's value comes from
+	// the adjoint identity ⟨Pf, x∘B⟩ = ⟨Filter(x, Pf), B⟩ instead. The
+	// layer computed it in its forward pass when it could (see New); B
+	// has not moved since, as only the optimizer and Before change it.
+	needPb := has[Sparse] || has[NullBack]
+	var pbT *tensor.Tensor
+	if needPb {
+		if pbT = l.u.FeedbackProjection(); pbT == nil || !own || r.spec.Sign != NoSign {
+			l.pb = l.u.Apply(x, b, l.pb)
+			pbT = l.pb
+		} else if r.spec.Center { // FeedbackProjection is read only
+			l.pb = tensor.Ensure(l.pb, pbT.Shape...)
+			copy(l.pb.Data, pbT.Data[:pbT.Len()])
+			pbT = l.pb
+		}
+		if r.spec.Center {
+			l.centerBatch(pbT)
+		}
+	}
+	// With Center, x̃ = x − m (m the batch mean) and (x − m)∘V =
+	// centre(x∘V) for any weights V. Every Filter call below takes an
+	// output-shaped argument with zero batch mean (built from the
+	// centred Pf and Pb), and Filter(x̃, D) = Filter(x, D) when D sums to
+	// zero over the batch, so x itself stands in for x̃ there. The IA
+	// merge's −⟨Rf, x⟩ is likewise unchanged (Rf sums to zero too).
+	// With Normalize the activity terms are divided by energies of
+	// this batch (constants): a per-layer step-size control.
+	cx, cf := 1.0, 1.0
+	if r.spec.Normalize {
+		out := pbT
+		if out == nil {
+			out = pfT
+		}
+		var msq float64 // Center: the energy per element of m
+		if r.spec.Center {
+			msq = l.meanSquareOfBatchMean(x)
+		}
+		cx, cf = energies(x, out, pfT, l.fanIn, l.w.Value.Shape[0], msq)
+	}
+	l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cf
+	l.norm[Amp] = cx
+	if r.spec.Normalize && !needPb && pfT != nil {
+		// Amp without a quadratic term on Pb (WM, IA) balances Decay:
+		// divided by W's Rayleigh quotient its fixed point keeps W's
+		// scale.
+		// ρ = ‖Pf‖²/(N‖W‖²), from cf = ‖Pf‖²/N·taps.
+		taps := float64(l.fanIn) / float64(x.Shape[1])
+		rho := cf / taps / tensor.Dot(w, w)
+		l.norm[Amp] = max(rho, 0x1p-126)
+	}
+	c := r.coef // a copy, divided by the energies
+	for p := range c {
+		c[p] /= l.norm[p]
+	}
+	// The terms whose gradient is Filter(x, ·) share one Filter call:
+	// D = −(c_amp/N)·Pf + (2c_sparse/N)·Pb + (2c_nullb/N)·Apply(Rb, W).
+	var pf, pb []float32
+	if pfT != nil {
+		pf = pfT.Data[:pfT.Len()]
+	}
+	if needPb {
+		pb = pbT.Data[:pbT.Len()]
+	}
+	first := true
+	add := func(a float64, v []float32, shape []int) {
+		if first {
+			l.d = tensor.Ensure(l.d, shape...)
+			clear(l.d.Data)
+			first = false
+		}
+		axpy(l.d.Data, float32(a), v)
+	}
+	l.filter = filterNone
+	switch {
+	case has[Amp] && has[Null] && !needPb: // merged with Null in finish
+	case has[Amp] && needPb:
+		l.terms[Amp] = -tensor.Dot(pf, pb) / n
+		add(-c[Amp]/n, pf, pfT.Shape)
+	case has[Amp]: // Amp alone takes Filter(x, ·): gs = −(1/N)·Filter(x, Pf)
+		add(-1/n, pf, pfT.Shape)
+		l.filter = filterAmp // needPb is false: nothing below adds to D
+	}
+	if has[Sparse] {
+		l.terms[Sparse] = tensor.Dot(pb, pb) / n
+		add(2*c[Sparse]/n, pb, pbT.Shape)
+	}
+	if has[NullBack] {
+		l.rb = l.u.Transpose(pbT, w, l.rb)
+		rb := l.rb.Data[:l.rb.Len()]
+		l.terms[NullBack] = tensor.Dot(rb, rb) / n
+		l.q = l.u.Apply(l.rb, w, l.q)
+		add(2*c[NullBack]/n, l.q.Data[:l.q.Len()], l.q.Shape)
+	}
+	if !first && l.filter == filterNone {
+		l.filter = filterSum
+	}
+	l.x, l.pfT, l.c = x, pfT, c
+}
+
+// finish is the other half: the Filter(x, D) call, unless the layer's
+// backward pass made it (early), and the terms that need B reconstructed.
+func (r *Rule) finish(l *layer) {
+	has := &r.has
+	b := l.b.Value.Data[:l.b.Value.Len()]
+	g := l.b.Grad.Data[:l.b.Grad.Len()]
+	x, pfT, c := l.x, l.pfT, &l.c
+	n := float64(x.Shape[0])
+	// along: the layer's Backward set l.fb = Filter(x, D); it always
+	// overwrites fb[0], which early set to NaN.
+	along := l.along && !math.IsNaN(float64(l.fb[0]))
+	switch l.filter {
+	case filterAmp:
+		l.gs = grow(l.gs, len(g))
+		if along {
+			copy(l.gs, l.fb)
+		} else {
+			l.u.Filter(x, l.d, l.gs, 0)
+		}
+		l.terms[Amp] = tensor.Dot(l.gs, b)
+		axpy(g, float32(c[Amp]), l.gs)
+	case filterSum:
+		if along {
+			axpy(g, 1, l.fb)
+		} else {
+			l.u.Filter(x, l.d, g, 1)
+		}
+	}
+	if has[Null] {
+		// Amp beside Null without Pb (IA): both gradients are Filter(·, Pf)
+		// and Filter is linear in its input, so one call on
+		// (2c_null/N)·Rf − (c_amp/N)·x gives both; Amp's value is
+		// −⟨Rf, x⟩/N by the adjoint identity ⟨Transpose(Pf, B), x⟩ = ⟨Pf, Pb⟩.
+		// Transpose uses the geometry of the last Apply, on x's shape.
+		pf := pfT.Data[:pfT.Len()]
+		l.rf = l.u.Transpose(pfT, b, l.rf)
+		rf := l.rf.Data[:l.rf.Len()]
+		l.terms[Null] = tensor.Dot(rf, rf) / n
+		if has[Amp] && !has[Sparse] && !has[NullBack] {
+			xs := x.Data[:x.Len()]
+			l.terms[Amp] = -tensor.Dot(rf, xs) / n
+			a, bb := float32(2*c[Null]/n), float32(-c[Amp]/n)
+			for i := range rf {
+				rf[i] = a*rf[i] + bb*xs[i]
+			}
+			l.u.Filter(l.rf, pfT, g, 1)
+		} else {
+			l.d = tensor.Ensure(l.d, pfT.Shape...)
+			clear(l.d.Data)
+			axpy(l.d.Data, float32(2*c[Null]/n), pf)
+			l.u.Filter(l.rf, l.d, g, 1)
+		}
+	}
+}
+
+// early runs prepare for every layer from OutputError, between the forward
+// and backward passes of the step Before announced, and hands each layer
+// D (FilterAlong) so its backward pass computes Filter(x, D) with W's
+// gradient from one lowering of x. AfterBackward of the same step then
+// runs only finish. Only where the rule has such a Filter call on the
+// layer's own input.
+func (r *Rule) early() {
+	if !r.stepped || !r.activity() || r.spec.InputNoise != nil {
+		return
+	}
+	has := &r.has
+	if !has[Sparse] && !has[NullBack] && (!has[Amp] || has[Null]) {
+		return // no Filter(x, ·) call (IA: Filter(Rf', Pf) only)
+	}
+	for p := range numPrimitives {
+		r.coef[p] = r.Coef(p, r.step)
+	}
+	for _, l := range r.layers {
+		if l.u.Input() == nil {
+			continue
+		}
+		r.prepare(l)
+		l.ready = true
+		if l.filter == filterNone {
+			continue
+		}
+		l.fb = grow(l.fb, l.b.Grad.Len())
+		l.fb[0] = float32(math.NaN())
+		l.along = l.u.FilterAlong(l.d, l.fb)
+	}
 }
 
 // energies returns the input energy ex = tr Σ̂, Σ̂ the covariance of the

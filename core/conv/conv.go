@@ -61,9 +61,10 @@ func (s Shape) pointwise() bool {
 // goroutines at once.
 type Op struct {
 	Shape
-	oh, ow int // OutH and OutW, which the lowering's inner loops need
-	dcol []float32 // backward-data's column gradient: [C·KH·KW, G·P]
-	mat  []float32 // output-shaped matrix of a group: [K, G·P]
+	oh, ow int       // OutH and OutW, which the lowering's inner loops need
+	dcol   []float32 // backward-data's column gradient: [C·KH·KW, G·P]
+	mat    []float32 // output-shaped matrix of a group: [K, G·P] ([2K, G·P] for a pair)
+	pair   []float32 // the pair passes' stacked filters or filter gradients: [2, K·C·KH·KW]
 
 	flip  *Op       // backward-data as a stride-1 forward conv; nil if not
 	wflip []float32 // the filter for flip: [C, K, KH, KW], flipped in space
@@ -102,8 +103,11 @@ func (o *Op) group(n int) int {
 	return max(1, min(n, maxGroupFloats/max(per, 1)))
 }
 
-func (o *Op) matrix(g int) []float32 {
-	n := o.K * g * o.OutH() * o.OutW()
+func (o *Op) matrix(g int) []float32 { return o.matrixRows(o.K, g) }
+
+// matrixRows is matrix for rows channels, 2K for the pair passes.
+func (o *Op) matrixRows(rows, g int) []float32 {
+	n := rows * g * o.OutH() * o.OutW()
 	o.mat = grow(o.mat, n)
 	return o.mat[:n]
 }
@@ -157,6 +161,29 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 		mat := o.matrix(gi)
 		gemm.SgemmPanels(false, o.K, gi*p, ckk, 1, w, ckk, o.lowered(x, i0, false), 0, mat, gi*p)
 		o.scatter(mat, y, i0, gi)
+	}
+	o.low = lowering{}
+}
+
+// ForwardPair sets y = conv(x, w) and y2 = conv(x, w2) in one pass: the
+// GEMM runs on the filters stacked, [w; w2] [2K, C·KH·KW], so x is lowered
+// once for both rather than once each. Every element of y and y2 sums the
+// same products in the same order as Forward's, so each is bit for bit
+// what Forward gives.
+func (o *Op) ForwardPair(n int, x, w, w2, y, y2 []float32) {
+	o.check("Forward", n, x, w, y)
+	o.check("Forward", n, x, w2, y2)
+	fl := o.FilterLen()
+	o.pair = grow(o.pair, 2*fl)
+	copy(o.pair, w[:fl])
+	copy(o.pair[fl:], w2[:fl])
+	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
+	for i0 := 0; i0 < n; i0 += g {
+		gi := min(g, n-i0)
+		mat := o.matrixRows(2*o.K, gi)
+		gemm.SgemmPanels(false, 2*o.K, gi*p, ckk, 1, o.pair, ckk, o.lowered(x, i0, false), 0, mat, gi*p)
+		o.scatter(mat, y, i0, gi)
+		o.scatter(mat[o.K*gi*p:], y2, i0, gi)
 	}
 	o.low = lowering{}
 }
@@ -224,7 +251,45 @@ func (o *Op) BackwardFilter(n int, x, dy, dw []float32, beta float32) {
 	o.low = lowering{}
 }
 
+// BackwardFilterPair is BackwardFilter for two output gradients of the
+// same input x in one pass: dw = beta·dw + corr(x, dy) and dw2 = beta2·dw2
+// + corr(x, dy2). The GEMM runs on [dy; dy2] [2K, G·P], so x is lowered
+// once for both. With beta and beta2 each 0 or 1, every element sums the
+// same products in the same order as BackwardFilter's, so each result is
+// bit for bit what BackwardFilter gives.
+func (o *Op) BackwardFilterPair(n int, x, dy, dw []float32, beta float32, dy2, dw2 []float32, beta2 float32) {
+	o.check("BackwardFilter", n, x, dy, dw)
+	o.check("BackwardFilter", n, x, dy2, dw2)
+	fl := o.FilterLen()
+	if n == 0 {
+		scale(dw[:fl], beta)
+		scale(dw2[:fl], beta2)
+		return
+	}
+	// C is [dw; dw2], scaled by their betas, and the GEMM adds to it.
+	o.pair = grow(o.pair, 2*fl)
+	c := o.pair
+	copy(c, dw[:fl])
+	scale(c[:fl], beta)
+	copy(c[fl:], dw2[:fl])
+	scale(c[fl:], beta2)
+	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
+	for i0 := 0; i0 < n; i0 += g {
+		gi := min(g, n-i0)
+		mat := o.matrixRows(2*o.K, gi)
+		o.gather(dy, mat, i0, gi)
+		o.gather(dy2, mat[o.K*gi*p:], i0, gi)
+		gemm.SgemmPanels(false, 2*o.K, ckk, gi*p, 1, mat, gi*p, o.lowered(x, i0, true), 1, c, ckk)
+	}
+	o.low = lowering{}
+	copy(dw, c[:fl])
+	copy(dw2, c[fl:])
+}
+
 func scale(v []float32, beta float32) {
+	if beta == 1 {
+		return
+	}
 	if beta == 0 {
 		clear(v)
 		return

@@ -25,6 +25,12 @@ type Conv2D struct {
 	x     *tensor.Tensor
 	out   *tensor.Tensor
 	dx    *tensor.Tensor
+
+	keepPb bool           // KeepFeedbackProjection
+	pb     *tensor.Tensor // x∘B of the last Forward, when valid
+	pbOK   bool
+	fd     *tensor.Tensor // FilterAlong's d (nil: none)
+	fdw    []float32      // and its dw
 }
 
 // NewConv2D returns a k×k convolution with He-initialised W and B drawn
@@ -84,8 +90,18 @@ func (c *Conv2D) Filter(x, dy *tensor.Tensor, dw []float32, beta float32) {
 // Forward computes conv(x, W) + bias.
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.x = x
-	c.opFor(x).Forget() // x holds new values: its old im2col is stale
-	c.out = c.Apply(x, c.W.Value.Data, c.out)
+	c.pbOK, c.fd, c.fdw = false, nil, nil
+	op := c.opFor(x)
+	op.Forget() // x holds new values: its old im2col is stale
+	if c.keepPb && train {
+		n := x.Shape[0]
+		c.out = tensor.Ensure(c.out, n, c.Out, op.OutH(), op.OutW())
+		c.pb = tensor.Ensure(c.pb, n, c.Out, op.OutH(), op.OutW())
+		op.ForwardPair(n, x.Data, c.W.Value.Data, c.B.Value.Data, c.out.Data, c.pb.Data)
+		c.pbOK = true
+	} else {
+		c.out = c.Apply(x, c.W.Value.Data, c.out)
+	}
 	if c.Bias != nil {
 		n, k, hw := c.out.Shape[0], c.Out, c.out.Shape[2]*c.out.Shape[3]
 		for i := 0; i < n; i++ {
@@ -106,7 +122,11 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // transport) or through W (backprop route).
 func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	c.dy = dy
-	c.Filter(c.x, dy, c.W.Grad.Data, 1)
+	if c.fd != nil {
+		c.opFor(c.x).BackwardFilterPair(c.x.Shape[0], c.x.Data, dy.Data, c.W.Grad.Data, 1, c.fd.Data, c.fdw, 0)
+	} else {
+		c.Filter(c.x, dy, c.W.Grad.Data, 1)
+	}
 	if c.Bias != nil {
 		n, k, hw := dy.Shape[0], c.Out, dy.Shape[2]*dy.Shape[3]
 		g := c.Bias.Grad.Data
@@ -159,6 +179,35 @@ func (c *Conv2D) Route() Route { return c.route }
 // route; f gets dy [N, Out, OH, OW] and returns the input's shape
 // [N, In, H, W]. nil restores B.
 func (c *Conv2D) SetTransport(f Transport) { c.tr = f }
+
+// KeepFeedbackProjection makes training Forwards compute x∘B in the same
+// pass as x∘W (conv.Op.ForwardPair): one lowering of x for both.
+func (c *Conv2D) KeepFeedbackProjection(keep bool) {
+	c.keepPb = keep
+	if !keep {
+		c.pb, c.pbOK = nil, false
+	}
+}
+
+// FeedbackProjection returns x∘B of the last training Forward when kept.
+func (c *Conv2D) FeedbackProjection() *tensor.Tensor {
+	if !c.pbOK {
+		return nil
+	}
+	return c.pb
+}
+
+// FilterAlong makes Backward compute dw = Filter(x, d) beside W's gradient
+// (conv.Op.BackwardFilterPair): one lowering of x for both. It declines
+// before the first Forward or when d or dw has the wrong size.
+func (c *Conv2D) FilterAlong(d *tensor.Tensor, dw []float32) bool {
+	c.fd, c.fdw = nil, nil
+	if d == nil || c.x == nil || c.out == nil || d.Len() != c.out.Len() || len(dw) < c.W.Value.Len() {
+		return false
+	}
+	c.fd, c.fdw = d, dw
+	return true
+}
 
 // Projection returns the last Forward's output when there is no bias.
 func (c *Conv2D) Projection() *tensor.Tensor {

@@ -139,6 +139,17 @@ func (d *Dense) Route() Route { return d.route }
 // shape. nil restores B.
 func (d *Dense) SetTransport(f Transport) { d.tr = f }
 
+// KeepFeedbackProjection does nothing: a dense layer has no lowering to
+// share, so Apply(Input(), B) costs what a kept projection would.
+func (d *Dense) KeepFeedbackProjection(bool) {}
+
+// FeedbackProjection returns nil (see KeepFeedbackProjection).
+func (d *Dense) FeedbackProjection() *tensor.Tensor { return nil }
+
+// FilterAlong declines: a dense layer's Filter reads x as it is, so the
+// caller's own Filter call costs the same.
+func (d *Dense) FilterAlong(*tensor.Tensor, []float32) bool { return false }
+
 // Projection returns the last Forward's output when there is no bias.
 func (d *Dense) Projection() *tensor.Tensor {
 	if d.Bias != nil {

@@ -80,6 +80,26 @@ type Untied interface {
 	// when the layer has a bias or has not run. Read only, valid until the
 	// next Forward.
 	Projection() *tensor.Tensor
+	// KeepFeedbackProjection makes every training Forward also compute
+	// Input()∘B (on by keep), where the layer can do so cheaper than a
+	// later Apply: a conv lowers its input once for W and B. A rule whose
+	// loss needs x∘B of the layer's own input asks for it; the layer does
+	// not know why.
+	KeepFeedbackProjection(keep bool)
+	// FeedbackProjection returns Input()∘B as computed by the last Forward
+	// (with the B of that Forward) when it was a training Forward with
+	// KeepFeedbackProjection on, else nil. Read only, valid until the next
+	// Forward.
+	FeedbackProjection() *tensor.Tensor
+	// FilterAlong makes every Backward until the next Forward also set
+	// dw = Filter(Input(), d), d shaped like the output, in the same pass
+	// as W's gradient where the layer can share it (a conv lowers its
+	// input once for both). It reports whether the layer took the request;
+	// a layer that gains nothing declines and the caller calls Filter
+	// itself. d and dw must stay untouched until then; nil d cancels.
+	// This lets a rule whose alignment gradient is Filter(x, D), with D
+	// known before the backward pass, skip a lowering of x.
+	FilterAlong(d *tensor.Tensor, dw []float32) bool
 	// OutputGrad returns the gradient the last Backward call received
 	// (nil before it): the error this layer sends down through B or W.
 	OutputGrad() *tensor.Tensor
