@@ -280,13 +280,9 @@ func (r *Rule) prepare(l *layer) {
 		if pfT = l.u.Projection(); pfT == nil || !own {
 			l.pf = l.u.Apply(x, w, l.pf)
 			pfT = l.pf
-		} else if r.spec.Center { // Projection is read only
-			l.pf = tensor.Ensure(l.pf, pfT.Shape...)
-			copy(l.pf.Data, pfT.Data[:pfT.Len()])
-			pfT = l.pf
 		}
 		if r.spec.Center {
-			l.centerBatch(pfT)
+			pfT = l.centered(pfT, &l.pf)
 		}
 	}
 	// Pb = x∘B only where a gradient needs it: Amp's value comes from
@@ -299,13 +295,9 @@ func (r *Rule) prepare(l *layer) {
 		if pbT = l.u.FeedbackProjection(); pbT == nil || !own || r.spec.Sign != NoSign {
 			l.pb = l.u.Apply(x, b, l.pb)
 			pbT = l.pb
-		} else if r.spec.Center { // FeedbackProjection is read only
-			l.pb = tensor.Ensure(l.pb, pbT.Shape...)
-			copy(l.pb.Data, pbT.Data[:pbT.Len()])
-			pbT = l.pb
 		}
 		if r.spec.Center {
-			l.centerBatch(pbT)
+			pbT = l.centered(pbT, &l.pb)
 		}
 	}
 	// With Center, x̃ = x − m (m the batch mean) and (x − m)∘V =
@@ -519,6 +511,18 @@ func batchMean(t *tensor.Tensor, m []float64) []float64 {
 		m[j] /= float64(n)
 	}
 	return m
+}
+
+// centered returns t minus its batch mean: in place when t is the rule's
+// own scratch *buf, else (a layer's read-only projection) in a copy made
+// into *buf.
+func (l *layer) centered(t *tensor.Tensor, buf **tensor.Tensor) *tensor.Tensor {
+	if t != *buf {
+		*buf = tensor.Ensure(*buf, t.Shape...)
+		copy((*buf).Data, t.Data[:t.Len()])
+	}
+	l.centerBatch(*buf)
+	return *buf
 }
 
 // centerBatch subtracts from t its mean over the batch, element by element.
