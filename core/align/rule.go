@@ -308,17 +308,17 @@ func (r *Rule) prepare(l *layer) {
 	// merge's −⟨Rf, x⟩ is likewise unchanged (Rf sums to zero too).
 	// With Normalize the activity terms are divided by energies of
 	// this batch (constants): a per-layer step-size control.
+	// The input energy only divides the terms on Pb (and Amp beside them).
 	cx, cf := 1.0, 1.0
-	if r.spec.Normalize {
-		out := pbT
-		if out == nil {
-			out = pfT
-		}
+	if r.spec.Normalize && needPb {
 		var msq float64 // Center: the energy per element of m
 		if r.spec.Center {
 			msq = l.meanSquareOfBatchMean(x)
 		}
-		cx, cf = energies(x, out, pfT, l.fanIn, l.w.Value.Shape[0], msq)
+		cx = inputEnergy(x, pbT, l.fanIn, l.w.Value.Shape[0], msq)
+	}
+	if r.spec.Normalize && pfT != nil {
+		cf = reconstructionEnergy(pfT, l.fanIn, x.Shape[1])
 	}
 	l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cf
 	l.norm[Amp] = cx
@@ -417,16 +417,22 @@ func (r *Rule) finish(l *layer) {
 		pf := pfT.Data[:pfT.Len()]
 		l.rf = l.u.Transpose(pfT, b, l.rf)
 		rf := l.rf.Data[:l.rf.Len()]
-		l.terms[Null] = tensor.Dot(rf, rf) / n
 		if has[Amp] && !has[Sparse] && !has[NullBack] {
+			// One pass: both values (each summed in Dot's order) and the
+			// combined input.
 			xs := x.Data[:x.Len()]
-			l.terms[Amp] = -tensor.Dot(rf, xs) / n
 			a, bb := float32(2*c[Null]/n), float32(-c[Amp]/n)
-			for i := range rf {
-				rf[i] = a*rf[i] + bb*xs[i]
+			var rr, rx float64
+			for i, v := range rf {
+				xv := xs[i]
+				rr += float64(v) * float64(v)
+				rx += float64(v) * float64(xv)
+				rf[i] = a*v + bb*xv
 			}
+			l.terms[Null], l.terms[Amp] = rr/n, -rx/n
 			l.u.Filter(l.rf, pfT, g, 1)
 		} else {
+			l.terms[Null] = tensor.Dot(rf, rf) / n
 			l.d = tensor.Ensure(l.d, pfT.Shape...)
 			clear(l.d.Data)
 			axpy(l.d.Data, float32(2*c[Null]/n), pf)
@@ -467,29 +473,28 @@ func (r *Rule) early() {
 	}
 }
 
-// energies returns the input energy ex = tr Σ̂, Σ̂ the covariance of the
-// vectors the layer multiplies by its weights (inputs of a dense layer,
-// patches of a conv summed over positions), estimated as
-// mean(x²)·P·fanIn with P the output positions per output channel; and ef,
-// the same for the reconstruction Transpose(Pf, ·), whose "patches" are
-// Pf's values seen by each filter tap: ‖Pf‖²/N·KK with KK = fanIn/C the
-// taps per input channel (1 for a dense layer). Padding makes both slight
-// overestimates. meanSq, subtracted from mean(x²), is the energy per element
-// of the batch mean under Center (0 otherwise). ef is 1 without Pf. Both
-// are at least the smallest normal float, to stay finite.
-func energies(x, out, pf *tensor.Tensor, fanIn, k int, meanSq float64) (ex, ef float64) {
+// inputEnergy returns tr Σ̂, Σ̂ the covariance of the vectors the layer
+// multiplies by its weights (inputs of a dense layer, patches of a conv
+// summed over positions), estimated as mean(x²)·P·fanIn with P the output
+// positions per output channel (out has k channels); padding makes it a
+// slight overestimate. meanSq, subtracted from mean(x²), is the energy per
+// element of the batch mean under Center (0 otherwise). It is at least the
+// smallest normal float, to stay finite.
+func inputEnergy(x, out *tensor.Tensor, fanIn, k int, meanSq float64) float64 {
 	n := float64(x.Shape[0])
-	xl := float64(x.Len())
 	p := float64(out.Len()) / (n * float64(k))
-	msq := tensor.Dot(x.Data[:x.Len()], x.Data[:x.Len()])/xl - meanSq
-	ex = msq * p * float64(fanIn)
-	ef = 1
-	if pf != nil {
-		taps := float64(fanIn) / float64(x.Shape[1])
-		ef = tensor.Dot(pf.Data[:pf.Len()], pf.Data[:pf.Len()]) / n * taps
-	}
-	const tiny = 0x1p-126
-	return max(ex, tiny), max(ef, tiny)
+	msq := tensor.Dot(x.Data[:x.Len()], x.Data[:x.Len()])/float64(x.Len()) - meanSq
+	return max(msq*p*float64(fanIn), 0x1p-126)
+}
+
+// reconstructionEnergy is inputEnergy for the reconstruction
+// Transpose(Pf, ·), whose "patches" are Pf's values seen by each filter
+// tap: ‖Pf‖²/N·KK with KK = fanIn/C the taps per input channel (1 for a
+// dense layer), at least the smallest normal float.
+func reconstructionEnergy(pf *tensor.Tensor, fanIn, c int) float64 {
+	taps := float64(fanIn) / float64(c)
+	e := tensor.Dot(pf.Data[:pf.Len()], pf.Data[:pf.Len()]) / float64(pf.Shape[0]) * taps
+	return max(e, 0x1p-126)
 }
 
 // batchMean sets m (grown to one sample's size) to the mean of t, shaped
