@@ -132,8 +132,14 @@ func TestEditedExperimentMakesCellsStale(t *testing.T) {
 		t.Errorf("StatusOf(%s) = %v, want finished (rule %s does not train B: align_time_fraction cannot change it)", same.ID(), s, same.Rule)
 	}
 	wantField := fmt.Sprintf("align_time_fraction: %v → %v", was, now)
-	err = Run([]Cell{stale, same}, Options{})
 	var se *StaleError
+	if err := StaleCells(ran); err != nil {
+		t.Errorf("StaleCells of the experiment the results came from = %v, want nil", err)
+	}
+	if err := StaleCells([]Cell{stale, same}); !errors.As(err, &se) || se.Cell.ID() != stale.ID() || !strings.Contains(err.Error(), wantField) {
+		t.Errorf("StaleCells after the edit = %v, want the stale cell %s naming %q", err, stale.ID(), wantField)
+	}
+	err = Run([]Cell{stale, same}, Options{})
 	if !errors.As(err, &se) {
 		t.Fatalf("Run with a stale cell = %v, want a *StaleError", err)
 	}

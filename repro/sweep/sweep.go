@@ -69,6 +69,19 @@ func inspect(c Cell) (Status, error) {
 	return Partial, nil
 }
 
+// StaleCells returns the StaleErrors of the stale cells among cells,
+// joined, or nil when none is: what a table built from their directories
+// would mix in.
+func StaleCells(cells []Cell) error {
+	var errs []error
+	for _, c := range cells {
+		if s, err := inspect(c); s == Stale {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // StaleError says a cell's directory holds a result of another
 // configuration than the cell's. A sweep never overwrites or deletes a
 // result, so the user moves or deletes the directory to rerun the cell.

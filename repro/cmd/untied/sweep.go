@@ -114,10 +114,16 @@ func tableCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	e, err := experiments.Load(sf.experiment)
+	e, cells, err := sf.load()
 	if err != nil {
 		fmt.Fprintf(stderr, "untied table: %v\n", err)
 		return 2
+	}
+	// A table of results that no longer match the experiment would print
+	// them under its title: refuse, as the sweep does.
+	if err := sweep.StaleCells(cells); err != nil {
+		fmt.Fprintf(stderr, "untied table: %v\n", err)
+		return 1
 	}
 	return render(e, sf, stdout, stderr)
 }
