@@ -72,6 +72,14 @@ func resume(cfg, requested Config, net nn.Module, t *train.Trainer) (*Result, er
 		return nil, nil
 	case err != nil:
 		return nil, err
+	case prev.Finished && prev.RequestedConfig != nil:
+		// Asked again for the same run: it is done. Asked for another one
+		// into the same directory: say so, it would otherwise look done.
+		if diff := Differences(*prev.RequestedConfig, requested, Significant); len(diff) > 0 {
+			return nil, fmt.Errorf("run: -out %s holds a finished run of another configuration (recorded → asked):\n  %s\nchoose another directory or remove it",
+				cfg.Out, strings.Join(diff, "\n  "))
+		}
+		fallthrough
 	case prev.Finished:
 		return nil, fmt.Errorf("run: -out %s %w; choose another directory or remove it", cfg.Out, ErrFinished)
 	}

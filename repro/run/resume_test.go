@@ -65,6 +65,13 @@ func TestFinishedRunIsNeverOverwritten(t *testing.T) {
 	if _, err := Run(cfg, nil); !errors.Is(err, ErrFinished) {
 		t.Errorf("second Run into a finished directory = %v, want ErrFinished", err)
 	}
+	// Another configuration into the finished directory: refused too, not
+	// reported as already done, with the differing field named.
+	faster := cfg
+	faster.LR = cfg.LR * 2
+	if _, err := Run(faster, nil); err == nil || errors.Is(err, ErrFinished) || !strings.Contains(err.Error(), "lr: ") {
+		t.Errorf("Run of another configuration into a finished directory = %v, want an error naming lr, not ErrFinished", err)
+	}
 	after, _ := os.ReadFile(filepath.Join(cfg.Out, "result.json"))
 	if string(before) != string(after) {
 		t.Errorf("a refused run changed result.json")
