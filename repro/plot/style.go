@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"cmp"
 	"hash/fnv"
 	"image/color"
 	"slices"
@@ -39,13 +40,7 @@ func compareRules(a, b string) int {
 	if c := rank(a) - rank(b); c != 0 {
 		return c
 	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a, b)
 }
 
 func rgb(v uint32) color.Color {

@@ -1,6 +1,7 @@
 package table
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"math"
@@ -114,19 +115,9 @@ func Collect(dir string, ruleOrder []string) (rows []Row, skipped int, err error
 		if c := strings.Compare(a.NoiseSite, b.NoiseSite); c != 0 {
 			return c
 		}
-		return cmpFloat(a.NoiseVar, b.NoiseVar)
+		return cmp.Compare(a.NoiseVar, b.NoiseVar)
 	})
 	return rows, skipped, nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // bpRow finds the backprop row for the same model and setting, falling

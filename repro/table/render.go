@@ -2,6 +2,7 @@ package table
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -115,7 +116,7 @@ func Noise(dir string, h Header, rows []Row) error {
 		if c := strings.Compare(a.site, b.site); c != 0 {
 			return c
 		}
-		return cmpFloat(a.v, b.v)
+		return cmp.Compare(a.v, b.v)
 	}
 	slices.SortFunc(cols, sortCols)
 	var md bytes.Buffer
