@@ -26,6 +26,7 @@ type Rule struct {
 	fresh   bool           // dfa: e is this step's (OutputError since Before)
 	step    int            // the step of the last Before
 	stepped bool           // Before ran and AfterBackward has not
+	pass    pass           // the fused sweep over activations, reused by every layer
 }
 
 // layer is one untied layer and its scratch, reused from step to step.
@@ -309,21 +310,40 @@ func (r *Rule) prepare(l *layer) {
 	// With Normalize the activity terms are divided by energies of
 	// this batch (constants): a per-layer step-size control.
 	// The input energy only divides the terms on Pb (and Amp beside them).
+	var pf, pb []float32
+	if pfT != nil {
+		pf = pfT.Data[:pfT.Len()]
+	}
+	if needPb {
+		pb = pbT.Data[:pbT.Len()]
+	}
+	// Amp alone (WM) takes its own Filter(x, D), D = −(1/N)·Pf, built in
+	// the pass that measures Pf's energy.
+	ampAlone := has[Amp] && !has[Null] && !needPb
+	var pfSq float64 // ‖Pf‖², where Normalize or ampAlone needs it
+	switch {
+	case ampAlone:
+		l.d = tensor.Ensure(l.d, pfT.Shape...)
+		pfSq = r.pass.run(pf, nil, l.d.Data, float32(-1/n), 0).uu
+	case r.spec.Normalize && has[Null]:
+		pfSq = r.pass.run(pf, nil, nil, 0, 0).uu
+	}
 	cx, cf := 1.0, 1.0
 	if r.spec.Normalize && needPb {
 		var msq float64 // Center: the energy per element of m
 		if r.spec.Center {
 			msq = l.meanSquareOfBatchMean(x)
 		}
-		cx = inputEnergy(x, pbT, l.fanIn, l.w.Value.Shape[0], msq)
+		xSq := r.pass.run(x.Data[:x.Len()], nil, nil, 0, 0).uu
+		cx = inputEnergy(xSq, x, pbT, l.fanIn, l.w.Value.Shape[0], msq)
 	}
-	if r.spec.Normalize && pfT != nil {
-		cf = reconstructionEnergy(pfT, l.fanIn, x.Shape[1])
+	if r.spec.Normalize && (has[Null] || ampAlone) {
+		cf = reconstructionEnergy(pfSq, pfT, l.fanIn, x.Shape[1])
 	}
 	l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cf
 	l.norm[Amp] = cx
-	if r.spec.Normalize && !needPb && pfT != nil {
-		// Amp without a quadratic term on Pb (WM, IA) balances Decay:
+	if r.spec.Normalize && ampAlone {
+		// Amp without a quadratic term on Pb (WM) balances Decay:
 		// divided by W's Rayleigh quotient its fixed point keeps W's
 		// scale.
 		// ρ = ‖Pf‖²/(N‖W‖²), from cf = ‖Pf‖²/N·taps.
@@ -337,45 +357,29 @@ func (r *Rule) prepare(l *layer) {
 	}
 	// The terms whose gradient is Filter(x, ·) share one Filter call:
 	// D = −(c_amp/N)·Pf + (2c_sparse/N)·Pb + (2c_nullb/N)·Apply(Rb, W).
-	var pf, pb []float32
-	if pfT != nil {
-		pf = pfT.Data[:pfT.Len()]
-	}
-	if needPb {
-		pb = pbT.Data[:pbT.Len()]
-	}
-	first := true
-	add := func(a float64, v []float32, shape []int) {
-		if first {
-			l.d = tensor.Ensure(l.d, shape...)
-			clear(l.d.Data)
-			first = false
-		}
-		axpy(l.d.Data, float32(a), v)
-	}
+	// Amp beside Null without Pb (IA) is merged with Null in finish.
 	l.filter = filterNone
 	switch {
-	case has[Amp] && has[Null] && !needPb: // merged with Null in finish
-	case has[Amp] && needPb:
-		l.terms[Amp] = -tensor.Dot(pf, pb) / n
-		add(-c[Amp]/n, pf, pfT.Shape)
-	case has[Amp]: // Amp alone takes Filter(x, ·): gs = −(1/N)·Filter(x, Pf)
-		add(-1/n, pf, pfT.Shape)
-		l.filter = filterAmp // needPb is false: nothing below adds to D
-	}
-	if has[Sparse] {
-		l.terms[Sparse] = tensor.Dot(pb, pb) / n
-		add(2*c[Sparse]/n, pb, pbT.Shape)
+	case ampAlone:
+		l.filter = filterAmp
+	case needPb:
+		// One pass gives Amp's and Sparse's values and their part of D.
+		l.filter = filterSum
+		l.d = tensor.Ensure(l.d, pbT.Shape...)
+		a, bb := float32(-c[Amp]/n), float32(2*c[Sparse]/n)
+		if has[Amp] {
+			s := r.pass.run(pf, pb, l.d.Data, a, bb)
+			l.terms[Amp], l.terms[Sparse] = -s.uv/n, s.vv/n
+		} else {
+			l.terms[Sparse] = r.pass.run(pb, nil, l.d.Data, bb, 0).uu / n
+		}
 	}
 	if has[NullBack] {
 		l.rb = l.u.Transpose(pbT, w, l.rb)
 		rb := l.rb.Data[:l.rb.Len()]
 		l.terms[NullBack] = tensor.Dot(rb, rb) / n
 		l.q = l.u.Apply(l.rb, w, l.q)
-		add(2*c[NullBack]/n, l.q.Data[:l.q.Len()], l.q.Shape)
-	}
-	if !first && l.filter == filterNone {
-		l.filter = filterSum
+		axpy(l.d.Data, float32(2*c[NullBack]/n), l.q.Data[:l.q.Len()])
 	}
 	l.x, l.pfT, l.c = x, pfT, c
 }
@@ -393,14 +397,14 @@ func (r *Rule) finish(l *layer) {
 	along := l.along && !math.IsNaN(float64(l.fb[0]))
 	switch l.filter {
 	case filterAmp:
-		l.gs = grow(l.gs, len(g))
-		if along {
-			copy(l.gs, l.fb)
-		} else {
+		gs := l.fb // Amp's gradient before its coefficient
+		if !along {
+			l.gs = grow(l.gs, len(g))
 			l.u.Filter(x, l.d, l.gs, 0)
+			gs = l.gs
 		}
-		l.terms[Amp] = tensor.Dot(l.gs, b)
-		axpy(g, float32(c[Amp]), l.gs)
+		l.terms[Amp] = tensor.Dot(gs, b)
+		axpy(g, float32(c[Amp]), gs)
 	case filterSum:
 		if along {
 			axpy(g, 1, l.fb)
@@ -418,24 +422,15 @@ func (r *Rule) finish(l *layer) {
 		l.rf = l.u.Transpose(pfT, b, l.rf)
 		rf := l.rf.Data[:l.rf.Len()]
 		if has[Amp] && !has[Sparse] && !has[NullBack] {
-			// One pass: both values (each summed in Dot's order) and the
-			// combined input.
-			xs := x.Data[:x.Len()]
+			// One pass: both values and the combined input, in place.
 			a, bb := float32(2*c[Null]/n), float32(-c[Amp]/n)
-			var rr, rx float64
-			for i, v := range rf {
-				xv := xs[i]
-				rr += float64(v) * float64(v)
-				rx += float64(v) * float64(xv)
-				rf[i] = a*v + bb*xv
-			}
-			l.terms[Null], l.terms[Amp] = rr/n, -rx/n
+			s := r.pass.run(rf, x.Data[:x.Len()], rf, a, bb)
+			l.terms[Null], l.terms[Amp] = s.uu/n, -s.uv/n
 			l.u.Filter(l.rf, pfT, g, 1)
 		} else {
-			l.terms[Null] = tensor.Dot(rf, rf) / n
+			l.terms[Null] = r.pass.run(rf, nil, nil, 0, 0).uu / n
 			l.d = tensor.Ensure(l.d, pfT.Shape...)
-			clear(l.d.Data)
-			axpy(l.d.Data, float32(2*c[Null]/n), pf)
+			r.pass.run(pf, nil, l.d.Data, float32(2*c[Null]/n), 0)
 			l.u.Filter(l.rf, l.d, g, 1)
 		}
 	}
@@ -473,27 +468,27 @@ func (r *Rule) early() {
 	}
 }
 
-// inputEnergy returns tr Σ̂, Σ̂ the covariance of the vectors the layer
+// inputEnergy returns, from sumSq = ‖x‖², tr Σ̂, Σ̂ the covariance of the vectors the layer
 // multiplies by its weights (inputs of a dense layer, patches of a conv
 // summed over positions), estimated as mean(x²)·P·fanIn with P the output
 // positions per output channel (out has k channels); padding makes it a
 // slight overestimate. meanSq, subtracted from mean(x²), is the energy per
 // element of the batch mean under Center (0 otherwise). It is at least the
 // smallest normal float, to stay finite.
-func inputEnergy(x, out *tensor.Tensor, fanIn, k int, meanSq float64) float64 {
+func inputEnergy(sumSq float64, x, out *tensor.Tensor, fanIn, k int, meanSq float64) float64 {
 	n := float64(x.Shape[0])
 	p := float64(out.Len()) / (n * float64(k))
-	msq := tensor.Dot(x.Data[:x.Len()], x.Data[:x.Len()])/float64(x.Len()) - meanSq
+	msq := sumSq/float64(x.Len()) - meanSq
 	return max(msq*p*float64(fanIn), 0x1p-126)
 }
 
-// reconstructionEnergy is inputEnergy for the reconstruction
+// reconstructionEnergy is inputEnergy, from sumSq = ‖Pf‖², for the reconstruction
 // Transpose(Pf, ·), whose "patches" are Pf's values seen by each filter
 // tap: ‖Pf‖²/N·KK with KK = fanIn/C the taps per input channel (1 for a
 // dense layer), at least the smallest normal float.
-func reconstructionEnergy(pf *tensor.Tensor, fanIn, c int) float64 {
+func reconstructionEnergy(sumSq float64, pf *tensor.Tensor, fanIn, c int) float64 {
 	taps := float64(fanIn) / float64(c)
-	e := tensor.Dot(pf.Data[:pf.Len()], pf.Data[:pf.Len()]) / float64(pf.Shape[0]) * taps
+	e := sumSq / float64(pf.Shape[0]) * taps
 	return max(e, 0x1p-126)
 }
 
