@@ -22,7 +22,8 @@ type BatchNorm struct {
 	RunVar      []float32
 
 	train  bool
-	xhat   *tensor.Tensor
+	x      *tensor.Tensor // the last Forward's input, from which Backward recomputes x̂
+	mean   []float32      // per channel, of the last Forward
 	invStd []float32
 	out    *tensor.Tensor
 	dx     *tensor.Tensor
@@ -36,7 +37,7 @@ func NewBatchNorm(name string, c int, zeroGamma bool) *BatchNorm {
 	bn := &BatchNorm{Name: name, C: c, Momentum: 0.9, Eps: 1e-5,
 		Gamma:   NewParam(name+".gamma", Norm, c),
 		Beta:    NewParam(name+".beta", Norm, c),
-		RunMean: make([]float32, c), RunVar: make([]float32, c), invStd: make([]float32, c)}
+		RunMean: make([]float32, c), RunVar: make([]float32, c), mean: make([]float32, c), invStd: make([]float32, c)}
 	if !zeroGamma {
 		bn.Gamma.Value.Fill(1)
 	}
@@ -57,7 +58,7 @@ func (bn *BatchNorm) dims(x *tensor.Tensor) (n, hw int) {
 func (bn *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	bn.dims(x)
 	bn.train = train
-	bn.xhat = tensor.Ensure(bn.xhat, x.Shape...)
+	bn.x = x
 	bn.out = tensor.Ensure(bn.out, x.Shape...)
 	bn.loop = bnLoop{bn: bn, x: x}
 	gemm.Parallel(bn.C, 1, &bn.loop)
@@ -71,15 +72,17 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c int) {
 	cnt := float64(n * hw)
 	var mean, variance float64
 	if bn.train {
-		var s float64
+		// One pass for both sums, shifted by the channel's first value so
+		// that a mean far from zero does not cancel the variance away.
+		k := float64(x.Data[c*hw])
+		var s, ss float64
 		for i := 0; i < n; i++ {
-			s += sum64(x.Data[(i*bn.C+c)*hw : (i*bn.C+c+1)*hw])
+			a, b := shiftedSums64(x.Data[(i*bn.C+c)*hw:(i*bn.C+c+1)*hw], k)
+			s += a
+			ss += b
 		}
-		mean = s / cnt
-		var ss float64
-		for i := 0; i < n; i++ {
-			ss += sqDev64(x.Data[(i*bn.C+c)*hw:(i*bn.C+c+1)*hw], mean)
-		}
+		mean = k + s/cnt
+		ss = max(ss-s*s/cnt, 0) // Σ (x − mean)²
 		variance = ss / cnt
 		unbiased := variance
 		if cnt > 1 {
@@ -92,17 +95,15 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c int) {
 		mean, variance = float64(bn.RunMean[c]), float64(bn.RunVar[c])
 	}
 	inv := 1 / math.Sqrt(variance+bn.Eps)
-	bn.invStd[c] = float32(inv)
-	g, b := bn.Gamma.Value.Data[c], bn.Beta.Value.Data[c]
 	mu, is := float32(mean), float32(inv)
+	bn.mean[c], bn.invStd[c] = mu, is
+	g, b := bn.Gamma.Value.Data[c], bn.Beta.Value.Data[c]
 	for i := 0; i < n; i++ {
 		off := (i*bn.C + c) * hw
-		src, xh, dst := x.Data[off:off+hw], bn.xhat.Data[off:off+hw], bn.out.Data[off:off+hw]
-		xh, dst = xh[:len(src)], dst[:len(src)]
+		src, dst := x.Data[off:off+hw], bn.out.Data[off:off+hw]
+		dst = dst[:len(src)]
 		for j, v := range src {
-			h := (v - mu) * is
-			xh[j] = h
-			dst[j] = g*h + b
+			dst[j] = g*((v-mu)*is) + b
 		}
 	}
 }
@@ -122,26 +123,27 @@ func (bn *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 func (bn *BatchNorm) backward(dy *tensor.Tensor, c int) {
 	n, hw := bn.dims(dy)
 	cnt := float64(n * hw)
+	mu, is := bn.mean[c], bn.invStd[c] // x̂ = (x − mu)·is, as Forward computed it
 	var sdy, sdyx float64
 	for i := 0; i < n; i++ {
 		off := (i*bn.C + c) * hw
-		a, b := dot64(dy.Data[off:off+hw], bn.xhat.Data[off:off+hw])
+		a, b := dotHat64(dy.Data[off:off+hw], bn.x.Data[off:off+hw], mu, is)
 		sdy += a
 		sdyx += b
 	}
 	bn.Gamma.Grad.Data[c] += float32(sdyx)
 	bn.Beta.Grad.Data[c] += float32(sdy)
-	scale := bn.Gamma.Value.Data[c] * bn.invStd[c]
+	scale := bn.Gamma.Value.Data[c] * is
 	mdy, mdyx := float32(sdy/cnt), float32(sdyx/cnt)
 	if !bn.train {
 		mdy, mdyx = 0, 0
 	}
 	for i := 0; i < n; i++ {
 		off := (i*bn.C + c) * hw
-		g, xh, dst := dy.Data[off:off+hw], bn.xhat.Data[off:off+hw], bn.dx.Data[off:off+hw]
-		xh, dst = xh[:len(g)], dst[:len(g)]
+		g, x, dst := dy.Data[off:off+hw], bn.x.Data[off:off+hw], bn.dx.Data[off:off+hw]
+		x, dst = x[:len(g)], dst[:len(g)]
 		for j, v := range g {
-			dst[j] = scale * (v - mdy - xh[j]*mdyx)
+			dst[j] = scale * (v - mdy - ((x[j]-mu)*is)*mdyx)
 		}
 	}
 }
@@ -165,58 +167,43 @@ func (l *bnLoop) Range(c0, c1 int) {
 	}
 }
 
-// sum64 is Σ x in float64, over four partial sums (a single chain of
-// dependent additions runs at a quarter of the adder's rate).
-func sum64(x []float32) float64 {
-	var s0, s1, s2, s3 float64
+// shiftedSums64 returns Σ (x − k) and Σ (x − k)² in float64, each over two
+// partial sums (a single chain of dependent additions runs at a fraction
+// of the adder's rate).
+func shiftedSums64(x []float32, k float64) (s, ss float64) {
+	var s0, s1, q0, q1 float64
 	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		v := x[i : i+4 : i+4]
-		s0 += float64(v[0])
-		s1 += float64(v[1])
-		s2 += float64(v[2])
-		s3 += float64(v[3])
+	for ; i+2 <= len(x); i += 2 {
+		d0, d1 := float64(x[i])-k, float64(x[i+1])-k
+		s0 += d0
+		s1 += d1
+		q0 += d0 * d0
+		q1 += d1 * d1
 	}
 	for ; i < len(x); i++ {
-		s0 += float64(x[i])
+		d := float64(x[i]) - k
+		s0 += d
+		q0 += d * d
 	}
-	return (s0 + s1) + (s2 + s3)
+	return s0 + s1, q0 + q1
 }
 
-// sqDev64 is Σ (x − mean)² in float64, as sum64.
-func sqDev64(x []float32, mean float64) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		v := x[i : i+4 : i+4]
-		d0, d1, d2, d3 := float64(v[0])-mean, float64(v[1])-mean, float64(v[2])-mean, float64(v[3])-mean
-		s0 += d0 * d0
-		s1 += d1 * d1
-		s2 += d2 * d2
-		s3 += d3 * d3
-	}
-	for ; i < len(x); i++ {
-		d := float64(x[i]) - mean
-		s0 += d * d
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// dot64 returns Σ a and Σ a·b in float64, each over two partial sums.
-func dot64(a, b []float32) (sa, sab float64) {
-	b = b[:len(a)]
+// dotHat64 returns Σ dy and Σ dy·x̂ in float64, x̂ = (x − mu)·is computed
+// in float32 as Forward does, each over two partial sums.
+func dotHat64(dy, x []float32, mu, is float32) (sa, sab float64) {
+	x = x[:len(dy)]
 	var s0, s1, p0, p1 float64
 	i := 0
-	for ; i+2 <= len(a); i += 2 {
-		a0, a1 := float64(a[i]), float64(a[i+1])
+	for ; i+2 <= len(dy); i += 2 {
+		a0, a1 := float64(dy[i]), float64(dy[i+1])
 		s0 += a0
 		s1 += a1
-		p0 += a0 * float64(b[i])
-		p1 += a1 * float64(b[i+1])
+		p0 += a0 * float64((x[i]-mu)*is)
+		p1 += a1 * float64((x[i+1]-mu)*is)
 	}
-	for ; i < len(a); i++ {
-		s0 += float64(a[i])
-		p0 += float64(a[i]) * float64(b[i])
+	for ; i < len(dy); i++ {
+		s0 += float64(dy[i])
+		p0 += float64(dy[i]) * float64((x[i]-mu)*is)
 	}
 	return s0 + s1, p0 + p1
 }
