@@ -5,7 +5,12 @@ FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 PROFILE ?= quick
 DATA_DIR ?=
 CELLS ?=
-SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
+# JOBS: cells run at once, each a process with cores/JOBS threads. The small
+# profiles' models gain little from a second thread, so they run a cell per
+# core; the full-size ones use every core for one cell at a time.
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+JOBS ?= $(if $(filter smoke quick,$(PROFILE)),$(NPROC),1)
+SWEEP = ./bin/untied sweep -profile $(PROFILE) -jobs $(JOBS) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-table1-ext repro-noise \
 	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-compare bench-pytorch
@@ -33,11 +38,11 @@ train: build data ## the main job: LeNet with feedback alignment vs backprop on 
 golden-update: ## regenerate golden/testdata from the current code (review the diff!)
 	$(GO) test ./golden/ -run Golden -update
 
-repro-table1: build data ## table 1: accuracy of every rule on ResNet-18/50 (PROFILE=smoke|quick|full|imagenet, DATA_DIR=, CELLS=i/n)
+repro-table1: build data ## table 1: accuracy of every rule on ResNet-18/50 (PROFILE=smoke|quick|full|imagenet, DATA_DIR=, CELLS=i/n, JOBS=)
 	$(SWEEP) -experiment table1
 
 repro-table1-ext: build data ## table 1 with KP, uSF, frSF and DFA beside the six rules (profile quick-ext, into repro/results/extended/)
-	./bin/untied sweep -experiment table1 -profile quick-ext -results repro/results/extended $(if $(CELLS),-cells $(CELLS))
+	./bin/untied sweep -experiment table1 -profile quick-ext -jobs $(NPROC) -results repro/results/extended $(if $(CELLS),-cells $(CELLS))
 
 repro-noise: build data ## robustness to noisy updates (same variables as repro-table1)
 	$(SWEEP) -experiment noise

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +44,19 @@ func (s *sweepFlags) load() (*experiments.Experiment, []sweep.Cell, error) {
 	return e, cells, nil
 }
 
+// args returns the flags that make another `untied sweep` process (a job)
+// sweep the same experiment into the same directories.
+func (s *sweepFlags) args(keepGoing bool) []string {
+	a := []string{"-experiment", s.experiment, "-profile", s.profile, "-runs", s.runs, "-results", s.results}
+	if s.dataDir != "" {
+		a = append(a, "-data-dir", s.dataDir)
+	}
+	if keepGoing {
+		a = append(a, "-keep-going")
+	}
+	return a
+}
+
 // parseSlice parses -cells i/n ("" = all).
 func parseSlice(s string) (i, n int, err error) {
 	if s == "" {
@@ -64,6 +78,8 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	keepGoing := fs.Bool("keep-going", false, "run the remaining cells after one fails")
 	quiet := fs.Bool("quiet", false, "no progress")
 	noTable := fs.Bool("no-table", false, "do not render the tables after the sweep")
+	noBars := fs.Bool("no-bars", false, "print the sweep's lines but not each run's progress bar")
+	jobs := fs.Int("jobs", 1, "cells to run at once, each job a process of its own with GOMAXPROCS/jobs threads (small models gain little from a second thread)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -73,6 +89,9 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	i, n, err := parseSlice(sf.cells)
 	if err == nil && fs.NArg() > 0 {
 		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err == nil && *jobs < 1 {
+		err = fmt.Errorf("-jobs %d: want at least 1", *jobs)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
@@ -93,7 +112,18 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	if err := sweep.Run(cells, sweep.Options{Context: ctx, Progress: progress, KeepGoing: *keepGoing}); err != nil {
+	if *jobs > 1 {
+		// A stale cell stops the sweep before any cell runs; said once
+		// here rather than by each job.
+		if err := sweep.StaleCells(cells); err != nil && !*keepGoing {
+			fmt.Fprintf(stderr, "untied sweep: %v\n", err)
+			return 1
+		}
+		err = runJobs(ctx, *jobs, threadsPerJob(*jobs), i, n, sf.args(*keepGoing), cmp.Or(progress, io.Discard))
+	} else {
+		err = sweep.Run(cells, sweep.Options{Context: ctx, Progress: progress, KeepGoing: *keepGoing, NoBars: *noBars})
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
 		return 1
 	}
