@@ -109,9 +109,6 @@ type Options struct {
 	// KeepGoing runs the remaining cells after one fails (a diverged run,
 	// say); the failures are returned together at the end.
 	KeepGoing bool
-	// NoBars keeps the sweep's own lines on Progress but not each run's
-	// progress bar (for sweeps running side by side).
-	NoBars bool
 }
 
 // Run runs every cell that is not finished, in order, and reports overall
@@ -157,7 +154,7 @@ func Run(cells []Cell, opt Options) error {
 		}
 		fmt.Fprintf(w, "sweep: [%d/%d] %s (ETA %s)\n", i+1, len(todo), c.ID(), eta)
 		var prog io.Writer
-		if opt.Progress != nil && !opt.NoBars {
+		if opt.Progress != nil {
 			prog = opt.Progress
 		}
 		res, err := run.RunContext(ctx, c.Config, prog)

@@ -1,81 +1,158 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/sweep"
 )
 
-// runJobs runs a sweep as jobs processes of this command at once, each
-// `untied sweep` over its own round-robin slice of the cells, with
-// GOMAXPROCS = threads. Small models use two threads little better than one
-// (measured: quick-profile ResNet-50 width 4, 17.2 s on two threads against
-// 15.3–19.5 s on one), so two one-thread cells at once finish a sweep
-// nearly twice as fast. Results do not depend on the thread count.
+// sweepJobs is sweep.Run for slice i/n of the cells all, run by runJobs: it
+// skips finished cells and, like sweep.Run, refuses stale ones before any
+// cell runs (with keepGoing it skips them and returns them at the end).
+func sweepJobs(ctx context.Context, jobs int, all []sweep.Cell, i, n int, args []string, keepGoing bool, w io.Writer) error {
+	var todo []int
+	var stale []error
+	finished := 0
+	for g := i - 1; g < len(all); g += n {
+		switch s := sweep.StatusOf(all[g]); s {
+		case sweep.Finished:
+			finished++
+		case sweep.Stale:
+			stale = append(stale, sweep.StaleCells(all[g:g+1]))
+		default:
+			todo = append(todo, g)
+		}
+	}
+	if len(stale) > 0 && !keepGoing {
+		return errors.Join(stale...)
+	}
+	fmt.Fprintf(w, "sweep: %d cells, %d finished, %d stale, %d to run\n", finished+len(stale)+len(todo), finished, len(stale), len(todo))
+	for _, err := range stale {
+		fmt.Fprintf(w, "sweep: skipping %v\n", err)
+	}
+	return errors.Join(append(stale, runJobs(ctx, jobs, threadsPerJob(jobs), all, todo, args, keepGoing, w))...)
+}
+
+// runJobs runs the cells of todo (indices into all, the experiment's whole
+// list of cells) up to jobs at a time, each in a process of its own,
+// `untied sweep -cells g/len(all)` for cell index g−1, with GOMAXPROCS =
+// threads. The next free job takes the next cell, so cheap and costly cells
+// balance themselves. Small models use two threads little better than one
+// (measured: quick-profile ResNet-50 at width 4, 17.2 s on two threads
+// against 15.3–19.5 s on one), so two one-thread cells at once finish a
+// sweep nearly twice as fast; results do not depend on the thread count.
 //
-// The slice i/n of the whole sweep (-cells) is split again (jobSlice).
-// Each job's lines reach w prefixed with its number. When ctx
-// ends (an interrupt), every job is sent SIGINT and checkpoints its running
-// cell, as a sweep of its own does.
-func runJobs(ctx context.Context, jobs, threads int, i, n int, args []string, w io.Writer) error {
+// When ctx ends (an interrupt), every running cell is sent SIGINT and
+// checkpoints, as in a sweep of its own. A failed cell stops the sweep
+// (running cells checkpoint) unless keepGoing.
+func runJobs(ctx context.Context, jobs, threads int, all []sweep.Cell, todo []int, args []string, keepGoing bool, w io.Writer) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("-jobs: cannot find this command to start its jobs: %w", err)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fmt.Fprintf(w, "sweep: %d cells to run, %d at once with %d thread(s) each\n", len(todo), jobs, threads)
 	var (
-		mu   sync.Mutex // serialises lines from the jobs
-		wg   sync.WaitGroup
-		errs = make([]error, jobs)
+		mu      sync.Mutex // guards the counters, errs and w
+		wg      sync.WaitGroup
+		errs    []error
+		done    int // cells that ended
+		started int
+		start   = time.Now()
+		next    = make(chan int)
+		failed  = false
 	)
-	fmt.Fprintf(w, "sweep: %d jobs at once, %d thread(s) each\n", jobs, threads)
-	for k := 1; k <= jobs; k++ {
-		ki, kn := jobSlice(i, n, k, jobs)
-		slice := fmt.Sprintf("%d/%d", ki, kn)
-		cmd := exec.CommandContext(ctx, exe, append([]string{"sweep", "-cells", slice, "-no-table", "-no-bars"}, args...)...)
-		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(threads))
-		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
-		cmd.WaitDelay = time.Minute // time to write the checkpoint
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			return err
-		}
-		cmd.Stderr = cmd.Stdout // one stream per job, lines in order
-		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("-jobs: starting job %d: %w", k, err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := bufio.NewScanner(out)
-			for s.Scan() {
-				mu.Lock()
-				fmt.Fprintf(w, "[job %d] %s\n", k, s.Text())
-				mu.Unlock()
+	worker := func() {
+		defer wg.Done()
+		for g := range next {
+			c := all[g]
+			mu.Lock()
+			started++
+			eta := "?"
+			if done > 0 {
+				eta = (time.Since(start) * time.Duration(len(todo)-done) / time.Duration(done)).Round(time.Second).String()
 			}
-			if err := cmd.Wait(); err != nil {
-				errs[k-1] = fmt.Errorf("job %d (cells %s): %w", k, slice, err)
+			fmt.Fprintf(w, "sweep: starting %s (%d of %d, ETA %s)\n", c.ID(), started, len(todo), eta)
+			mu.Unlock()
+			out, err := runCell(ctx, exe, g, len(all), threads, args)
+			mu.Lock()
+			done++
+			switch {
+			case ctx.Err() != nil:
+			case err != nil:
+				err = fmt.Errorf("cell %s: %w\n%s", c.ID(), err, strings.TrimSpace(out))
+				fmt.Fprintf(w, "sweep: %v\n", err)
+				errs = append(errs, err)
+				if !keepGoing {
+					failed = true
+					cancel()
+				}
+			default:
+				fmt.Fprintf(w, "sweep: [%d/%d] %s: %s\n", done, len(todo), c.ID(), summary(c))
 			}
-		}()
+			mu.Unlock()
+		}
 	}
+	wg.Add(jobs)
+	for range jobs {
+		go worker()
+	}
+feed:
+	for _, g := range todo {
+		select {
+		case next <- g:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
 	wg.Wait()
-	if ctx.Err() != nil {
-		return errors.New("interrupted: each job checkpointed its running cell; run the sweep again to resume")
+	switch {
+	case failed:
+		return errors.Join(errs...)
+	case ctx.Err() != nil:
+		return errors.New("interrupted: each running cell wrote a checkpoint; run the sweep again to resume")
 	}
+	fmt.Fprintf(w, "sweep: done in %s\n", time.Since(start).Round(time.Second))
 	return errors.Join(errs...)
 }
 
-// jobSlice returns the slice ki/kn (as -cells takes it) of the whole sweep
-// that job k of jobs runs when the sweep itself is slice i/n.
-func jobSlice(i, n, k, jobs int) (ki, kn int) { return i + n*(k-1), n * jobs }
+// runCell runs cell index g of n as `untied sweep -quiet -cells g+1/n` with
+// GOMAXPROCS threads, and returns what it printed.
+func runCell(ctx context.Context, exe string, g, n, threads int, args []string) (string, error) {
+	cmd := exec.CommandContext(ctx, exe, append([]string{"sweep", "-quiet", "-no-table", "-cells", fmt.Sprintf("%d/%d", g+1, n)}, args...)...)
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(threads))
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = time.Minute // time to write the checkpoint
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// summary is a finished cell's line, as sweep.Run prints it.
+func summary(c sweep.Cell) string {
+	r, err := run.ReadResult(filepath.Join(c.Config.Out, "result.json"))
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("top-1 %.2f%%, weight angle %.1f°, %.0f s", r.TestTop1, r.MeanWeightAngle, r.WallSeconds)
+}
 
 // threadsPerJob shares this process's GOMAXPROCS among jobs, one at least.
 func threadsPerJob(jobs int) int { return max(1, runtime.GOMAXPROCS(0)/jobs) }

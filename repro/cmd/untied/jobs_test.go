@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/untied-ml/untied/repro/run"
-	"github.com/untied-ml/untied/repro/sweep"
 )
 
 // asCommand makes the test binary act as the untied command when a test
@@ -34,12 +32,12 @@ func TestSweepJobs(t *testing.T) {
 		runs := filepath.Join(base, "runs", strings.Repeat("j", jobs))
 		var out, errb bytes.Buffer
 		args := []string{"sweep", "-experiment", "table1", "-profile", "smoke", "-runs", runs,
-			"-results", filepath.Join(base, "results"), "-no-bars", "-jobs", strconv.Itoa(jobs)}
+			"-results", filepath.Join(base, "results"), "-jobs", strconv.Itoa(jobs)}
 		if code := mainErr(args, &out, &errb); code != 0 {
 			t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
 		}
-		if jobs == 2 && (!strings.Contains(errb.String(), "[job 1]") || !strings.Contains(errb.String(), "[job 2]")) {
-			t.Errorf("-jobs 2 printed no lines of both jobs:\n%s", errb.String())
+		if jobs == 2 && !strings.Contains(errb.String(), "2 at once") {
+			t.Errorf("-jobs 2 did not say it ran two cells at once:\n%s", errb.String())
 		}
 		files, _ := filepath.Glob(filepath.Join(runs, "table1", "smoke", "*", "*", "*", "*", "result.json"))
 		results[jobs] = map[string]float64{}
@@ -58,42 +56,6 @@ func TestSweepJobs(t *testing.T) {
 	for cell, top1 := range results[1] {
 		if got, ok := results[2][cell]; !ok || got != top1 {
 			t.Errorf("%s: top-1 %v as two jobs, %v in one process", cell, got, top1)
-		}
-	}
-}
-
-// TestJobSlice checks that the jobs' slices of slice i/n of a sweep are
-// disjoint and together are slice i/n, for round-robin slicing.
-func TestJobSlice(t *testing.T) {
-	cells := make([]sweep.Cell, 11)
-	for c := range cells {
-		cells[c].Config.Out = strconv.Itoa(c)
-	}
-	ids := func(cs []sweep.Cell) []string {
-		var s []string
-		for _, c := range cs {
-			s = append(s, c.Config.Out)
-		}
-		slices.Sort(s)
-		return s
-	}
-	for n := 1; n <= 3; n++ {
-		for i := 1; i <= n; i++ {
-			want, _ := sweep.Slice(cells, i, n)
-			for jobs := 1; jobs <= 4; jobs++ {
-				var got []sweep.Cell
-				for k := 1; k <= jobs; k++ {
-					ki, kn := jobSlice(i, n, k, jobs)
-					part, err := sweep.Slice(cells, ki, kn)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got = append(got, part...)
-				}
-				if !slices.Equal(ids(got), ids(want)) {
-					t.Errorf("slice %d/%d as %d jobs: cells %v, want %v", i, n, jobs, ids(got), ids(want))
-				}
-			}
 		}
 	}
 }

@@ -46,13 +46,10 @@ func (s *sweepFlags) load() (*experiments.Experiment, []sweep.Cell, error) {
 
 // args returns the flags that make another `untied sweep` process (a job)
 // sweep the same experiment into the same directories.
-func (s *sweepFlags) args(keepGoing bool) []string {
+func (s *sweepFlags) args() []string {
 	a := []string{"-experiment", s.experiment, "-profile", s.profile, "-runs", s.runs, "-results", s.results}
 	if s.dataDir != "" {
 		a = append(a, "-data-dir", s.dataDir)
-	}
-	if keepGoing {
-		a = append(a, "-keep-going")
 	}
 	return a
 }
@@ -78,7 +75,6 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	keepGoing := fs.Bool("keep-going", false, "run the remaining cells after one fails")
 	quiet := fs.Bool("quiet", false, "no progress")
 	noTable := fs.Bool("no-table", false, "do not render the tables after the sweep")
-	noBars := fs.Bool("no-bars", false, "print the sweep's lines but not each run's progress bar")
 	jobs := fs.Int("jobs", 1, "cells to run at once, each job a process of its own with GOMAXPROCS/jobs threads (small models gain little from a second thread)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -98,9 +94,10 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	e, cells, err := sf.load()
+	e, all, err := sf.load()
+	var cells []sweep.Cell
 	if err == nil {
-		cells, err = sweep.Slice(cells, i, n)
+		cells, err = sweep.Slice(all, i, n)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
@@ -113,15 +110,9 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	if *jobs > 1 {
-		// A stale cell stops the sweep before any cell runs; said once
-		// here rather than by each job.
-		if err := sweep.StaleCells(cells); err != nil && !*keepGoing {
-			fmt.Fprintf(stderr, "untied sweep: %v\n", err)
-			return 1
-		}
-		err = runJobs(ctx, *jobs, threadsPerJob(*jobs), i, n, sf.args(*keepGoing), cmp.Or(progress, io.Discard))
+		err = sweepJobs(ctx, *jobs, all, i, n, sf.args(), *keepGoing, cmp.Or(progress, io.Discard))
 	} else {
-		err = sweep.Run(cells, sweep.Options{Context: ctx, Progress: progress, KeepGoing: *keepGoing, NoBars: *noBars})
+		err = sweep.Run(cells, sweep.Options{Context: ctx, Progress: progress, KeepGoing: *keepGoing})
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
