@@ -106,3 +106,32 @@ func TestNormalizeAmpBesidePb(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeAmpBesideNull checks IA's normalisation: Amp beside Null
+// (no term on Pb) is divided by W's Rayleigh quotient, as Amp alone, and
+// Null by the reconstruction energy, in the one merged Filter call.
+func TestNormalizeAmpBesideNull(t *testing.T) {
+	for _, g := range geoms {
+		u, x, w, b, g0 := setup(g, 11)
+		spec := Custom("n", []Term{{Prim: Amp, Coef: Const(2)}, {Prim: Null, Coef: Const(1)}})
+		spec.Normalize = true
+		r, err := New(spec, []nn.Untied{u}, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.AfterBackward(0)
+		_, ef := g.energiesRef(x, w)
+		pf := g.apply(x, w)
+		rho := dot(pf, pf) / float64(g.N) / dot(w, w)
+		ga, gn := g.refGrad(Amp, x, w, b), g.refGrad(Null, x, w, b)
+		_, bp := u.Weights()
+		for i, v := range bp.Grad.Data {
+			wv := g0[i] + 2*ga[i]/rho + gn[i]/ef
+			// as TestNormalizeDividesByEnergy, on the sum's magnitudes
+			tol := 1e-4 * (math.Abs(2*ga[i]/rho) + math.Abs(gn[i]/ef) + math.Abs(g0[i]) + 1e-6)
+			if math.Abs(float64(v)-wv) > tol {
+				t.Fatalf("%v amp+null: B.Grad[%d] = %v, want %v (tol %g)", g, i, v, wv, tol)
+			}
+		}
+	}
+}

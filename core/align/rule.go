@@ -320,12 +320,13 @@ func (r *Rule) prepare(l *layer) {
 	// Amp alone (WM) takes its own Filter(x, D), D = −(1/N)·Pf, built in
 	// the pass that measures Pf's energy.
 	ampAlone := has[Amp] && !has[Null] && !needPb
-	var pfSq float64 // ‖Pf‖², where Normalize or ampAlone needs it
+	ampRayleigh := has[Amp] && !needPb // Normalize divides Amp by W's Rayleigh quotient (below)
+	var pfSq float64                   // ‖Pf‖², for that quotient and Null's energy
 	switch {
 	case ampAlone:
 		l.d = tensor.Ensure(l.d, pfT.Shape...)
 		pfSq = r.pass.run(pf, nil, l.d.Data, float32(-1/n), 0).uu
-	case r.spec.Normalize && has[Null]:
+	case r.spec.Normalize && (has[Null] || ampRayleigh):
 		pfSq = r.pass.run(pf, nil, nil, 0, 0).uu
 	}
 	cx, cf := 1.0, 1.0
@@ -337,13 +338,13 @@ func (r *Rule) prepare(l *layer) {
 		xSq := r.pass.run(x.Data[:x.Len()], nil, nil, 0, 0).uu
 		cx = inputEnergy(xSq, x, pbT, l.fanIn, l.w.Value.Shape[0], msq)
 	}
-	if r.spec.Normalize && (has[Null] || ampAlone) {
+	if r.spec.Normalize && (has[Null] || ampRayleigh) {
 		cf = reconstructionEnergy(pfSq, pfT, l.fanIn, x.Shape[1])
 	}
 	l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cf
 	l.norm[Amp] = cx
-	if r.spec.Normalize && ampAlone {
-		// Amp without a quadratic term on Pb (WM) balances Decay:
+	if r.spec.Normalize && ampRayleigh {
+		// Amp without a quadratic term on Pb (WM, IA) balances Decay:
 		// divided by W's Rayleigh quotient its fixed point keeps W's
 		// scale.
 		// ρ = ‖Pf‖²/(N‖W‖²), from cf = ‖Pf‖²/N·taps.
