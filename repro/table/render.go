@@ -187,7 +187,7 @@ func machineNote(rows []Row) string {
 	if n == 0 {
 		return "\nNo finished runs yet.\n"
 	}
-	return fmt.Sprintf("\n%d runs, %.1f minutes of training and evaluation in all, on %s/%s with GOMAXPROCS %d (%d CPUs), %s.\n",
+	return fmt.Sprintf("\n%d runs, %.1f minutes of training and evaluation summed over them (runs side by side take less), on %s/%s with GOMAXPROCS %d (%d CPUs), %s.\n",
 		n, secs/60, m.GOOS, m.GOARCH, m.GOMAXPROCS, m.NumCPU, m.GoVersion)
 }
 
