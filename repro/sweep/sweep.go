@@ -100,6 +100,32 @@ func (e *StaleError) Error() string {
 		"move or delete that directory to rerun the cell", e.Cell.ID(), e.Cell.Config.Out, what, strings.Join(e.Diff, "\n  "))
 }
 
+// Plan sorts cells for a sweep: it returns the indices of those to run
+// (not finished, not stale) and the stale cells' errors, and prints the
+// sweep's first lines to w. A stale cell is an error (all of them, joined)
+// before any cell runs, unless keepGoing, which skips them.
+func Plan(cells []Cell, keepGoing bool, w io.Writer) (todo []int, stale []error, err error) {
+	finished := 0
+	for k, c := range cells {
+		switch s, err := inspect(c); s {
+		case Finished:
+			finished++
+		case Stale:
+			stale = append(stale, err)
+		default:
+			todo = append(todo, k)
+		}
+	}
+	if len(stale) > 0 && !keepGoing {
+		return nil, nil, errors.Join(stale...) // the experiment and the results disagree
+	}
+	fmt.Fprintf(w, "sweep: %d cells, %d finished, %d stale, %d to run\n", len(cells), finished, len(stale), len(todo))
+	for _, err := range stale {
+		fmt.Fprintf(w, "sweep: skipping %v\n", err)
+	}
+	return todo, stale, nil
+}
+
 // Options control a sweep.
 type Options struct {
 	// Context stops the sweep: the running cell writes a checkpoint and
@@ -124,29 +150,14 @@ func Run(cells []Cell, opt Options) error {
 	if w == nil {
 		w = io.Discard
 	}
-	var todo []Cell
-	var stale []error
-	finished := 0
-	for _, c := range cells {
-		switch s, err := inspect(c); s {
-		case Finished:
-			finished++
-		case Stale:
-			stale = append(stale, err)
-		default:
-			todo = append(todo, c)
-		}
-	}
-	if len(stale) > 0 && !opt.KeepGoing {
-		return errors.Join(stale...) // before any cell runs: the experiment and the results disagree
-	}
-	fmt.Fprintf(w, "sweep: %d cells, %d finished, %d stale, %d to run\n", len(cells), finished, len(stale), len(todo))
-	for _, err := range stale {
-		fmt.Fprintf(w, "sweep: skipping %v\n", err)
+	todo, stale, err := Plan(cells, opt.KeepGoing, w)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	errs := stale
-	for i, c := range todo {
+	for i, k := range todo {
+		c := cells[k]
 		eta := "?"
 		if i > 0 {
 			per := time.Since(start) / time.Duration(i)

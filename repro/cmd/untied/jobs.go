@@ -20,29 +20,14 @@ import (
 	"github.com/untied-ml/untied/repro/sweep"
 )
 
-// sweepJobs is sweep.Run for slice i/n of the cells all, run by runJobs: it
-// skips finished cells and, like sweep.Run, refuses stale ones before any
-// cell runs (with keepGoing it skips them and returns them at the end).
-func sweepJobs(ctx context.Context, jobs int, all []sweep.Cell, i, n int, args []string, keepGoing bool, w io.Writer) error {
-	var todo []int
-	var stale []error
-	finished := 0
-	for g := i - 1; g < len(all); g += n {
-		switch s := sweep.StatusOf(all[g]); s {
-		case sweep.Finished:
-			finished++
-		case sweep.Stale:
-			stale = append(stale, sweep.StaleCells(all[g:g+1]))
-		default:
-			todo = append(todo, g)
-		}
+// sweepJobs is sweep.Run for cells, slice i/n of all, run by runJobs.
+func sweepJobs(ctx context.Context, jobs int, all, cells []sweep.Cell, i, n int, args []string, keepGoing bool, w io.Writer) error {
+	todo, stale, err := sweep.Plan(cells, keepGoing, w)
+	if err != nil {
+		return err
 	}
-	if len(stale) > 0 && !keepGoing {
-		return errors.Join(stale...)
-	}
-	fmt.Fprintf(w, "sweep: %d cells, %d finished, %d stale, %d to run\n", finished+len(stale)+len(todo), finished, len(stale), len(todo))
-	for _, err := range stale {
-		fmt.Fprintf(w, "sweep: skipping %v\n", err)
+	for t, k := range todo {
+		todo[t] = i - 1 + n*k // cells[k] is all[i−1+n·k] (sweep.Slice)
 	}
 	return errors.Join(append(stale, runJobs(ctx, jobs, threadsPerJob(jobs), all, todo, args, keepGoing, w))...)
 }

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/untied-ml/untied/repro/experiments"
 	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/sweep"
 )
 
 // asCommand makes the test binary act as the untied command when a test
@@ -56,6 +58,31 @@ func TestSweepJobs(t *testing.T) {
 	for cell, top1 := range results[1] {
 		if got, ok := results[2][cell]; !ok || got != top1 {
 			t.Errorf("%s: top-1 %v as two jobs, %v in one process", cell, got, top1)
+		}
+	}
+}
+
+// TestSweepJobsSlice runs slice 2/2 of the smoke table as two jobs: exactly
+// the cells of that slice finish.
+func TestSweepJobsSlice(t *testing.T) {
+	t.Setenv(asCommand, "1")
+	runs := t.TempDir()
+	args := []string{"sweep", "-experiment", "table1", "-profile", "smoke", "-runs", runs, "-cells", "2/2", "-jobs", "2", "-quiet"}
+	var out, errb bytes.Buffer
+	if code := mainErr(args, &out, &errb); code != 0 {
+		t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
+	}
+	e, err := experiments.Load("table1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := sweep.Cells(e, "smoke", runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, c := range all {
+		if got, want := sweep.StatusOf(c) == sweep.Finished, k%2 == 1; got != want {
+			t.Errorf("cell %d (%s): finished %v, want %v", k, c.ID(), got, want)
 		}
 	}
 }

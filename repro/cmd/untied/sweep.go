@@ -110,7 +110,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	if *jobs > 1 {
-		err = sweepJobs(ctx, *jobs, all, i, n, sf.args(), *keepGoing, cmp.Or(progress, io.Discard))
+		err = sweepJobs(ctx, *jobs, all, cells, i, n, sf.args(), *keepGoing, cmp.Or(progress, io.Discard))
 	} else {
 		err = sweep.Run(cells, sweep.Options{Context: ctx, Progress: progress, KeepGoing: *keepGoing})
 	}
