@@ -25,16 +25,7 @@ func SgemmPanels(tA bool, m, n, k int, alpha float32, a []float32, lda int, b Pa
 
 func sgemmPanels(im *impl, tA bool, m, n, k int, alpha float32, a []float32, lda int, b Panels, beta float32, c []float32, ldc int) {
 	checkAC(tA, m, n, k, a, lda, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if alpha == 0 || k == 0 {
-		if beta != 1 {
-			scaleC(m, n, beta, c, ldc)
-		}
-		return
-	}
-	run(&call{im: im, tA: tA, m: m, n: n, k: k,
+	start(&call{im: im, tA: tA, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, panels: b, beta: beta, c: c, ldc: ldc})
 }
 

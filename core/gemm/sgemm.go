@@ -26,17 +26,23 @@ func Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 // sgemm is Sgemm on a given impl.
 func sgemm(im *impl, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkArgs(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
+	start(&call{im: im, tA: tA, tB: tB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc})
+}
+
+// start runs a checked call, but nothing when C is empty and only
+// C = beta·C when there is no product (alpha or k is 0).
+func start(cl *call) {
+	if cl.m == 0 || cl.n == 0 {
 		return
 	}
-	if alpha == 0 || k == 0 {
-		if beta != 1 {
-			scaleC(m, n, beta, c, ldc)
+	if cl.alpha == 0 || cl.k == 0 {
+		if cl.beta != 1 {
+			scaleC(cl.m, cl.n, cl.beta, cl.c, cl.ldc)
 		}
 		return
 	}
-	run(&call{im: im, tA: tA, tB: tB, m: m, n: n, k: k,
-		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc})
+	run(cl)
 }
 
 func checkArgs(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
