@@ -55,7 +55,7 @@ func TestResidualMatchesReference(t *testing.T) {
 			_, td1, tw1 := convTols(g1, n)
 			// Forward error: the branch's and the shortcut's own errors, then
 			// one rounding of the sum; ReLU is 1-Lipschitz.
-			ys := make([]float64, len(b))
+			var ys []float64
 			yt := plus(scale(tf3, g3.Forward(ref.Abs(h), ref.Abs(w3), nil, n)), scale(gamma(1), ref.Abs(b)))
 			var w1 []float64
 			if c.proj {
