@@ -200,7 +200,7 @@ func (r *Rule) AfterBackward(step int) {
 		}
 		r.loss[i] = r.align(l)
 		if r.spec.KolenPollack {
-			axpy(l.b.Grad.Data[:l.b.Grad.Len()], 1, l.w.Grad.Data)
+			tensor.Add(l.b.Grad.Data[:l.b.Grad.Len()], l.w.Grad.Data)
 		}
 	}
 }
@@ -219,11 +219,11 @@ func (r *Rule) align(l *layer) float64 {
 	var total float64
 	if has[Decay] {
 		l.terms[Decay] = tensor.Dot(b, b)
-		axpy(g, float32(2*c[Decay]), b)
+		tensor.Axpy(float32(2*c[Decay]), b, g)
 	}
 	if has[Self] {
 		l.terms[Self] = -tensor.Dot(w, b)
-		axpy(g, float32(-c[Self]), w)
+		tensor.Axpy(float32(-c[Self]), w, g)
 	}
 	if r.activity() {
 		if !l.ready {
@@ -380,7 +380,7 @@ func (r *Rule) prepare(l *layer) {
 		rb := l.rb.Data[:l.rb.Len()]
 		l.terms[NullBack] = tensor.Dot(rb, rb) / n
 		l.q = l.u.Apply(l.rb, w, l.q)
-		axpy(l.d.Data, float32(2*c[NullBack]/n), l.q.Data[:l.q.Len()])
+		tensor.Axpy(float32(2*c[NullBack]/n), l.q.Data[:l.q.Len()], l.d.Data)
 	}
 	l.x, l.pfT, l.c = x, pfT, c
 }
@@ -405,10 +405,10 @@ func (r *Rule) finish(l *layer) {
 			gs = l.gs
 		}
 		l.terms[Amp] = tensor.Dot(gs, b)
-		axpy(g, float32(c[Amp]), gs)
+		tensor.Axpy(float32(c[Amp]), gs, g)
 	case filterSum:
 		if along {
-			axpy(g, 1, l.fb)
+			tensor.Add(g, l.fb)
 		} else {
 			l.u.Filter(x, l.d, g, 1)
 		}
@@ -560,14 +560,6 @@ func (r *Rule) fillNoise(d []float32) {
 	}
 	for i := range d {
 		d[i] = float32(r.rng.NormFloat64() * n.Sigma)
-	}
-}
-
-// axpy sets y += a·x over len(y) elements.
-func axpy(y []float32, a float32, x []float32) {
-	x = x[:len(y)]
-	for i := range y {
-		y[i] += a * x[i]
 	}
 }
 
