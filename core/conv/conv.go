@@ -155,12 +155,22 @@ func (o *Op) lowered(x []float32, i0 int, transposed bool) gemm.Panels {
 //	y[i,k,oh,ow] = Σ_{c,kh,kw} w[k,c,kh,kw]·x[i,c,oh·S−P+kh,ow·S−P+kw]   (x = 0 outside)
 func (o *Op) Forward(n int, x, w, y []float32) {
 	o.check("Forward", n, x, w, y)
+	o.forward(n, x, w, y)
+}
+
+// forward runs Forward for len(ys) filters stacked in w ([len(ys)·K,
+// C·KH·KW]), one output each: the GEMM's rows are every filter's, so x is
+// lowered once for all.
+func (o *Op) forward(n int, x, w []float32, ys ...[]float32) {
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
+	rows := len(ys) * o.K
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
-		mat := o.matrix(gi)
-		gemm.SgemmPanels(false, o.K, gi*p, ckk, 1, w, ckk, o.lowered(x, i0, false), 0, mat, gi*p)
-		o.scatter(mat, y, i0, gi)
+		mat := o.matrixRows(rows, gi)
+		gemm.SgemmPanels(false, rows, gi*p, ckk, 1, w, ckk, o.lowered(x, i0, false), 0, mat, gi*p)
+		for j, y := range ys {
+			o.scatter(mat[j*o.K*gi*p:], y, i0, gi)
+		}
 	}
 	o.low = lowering{}
 }
@@ -177,15 +187,7 @@ func (o *Op) ForwardPair(n int, x, w, w2, y, y2 []float32) {
 	o.pair = grow(o.pair, 2*fl)
 	copy(o.pair, w[:fl])
 	copy(o.pair[fl:], w2[:fl])
-	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
-	for i0 := 0; i0 < n; i0 += g {
-		gi := min(g, n-i0)
-		mat := o.matrixRows(2*o.K, gi)
-		gemm.SgemmPanels(false, 2*o.K, gi*p, ckk, 1, o.pair, ckk, o.lowered(x, i0, false), 0, mat, gi*p)
-		o.scatter(mat, y, i0, gi)
-		o.scatter(mat[o.K*gi*p:], y2, i0, gi)
-	}
-	o.low = lowering{}
+	o.forward(n, x, o.pair, y, y2)
 }
 
 // BackwardData sets dx = conv_transpose(dy, w): the gradient of Forward with
@@ -240,12 +242,22 @@ func (o *Op) BackwardFilter(n int, x, dy, dw []float32, beta float32) {
 		scale(dw[:o.FilterLen()], beta)
 		return
 	}
+	o.backwardFilter(n, x, dw, beta, dy)
+}
+
+// backwardFilter runs BackwardFilter for len(dys) output gradients at once
+// into c, their filter gradients stacked ([len(dys)·K, C·KH·KW]): the
+// GEMM's rows are every gradient's, so x is lowered once for all. n > 0.
+func (o *Op) backwardFilter(n int, x, c []float32, beta float32, dys ...[]float32) {
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
+	rows := len(dys) * o.K
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
-		mat := o.matrix(gi)
-		o.gather(dy, mat, i0, gi)
-		gemm.SgemmPanels(false, o.K, ckk, gi*p, 1, mat, gi*p, o.lowered(x, i0, true), beta, dw, ckk)
+		mat := o.matrixRows(rows, gi)
+		for j, dy := range dys {
+			o.gather(dy, mat[j*o.K*gi*p:], i0, gi)
+		}
+		gemm.SgemmPanels(false, rows, ckk, gi*p, 1, mat, gi*p, o.lowered(x, i0, true), beta, c, ckk)
 		beta = 1
 	}
 	o.low = lowering{}
@@ -273,15 +285,7 @@ func (o *Op) BackwardFilterPair(n int, x, dy, dw []float32, beta float32, dy2, d
 	scale(c[:fl], beta)
 	copy(c[fl:], dw2[:fl])
 	scale(c[fl:], beta2)
-	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
-	for i0 := 0; i0 < n; i0 += g {
-		gi := min(g, n-i0)
-		mat := o.matrixRows(2*o.K, gi)
-		o.gather(dy, mat, i0, gi)
-		o.gather(dy2, mat[o.K*gi*p:], i0, gi)
-		gemm.SgemmPanels(false, 2*o.K, ckk, gi*p, 1, mat, gi*p, o.lowered(x, i0, true), 1, c, ckk)
-	}
-	o.low = lowering{}
+	o.backwardFilter(n, x, c, 1, dy, dy2)
 	copy(dw, c[:fl])
 	copy(dw2, c[fl:])
 }
