@@ -137,11 +137,6 @@ func (o *Op) check(name string, n int, bufs ...[]float32) {
 	}
 }
 
-// Forget is kept for callers that rewrite an input in place: an Op once
-// remembered the im2col of the last Forward, and now lowers every pass
-// from the images it is given, so there is nothing to forget.
-func (o *Op) Forget() {}
-
 // lowered returns images [i0, i0+g) of x as the engine's B operand: COL,
 // or COLᵀ when transposed.
 func (o *Op) lowered(x []float32, i0 int, transposed bool) gemm.Panels {

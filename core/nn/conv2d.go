@@ -92,7 +92,6 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.x = x
 	c.pbOK, c.fd, c.fdw = false, nil, nil
 	op := c.opFor(x)
-	op.Forget() // x holds new values: its old im2col is stale
 	if c.keepPb && train {
 		n := x.Shape[0]
 		c.out = tensor.Ensure(c.out, n, c.Out, op.OutH(), op.OutW())
