@@ -8,6 +8,7 @@ type call struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	panels         Panels // B when it packs itself (b is then nil)
+	off            []int  // SgemmRows: B[p][j] = b[off[p]+j]
 	lda, ldb, ldc  int
 	splitN         bool // workers take column ranges of C, else row ranges
 	chunk, nchunks int  // size of each range (a multiple of mr or nr), count
@@ -72,11 +73,19 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 			if pc == 0 {
 				beta = cl.beta
 			}
-			if cl.panels != nil {
+			// direct: the kernel reads B's whole panels where they lie,
+			// so only a last, narrower one is packed.
+			direct := cl.off != nil && im.rowsKernel != nil
+			switch {
+			case cl.panels != nil:
 				panels := (nb + nr - 1) / nr
 				dst := bf.b[:panels*nr*kb]
 				cl.panels.Pack(dst, bf.tmp, nr, pc, kb, jc, nb)
-			} else {
+			case direct:
+				packRows(bf.b, cl.b, cl.off[pc:pc+kb], jc, nb/nr*nr, nb, nr)
+			case cl.off != nil:
+				packRows(bf.b, cl.b, cl.off[pc:pc+kb], jc, 0, nb, nr)
+			default:
 				packB(bf.b, cl.tB, cl.b, cl.ldb, pc, kb, jc, nb, nr)
 			}
 			for ic := i0; ic < i1; ic += im.mc {
@@ -89,14 +98,22 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 						ap := bf.a[ir*kb : (ir+mr)*kb]
 						rows := min(mr, mb-ir)
 						off := (ic+ir)*ldc + jc + jr
-						if rows == mr && cols == nr {
-							im.kernel(kb, ap, bp, c[off:off+(mr-1)*ldc+nr], ldc, beta)
-							continue
+						// An edge tile (only at the right or bottom of C,
+						// since chunks are multiples of mr and nr) goes
+						// through tile.
+						edge := rows < mr || cols < nr
+						dst, ld, bt := tile[:mr*nr], nr, float32(0)
+						if !edge {
+							dst, ld, bt = c[off:off+(mr-1)*ldc+nr], ldc, beta
 						}
-						// Edge tile: only at the right or bottom of C, since
-						// chunks are multiples of mr and nr.
-						im.kernel(kb, ap, bp, tile[:mr*nr], nr, 0)
-						storeTile(rows, cols, tile[:], nr, c[off:], ldc, beta)
+						if direct && cols == nr {
+							im.rowsKernel(kb, ap, cl.b[jc+jr:], cl.off[pc:pc+kb], dst, ld, bt)
+						} else {
+							im.kernel(kb, ap, bp, dst, ld, bt)
+						}
+						if edge {
+							storeTile(rows, cols, tile[:], nr, c[off:], ldc, beta)
+						}
 					}
 				}
 			}

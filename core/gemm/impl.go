@@ -12,6 +12,10 @@ type impl struct {
 	// kernel computes one mr×nr tile of C from packed panels of A and B:
 	// see kernelGeneric for its meaning as a Go loop.
 	kernel func(k int, a, b, c []float32, ldc int, beta float32)
+	// rowsKernel, if not nil, is kernel with B's panel read in place from
+	// SgemmRows's rows (see kernelRowsGeneric); without it SgemmRows packs
+	// the panel and calls kernel.
+	rowsKernel func(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)
 }
 
 // maxTile bounds mr·nr over all impls; edge tiles use a local array this big.

@@ -17,6 +17,12 @@ var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //go:noescape
 func kernel4x24AVX2(k int, a, b, c []float32, ldc int, beta float32)
 
+// kernelRows4x24AVX2 is kernel4x24AVX2 with the B panel read in place from
+// rows of a matrix given by offsets (kernelRowsGeneric), for SgemmRows.
+//
+//go:noescape
+func kernelRows4x24AVX2(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)
+
 var avx2 = &impl{
 	name: "avx2",
 	mr:   4, nr: 24,
@@ -25,7 +31,8 @@ var avx2 = &impl{
 	// wide (see block), 960 when n is larger: a 2.8 MiB panel was slower on
 	// conv shapes, whose B streams from memory.
 	mc: 120, kc: 384, nc: 1920,
-	kernel: kernel4x24AVX2,
+	kernel:     kernel4x24AVX2,
+	rowsKernel: kernelRows4x24AVX2,
 }
 
 func archImpls() []*impl {

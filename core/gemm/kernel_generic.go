@@ -33,6 +33,17 @@ func kernelGeneric(mr, nr, k int, a, b, c []float32, ldc int, beta float32) {
 	storeTile(mr, nr, acc[:mr*nr], nr, c, ldc, beta)
 }
 
+// kernelRowsGeneric is the meaning of every rows kernel: kernelGeneric on
+// the panel whose row p is b[off[p] : off[p]+nr], read where it lies
+// rather than packed.
+func kernelRowsGeneric(mr, nr, k int, a, b []float32, off []int, c []float32, ldc int, beta float32) {
+	panel := make([]float32, k*nr)
+	for p, o := range off[:k] {
+		copy(panel[p*nr:(p+1)*nr], b[o:o+nr])
+	}
+	kernelGeneric(mr, nr, k, a, panel, c, ldc, beta)
+}
+
 // storeTile writes the rows×cols tile t (stride ldt) into C: c = t + beta·c,
 // or c = t when beta is 0.
 func storeTile(rows, cols int, t []float32, ldt int, c []float32, ldc int, beta float32) {

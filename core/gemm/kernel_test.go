@@ -68,7 +68,7 @@ func TestKernel(t *testing.T) {
 }
 
 // FuzzKernel compares each assembly implementation with generic, both the
-// bare micro-kernel and whole Sgemm calls over small odd shapes (edge tiles,
+// bare micro-kernel (and its rows form with its packed form) and whole Sgemm calls over small odd shapes (edge tiles,
 // transposes, strides wider than the rows).
 func FuzzKernel(f *testing.F) {
 	for _, im := range asmImpls() {
@@ -84,6 +84,7 @@ func FuzzKernel(f *testing.F) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		for _, im := range asmImpls() {
 			checkKernel(t, im, r, int(k), im.nr+int(pad%32), beta)
+			checkRowsKernel(t, im, r, int(k), im.nr+int(pad%32), beta)
 			checkAgainstGeneric(t, im, r, tA, tB, int(m), int(n), int(k), int(pad%8), beta)
 		}
 	})

@@ -24,7 +24,8 @@ func main() {
 	// 4×24 rather than BLIS's 6×16: seven loads per twelve FMAs instead of
 	// eight, m = 16 (common in conv layers) splits into whole tiles, and it
 	// measured a little faster here.
-	kernel(4, 3)
+	kernel(4, 3, false)
+	kernel(4, 3, true)
 	Generate()
 }
 
@@ -32,18 +33,33 @@ func main() {
 // nr = 8·nvec: mr·nvec ymm accumulators (at most 12, so that with nvec
 // vectors of B and one broadcast all fit in 16 registers) hold the tile; each
 // k step loads nvec vectors of B, broadcasts mr values of A and issues
-// mr·nvec FMAs.
-func kernel(mr, nvec int) {
+// mr·nvec FMAs. With rows it emits kernelRows{mr}x{nr}AVX2 instead, which
+// reads row p of the B panel in place at b[off[p]:] (kernelRowsGeneric):
+// the same FMAs in the same order, one more load per k step.
+func kernel(mr, nvec int, rows bool) {
 	nr := nvec * lanes
 	aStep, bStep := mr*f32, nr*f32
 	name := fmt.Sprintf("kernel%dx%dAVX2", mr, nr)
-	TEXT(name, NOSPLIT, "func(k int, a, b, c []float32, ldc int, beta float32)")
-	Doc(fmt.Sprintf("%s is kernelGeneric for a %d×%d tile, with AVX2 and FMA.", name, mr, nr))
+	sig := "func(k int, a, b, c []float32, ldc int, beta float32)"
+	doc := fmt.Sprintf("%s is kernelGeneric for a %d×%d tile, with AVX2 and FMA.", name, mr, nr)
+	if rows {
+		name = fmt.Sprintf("kernelRows%dx%dAVX2", mr, nr)
+		sig = "func(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)"
+		doc = fmt.Sprintf("%s is kernelRowsGeneric for a %d×%d tile, with AVX2 and FMA.", name, mr, nr)
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc)
 	Pragma("noescape")
 
 	k := Load(Param("k"), GP64())
 	ap := Load(Param("a").Base(), GP64())
 	bp := Load(Param("b").Base(), GP64())
+	// next is the pointer that moves along B: the panel itself, or its
+	// table of row offsets.
+	next, nextStep := bp, bStep
+	if rows {
+		next, nextStep = Load(Param("off").Base(), GP64()), 8
+	}
 	cp := Load(Param("c").Base(), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(Imm(2), ldc) // bytes per row of C
@@ -73,9 +89,15 @@ func kernel(mr, nvec int) {
 	// One k step at offset u of the current position.
 	step := func(u int) {
 		bv := make([]VecVirtual, nvec)
+		row := Mem{Base: bp, Disp: u * bStep}
+		if rows {
+			r := GP64()
+			MOVQ(Mem{Base: next, Disp: u * 8}, r)
+			row = Mem{Base: bp, Index: r, Scale: f32}
+		}
 		for j := range bv {
 			bv[j] = YMM()
-			VMOVUPS(Mem{Base: bp, Disp: u*bStep + 32*j}, bv[j])
+			VMOVUPS(row.Offset(32*j), bv[j])
 		}
 		for i := 0; i < mr; i++ {
 			t := YMM()
@@ -95,7 +117,7 @@ func kernel(mr, nvec int) {
 		step(u)
 	}
 	ADDQ(U32(unroll*aStep), ap)
-	ADDQ(U32(unroll*bStep), bp)
+	ADDQ(U32(unroll*nextStep), next)
 	SUBQ(Imm(unroll), k)
 	JMP(LabelRef(loop))
 
@@ -105,7 +127,7 @@ func kernel(mr, nvec int) {
 	JE(LabelRef(store))
 	step(0)
 	ADDQ(U32(aStep), ap)
-	ADDQ(U32(bStep), bp)
+	ADDQ(U32(nextStep), next)
 	DECQ(k)
 	JMP(LabelRef(tail))
 

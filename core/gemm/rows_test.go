@@ -1,0 +1,134 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// rowsOperand returns k row offsets into a slice b of random values, rows
+// n long that overlap as a convolution's shifted rows do (and some that
+// repeat), and B stored k×n (ldb = n) for Sgemm.
+func rowsOperand(r *rand.Rand, n, k int) (b []float32, off []int, stored []float32) {
+	b = randSlice(r, 3*n+k+8)
+	off = make([]int, k)
+	for p := range off {
+		off[p] = r.IntN(len(b) - n + 1)
+	}
+	stored = make([]float32, k*n)
+	for p, o := range off {
+		copy(stored[p*n:(p+1)*n], b[o:o+n])
+	}
+	return b, off, stored
+}
+
+// TestSgemmRows checks SgemmRows against Sgemm on B stored, bit for bit, on
+// every implementation (the AVX2 one reads B in place, the others pack it),
+// over shapes with edge tiles on both sides, one and two threads.
+func TestSgemmRows(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		r := rand.New(rand.NewPCG(11, 12))
+		shapes := [][3]int{{1, 1, 1}, {4, 24, 3}, {5, 23, 7}, {im.mr, im.nr, 4}, {im.mr + 1, im.nr + 1, 9},
+			{16, 100, 144}, {7, 3*im.nr + 5, 389}, {33, 2100, 20}, {16, 4000, 30}}
+		for _, procs := range []int{1, 2} {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			for _, s := range shapes {
+				for _, tA := range []bool{false, true} {
+					m, n, k := s[0], s[1], s[2]
+					a, lda, _, _, c, ldc := operands(r, tA, false, m, n, k)
+					b, off, stored := rowsOperand(r, n, k)
+					for _, beta := range []float32{0, 1, -0.5} {
+						got := append([]float32(nil), c...)
+						want := append([]float32(nil), c...)
+						sgemmRows(im, tA, m, n, k, 1.5, a, lda, b, off, beta, got, ldc)
+						sgemm(im, tA, false, m, n, k, 1.5, a, lda, stored, n, beta, want, ldc)
+						what := fmt.Sprintf("%s procs=%d tA=%v %dx%dx%d beta=%v", im.name, procs, tA, m, n, k, beta)
+						checkGuard(t, what, got, m, n, ldc)
+						for i := range got {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))) {
+								t.Fatalf("%s: C[%d,%d] = %v, Sgemm on B stored gives %v", what, i/ldc, i%ldc, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// checkRowsKernel runs im's rows kernel and its plain kernel on the same
+// B panel, read in place and packed, and requires the same bits.
+func checkRowsKernel(t *testing.T, im *impl, r *rand.Rand, k, ldc int, beta float32) {
+	t.Helper()
+	if im.rowsKernel == nil {
+		return
+	}
+	a := randSlice(r, im.mr*k)
+	b, off, panel := rowsOperand(r, im.nr, k)
+	c := nanC(r, im.mr, im.nr, ldc)
+	want := append([]float32(nil), c...)
+	im.rowsKernel(k, a, b, off, c, ldc, beta)
+	im.kernel(k, a, panel, want, ldc, beta)
+	what := fmt.Sprintf("%s rows kernel k=%d ldc=%d beta=%v", im.name, k, ldc, beta)
+	checkGuard(t, what, c, im.mr, im.nr, ldc)
+	for i := 0; i < im.mr; i++ {
+		for j := 0; j < im.nr; j++ {
+			if g, w := c[i*ldc+j], want[i*ldc+j]; math.Float32bits(g) != math.Float32bits(w) {
+				t.Fatalf("%s: C[%d,%d] = %v, the kernel on the packed panel gives %v", what, i, j, g, w)
+			}
+		}
+	}
+}
+
+func TestRowsKernel(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		r := rand.New(rand.NewPCG(13, 14))
+		for _, k := range []int{0, 1, 3, 4, 5, 8, 9, 100, 385} {
+			for _, beta := range []float32{0, 1, -0.5} {
+				checkRowsKernel(t, im, r, k, im.nr+3, beta)
+			}
+		}
+	})
+}
+
+// TestKernelRowsGeneric pins the rows kernels' meaning to kernelGeneric.
+func TestKernelRowsGeneric(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	const mr, nr, k, ldc = 4, 24, 37, 24
+	a := randSlice(r, mr*k)
+	b, off, panel := rowsOperand(r, nr, k)
+	got, want := make([]float32, mr*ldc), make([]float32, mr*ldc)
+	kernelRowsGeneric(mr, nr, k, a, b, off, got, ldc, 0)
+	kernelGeneric(mr, nr, k, a, panel, want, ldc, 0)
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("C[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestSgemmRowsBadOffsets(t *testing.T) {
+	b := make([]float32, 10)
+	c := make([]float32, 4)
+	for _, tc := range []struct {
+		off  []int
+		want string
+	}{
+		{[]int{0}, "1 row offsets for k=2"},
+		{[]int{0, 7}, "row 1 of B at offset 7: 4 columns overrun its 10 elements"},
+		{[]int{-1, 0}, "row 0 of B at offset -1"},
+	} {
+		func() {
+			defer func() {
+				msg := fmt.Sprint(recover())
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("off %v: panic %q, want it to say %q", tc.off, msg, tc.want)
+				}
+			}()
+			SgemmRows(false, 1, 4, 2, 1, make([]float32, 2), 2, b, tc.off, 0, c, 4)
+		}()
+	}
+}
