@@ -69,6 +69,9 @@ type Op struct {
 	flip  *Op       // backward-data as a stride-1 forward conv; nil if not
 	wflip []float32 // the filter for flip: [C, K, KH, KW], flipped in space
 
+	band   band // stride-1 "same" convs: the banded layout (band.go)
+	banded bool // the passes that can use it do
+
 	task imageTask // the per-image loop in progress, reused by every pass
 	low  lowering  // the im2col in progress, reused by every pass
 }
@@ -92,7 +95,7 @@ func New(s Shape) (*Op, error) {
 	return o, nil
 }
 
-func newOp(s Shape) *Op { return &Op{Shape: s, oh: s.OutH(), ow: s.OutW()} }
+func newOp(s Shape) *Op { return &Op{Shape: s, oh: s.OutH(), ow: s.OutW(), banded: s.bandable()} }
 
 // maxGroupFloats bounds the output matrix of one group (64 MiB).
 const maxGroupFloats = 16 << 20
@@ -157,6 +160,10 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 // C·KH·KW]), one output each: the GEMM's rows are every filter's, so x is
 // lowered once for all.
 func (o *Op) forward(n int, x, w []float32, ys ...[]float32) {
+	if o.banded {
+		o.bandForward(n, x, w, ys...)
+		return
+	}
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
 	rows := len(ys) * o.K
 	for i0 := 0; i0 < n; i0 += g {

@@ -4,9 +4,11 @@ import "github.com/untied-ml/untied/core/gemm"
 
 // The per-image loops of the passes, run in parallel over images.
 const (
-	taskCol2im  = iota // src: col, dst: the NCHW batch
-	taskGather         // src: an NCHW batch [n,K,P], dst: mat [K, g·P]
-	taskScatter        // src: mat [K, g·P], dst: an NCHW batch [n,K,P]
+	taskCol2im      = iota // src: col, dst: the NCHW batch
+	taskGather             // src: an NCHW batch [n,K,P], dst: mat [K, g·P]
+	taskScatter            // src: mat [K, g·P], dst: an NCHW batch [n,K,P]
+	taskBand               // src: an NCHW batch [n,C,H,W], dst: the band's planes
+	taskBandScatter        // src: the band's outputs [K, grid], dst: an NCHW batch [n,K,H,W]
 )
 
 // imageTask is one per-image loop over images [i0, i0+g) of a batch. It
@@ -40,6 +42,10 @@ func (t *imageTask) Range(j0, j1 int) {
 			for k := 0; k < o.K; k++ {
 				copy(t.dst[k*g*p+j*p:k*g*p+(j+1)*p], t.src[(i*o.K+k)*p:])
 			}
+		case taskBand:
+			o.bandImage(t.dst, t.src, i, j)
+		case taskBandScatter:
+			o.bandOut(t.dst, t.src, i, j)
 		case taskScatter:
 			for k := 0; k < o.K; k++ {
 				copy(t.dst[(i*o.K+k)*p:(i*o.K+k+1)*p], t.src[k*g*p+j*p:])

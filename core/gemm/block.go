@@ -8,7 +8,7 @@ type call struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	panels         Panels // B when it packs itself (b is then nil)
-	off            []int  // SgemmRows: B[p][j] = b[off[p]+j]
+	off            []int  // SgemmRows: op(B) is R or Rᵀ, R[r][t] = b[off[r]+t]
 	lda, ldb, ldc  int
 	splitN         bool // workers take column ranges of C, else row ranges
 	chunk, nchunks int  // size of each range (a multiple of mr or nr), count
@@ -75,7 +75,7 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 			}
 			// direct: the kernel reads B's whole panels where they lie,
 			// so only a last, narrower one is packed.
-			direct := cl.off != nil && im.rowsKernel != nil
+			direct := cl.off != nil && !cl.tB && im.rowsKernel != nil
 			switch {
 			case cl.panels != nil:
 				panels := (nb + nr - 1) / nr
@@ -83,6 +83,8 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 				cl.panels.Pack(dst, bf.tmp, nr, pc, kb, jc, nb)
 			case direct:
 				packRows(bf.b, cl.b, cl.off[pc:pc+kb], jc, nb/nr*nr, nb, nr)
+			case cl.off != nil && cl.tB:
+				packRowsT(bf.b, cl.b, cl.off[jc:jc+nb], pc, kb, nr)
 			case cl.off != nil:
 				packRows(bf.b, cl.b, cl.off[pc:pc+kb], jc, 0, nb, nr)
 			default:

@@ -172,10 +172,13 @@ func packB(dst []float32, tB bool, b []float32, ldb, p0, kb, j0, nb, nr int) int
 // interleave4 stores four rows of b (starting at b[off], stride ldb, kb
 // long) as the columns of d, a kb×4 matrix with stride ld.
 func interleave4(d, b []float32, off, ldb, kb, ld int) {
-	r0 := b[off : off+kb]
-	r1 := b[off+ldb : off+ldb+kb]
-	r2 := b[off+2*ldb : off+2*ldb+kb]
-	r3 := b[off+3*ldb : off+3*ldb+kb]
+	interleave4Rows(d, b[off:off+kb], b[off+ldb:off+ldb+kb], b[off+2*ldb:off+2*ldb+kb], b[off+3*ldb:off+3*ldb+kb], ld)
+}
+
+// interleave4Rows stores the equally long r0…r3 as the columns of d, a
+// len(r0)×4 matrix with stride ld.
+func interleave4Rows(d, r0, r1, r2, r3 []float32, ld int) {
+	r1, r2, r3 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)]
 	for p := range r0 {
 		dp := d[p*ld : p*ld+4 : p*ld+4]
 		dp[0], dp[1], dp[2], dp[3] = r0[p], r1[p], r2[p], r3[p]

@@ -11,7 +11,7 @@ import (
 
 // rowsOperand returns k row offsets into a slice b of random values, rows
 // n long that overlap as a convolution's shifted rows do (and some that
-// repeat), and B stored k×n (ldb = n) for Sgemm.
+// repeat), and the k×n matrix they make stored (ldb = n) for Sgemm.
 func rowsOperand(r *rand.Rand, n, k int) (b []float32, off []int, stored []float32) {
 	b = randSlice(r, 3*n+k+8)
 	off = make([]int, k)
@@ -27,7 +27,8 @@ func rowsOperand(r *rand.Rand, n, k int) (b []float32, off []int, stored []float
 
 // TestSgemmRows checks SgemmRows against Sgemm on B stored, bit for bit, on
 // every implementation (the AVX2 one reads B in place, the others pack it),
-// over shapes with edge tiles on both sides, one and two threads.
+// B as R and as Rᵀ, over shapes with edge tiles on both sides, one and two
+// threads.
 func TestSgemmRows(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		r := rand.New(rand.NewPCG(11, 12))
@@ -36,16 +37,22 @@ func TestSgemmRows(t *testing.T) {
 		for _, procs := range []int{1, 2} {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 			for _, s := range shapes {
-				for _, tA := range []bool{false, true} {
+				for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+					tA, tB := tr[0], tr[1]
 					m, n, k := s[0], s[1], s[2]
 					a, lda, _, _, c, ldc := operands(r, tA, false, m, n, k)
 					b, off, stored := rowsOperand(r, n, k)
+					ldb := n
+					if tB {
+						b, off, stored = rowsOperand(r, k, n)
+						ldb = k
+					}
 					for _, beta := range []float32{0, 1, -0.5} {
 						got := append([]float32(nil), c...)
 						want := append([]float32(nil), c...)
-						sgemmRows(im, tA, m, n, k, 1.5, a, lda, b, off, beta, got, ldc)
-						sgemm(im, tA, false, m, n, k, 1.5, a, lda, stored, n, beta, want, ldc)
-						what := fmt.Sprintf("%s procs=%d tA=%v %dx%dx%d beta=%v", im.name, procs, tA, m, n, k, beta)
+						sgemmRows(im, tA, tB, m, n, k, 1.5, a, lda, b, off, beta, got, ldc)
+						sgemm(im, tA, tB, m, n, k, 1.5, a, lda, stored, ldb, beta, want, ldc)
+						what := fmt.Sprintf("%s procs=%d tA=%v tB=%v %dx%dx%d beta=%v", im.name, procs, tA, tB, m, n, k, beta)
 						checkGuard(t, what, got, m, n, ldc)
 						for i := range got {
 							if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))) {
@@ -117,7 +124,7 @@ func TestSgemmRowsBadOffsets(t *testing.T) {
 		off  []int
 		want string
 	}{
-		{[]int{0}, "1 row offsets for k=2"},
+		{[]int{0}, "1 row offsets for 2 rows of B"},
 		{[]int{0, 7}, "row 1 of B at offset 7: 4 columns overrun its 10 elements"},
 		{[]int{-1, 0}, "row 0 of B at offset -1"},
 	} {
@@ -128,7 +135,7 @@ func TestSgemmRowsBadOffsets(t *testing.T) {
 					t.Errorf("off %v: panic %q, want it to say %q", tc.off, msg, tc.want)
 				}
 			}()
-			SgemmRows(false, 1, 4, 2, 1, make([]float32, 2), 2, b, tc.off, 0, c, 4)
+			SgemmRows(false, false, 1, 4, 2, 1, make([]float32, 2), 2, b, tc.off, 0, c, 4)
 		}()
 	}
 }
