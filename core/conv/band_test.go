@@ -7,10 +7,13 @@ import (
 	"testing"
 )
 
-// TestBandMatchesLowering: on every geometry the banded layout takes, the
-// passes give bit for bit what the lowering gives (the same products in
-// the same order), for groups of changing size one after another (the
-// band is laid out anew, its padding cleared, when the size changes).
+// TestBandMatchesLowering: on every geometry the banded layout takes,
+// forward and backward-data give bit for bit what the lowering gives (the
+// same products in the same order), for groups of changing size one after
+// another (the band is laid out anew, its padding cleared, when the size
+// changes). The filter gradient sums in another order (gemm's dot path):
+// TestConvAgainstDirect checks it, on the band where it pays and with
+// TestBandAgainstDirect everywhere else.
 func TestBandMatchesLowering(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	big := Shape{C: 12, H: 20, W: 20, K: 13, KH: 3, KW: 3, Stride: 1, Pad: 1}
@@ -22,10 +25,8 @@ func TestBandMatchesLowering(t *testing.T) {
 		tried++
 		banded, _ := New(s)
 		lowered, _ := New(s)
-		lowered.banded = false
-		if lowered.flip != nil {
-			lowered.flip.banded = false
-		}
+		setBanded(banded, true)
+		setBanded(lowered, false)
 		for _, n := range []int{3, 1, 4, 4} {
 			what := fmt.Sprintf("%+v n=%d", s, n)
 			x, w := randn(r, n*s.C*s.H*s.W), randn(r, s.FilterLen())
@@ -46,11 +47,35 @@ func TestBandMatchesLowering(t *testing.T) {
 	}
 }
 
+// setBanded makes o and its backward-data Op use the band or not.
+func setBanded(o *Op, on bool) {
+	o.banded = on
+	if o.flip != nil {
+		o.flip.banded = on
+	}
+}
+
 func sameBits(t *testing.T, what string, got, want []float32) {
 	t.Helper()
 	for i := range want {
 		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 			t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestBandAgainstDirect runs TestConvAgainstDirect's checks with the band
+// on for every geometry it computes, wherever it would pay or not.
+func TestBandAgainstDirect(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, s := range shapes {
+		if !s.bandable() {
+			continue
+		}
+		for _, n := range []int{1, 3} {
+			op, _ := New(s)
+			setBanded(op, true)
+			checkAgainstDirect(t, fmt.Sprintf("%+v n=%d: ", s, n), op, r, n)
 		}
 	}
 }

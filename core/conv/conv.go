@@ -95,7 +95,9 @@ func New(s Shape) (*Op, error) {
 	return o, nil
 }
 
-func newOp(s Shape) *Op { return &Op{Shape: s, oh: s.OutH(), ow: s.OutW(), banded: s.bandable()} }
+func newOp(s Shape) *Op {
+	return &Op{Shape: s, oh: s.OutH(), ow: s.OutW(), banded: s.bandable() && s.bandPays()}
+}
 
 // maxGroupFloats bounds the output matrix of one group (64 MiB).
 const maxGroupFloats = 16 << 20
@@ -251,6 +253,10 @@ func (o *Op) BackwardFilter(n int, x, dy, dw []float32, beta float32) {
 // into c, their filter gradients stacked ([len(dys)·K, C·KH·KW]): the
 // GEMM's rows are every gradient's, so x is lowered once for all. n > 0.
 func (o *Op) backwardFilter(n int, x, c []float32, beta float32, dys ...[]float32) {
+	if o.banded {
+		o.bandBackwardFilter(n, x, c, beta, dys...)
+		return
+	}
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
 	rows := len(dys) * o.K
 	for i0 := 0; i0 < n; i0 += g {

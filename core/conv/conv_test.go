@@ -101,29 +101,37 @@ func TestConvAgainstDirect(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				x := randn(r, n*s.C*s.H*s.W)
-				w := randn(r, s.FilterLen())
-				dy := randn(r, n*s.K*s.OutH()*s.OutW())
-				want := directConv(s, n, x, w, dy)
-				y := randn(r, len(want.y)) // garbage: Forward overwrites
-				op.Forward(n, x, w, y)
-				within(t, "y", y, want.y, want.yAbs, s.C*s.KH*s.KW)
-				dx := randn(r, len(want.dx))
-				op.BackwardData(n, dy, w, dx)
-				within(t, "dx", dx, want.dx, want.dxAbs, s.K*s.KH*s.KW)
-				dw := randn(r, s.FilterLen())
-				op.BackwardFilter(n, x, dy, dw, 0)
-				within(t, "dw", dw, want.dw, want.dwAbs, n*s.OutH()*s.OutW())
-				// beta = 1 accumulates: a second call doubles the gradient.
-				op.BackwardFilter(n, x, dy, dw, 1)
-				for i := range want.dw {
-					want.dw[i] *= 2
-					want.dwAbs[i] *= 2
-				}
-				within(t, "2dw", dw, want.dw, want.dwAbs, 2*n*s.OutH()*s.OutW())
+				checkAgainstDirect(t, "", op, r, n)
 			})
 		}
 	}
+}
+
+// checkAgainstDirect runs the three passes of op on random data for a batch
+// of n and checks them against directConv.
+func checkAgainstDirect(t *testing.T, what string, op *Op, r *rand.Rand, n int) {
+	t.Helper()
+	s := op.Shape
+	x := randn(r, n*s.C*s.H*s.W)
+	w := randn(r, s.FilterLen())
+	dy := randn(r, n*s.K*s.OutH()*s.OutW())
+	want := directConv(s, n, x, w, dy)
+	y := randn(r, len(want.y)) // garbage: Forward overwrites
+	op.Forward(n, x, w, y)
+	within(t, what+"y", y, want.y, want.yAbs, s.C*s.KH*s.KW)
+	dx := randn(r, len(want.dx))
+	op.BackwardData(n, dy, w, dx)
+	within(t, what+"dx", dx, want.dx, want.dxAbs, s.K*s.KH*s.KW)
+	dw := randn(r, s.FilterLen())
+	op.BackwardFilter(n, x, dy, dw, 0)
+	within(t, what+"dw", dw, want.dw, want.dwAbs, n*s.OutH()*s.OutW())
+	// beta = 1 accumulates: a second call doubles the gradient.
+	op.BackwardFilter(n, x, dy, dw, 1)
+	for i := range want.dw {
+		want.dw[i] *= 2
+		want.dwAbs[i] *= 2
+	}
+	within(t, what+"2dw", dw, want.dw, want.dwAbs, 2*n*s.OutH()*s.OutW())
 }
 
 func TestValidate(t *testing.T) {

@@ -9,6 +9,7 @@ const (
 	taskScatter            // src: mat [K, g·P], dst: an NCHW batch [n,K,P]
 	taskBand               // src: an NCHW batch [n,C,H,W], dst: the band's planes
 	taskBandScatter        // src: the band's outputs [K, grid], dst: an NCHW batch [n,K,H,W]
+	taskBandGather         // src: an NCHW batch [n,K,H,W], dst: [K, grid], zero off the image
 )
 
 // imageTask is one per-image loop over images [i0, i0+g) of a batch. It
@@ -46,6 +47,8 @@ func (t *imageTask) Range(j0, j1 int) {
 			o.bandImage(t.dst, t.src, i, j)
 		case taskBandScatter:
 			o.bandOut(t.dst, t.src, i, j)
+		case taskBandGather:
+			o.bandIn(t.dst, t.src, i, j)
 		case taskScatter:
 			for k := 0; k < o.K; k++ {
 				copy(t.dst[(i*o.K+k)*p:(i*o.K+k+1)*p], t.src[k*g*p+j*p:])

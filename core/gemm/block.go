@@ -20,6 +20,10 @@ type call struct {
 type buffers struct {
 	a, b, tmp []float32 // tmp: Panels.Pack's scratch
 	tile      [maxTile]float32
+	// The dot path's lanes, a tile's rows of A and of R.
+	lanes []float32
+	aoff  [dotMR]int
+	boff  [dotNR]int
 }
 
 func (bf *buffers) grow(im *impl) {
@@ -42,7 +46,11 @@ func (cl *call) do(bf *buffers, q int) {
 	} else {
 		i0, i1 = q*cl.chunk, min((q+1)*cl.chunk, cl.m)
 	}
-	if i0 < i1 && j0 < j1 {
+	switch {
+	case i0 >= i1 || j0 >= j1:
+	case cl.dotCall():
+		cl.dotBlock(bf, i0, i1, j0, j1)
+	default:
 		cl.block(bf, i0, i1, j0, j1)
 	}
 }

@@ -16,6 +16,9 @@ type impl struct {
 	// SgemmRows's rows (see kernelRowsGeneric); without it SgemmRows packs
 	// the panel and calls kernel.
 	rowsKernel func(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)
+	// dotKernel, if not nil, runs SgemmRows with tB as dot products
+	// (dot.go); without it that call packs Rᵀ like any other B.
+	dotKernel func(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)
 }
 
 // maxTile bounds mr·nr over all impls; edge tiles use a local array this big.

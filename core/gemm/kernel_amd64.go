@@ -23,6 +23,12 @@ func kernel4x24AVX2(k int, a, b, c []float32, ldc int, beta float32)
 //go:noescape
 func kernelRows4x24AVX2(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)
 
+// dot4x3AVX2 is dotGeneric(4, 3, ...): the filter-gradient kernel of
+// SgemmRows with tB (see dot.go).
+//
+//go:noescape
+func dot4x3AVX2(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)
+
 var avx2 = &impl{
 	name: "avx2",
 	mr:   4, nr: 24,
@@ -33,6 +39,7 @@ var avx2 = &impl{
 	mc: 120, kc: 384, nc: 1920,
 	kernel:     kernel4x24AVX2,
 	rowsKernel: kernelRows4x24AVX2,
+	dotKernel:  dot4x3AVX2,
 }
 
 func archImpls() []*impl {

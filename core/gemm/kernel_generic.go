@@ -44,6 +44,24 @@ func kernelRowsGeneric(mr, nr, k int, a, b []float32, off []int, c []float32, ld
 	kernelGeneric(mr, nr, k, a, panel, c, ldc, beta)
 }
 
+// dotGeneric is the meaning of every dot kernel: for the mr rows of A and
+// nr rows of R that start at a[aoff[i]] and b[boff[j]], it adds to lane l
+// of acc[(i·nr+j)·8 : +8] the products of k (a multiple of 8) whose index
+// is l mod 8, in increasing order.
+func dotGeneric(mr, nr, k int, a []float32, aoff []int, b []float32, boff []int, acc []float32) {
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			ar, br := a[aoff[i]:aoff[i]+k], b[boff[j]:boff[j]+k]
+			lanes := acc[(i*nr+j)*8 : (i*nr+j+1)*8]
+			for p := 0; p < k; p += 8 {
+				for l := range lanes {
+					lanes[l] += ar[p+l] * br[p+l]
+				}
+			}
+		}
+	}
+}
+
 // storeTile writes the rows×cols tile t (stride ldt) into C: c = t + beta·c,
 // or c = t when beta is 0.
 func storeTile(rows, cols int, t []float32, ldt int, c []float32, ldc int, beta float32) {

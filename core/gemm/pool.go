@@ -28,9 +28,13 @@ func run(cl *call) {
 	// Split the larger of m and n: each chunk packs all of the other
 	// operand, so that keeps the repeated packing small.
 	cl.splitN = cl.n >= cl.m
-	dim, unit := cl.m, im.mr
+	mr, nr := im.mr, im.nr
+	if cl.dotCall() {
+		mr, nr = dotMR, dotNR
+	}
+	dim, unit := cl.m, mr
 	if cl.splitN {
-		dim, unit = cl.n, im.nr
+		dim, unit = cl.n, nr
 	}
 	tiles := (dim + unit - 1) / unit
 	helpers := min(procs, max(1, flops/minChunkFlops), tiles)

@@ -33,7 +33,7 @@ func TestSgemmRows(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		r := rand.New(rand.NewPCG(11, 12))
 		shapes := [][3]int{{1, 1, 1}, {4, 24, 3}, {5, 23, 7}, {im.mr, im.nr, 4}, {im.mr + 1, im.nr + 1, 9},
-			{16, 100, 144}, {7, 3*im.nr + 5, 389}, {33, 2100, 20}, {16, 4000, 30}}
+			{16, 100, 144}, {7, 3*im.nr + 5, 389}, {33, 2100, 20}, {16, 4000, 30}, {5, 7, 2100}}
 		for _, procs := range []int{1, 2} {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 			for _, s := range shapes {
@@ -54,6 +54,19 @@ func TestSgemmRows(t *testing.T) {
 						sgemm(im, tA, tB, m, n, k, 1.5, a, lda, stored, ldb, beta, want, ldc)
 						what := fmt.Sprintf("%s procs=%d tA=%v tB=%v %dx%dx%d beta=%v", im.name, procs, tA, tB, m, n, k, beta)
 						checkGuard(t, what, got, m, n, ldc)
+						if (&call{im: im, tA: tA, tB: tB, off: off}).dotCall() {
+							// Summed in another order (dot.go): within the
+							// error bound of the exact result.
+							exact, scale := naive(tA, tB, m, n, k, 1.5, a, lda, stored, ldb, beta, c, ldc)
+							for i := 0; i < m; i++ {
+								for j := 0; j < n; j++ {
+									if d := math.Abs(float64(got[i*ldc+j]) - exact[i*n+j]); !(d <= bound(k, scale[i*n+j])) {
+										t.Fatalf("%s: C[%d,%d] = %v, want %v", what, i, j, got[i*ldc+j], exact[i*n+j])
+									}
+								}
+							}
+							continue
+						}
 						for i := range got {
 							if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))) {
 								t.Fatalf("%s: C[%d,%d] = %v, Sgemm on B stored gives %v", what, i/ldc, i%ldc, got[i], want[i])
@@ -96,6 +109,41 @@ func TestRowsKernel(t *testing.T) {
 		for _, k := range []int{0, 1, 3, 4, 5, 8, 9, 100, 385} {
 			for _, beta := range []float32{0, 1, -0.5} {
 				checkRowsKernel(t, im, r, k, im.nr+3, beta)
+			}
+		}
+	})
+}
+
+// TestDotKernel compares each dot kernel with dotGeneric, lane by lane,
+// within the error bound of each lane's sum (k/8 products, plus the
+// lane's starting value), on rows at odd offsets.
+func TestDotKernel(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		if im.dotKernel == nil {
+			return
+		}
+		r := rand.New(rand.NewPCG(17, 18))
+		for _, k := range []int{0, 8, 16, 24, 40, 1024} {
+			a, b := randSlice(r, 5*k+9), randSlice(r, 4*k+7)
+			aoff := []int{3, k + 5, 2*k + 1, 4*k + 9}
+			boff := []int{7, 2*k + 2, 3 * k}
+			got, want := randSlice(r, dotTile), make([]float32, dotTile)
+			copy(want, got)
+			scale := make([]float64, dotTile)
+			for i, ao := range aoff {
+				for j, bo := range boff {
+					for p := 0; p < k; p++ {
+						scale[(i*dotNR+j)*8+p%8] += math.Abs(float64(a[ao+p]) * float64(b[bo+p]))
+					}
+				}
+			}
+			im.dotKernel(k, a, aoff, b, boff, got)
+			dotGeneric(dotMR, dotNR, k, a, aoff, b, boff, want)
+			for l := range got {
+				sc := scale[l] + math.Abs(float64(want[l]))
+				if d := math.Abs(float64(got[l]) - float64(want[l])); !(d <= 2*bound(k/8, sc)) {
+					t.Fatalf("%s k=%d: lane %d = %v, dotGeneric gives %v", im.name, k, l, got[l], want[l])
+				}
 			}
 		}
 	})

@@ -26,6 +26,7 @@ func main() {
 	// measured a little faster here.
 	kernel(4, 3, false)
 	kernel(4, 3, true)
+	dot(4, 3)
 	Generate()
 }
 
@@ -168,6 +169,87 @@ func kernel(mr, nvec int, rows bool) {
 		}
 		if i < mr-1 {
 			ADDQ(ldc, cp)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// dot emits dot{mr}x{nr}AVX2, dotGeneric for mr rows of A and nr rows of
+// R, each contiguous along k: mr·nr ymm accumulators of eight lanes each
+// (at most 12, so that with nr vectors of R and one of A all fit in 16
+// registers), loaded from acc, added to over k (a multiple of 8) and stored
+// back. Each k step of eight loads nr vectors of R and mr of A and issues
+// mr·nr FMAs: seven loads per twelve FMAs at 4×3, as the 4×24 kernel.
+func dot(mr, nr int) {
+	name := fmt.Sprintf("dot%dx%dAVX2", mr, nr)
+	TEXT(name, NOSPLIT, "func(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)")
+	Doc(fmt.Sprintf("%s is dotGeneric for %d rows of A and %d of R, with AVX2 and FMA.", name, mr, nr))
+	Pragma("noescape")
+
+	k := Load(Param("k"), GP64())
+	SHLQ(Imm(2), k) // bytes
+	rows := func(base, offs string, n int) []GPVirtual {
+		b := Load(Param(base).Base(), GP64())
+		o := Load(Param(offs).Base(), GP64())
+		r := make([]GPVirtual, n)
+		for i := range r {
+			r[i] = GP64()
+			MOVQ(Mem{Base: o, Disp: 8 * i}, r[i])
+			LEAQ(Mem{Base: b, Index: r[i], Scale: f32}, r[i])
+		}
+		return r
+	}
+	arow := rows("a", "aoff", mr)
+	brow := rows("b", "boff", nr)
+	accp := Load(Param("acc").Base(), GP64())
+	acc := make([][]VecVirtual, mr)
+	for i := range acc {
+		acc[i] = make([]VecVirtual, nr)
+		for j := range acc[i] {
+			acc[i][j] = YMM()
+			VMOVUPS(Mem{Base: accp, Disp: 32 * (i*nr + j)}, acc[i][j])
+		}
+	}
+	idx := GP64()
+	XORQ(idx, idx)
+
+	// One step of eight k at byte offset u of the current position.
+	step := func(u int) {
+		bv := make([]VecVirtual, nr)
+		for j := range bv {
+			bv[j] = YMM()
+			VMOVUPS(Mem{Base: brow[j], Index: idx, Scale: 1, Disp: u}, bv[j])
+		}
+		for i := 0; i < mr; i++ {
+			av := YMM()
+			VMOVUPS(Mem{Base: arow[i], Index: idx, Scale: 1, Disp: u}, av)
+			for j := range bv {
+				VFMADD231PS(av, bv[j], acc[i][j])
+			}
+		}
+	}
+	loop, tail, done := name+"_loop", name+"_tail", name+"_done"
+	end := GP64()
+	Comment("Main loop: two steps of eight per iteration.")
+	MOVQ(k, end)
+	SUBQ(Imm(32), end) // the last offset from which two steps fit
+	Label(loop)
+	CMPQ(idx, end)
+	JGE(LabelRef(tail))
+	step(0)
+	step(32)
+	ADDQ(Imm(64), idx)
+	JMP(LabelRef(loop))
+	Label(tail)
+	CMPQ(idx, k)
+	JGE(LabelRef(done))
+	step(0)
+	ADDQ(Imm(32), idx)
+	Label(done)
+	for i := range acc {
+		for j := range acc[i] {
+			VMOVUPS(acc[i][j], Mem{Base: accp, Disp: 32 * (i*nr + j)})
 		}
 	}
 	VZEROUPPER()

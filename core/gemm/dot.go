@@ -1,0 +1,81 @@
+package gemm
+
+// The dot path: SgemmRows with tB and op(A) = A, C = alpha·A·Rᵀ + beta·C,
+// where the rows of A and of R both run along k. That is a convolution's
+// filter gradient, dW = dY·COLᵀ, with k the positions of a whole batch
+// (10⁵ here) and m, n the filter's rows and columns (16 to 1152). The
+// blocked engine would pack Rᵀ, a transpose of all of COL that costs as
+// much as the multiply; here a kernel reads 4 rows of A and 3 of R where
+// they lie and keeps their 12 dot products in eight lanes each, and the
+// lanes are summed once at the end.
+//
+// Order of the sums, fixed by the call alone: lane l of an element sums
+// the products of index l mod 8 in increasing order, the lanes are added
+// pairwise ((0+1)+(2+3))+((4+5)+(6+7)), then the k mod 8 last products one
+// by one; then C = alpha·sum + beta·C. One goroutine computes each element.
+const (
+	dotMR, dotNR = 4, 3
+	dotTile      = dotMR * dotNR * 8 // floats of lanes per tile
+	// dotKC is the slice of k per kernel call: 4 rows of A, 4 KiB each,
+	// stay in L1 while the chunk's rows of R stream past them from L2.
+	dotKC = 1024
+)
+
+// dotCall reports whether cl runs on the dot path.
+func (cl *call) dotCall() bool {
+	return cl.off != nil && cl.tB && !cl.tA && cl.im.dotKernel != nil
+}
+
+// dotBlock computes C[i0:i1, j0:j1] of a dot call.
+func (cl *call) dotBlock(bf *buffers, i0, i1, j0, j1 int) {
+	im := cl.im
+	ti, tj := (i1-i0+dotMR-1)/dotMR, (j1-j0+dotNR-1)/dotNR
+	if n := ti * tj * dotTile; len(bf.lanes) < n {
+		bf.lanes = make([]float32, n)
+	}
+	lanes := bf.lanes[:ti*tj*dotTile]
+	clear(lanes)
+	k8 := cl.k &^ 7
+	aoff, boff := bf.aoff[:], bf.boff[:]
+	for pc := 0; pc < k8; pc += dotKC {
+		kb := min(dotKC, k8-pc)
+		for t := 0; t < ti; t++ {
+			i := i0 + t*dotMR
+			for r := range aoff {
+				// Rows past the block repeat its last; their sums are
+				// dropped.
+				aoff[r] = min(i+r, i1-1)*cl.lda + pc
+			}
+			for u := 0; u < tj; u++ {
+				j := j0 + u*dotNR
+				for s := range boff {
+					boff[s] = cl.off[min(j+s, j1-1)] + pc
+				}
+				im.dotKernel(kb, cl.a, aoff, cl.b, boff, lanes[(t*tj+u)*dotTile:])
+			}
+		}
+	}
+	for t := 0; t < ti; t++ {
+		for u := 0; u < tj; u++ {
+			tile := lanes[(t*tj+u)*dotTile:]
+			for r := 0; r < min(dotMR, i1-i0-t*dotMR); r++ {
+				i := i0 + t*dotMR + r
+				for s := 0; s < min(dotNR, j1-j0-u*dotNR); s++ {
+					j := j0 + u*dotNR + s
+					l := tile[(r*dotNR+s)*8 : (r*dotNR+s+1)*8]
+					sum := ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+					ar, br := cl.a[i*cl.lda+k8:i*cl.lda+cl.k], cl.b[cl.off[j]+k8:cl.off[j]+cl.k]
+					for p, v := range ar {
+						sum += v * br[p]
+					}
+					c := &cl.c[i*cl.ldc+j]
+					if cl.beta == 0 {
+						*c = cl.alpha * sum
+					} else {
+						*c = cl.alpha*sum + cl.beta**c
+					}
+				}
+			}
+		}
+	}
+}
