@@ -35,10 +35,11 @@ func (s Shape) bandable() bool {
 
 // bandPays reports a bandable geometry where the band is the faster way:
 // where its grid is at most 1.4 times the image. Measured on ResNet-18's
-// 3×3 layers, batch 128 (BenchmarkConv, the three passes' times summed):
-// the band is 1.5× as fast as the lowering at 28×28 (grid 1.07 times the
-// image), 1.3× at 14×14 (1.15), 1.05× at 7×7 (1.31) and 0.9× at 4×4
-// (1.56), where the lowering's cost is spread over 128 output channels.
+// layers at width 16, batch 128 (BenchmarkConvBand, 4 interleaved rounds,
+// the three passes' times summed), the band against the lowering: 1.8× as
+// fast at 28×28 (grid 1.07 times the image), 1.4× at 14×14 (1.15), 1.1× at
+// 7×7 (1.31), 0.94× at 4×4 (1.56), where the lowering's cost is spread
+// over 128 output channels; 1.4× on the 1×1 conv at 28×28 (grid = image).
 func (s Shape) bandPays() bool {
 	return 5*(s.H+s.Pad)*(s.W+s.Pad) <= 7*s.H*s.W
 }

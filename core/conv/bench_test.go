@@ -23,36 +23,61 @@ var benchLayers = []struct {
 }
 
 func BenchmarkConv(b *testing.B) {
-	const n = 128
-	r := rand.New(rand.NewPCG(1, 1))
 	for _, l := range benchLayers {
-		s := l.s
-		op, err := New(s)
+		op, err := New(l.s)
 		if err != nil {
 			b.Fatal(err)
 		}
-		x := randn(r, n*s.C*s.H*s.W)
-		w := randn(r, s.FilterLen())
-		y := randn(r, n*s.K*s.OutH()*s.OutW())
-		flops := 2 * float64(n) * float64(s.K*s.OutH()*s.OutW()) * float64(s.C*s.KH*s.KW)
-		passes := []struct {
-			name string
-			f    func()
-		}{
-			{"fwd", func() { op.Forward(n, x, w, y) }},
-			{"bwddata", func() { op.BackwardData(n, y, w, x) }},
-			{"bwdfilter", func() { op.BackwardFilter(n, x, y, w, 0) }},
+		benchPasses(b, "layer="+l.name, op)
+	}
+}
+
+// BenchmarkConvBand times the stride-1 "same" layers both ways, on the
+// banded layout and on the lowering, whichever New would pick: the
+// measurement behind Shape.bandPays.
+func BenchmarkConvBand(b *testing.B) {
+	for _, l := range benchLayers {
+		if !l.s.bandable() {
+			continue
 		}
-		for _, p := range passes {
-			b.Run(fmt.Sprintf("layer=%s/pass=%s", l.name, p.name), func(b *testing.B) {
+		for _, on := range []bool{false, true} {
+			op, err := New(l.s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			setBanded(op, on)
+			benchPasses(b, fmt.Sprintf("layer=%s/band=%v", l.name, on), op)
+		}
+	}
+}
+
+// benchPasses runs one benchmark per pass of op on a batch of 128, named
+// name/pass=….
+func benchPasses(b *testing.B, name string, op *Op) {
+	const n = 128
+	s := op.Shape
+	r := rand.New(rand.NewPCG(1, 1))
+	x := randn(r, n*s.C*s.H*s.W)
+	w := randn(r, s.FilterLen())
+	y := randn(r, n*s.K*s.OutH()*s.OutW())
+	flops := 2 * float64(n) * float64(s.K*s.OutH()*s.OutW()) * float64(s.C*s.KH*s.KW)
+	passes := []struct {
+		name string
+		f    func()
+	}{
+		{"fwd", func() { op.Forward(n, x, w, y) }},
+		{"bwddata", func() { op.BackwardData(n, y, w, x) }},
+		{"bwdfilter", func() { op.BackwardFilter(n, x, y, w, 0) }},
+	}
+	for _, p := range passes {
+		b.Run(fmt.Sprintf("%s/pass=%s", name, p.name), func(b *testing.B) {
+			p.f()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
 				p.f()
-				b.ReportAllocs()
-				b.ResetTimer()
-				for range b.N {
-					p.f()
-				}
-				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
-		}
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
 }
