@@ -57,8 +57,8 @@ bench-compare: ## old vs new training step, interleaved, through benchstat (BASE
 bench-pytorch: ## ResNet-18 training step, untied against PyTorch (Debian python3-torch) in one run
 	bash ci/bench-pytorch.sh
 
-gemm-generate: ## regenerate core/gemm/kernel_amd64.s from its avo generator (core/gemm/_asm)
-	$(GO) generate ./core/gemm
+gemm-generate: ## regenerate core/gemm/kernel_amd64.s and core/vec/vec_amd64.s from their avo generators (_asm)
+	$(GO) generate ./core/gemm ./core/vec
 
 gemm-check: ## gemm: generated asm up to date; purego and no-AVX2 fallbacks; arm64 vet
 	bash ci/gemm-generate-check.sh

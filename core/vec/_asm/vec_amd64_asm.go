@@ -1,0 +1,256 @@
+// Command _asm generates ../vec_amd64.s with avo:
+//
+//	go run . -out ../vec_amd64.s
+//
+// It is its own module so that avo stays out of untied's dependencies.
+//
+// Every function here is the generic Go loop of the same name in
+// ../generic.go, operation for operation: the same float32 and float64
+// roundings, no FMA, and for the sums the same sixteen float64 lanes
+// reduced in the same order, so the two give the same bits.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+const (
+	f32      = 4  // bytes per float32
+	lanes    = 8  // float32 per ymm
+	sumBlock = 16 // elements per step of the sums: four ymm of four float64
+)
+
+func main() {
+	ConstraintExpr("!purego")
+	shiftedSums()
+	dotHat()
+	normalize()
+	normGrad()
+	Generate()
+}
+
+// param returns the address of a scalar parameter or result, for VEX
+// loads and stores (avo's Load and Store emit legacy SSE moves, which cost
+// a state transition next to dirty upper ymm halves).
+func param(c gotypes.Component) Mem {
+	b, err := c.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// zeroed returns n ymm registers set to zero.
+func zeroed(n int) []VecVirtual {
+	r := make([]VecVirtual, n)
+	for i := range r {
+		r[i] = YMM()
+		VXORPD(r[i], r[i], r[i])
+	}
+	return r
+}
+
+// reduce adds sixteen float64 lanes, l[4j+i] in lane i of acc[j], into the
+// low float64 of acc[0] as (t0 + t2) + (t1 + t3) with
+// ti = (l[i] + l[4+i]) + (l[8+i] + l[12+i]): reduce in ../generic.go.
+func reduce(acc []VecVirtual) Register {
+	VADDPD(acc[1], acc[0], acc[0])
+	VADDPD(acc[3], acc[2], acc[2])
+	VADDPD(acc[2], acc[0], acc[0])
+	hi := XMM()
+	VEXTRACTF128(Imm(1), acc[0], hi)
+	lo := acc[0].AsX()
+	VADDPD(hi, lo, lo)
+	VUNPCKHPD(lo, lo, hi)
+	VADDSD(hi, lo, lo)
+	return lo
+}
+
+// loop emits a loop over byte offsets idx = 0, step, 2·step, ... < end,
+// with body(idx) for each.
+func loop(name string, idx, end Register, step int, body func()) {
+	top, done := name+"_loop", name+"_done"
+	XORQ(idx, idx)
+	Label(top)
+	CMPQ(idx, end)
+	JAE(LabelRef(done))
+	body()
+	ADDQ(U32(step), idx)
+	JMP(LabelRef(top))
+	Label(done)
+}
+
+// shiftedSums emits shiftedSumsAVX2, shiftedSumsGeneric: per 16 elements,
+// four VCVTPS2PD, and for each four float64 d = x − k added to one
+// accumulator of Σd and d·d (a product, then an add) to one of Σd².
+// The eight accumulators are eight independent chains of additions.
+func shiftedSums() {
+	TEXT("shiftedSumsAVX2", NOSPLIT, "func(x []float32, k float64) (s, ss float64)")
+	Doc("shiftedSumsAVX2 is shiftedSumsGeneric with AVX2: len(x) must be a multiple of 16.")
+	Pragma("noescape")
+	xp := Load(Param("x").Base(), GP64())
+	end := Load(Param("x").Len(), GP64())
+	SHLQ(Imm(2), end) // bytes
+	k := YMM()
+	VBROADCASTSD(param(Param("k")), k)
+	s, q := zeroed(4), zeroed(4)
+	idx := GP64()
+	loop("shiftedSums", idx, end, sumBlock*f32, func() {
+		for j := 0; j < 4; j++ {
+			d := YMM()
+			VCVTPS2PD(Mem{Base: xp, Index: idx, Scale: 1, Disp: 16 * j}, d)
+			VSUBPD(k, d, d)
+			VADDPD(d, s[j], s[j])
+			VMULPD(d, d, d)
+			VADDPD(d, q[j], q[j])
+		}
+	})
+	rs, rq := reduce(s), reduce(q)
+	VMOVSD(rs, param(ReturnIndex(0)))
+	VMOVSD(rq, param(ReturnIndex(1)))
+	VZEROUPPER()
+	RET()
+}
+
+// dotHat emits dotHatAVX2, dotHatGeneric: per 16 elements, x̂ = (x − mu)·is
+// on two ymm of float32, widened to four ymm of float64, and dy widened by
+// VCVTPS2PD from memory; for each four, dy added to an accumulator of Σdy
+// and dy·x̂ (a product, then an add) to one of Σdy·x̂.
+func dotHat() {
+	TEXT("dotHatAVX2", NOSPLIT, "func(dy, x []float32, mu, is float32) (sdy, sdyx float64)")
+	Doc("dotHatAVX2 is dotHatGeneric with AVX2: len(dy) must be a multiple of 16, len(x) at least len(dy).")
+	Pragma("noescape")
+	dyp := Load(Param("dy").Base(), GP64())
+	xp := Load(Param("x").Base(), GP64())
+	end := Load(Param("dy").Len(), GP64())
+	SHLQ(Imm(2), end)
+	mu, is := YMM(), YMM()
+	VBROADCASTSS(param(Param("mu")), mu)
+	VBROADCASTSS(param(Param("is")), is)
+	s, p := zeroed(4), zeroed(4)
+	idx := GP64()
+	loop("dotHat", idx, end, sumBlock*f32, func() {
+		for h := 0; h < 2; h++ {
+			xh := YMM()
+			VMOVUPS(Mem{Base: xp, Index: idx, Scale: 1, Disp: 32 * h}, xh)
+			VSUBPS(mu, xh, xh)
+			VMULPS(is, xh, xh)
+			hi := XMM()
+			VEXTRACTF128(Imm(1), xh, hi)
+			wide := []VecVirtual{YMM(), YMM()}
+			VCVTPS2PD(xh.AsX(), wide[0])
+			VCVTPS2PD(hi, wide[1])
+			for i, w := range wide {
+				j := 2*h + i
+				a := YMM()
+				VCVTPS2PD(Mem{Base: dyp, Index: idx, Scale: 1, Disp: 16 * j}, a)
+				VADDPD(a, s[j], s[j])
+				VMULPD(w, a, a)
+				VADDPD(a, p[j], p[j])
+			}
+		}
+	})
+	rs, rp := reduce(s), reduce(p)
+	VMOVSD(rs, param(ReturnIndex(0)))
+	VMOVSD(rp, param(ReturnIndex(1)))
+	VZEROUPPER()
+	RET()
+}
+
+// elementwise emits the loop of an elementwise function over len(dst)
+// float32 (a multiple of 8), two ymm per iteration and then one: body
+// computes eight results at byte offset disp from idx into the returned
+// register.
+func elementwise(name string, dst, n Register, body func(idx Register, disp int) VecVirtual) {
+	SHLQ(Imm(2), n) // bytes
+	idx := GP64()
+	XORQ(idx, idx)
+	end := GP64()
+	MOVQ(n, end)
+	SUBQ(Imm(32), end) // the last offset from which two vectors fit
+	top, tail, done := name+"_loop", name+"_tail", name+"_done"
+	Comment("Two vectors per iteration.")
+	Label(top)
+	CMPQ(idx, end)
+	JGE(LabelRef(tail))
+	for u := 0; u < 2; u++ {
+		r := body(idx, 32*u)
+		VMOVUPS(r, Mem{Base: dst, Index: idx, Scale: 1, Disp: 32 * u})
+	}
+	ADDQ(Imm(64), idx)
+	JMP(LabelRef(top))
+	Comment("At most one vector left.")
+	Label(tail)
+	CMPQ(idx, n)
+	JGE(LabelRef(done))
+	r := body(idx, 0)
+	VMOVUPS(r, Mem{Base: dst, Index: idx, Scale: 1})
+	Label(done)
+	VZEROUPPER()
+	RET()
+}
+
+// broadcast loads float32 parameters into ymm registers, one each.
+func broadcast(names ...string) []VecVirtual {
+	r := make([]VecVirtual, len(names))
+	for i, n := range names {
+		r[i] = YMM()
+		VBROADCASTSS(param(Param(n)), r[i])
+	}
+	return r
+}
+
+// normalize emits normalizeAVX2, normalizeGeneric: per eight elements
+// x̂ = (x − mu)·is, then γ·x̂ (a product) + β. (The parameters are not
+// named g and b: the assembler reads b+60(FP) as a register.)
+func normalize() {
+	TEXT("normalizeAVX2", NOSPLIT, "func(dst, x []float32, mu, is, gamma, beta float32)")
+	Doc(fmt.Sprintf("normalizeAVX2 is normalizeGeneric with AVX2: len(dst) must be a multiple of %d, len(x) at least len(dst).", lanes))
+	Pragma("noescape")
+	dst := Load(Param("dst").Base(), GP64())
+	xp := Load(Param("x").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	c := broadcast("mu", "is", "gamma", "beta")
+	mu, is, g, b := c[0], c[1], c[2], c[3]
+	elementwise("normalize", dst, n, func(idx Register, disp int) VecVirtual {
+		t := YMM()
+		VMOVUPS(Mem{Base: xp, Index: idx, Scale: 1, Disp: disp}, t)
+		VSUBPS(mu, t, t)
+		VMULPS(is, t, t)
+		VMULPS(g, t, t)
+		VADDPS(b, t, t)
+		return t
+	})
+}
+
+// normGrad emits normGradAVX2, normGradGeneric: per eight elements
+// x̂ = (x − mu)·is, then scale·((dy − mdy) − x̂·mdyx), each operation
+// rounded.
+func normGrad() {
+	TEXT("normGradAVX2", NOSPLIT, "func(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32)")
+	Doc(fmt.Sprintf("normGradAVX2 is normGradGeneric with AVX2: len(dst) must be a multiple of %d, len(dy) and len(x) at least len(dst).", lanes))
+	Pragma("noescape")
+	dst := Load(Param("dst").Base(), GP64())
+	dyp := Load(Param("dy").Base(), GP64())
+	xp := Load(Param("x").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	c := broadcast("mu", "is", "scale", "mdy", "mdyx")
+	mu, is, scale, mdy, mdyx := c[0], c[1], c[2], c[3], c[4]
+	elementwise("normGrad", dst, n, func(idx Register, disp int) VecVirtual {
+		h, t := YMM(), YMM()
+		VMOVUPS(Mem{Base: xp, Index: idx, Scale: 1, Disp: disp}, h)
+		VSUBPS(mu, h, h)
+		VMULPS(is, h, h)
+		VMULPS(mdyx, h, h)
+		VMOVUPS(Mem{Base: dyp, Index: idx, Scale: 1, Disp: disp}, t)
+		VSUBPS(mdy, t, t)
+		VSUBPS(h, t, t)
+		VMULPS(scale, t, t)
+		return t
+	})
+}

@@ -1,0 +1,61 @@
+package vec
+
+import (
+	"encoding/binary"
+	"math"
+	"testing"
+)
+
+// FuzzMatchesGeneric checks that every implementation of the four
+// functions gives the generic one's bits (NaNs alike) on arbitrary float32
+// inputs, NaNs, infinities and subnormals included: x is the first half of
+// data, dy the second.
+func FuzzMatchesGeneric(f *testing.F) {
+	seed := make([]byte, 4*2*37)
+	for i := 0; i < len(seed)/4; i++ {
+		binary.LittleEndian.PutUint32(seed[4*i:], math.Float32bits(float32(i)*0.37-5))
+	}
+	f.Add(seed, float32(0.1), float32(1.3), float32(0.9), float32(-0.2))
+	f.Add([]byte{}, float32(0), float32(1), float32(1), float32(0))
+	f.Fuzz(func(t *testing.T, data []byte, mu, is, g, b float32) {
+		if len(impls()) < 2 {
+			t.Skip("only the generic loops here")
+		}
+		v := make([]float32, len(data)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+		}
+		x, dy := v[:len(v)/2], v[len(v)/2:2*(len(v)/2)]
+		type result struct {
+			s, ss, sdy, sdyx float64
+			norm, grad       []float32
+		}
+		run := func() (r result) {
+			r.s, r.ss = ShiftedSums(x, float64(mu))
+			r.sdy, r.sdyx = DotHat(dy, x, mu, is)
+			r.norm = make([]float32, len(x))
+			Normalize(r.norm, x, mu, is, g, b)
+			r.grad = make([]float32, len(x))
+			NormGrad(r.grad, dy, x, mu, is, g, b, is)
+			return r
+		}
+		var gen result
+		withImpl("generic", func() { gen = run() })
+		for _, impl := range impls()[1:] {
+			var r result
+			withImpl(impl, func() { r = run() })
+			if !same(r.s, gen.s) || !same(r.ss, gen.ss) {
+				t.Errorf("%s: ShiftedSums = (%v, %v), generic (%v, %v)", impl, r.s, r.ss, gen.s, gen.ss)
+			}
+			if !same(r.sdy, gen.sdy) || !same(r.sdyx, gen.sdyx) {
+				t.Errorf("%s: DotHat = (%v, %v), generic (%v, %v)", impl, r.sdy, r.sdyx, gen.sdy, gen.sdyx)
+			}
+			if i := sameSlice(r.norm, gen.norm); i >= 0 {
+				t.Errorf("%s: Normalize dst[%d] = %v, generic %v", impl, i, r.norm[i], gen.norm[i])
+			}
+			if i := sameSlice(r.grad, gen.grad); i >= 0 {
+				t.Errorf("%s: NormGrad dst[%d] = %v, generic %v", impl, i, r.grad[i], gen.grad[i])
+			}
+		}
+	})
+}

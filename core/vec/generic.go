@@ -1,0 +1,78 @@
+package vec
+
+// The generic loops define the functions and are what the assembly
+// reproduces. Explicit conversions such as float32(g*h) keep a product
+// rounded before the addition that follows it: without one the compiler may
+// fuse the two into an FMA (it does on arm64), and the result would depend
+// on the architecture.
+
+// shiftedSumsGeneric is ShiftedSums on whole blocks of sumBlock elements:
+// element j of each block is added to lane j, lanes 4r to 4r+3 being
+// register r of the assembly, and the lanes are reduced at the end. Go
+// keeps an array in memory, so the loop takes one register's four lanes at
+// a time in local variables, over the whole of x (in cache: BatchNorm's
+// runs are short), rather than sixteen lanes at once.
+func shiftedSumsGeneric(x []float32, k float64) (s, ss float64) {
+	var sl, ql [4][4]float64
+	for r := range sl {
+		var s0, s1, s2, s3, q0, q1, q2, q3 float64
+		for i := 4 * r; i+4 <= len(x); i += sumBlock {
+			b := x[i : i+4]
+			d0, d1, d2, d3 := float64(b[0])-k, float64(b[1])-k, float64(b[2])-k, float64(b[3])-k
+			s0, s1, s2, s3 = s0+d0, s1+d1, s2+d2, s3+d3
+			q0, q1 = q0+float64(d0*d0), q1+float64(d1*d1)
+			q2, q3 = q2+float64(d2*d2), q3+float64(d3*d3)
+		}
+		sl[r] = [4]float64{s0, s1, s2, s3}
+		ql[r] = [4]float64{q0, q1, q2, q3}
+	}
+	return reduce(&sl), reduce(&ql)
+}
+
+// dotHatGeneric is DotHat on whole blocks of sumBlock elements, in lanes
+// as shiftedSumsGeneric.
+func dotHatGeneric(dy, x []float32, mu, is float32) (sdy, sdyx float64) {
+	x = x[:len(dy)]
+	var sl, pl [4][4]float64
+	for r := range sl {
+		var s0, s1, s2, s3, p0, p1, p2, p3 float64
+		for i := 4 * r; i+4 <= len(dy); i += sumBlock {
+			a, h := dy[i:i+4], x[i:i+4]
+			a0, a1, a2, a3 := float64(a[0]), float64(a[1]), float64(a[2]), float64(a[3])
+			s0, s1, s2, s3 = s0+a0, s1+a1, s2+a2, s3+a3
+			p0 += float64(a0 * float64((h[0]-mu)*is))
+			p1 += float64(a1 * float64((h[1]-mu)*is))
+			p2 += float64(a2 * float64((h[2]-mu)*is))
+			p3 += float64(a3 * float64((h[3]-mu)*is))
+		}
+		sl[r] = [4]float64{s0, s1, s2, s3}
+		pl[r] = [4]float64{p0, p1, p2, p3}
+	}
+	return reduce(&sl), reduce(&pl)
+}
+
+// reduce adds the lanes of a block sum, l[r][i] lane i of register r, in
+// the order of the assembly: first the registers pairwise, then the lanes.
+func reduce(l *[4][4]float64) float64 {
+	var t [4]float64
+	for i := range t {
+		t[i] = (l[0][i] + l[1][i]) + (l[2][i] + l[3][i])
+	}
+	return (t[0] + t[2]) + (t[1] + t[3])
+}
+
+// normalizeGeneric is Normalize on len(dst) elements.
+func normalizeGeneric(dst, x []float32, mu, is, g, b float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = float32(g*((v-mu)*is)) + b
+	}
+}
+
+// normGradGeneric is NormGrad on len(dst) elements.
+func normGradGeneric(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32) {
+	dy, x = dy[:len(dst)], x[:len(dst)]
+	for i, v := range dy {
+		dst[i] = scale * (v - mdy - float32(((x[i]-mu)*is)*mdyx))
+	}
+}

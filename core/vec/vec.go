@@ -1,0 +1,75 @@
+package vec
+
+import "fmt"
+
+// sumBlock is the number of elements per step of the sums: sixteen
+// float64 lanes, four ymm registers of four on amd64. ShiftedSums and
+// DotHat hand whole blocks to the block loop and add the rest in Go.
+const sumBlock = 16
+
+// lanes is the number of float32 per step of the elementwise passes (one
+// ymm register); Normalize and NormGrad compute the rest in Go.
+const lanes = 8
+
+// ShiftedSums returns Σ (x − k) and Σ (x − k)² in float64, the sums from
+// which a mean and a variance are computed in one pass: shifting by a
+// value near the mean (k) keeps Σ (x − k)² from cancelling.
+func ShiftedSums(x []float32, k float64) (s, ss float64) {
+	n := len(x) &^ (sumBlock - 1)
+	if n > 0 {
+		s, ss = shiftedSumsBlocks(x[:n], k)
+	}
+	for _, v := range x[n:] {
+		d := float64(v) - k
+		s += d
+		ss += float64(d * d)
+	}
+	return s, ss
+}
+
+// Normalize sets dst[i] = g·x̂ + b with x̂ = (x[i] − mu)·is in float32:
+// BatchNorm's forward pass, mu the mean and is the inverse standard
+// deviation. dst and x must have the same length.
+func Normalize(dst, x []float32, mu, is, g, b float32) {
+	if len(dst) != len(x) {
+		panic(fmt.Sprintf("vec: Normalize: len(dst) = %d, len(x) = %d", len(dst), len(x)))
+	}
+	n := len(x) &^ (lanes - 1)
+	if n > 0 {
+		normalizeBlocks(dst[:n], x[:n], mu, is, g, b)
+	}
+	normalizeGeneric(dst[n:], x[n:], mu, is, g, b)
+}
+
+// DotHat returns Σ dy and Σ dy·x̂ in float64, with x̂ = (x − mu)·is in
+// float32 as Normalize computes it: the sums of BatchNorm's backward pass.
+// dy and x must have the same length.
+func DotHat(dy, x []float32, mu, is float32) (sdy, sdyx float64) {
+	if len(dy) != len(x) {
+		panic(fmt.Sprintf("vec: DotHat: len(dy) = %d, len(x) = %d", len(dy), len(x)))
+	}
+	n := len(dy) &^ (sumBlock - 1)
+	if n > 0 {
+		sdy, sdyx = dotHatBlocks(dy[:n], x[:n], mu, is)
+	}
+	for i, a := range dy[n:] {
+		sdy += float64(a)
+		sdyx += float64(float64(a) * float64((x[n+i]-mu)*is))
+	}
+	return sdy, sdyx
+}
+
+// NormGrad sets dst[i] = scale·(dy[i] − mdy − x̂·mdyx) with
+// x̂ = (x[i] − mu)·is in float32 as Normalize computes it: BatchNorm's
+// input gradient, mdy and mdyx the means of dy and dy·x̂. dst, dy and x
+// must have the same length.
+func NormGrad(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32) {
+	if len(dst) != len(dy) || len(dy) != len(x) {
+		panic(fmt.Sprintf("vec: NormGrad: len(dst) = %d, len(dy) = %d, len(x) = %d", len(dst), len(dy), len(x)))
+	}
+	n := len(x) &^ (lanes - 1)
+	if n > 0 {
+		normGradBlocks(dst[:n], dy[:n], x[:n], mu, is, scale, mdy, mdyx)
+	}
+	normGradGeneric(dst[n:], dy[n:], x[n:], mu, is, scale, mdy, mdyx)
+}

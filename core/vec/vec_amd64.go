@@ -1,0 +1,60 @@
+//go:build !purego
+
+package vec
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run -C _asm . -out ../vec_amd64.s
+
+// useAVX2 selects the assembly; GODEBUG=cpu.avx2=off turns it off from
+// outside. Its instructions are all AVX (256-bit float arithmetic and
+// conversions), but it is gated on AVX2 like the rest of untied's amd64
+// code, so that one switch turns every kernel off. It uses no FMA, so it
+// does not ask for it.
+var useAVX2 = cpu.X86.HasAVX2
+
+// The assembly (vec_amd64.s) works on whole blocks, sumBlock elements for
+// the sums and lanes for the elementwise passes, and reads only as far as
+// the first slice's length.
+
+//go:noescape
+func shiftedSumsAVX2(x []float32, k float64) (s, ss float64)
+
+//go:noescape
+func dotHatAVX2(dy, x []float32, mu, is float32) (sdy, sdyx float64)
+
+//go:noescape
+func normalizeAVX2(dst, x []float32, mu, is, gamma, beta float32)
+
+//go:noescape
+func normGradAVX2(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32)
+
+func shiftedSumsBlocks(x []float32, k float64) (s, ss float64) {
+	if useAVX2 {
+		return shiftedSumsAVX2(x, k)
+	}
+	return shiftedSumsGeneric(x, k)
+}
+
+func dotHatBlocks(dy, x []float32, mu, is float32) (sdy, sdyx float64) {
+	if useAVX2 {
+		return dotHatAVX2(dy, x, mu, is)
+	}
+	return dotHatGeneric(dy, x, mu, is)
+}
+
+func normalizeBlocks(dst, x []float32, mu, is, g, b float32) {
+	if useAVX2 {
+		normalizeAVX2(dst, x, mu, is, g, b)
+		return
+	}
+	normalizeGeneric(dst, x, mu, is, g, b)
+}
+
+func normGradBlocks(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32) {
+	if useAVX2 {
+		normGradAVX2(dst, dy, x, mu, is, scale, mdy, mdyx)
+		return
+	}
+	normGradGeneric(dst, dy, x, mu, is, scale, mdy, mdyx)
+}

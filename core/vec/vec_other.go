@@ -1,0 +1,19 @@
+//go:build purego || !amd64
+
+package vec
+
+// Without assembly (arm64 included) the block loops are the generic ones.
+
+func shiftedSumsBlocks(x []float32, k float64) (s, ss float64) { return shiftedSumsGeneric(x, k) }
+
+func dotHatBlocks(dy, x []float32, mu, is float32) (sdy, sdyx float64) {
+	return dotHatGeneric(dy, x, mu, is)
+}
+
+func normalizeBlocks(dst, x []float32, mu, is, g, b float32) {
+	normalizeGeneric(dst, x, mu, is, g, b)
+}
+
+func normGradBlocks(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32) {
+	normGradGeneric(dst, dy, x, mu, is, scale, mdy, mdyx)
+}
