@@ -6,6 +6,7 @@ import (
 
 	"github.com/untied-ml/untied/core/gemm"
 	"github.com/untied-ml/untied/core/tensor"
+	"github.com/untied-ml/untied/core/vec"
 )
 
 // BatchNorm normalises each channel of an [N, C, ...] batch. In training it
@@ -77,7 +78,7 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c int) {
 		k := float64(x.Data[c*hw])
 		var s, ss float64
 		for i := 0; i < n; i++ {
-			a, b := shiftedSums64(x.Data[(i*bn.C+c)*hw:(i*bn.C+c+1)*hw], k)
+			a, b := vec.ShiftedSums(x.Data[(i*bn.C+c)*hw:(i*bn.C+c+1)*hw], k)
 			s += a
 			ss += b
 		}
@@ -100,11 +101,7 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c int) {
 	g, b := bn.Gamma.Value.Data[c], bn.Beta.Value.Data[c]
 	for i := 0; i < n; i++ {
 		off := (i*bn.C + c) * hw
-		src, dst := x.Data[off:off+hw], bn.out.Data[off:off+hw]
-		dst = dst[:len(src)]
-		for j, v := range src {
-			dst[j] = g*((v-mu)*is) + b
-		}
+		vec.Normalize(bn.out.Data[off:off+hw], x.Data[off:off+hw], mu, is, g, b)
 	}
 }
 
@@ -127,7 +124,7 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c int) {
 	var sdy, sdyx float64
 	for i := 0; i < n; i++ {
 		off := (i*bn.C + c) * hw
-		a, b := dotHat64(dy.Data[off:off+hw], bn.x.Data[off:off+hw], mu, is)
+		a, b := vec.DotHat(dy.Data[off:off+hw], bn.x.Data[off:off+hw], mu, is)
 		sdy += a
 		sdyx += b
 	}
@@ -140,11 +137,7 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c int) {
 	}
 	for i := 0; i < n; i++ {
 		off := (i*bn.C + c) * hw
-		g, x, dst := dy.Data[off:off+hw], bn.x.Data[off:off+hw], bn.dx.Data[off:off+hw]
-		x, dst = x[:len(g)], dst[:len(g)]
-		for j, v := range g {
-			dst[j] = scale * (v - mdy - ((x[j]-mu)*is)*mdyx)
-		}
+		vec.NormGrad(bn.dx.Data[off:off+hw], dy.Data[off:off+hw], bn.x.Data[off:off+hw], mu, is, scale, mdy, mdyx)
 	}
 }
 
@@ -165,47 +158,6 @@ func (l *bnLoop) Range(c0, c1 int) {
 			l.bn.backward(l.dy, c)
 		}
 	}
-}
-
-// shiftedSums64 returns Σ (x − k) and Σ (x − k)² in float64, each over two
-// partial sums (a single chain of dependent additions runs at a fraction
-// of the adder's rate).
-func shiftedSums64(x []float32, k float64) (s, ss float64) {
-	var s0, s1, q0, q1 float64
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		d0, d1 := float64(x[i])-k, float64(x[i+1])-k
-		s0 += d0
-		s1 += d1
-		q0 += d0 * d0
-		q1 += d1 * d1
-	}
-	for ; i < len(x); i++ {
-		d := float64(x[i]) - k
-		s0 += d
-		q0 += d * d
-	}
-	return s0 + s1, q0 + q1
-}
-
-// dotHat64 returns Σ dy and Σ dy·x̂ in float64, x̂ = (x − mu)·is computed
-// in float32 as Forward does, each over two partial sums.
-func dotHat64(dy, x []float32, mu, is float32) (sa, sab float64) {
-	x = x[:len(dy)]
-	var s0, s1, p0, p1 float64
-	i := 0
-	for ; i+2 <= len(dy); i += 2 {
-		a0, a1 := float64(dy[i]), float64(dy[i+1])
-		s0 += a0
-		s1 += a1
-		p0 += a0 * float64((x[i]-mu)*is)
-		p1 += a1 * float64((x[i+1]-mu)*is)
-	}
-	for ; i < len(dy); i++ {
-		s0 += float64(dy[i])
-		p0 += float64(dy[i]) * float64((x[i]-mu)*is)
-	}
-	return s0 + s1, p0 + p1
 }
 
 // Params returns γ and β.
