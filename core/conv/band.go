@@ -2,65 +2,118 @@ package conv
 
 import "github.com/untied-ml/untied/core/gemm"
 
-// The banded layout, for a stride-1 "same" convolution (KH = KW = 2P+1 and
-// P ≤ W, so OutH = H and OutW = W: every 3×3 stride-1 conv of a ResNet,
-// and every 1×1 stride-1 one). Every channel of a group of g images is one
-// plane, the images one under another, each row led by P zero columns and
-// each image followed by P zero rows, below P zero rows at the top:
+// The banded layout. Every channel of a group of g images is laid out as
+// one plane (S² planes at stride S, one per phase (a, b): the pixels whose
+// row is a and column b mod S), the images one under another, each row led
+// by zero columns and each image followed by zero rows, below zero rows at
+// the top. At stride 1 with a 3×3 filter and padding 1:
 //
-//	x[i, c, y, v]  is at  xp[c·S + (P + i·(H+P) + y)·Wp + P + v],  Wp = W+P
+//	x[i, c, y, v]  is at  xp[c·plane + (1 + i·(H+1) + y)·Wp + 1 + v],  Wp = W+1
 //
 // A row's leading zeros are also the right padding of the row above, and
 // the zero rows after an image both its bottom padding and the next one's
-// top. Over the output grid q = (i·(H+P) + y)·Wp + v, row (c, kh, kw) of
-// the im2col matrix is then the plane read from c·S + kh·Wp + kw on: one
-// slice and a shift per row, which gemm.SgemmRows reads in place, where the
-// lowering (implicit.go) copies every entry into the engine's panels. The
-// grid's columns v ≥ W and rows y ≥ H are outputs computed and thrown
-// away: (H+P)·Wp/(H·W) times the work, 1.07 at 28×28 with P = 1, 1.15 at
-// 14×14, 1.31 at 7×7, 1.56 at 4×4.
+// top. Over the output grid q = (i·hp + oh)·Wp + ow, row (c, kh, kw) of the
+// im2col matrix is then a plane read from one offset on: the image shifted
+// (at stride S, the phase of the tap shifted), which gemm.SgemmRows reads
+// in place, where the lowering (implicit.go) copies every entry into the
+// engine's panels. The grid's columns ow ≥ OutW and rows oh ≥ OutH are
+// outputs computed and thrown away: hp·Wp/(OutH·OutW) times the work, at
+// 3×3 with padding 1 1.07 at 28×28, 1.15 at 14×14, 1.31 at 7×7, 1.56 at
+// 4×4, and at 1×1 nothing.
 type band struct {
-	g      int // images laid out; 0 before the first
-	wp, hp int // Wp = W+P and H+P: a row and an image of the grid
-	plane  int // S, floats per channel
-	n      int // grid positions: ((g−1)·(H+P) + H)·Wp
-	xp     []float32
-	off    []int // row (c, kh, kw) of the im2col matrix: c·S + kh·Wp + kw
+	bandGeom
+	g     int // images laid out; 0 before the first
+	plane int // floats per channel and phase
+	n     int // grid positions: ((g−1)·hp + OutH)·Wp
+	xp    []float32
+	off   []int // row (c, kh, kw) of the im2col matrix: its offset in xp
 }
 
-// bandable reports a geometry the banded layout computes.
-func (s Shape) bandable() bool {
-	return s.Stride == 1 && s.KH == 2*s.Pad+1 && s.KW == 2*s.Pad+1 && s.Pad <= s.W
+// bandGeom is the band's shape apart from the group size.
+type bandGeom struct {
+	hs, ws int // a phase's rows and columns: ⌈H/S⌉, ⌈W/S⌉
+	top    int // zero rows above the first image
+	left   int // zero columns leading every row
+	hp, wp int // the grid's rows per image (hs + the rows between images) and its row width (ws + left)
+	reach  int // rows below a grid row that its taps read: top + the largest row shift
+	// rowUsed[a] and colUsed[b] say whether some tap reads phase rows a
+	// or columns b (a 1×1 filter at stride 2 reads only phase (0, 0));
+	// bandImage lays out only those phases.
+	rowUsed, colUsed []bool
 }
 
-// bandPays reports a bandable geometry where the band is the faster way:
-// where its grid is at most 1.4 times the image. Measured on ResNet-18's
-// layers at width 16, batch 128 (BenchmarkConvBand, 4 interleaved rounds,
-// the three passes' times summed), the band against the lowering: 1.8× as
-// fast at 28×28 (grid 1.07 times the image), 1.4× at 14×14 (1.15), 1.1× at
-// 7×7 (1.31), 0.94× at 4×4 (1.56), where the lowering's cost is spread
-// over 128 output channels; 1.4× on the 1×1 conv at 28×28 (grid = image).
+// bandGeom returns the band for s: every geometry has one, if at a cost
+// (see bandPays).
+func (s Shape) bandGeom() bandGeom {
+	oh, ow := s.OutH(), s.OutW()
+	// A tap kh reads phase row oh + dh of phase (kh−P) mod S, with
+	// dh = ⌊(kh−P)/S⌋ from ⌊−P/S⌋ to ⌊(KH−1−P)/S⌋.
+	dhMin, dhMax := floorDiv(-s.Pad, s.Stride), floorDiv(s.KH-1-s.Pad, s.Stride)
+	dwMin, dwMax := floorDiv(-s.Pad, s.Stride), floorDiv(s.KW-1-s.Pad, s.Stride)
+	var g bandGeom
+	g.hs, g.ws = (s.H+s.Stride-1)/s.Stride, (s.W+s.Stride-1)/s.Stride
+	// Between images, zero rows enough for the taps above the first
+	// row and below the last; and every image's outputs in its own rows.
+	g.top = max(0, -dhMin)
+	g.hp = max(g.hs+max(g.top, oh+dhMax-g.hs), oh)
+	// Likewise zero columns: a row's leading ones are also the right
+	// padding of the row above.
+	g.left = max(0, -dwMin, ow+dwMax-g.ws)
+	g.wp = max(g.ws+g.left, ow)
+	g.reach = g.top + max(dhMax, 0)
+	g.rowUsed, g.colUsed = make([]bool, s.Stride), make([]bool, s.Stride)
+	for kh := 0; kh < s.KH; kh++ {
+		g.rowUsed[kh-s.Pad-floorDiv(kh-s.Pad, s.Stride)*s.Stride] = true
+	}
+	for kw := 0; kw < s.KW; kw++ {
+		g.colUsed[kw-s.Pad-floorDiv(kw-s.Pad, s.Stride)*s.Stride] = true
+	}
+	return g
+}
+
+// floorDiv is ⌊a/b⌋ for b > 0.
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// bandPays reports a geometry where the band is the faster way:
+// where its grid is at most 1.4 times the output. Measured on ResNet-18's
+// layers at width 16, batch 128 (BenchmarkConvBand, 4–5 interleaved
+// rounds, the three passes' times summed), the band against the lowering:
+// at 3×3 stride 1, 1.8× as fast at 28×28 (grid 1.07 times the output),
+// 1.4× at 14×14 (1.15), 1.1× at 7×7 (1.31), 0.94× at 4×4 (1.56), where the
+// lowering's cost is spread over 128 output channels; 1.4× on the 1×1
+// conv at 28×28 (grid = output); at stride 2, 1.2× on the 3×3 conv from
+// 28×28 (1.15) and even on the 1×1 (1.0).
 func (s Shape) bandPays() bool {
-	return 5*(s.H+s.Pad)*(s.W+s.Pad) <= 7*s.H*s.W
+	g := s.bandGeom()
+	return 5*g.hp*g.wp <= 7*s.OutH()*s.OutW()
 }
 
 // layBand lays images [i0, i0+g) of the NCHW batch x out in o.band.
 func (o *Op) layBand(x []float32, i0, g int) {
 	b := &o.band
 	if b.g != g {
-		p := o.Pad
-		b.g, b.wp, b.hp = g, o.W+p, o.H+p
-		b.n = ((g-1)*b.hp + o.H) * b.wp
-		// The last row of the grid reads 2P rows and 2P columns on,
-		// which fit in 2P+1 rows as 2P ≤ Wp.
-		b.plane = ((g-1)*b.hp + o.H + 2*p + 1) * b.wp
-		b.xp = grow(b.xp, o.C*b.plane)
+		b.bandGeom = o.bandGeom()
+		b.g = g
+		b.n = ((g-1)*b.hp + o.oh) * b.wp
+		// Below the grid's last row its taps read reach rows, and one
+		// more where a shift to the right wraps into the next row.
+		b.plane = (b.top + g*b.hp + b.reach + 1) * b.wp
+		s := o.Stride
+		b.xp = grow(b.xp, o.C*s*s*b.plane)
 		clear(b.xp) // the padding; the images' pixels are written below
 		b.off = b.off[:0]
 		for c := 0; c < o.C; c++ {
 			for kh := 0; kh < o.KH; kh++ {
 				for kw := 0; kw < o.KW; kw++ {
-					b.off = append(b.off, c*b.plane+kh*b.wp+kw)
+					dh, dw := floorDiv(kh-o.Pad, s), floorDiv(kw-o.Pad, s)
+					a, bb := kh-o.Pad-dh*s, kw-o.Pad-dw*s
+					b.off = append(b.off, ((c*s+a)*s+bb)*b.plane+(b.top+dh)*b.wp+b.left+dw)
 				}
 			}
 		}
@@ -107,12 +160,30 @@ func (o *Op) bandBackwardFilter(n int, x, c []float32, beta float32, dys ...[]fl
 // band.
 func (o *Op) bandImage(xp, x []float32, i, j int) {
 	b := &o.band
-	hw := o.H * o.W
+	hw, st := o.H*o.W, o.Stride
 	for c := 0; c < o.C; c++ {
 		src := x[(i*o.C+c)*hw : (i*o.C+c+1)*hw]
-		dst := xp[c*b.plane+(o.Pad+j*b.hp)*b.wp+o.Pad:]
 		for y := 0; y < o.H; y++ {
-			copy(dst[y*b.wp:y*b.wp+o.W], src[y*o.W:])
+			row := src[y*o.W : (y+1)*o.W]
+			a := y % st
+			at := (b.top+j*b.hp+y/st)*b.wp + b.left
+			if st == 1 {
+				copy(xp[c*b.plane+at:], row)
+				continue
+			}
+			if !b.rowUsed[a] {
+				continue
+			}
+			for ph := 0; ph < st; ph++ { // the columns of phase (a, ph)
+				if !b.colUsed[ph] {
+					continue
+				}
+				d := xp[((c*st+a)*st+ph)*b.plane+at:]
+				d = d[:(o.W-ph+st-1)/st]
+				for t := range d {
+					d[t] = row[ph+t*st]
+				}
+			}
 		}
 	}
 }
@@ -121,31 +192,31 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 // outputs of the band) to image i of the NCHW batch y.
 func (o *Op) bandOut(y, mat []float32, i, j int) {
 	b := &o.band
-	hw := o.H * o.W
+	p := o.oh * o.ow
 	for k := 0; k < o.K; k++ {
-		dst := y[(i*o.K+k)*hw : (i*o.K+k+1)*hw]
+		dst := y[(i*o.K+k)*p : (i*o.K+k+1)*p]
 		src := mat[k*b.n+j*b.hp*b.wp:]
-		for r := 0; r < o.H; r++ {
-			copy(dst[r*o.W:(r+1)*o.W], src[r*b.wp:])
+		for r := 0; r < o.oh; r++ {
+			copy(dst[r*o.ow:(r+1)*o.ow], src[r*b.wp:])
 		}
 	}
 }
 
 // bandIn is bandOut's inverse: image i of the NCHW batch y to image j of
-// mat, with zeros in the grid's columns past W and rows past H.
+// mat, with zeros in the grid's columns past OutW and rows past OutH.
 func (o *Op) bandIn(mat, y []float32, i, j int) {
 	b := &o.band
-	hw := o.H * o.W
-	last := j == b.g-1 // the grid ends with its last row of pixels
+	p := o.oh * o.ow
+	last := j == b.g-1 // the grid ends with its last output row
 	for k := 0; k < o.K; k++ {
-		src := y[(i*o.K+k)*hw : (i*o.K+k+1)*hw]
+		src := y[(i*o.K+k)*p : (i*o.K+k+1)*p]
 		dst := mat[k*b.n+j*b.hp*b.wp:]
-		for r := 0; r < o.H; r++ {
-			copy(dst[r*b.wp:r*b.wp+o.W], src[r*o.W:])
-			clear(dst[r*b.wp+o.W : (r+1)*b.wp])
+		for r := 0; r < o.oh; r++ {
+			copy(dst[r*b.wp:r*b.wp+o.ow], src[r*o.ow:])
+			clear(dst[r*b.wp+o.ow : (r+1)*b.wp])
 		}
 		if !last {
-			clear(dst[o.H*b.wp : b.hp*b.wp])
+			clear(dst[o.oh*b.wp : b.hp*b.wp])
 		}
 	}
 }

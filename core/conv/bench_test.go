@@ -32,14 +32,11 @@ func BenchmarkConv(b *testing.B) {
 	}
 }
 
-// BenchmarkConvBand times the stride-1 "same" layers both ways, on the
-// banded layout and on the lowering, whichever New would pick: the
-// measurement behind Shape.bandPays.
+// BenchmarkConvBand times every layer both ways, on the banded layout and
+// on the lowering, whichever New would pick: the measurement behind
+// Shape.bandPays.
 func BenchmarkConvBand(b *testing.B) {
 	for _, l := range benchLayers {
-		if !l.s.bandable() {
-			continue
-		}
 		for _, on := range []bool{false, true} {
 			op, err := New(l.s)
 			if err != nil {

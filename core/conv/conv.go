@@ -96,7 +96,7 @@ func New(s Shape) (*Op, error) {
 }
 
 func newOp(s Shape) *Op {
-	return &Op{Shape: s, oh: s.OutH(), ow: s.OutW(), banded: s.bandable() && s.bandPays()}
+	return &Op{Shape: s, oh: s.OutH(), ow: s.OutW(), banded: s.bandPays()}
 }
 
 // maxGroupFloats bounds the output matrix of one group (64 MiB).
