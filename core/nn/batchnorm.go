@@ -29,6 +29,7 @@ type BatchNorm struct {
 	out    *tensor.Tensor
 	dx     *tensor.Tensor
 	loop   bnLoop
+	sums   []float64 // per channel, two sums of a pass (see forward, backward)
 }
 
 // NewBatchNorm returns a BatchNorm over c channels with γ = 1 (or 0 when
@@ -61,47 +62,70 @@ func (bn *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	bn.train = train
 	bn.x = x
 	bn.out = tensor.Ensure(bn.out, x.Shape...)
+	bn.ensureSums()
 	bn.loop = bnLoop{bn: bn, x: x}
 	gemm.Parallel(bn.C, 1, &bn.loop)
 	bn.loop = bnLoop{}
 	return bn.out
 }
 
-// forward normalises channel c of x.
-func (bn *BatchNorm) forward(x *tensor.Tensor, c int) {
+// ensureSums allocates the per-channel sums the passes share (each
+// goroutine writes only its own channels').
+func (bn *BatchNorm) ensureSums() {
+	if len(bn.sums) != 2*bn.C {
+		bn.sums = make([]float64, 2*bn.C)
+	}
+}
+
+// forward normalises channels [c0, c1) of x. Each pass over the data goes
+// sample by sample, taking the channels' runs of hw values, adjacent in
+// memory, as one stream: channel by channel it would read n short runs far
+// apart, each starting with a cache miss (7×7 planes measured ~15% slower).
+// Each channel still adds its runs' sums in the order of the samples.
+func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 	n, hw := bn.dims(x)
 	cnt := float64(n * hw)
-	var mean, variance float64
 	if bn.train {
 		// One pass for both sums, shifted by the channel's first value so
 		// that a mean far from zero does not cancel the variance away.
-		k := float64(x.Data[c*hw])
-		var s, ss float64
+		sums := bn.sums[2*c0 : 2*c1]
+		clear(sums)
 		for i := 0; i < n; i++ {
-			a, b := vec.ShiftedSums(x.Data[(i*bn.C+c)*hw:(i*bn.C+c+1)*hw], k)
-			s += a
-			ss += b
+			for c := c0; c < c1; c++ {
+				off := (i*bn.C + c) * hw
+				a, b := vec.ShiftedSums(x.Data[off:off+hw], float64(x.Data[c*hw]))
+				sums[2*(c-c0)] += a
+				sums[2*(c-c0)+1] += b
+			}
 		}
-		mean = k + s/cnt
-		ss = max(ss-s*s/cnt, 0) // Σ (x − mean)²
-		variance = ss / cnt
-		unbiased := variance
-		if cnt > 1 {
-			unbiased = ss / (cnt - 1)
-		}
-		m := bn.Momentum
-		bn.RunMean[c] = float32(m*float64(bn.RunMean[c]) + (1-m)*mean)
-		bn.RunVar[c] = float32(m*float64(bn.RunVar[c]) + (1-m)*unbiased)
-	} else {
-		mean, variance = float64(bn.RunMean[c]), float64(bn.RunVar[c])
 	}
-	inv := 1 / math.Sqrt(variance+bn.Eps)
-	mu, is := float32(mean), float32(inv)
-	bn.mean[c], bn.invStd[c] = mu, is
-	g, b := bn.Gamma.Value.Data[c], bn.Beta.Value.Data[c]
+	for c := c0; c < c1; c++ {
+		var mean, variance float64
+		if bn.train {
+			k := float64(x.Data[c*hw])
+			s, ss := bn.sums[2*c], bn.sums[2*c+1]
+			mean = k + s/cnt
+			ss = max(ss-s*s/cnt, 0) // Σ (x − mean)²
+			variance = ss / cnt
+			unbiased := variance
+			if cnt > 1 {
+				unbiased = ss / (cnt - 1)
+			}
+			m := bn.Momentum
+			bn.RunMean[c] = float32(m*float64(bn.RunMean[c]) + (1-m)*mean)
+			bn.RunVar[c] = float32(m*float64(bn.RunVar[c]) + (1-m)*unbiased)
+		} else {
+			mean, variance = float64(bn.RunMean[c]), float64(bn.RunVar[c])
+		}
+		inv := 1 / math.Sqrt(variance+bn.Eps)
+		bn.mean[c], bn.invStd[c] = float32(mean), float32(inv)
+	}
+	g, b := bn.Gamma.Value.Data, bn.Beta.Value.Data
 	for i := 0; i < n; i++ {
-		off := (i*bn.C + c) * hw
-		vec.Normalize(bn.out.Data[off:off+hw], x.Data[off:off+hw], mu, is, g, b)
+		for c := c0; c < c1; c++ {
+			off := (i*bn.C + c) * hw
+			vec.Normalize(bn.out.Data[off:off+hw], x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
+		}
 	}
 }
 
@@ -110,40 +134,53 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c int) {
 func (bn *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	bn.dims(dy)
 	bn.dx = tensor.Ensure(bn.dx, dy.Shape...)
+	bn.ensureSums()
 	bn.loop = bnLoop{bn: bn, dy: dy}
 	gemm.Parallel(bn.C, 1, &bn.loop)
 	bn.loop = bnLoop{}
 	return bn.dx
 }
 
-// backward computes channel c of the input gradient and of dγ and dβ.
-func (bn *BatchNorm) backward(dy *tensor.Tensor, c int) {
+// backward computes channels [c0, c1) of the input gradient and of dγ and
+// dβ, sample by sample as forward. x̂ = (x − mu)·is, recomputed as Forward
+// computed it.
+func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 	n, hw := bn.dims(dy)
 	cnt := float64(n * hw)
-	mu, is := bn.mean[c], bn.invStd[c] // x̂ = (x − mu)·is, as Forward computed it
-	var sdy, sdyx float64
+	sums := bn.sums[2*c0 : 2*c1]
+	clear(sums)
 	for i := 0; i < n; i++ {
-		off := (i*bn.C + c) * hw
-		a, b := vec.DotHat(dy.Data[off:off+hw], bn.x.Data[off:off+hw], mu, is)
-		sdy += a
-		sdyx += b
+		for c := c0; c < c1; c++ {
+			off := (i*bn.C + c) * hw
+			a, b := vec.DotHat(dy.Data[off:off+hw], bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
+			sums[2*(c-c0)] += a
+			sums[2*(c-c0)+1] += b
+		}
 	}
-	bn.Gamma.Grad.Data[c] += float32(sdyx)
-	bn.Beta.Grad.Data[c] += float32(sdy)
-	scale := bn.Gamma.Value.Data[c] * is
-	mdy, mdyx := float32(sdy/cnt), float32(sdyx/cnt)
-	if !bn.train {
-		mdy, mdyx = 0, 0
+	// The means of dy and dy·x̂ replace the sums, as float64.
+	for c := c0; c < c1; c++ {
+		sdy, sdyx := bn.sums[2*c], bn.sums[2*c+1]
+		bn.Gamma.Grad.Data[c] += float32(sdyx)
+		bn.Beta.Grad.Data[c] += float32(sdy)
+		bn.sums[2*c], bn.sums[2*c+1] = sdy/cnt, sdyx/cnt
 	}
 	for i := 0; i < n; i++ {
-		off := (i*bn.C + c) * hw
-		vec.NormGrad(bn.dx.Data[off:off+hw], dy.Data[off:off+hw], bn.x.Data[off:off+hw], mu, is, scale, mdy, mdyx)
+		for c := c0; c < c1; c++ {
+			off := (i*bn.C + c) * hw
+			mu, is := bn.mean[c], bn.invStd[c]
+			scale := bn.Gamma.Value.Data[c] * is
+			mdy, mdyx := float32(bn.sums[2*c]), float32(bn.sums[2*c+1])
+			if !bn.train {
+				mdy, mdyx = 0, 0
+			}
+			vec.NormGrad(bn.dx.Data[off:off+hw], dy.Data[off:off+hw], bn.x.Data[off:off+hw], mu, is, scale, mdy, mdyx)
+		}
 	}
 }
 
-// bnLoop runs a BatchNorm pass over channels, one goroutine per channel,
-// so the statistics do not depend on the thread count. x is set for
-// Forward, dy for Backward.
+// bnLoop runs a BatchNorm pass over channels, whole channels to a
+// goroutine, so the statistics do not depend on the thread count. x is
+// set for Forward, dy for Backward.
 type bnLoop struct {
 	bn    *BatchNorm
 	x, dy *tensor.Tensor
@@ -151,12 +188,10 @@ type bnLoop struct {
 
 // Range runs channels [c0, c1).
 func (l *bnLoop) Range(c0, c1 int) {
-	for c := c0; c < c1; c++ {
-		if l.x != nil {
-			l.bn.forward(l.x, c)
-		} else {
-			l.bn.backward(l.dy, c)
-		}
+	if l.x != nil {
+		l.bn.forward(l.x, c0, c1)
+	} else {
+		l.bn.backward(l.dy, c0, c1)
 	}
 }
 
