@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/untied-ml/untied/bench/internal/peak"
 	"github.com/untied-ml/untied/core/gemm"
 )
 
@@ -87,4 +88,26 @@ func randSlice(r *rand.Rand, n int) []float32 {
 		s[i] = float32(r.NormFloat64())
 	}
 	return s
+}
+
+// BenchmarkPeak reports one core's FMA peak (GFLOP/s, and GFLOP per
+// CPU-second), the yardstick for BenchmarkSgemm's "percent of peak", taken
+// in the same run because on a shared virtual machine it moves.
+func BenchmarkPeak(b *testing.B) {
+	if !peak.Available {
+		b.Skip("no AVX2+FMA peak loop in this build")
+	}
+	const n = 1 << 20
+	b.Run("isa=avx2-fma/threads=1", func(b *testing.B) {
+		defer setGOMAXPROCS(1)()
+		cpu0 := cpuSeconds()
+		for b.Loop() {
+			peak.FMA(n)
+		}
+		flop := float64(n) * peak.FlopsPerIter * float64(b.N) / 1e9
+		b.ReportMetric(flop/b.Elapsed().Seconds(), "GFLOP/s")
+		if cpu := cpuSeconds() - cpu0; cpu0 >= 0 && cpu > 0 {
+			b.ReportMetric(flop/cpu, "GFLOP/cpu-s")
+		}
+	})
 }
