@@ -62,8 +62,8 @@ gemm-generate: ## regenerate core/gemm/kernel_amd64.s and core/vec/vec_amd64.s f
 
 gemm-check: ## gemm: generated asm up to date; purego and no-AVX2 fallbacks; arm64 vet
 	bash ci/gemm-generate-check.sh
-	$(GO) test -tags purego ./core/gemm/
-	GODEBUG=cpu.avx2=off,cpu.fma=off $(GO) test ./core/gemm/
+	$(GO) test -tags purego ./core/gemm/ ./core/vec/
+	GODEBUG=cpu.avx2=off,cpu.fma=off $(GO) test ./core/gemm/ ./core/vec/
 	GOARCH=arm64 $(GO) vet ./...
 
 gemm-arm64: ## gemm: NEON kernel tests under qemu-aarch64-static (installs qemu-user-static as root)

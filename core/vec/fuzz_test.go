@@ -6,10 +6,11 @@ import (
 	"testing"
 )
 
-// FuzzMatchesGeneric checks that every implementation of the four
-// functions gives the generic one's bits (NaNs alike) on arbitrary float32
-// inputs, NaNs, infinities and subnormals included: x is the first half of
-// data, dy the second.
+// FuzzMatchesGeneric checks that every implementation of the functions
+// gives the generic one's bits on arbitrary float32 inputs, NaNs,
+// infinities and subnormals included (NaNs alike for BatchNorm's four,
+// exact bits for the elementwise ones but sums of two NaNs): x is the first half of data, dy
+// the second.
 func FuzzMatchesGeneric(f *testing.F) {
 	seed := make([]byte, 4*2*37)
 	for i := 0; i < len(seed)/4; i++ {
@@ -29,6 +30,7 @@ func FuzzMatchesGeneric(f *testing.F) {
 		type result struct {
 			s, ss, sdy, sdyx float64
 			norm, grad       []float32
+			elem             [4][]float32 // elementwiseOps on dy, x
 		}
 		run := func() (r result) {
 			r.s, r.ss = ShiftedSums(x, float64(mu))
@@ -37,6 +39,10 @@ func FuzzMatchesGeneric(f *testing.F) {
 			Normalize(r.norm, x, mu, is, g, b)
 			r.grad = make([]float32, len(x))
 			NormGrad(r.grad, dy, x, mu, is, g, b, is)
+			for i, op := range elementwiseOps {
+				r.elem[i] = make([]float32, len(x))
+				op.f(r.elem[i], dy, x)
+			}
 			return r
 		}
 		var gen result
@@ -55,6 +61,12 @@ func FuzzMatchesGeneric(f *testing.F) {
 			}
 			if i := sameSlice(r.grad, gen.grad); i >= 0 {
 				t.Errorf("%s: NormGrad dst[%d] = %v, generic %v", impl, i, r.grad[i], gen.grad[i])
+			}
+			for j, op := range elementwiseOps {
+				if i := elemDiff(op.nanPair, r.elem[j], gen.elem[j], dy, x); i >= 0 {
+					t.Errorf("%s: %s dst[%d] = %#08x, generic %#08x", impl, op.name, i,
+						math.Float32bits(r.elem[j][i]), math.Float32bits(gen.elem[j][i]))
+				}
 			}
 		}
 	})

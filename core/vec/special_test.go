@@ -127,6 +127,13 @@ func TestLengthMismatchPanics(t *testing.T) {
 		"DotHat":      func() { DotHat(a, b, 0, 1) },
 		"NormGrad dy": func() { NormGrad(a, b, a, 0, 1, 1, 0, 0) },
 		"NormGrad x":  func() { NormGrad(a, a, b, 0, 1, 1, 0, 0) },
+		"Relu":        func() { Relu(a, b) },
+		"ReluGrad dy": func() { ReluGrad(a, b, a) },
+		"ReluGrad y":  func() { ReluGrad(a, a, b) },
+		"Add a":       func() { Add(a, b, a) },
+		"Add b":       func() { Add(a, a, b) },
+		"AddRelu a":   func() { AddRelu(a, b, a) },
+		"AddRelu b":   func() { AddRelu(a, a, b) },
 	} {
 		func() {
 			defer func() {
@@ -148,6 +155,10 @@ func TestNoAllocs(t *testing.T) {
 				Normalize(dst, x, 0, 1, 1, 0)
 				DotHat(dy, x, 0, 1)
 				NormGrad(dst, dy, x, 0, 1, 1, 0, 0)
+				Relu(dst, x)
+				ReluGrad(dst, dy, x)
+				Add(dst, dy, x)
+				AddRelu(dst, dy, x)
 			}); a != 0 {
 				t.Errorf("%s: %v allocations per call", impl, a)
 			}

@@ -73,3 +73,59 @@ func NormGrad(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32) {
 	}
 	normGradGeneric(dst[n:], dy[n:], x[n:], mu, is, scale, mdy, mdyx)
 }
+
+// The elementwise loops of the activations and residual sums. dst may be
+// one of the inputs but must not otherwise overlap them; all the slices
+// must have the same length.
+
+// Relu sets dst[i] = max(x[i], 0) as Go's max computes it: +0 for −0 and
+// negatives, and a NaN for a NaN.
+func Relu(dst, x []float32) {
+	if len(dst) != len(x) {
+		panic(fmt.Sprintf("vec: Relu: len(dst) = %d, len(x) = %d", len(dst), len(x)))
+	}
+	n := len(x) &^ (lanes - 1)
+	if n > 0 {
+		reluBlocks(dst[:n], x[:n])
+	}
+	reluGeneric(dst[n:], x[n:])
+}
+
+// ReluGrad sets dst[i] = dy[i] where y[i] > 0, else +0: ReLU's input
+// gradient, y its output. dy's bits pass unchanged, NaNs included; a NaN
+// y counts as not positive.
+func ReluGrad(dst, dy, y []float32) {
+	if len(dst) != len(dy) || len(dy) != len(y) {
+		panic(fmt.Sprintf("vec: ReluGrad: len(dst) = %d, len(dy) = %d, len(y) = %d", len(dst), len(dy), len(y)))
+	}
+	n := len(dy) &^ (lanes - 1)
+	if n > 0 {
+		reluGradBlocks(dst[:n], dy[:n], y[:n])
+	}
+	reluGradGeneric(dst[n:], dy[n:], y[n:])
+}
+
+// Add sets dst[i] = a[i] + b[i].
+func Add(dst, a, b []float32) {
+	if len(dst) != len(a) || len(a) != len(b) {
+		panic(fmt.Sprintf("vec: Add: len(dst) = %d, len(a) = %d, len(b) = %d", len(dst), len(a), len(b)))
+	}
+	n := len(a) &^ (lanes - 1)
+	if n > 0 {
+		addBlocks(dst[:n], a[:n], b[:n])
+	}
+	addGeneric(dst[n:], a[n:], b[n:])
+}
+
+// AddRelu sets dst[i] = max(a[i] + b[i], 0), the sum as Add computes it
+// and the maximum as Relu.
+func AddRelu(dst, a, b []float32) {
+	if len(dst) != len(a) || len(a) != len(b) {
+		panic(fmt.Sprintf("vec: AddRelu: len(dst) = %d, len(a) = %d, len(b) = %d", len(dst), len(a), len(b)))
+	}
+	n := len(a) &^ (lanes - 1)
+	if n > 0 {
+		addReluBlocks(dst[:n], a[:n], b[:n])
+	}
+	addReluGeneric(dst[n:], a[n:], b[n:])
+}

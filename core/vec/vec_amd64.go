@@ -58,3 +58,47 @@ func normGradBlocks(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32) {
 	}
 	normGradGeneric(dst, dy, x, mu, is, scale, mdy, mdyx)
 }
+
+//go:noescape
+func reluAVX2(dst, x []float32)
+
+//go:noescape
+func reluGradAVX2(dst, dy, y []float32)
+
+//go:noescape
+func addAVX2(dst, a, b []float32)
+
+//go:noescape
+func addReluAVX2(dst, a, b []float32)
+
+func reluBlocks(dst, x []float32) {
+	if useAVX2 {
+		reluAVX2(dst, x)
+		return
+	}
+	reluGeneric(dst, x)
+}
+
+func reluGradBlocks(dst, dy, y []float32) {
+	if useAVX2 {
+		reluGradAVX2(dst, dy, y)
+		return
+	}
+	reluGradGeneric(dst, dy, y)
+}
+
+func addBlocks(dst, a, b []float32) {
+	if useAVX2 {
+		addAVX2(dst, a, b)
+		return
+	}
+	addGeneric(dst, a, b)
+}
+
+func addReluBlocks(dst, a, b []float32) {
+	if useAVX2 {
+		addReluAVX2(dst, a, b)
+		return
+	}
+	addReluGeneric(dst, a, b)
+}

@@ -248,3 +248,163 @@ normGrad_tail:
 normGrad_done:
 	VZEROUPPER
 	RET
+
+// func reluAVX2(dst []float32, x []float32)
+// Requires: AVX, AVX2
+TEXT ·reluAVX2(SB), NOSPLIT, $0-48
+	MOVQ     dst_base+0(FP), AX
+	MOVQ     x_base+24(FP), CX
+	MOVQ     dst_len+8(FP), DX
+	VXORPS   Y0, Y0, Y0
+	VPCMPEQD Y1, Y1, Y1
+	VPSRLD   $0x01, Y1, Y1
+	SHLQ     $0x02, DX
+	XORQ     BX, BX
+	MOVQ     DX, SI
+	SUBQ     $0x20, SI
+
+	// Two vectors per iteration.
+relu_loop:
+	CMPQ    BX, SI
+	JGE     relu_tail
+	VMAXPS  (CX)(BX*1), Y0, Y2
+	VANDPS  Y1, Y2, Y2
+	VMOVUPS Y2, (AX)(BX*1)
+	VMAXPS  32(CX)(BX*1), Y0, Y2
+	VANDPS  Y1, Y2, Y2
+	VMOVUPS Y2, 32(AX)(BX*1)
+	ADDQ    $0x40, BX
+	JMP     relu_loop
+
+	// At most one vector left.
+relu_tail:
+	CMPQ    BX, DX
+	JGE     relu_done
+	VMAXPS  (CX)(BX*1), Y0, Y0
+	VANDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (AX)(BX*1)
+
+relu_done:
+	VZEROUPPER
+	RET
+
+// func reluGradAVX2(dst []float32, dy []float32, y []float32)
+// Requires: AVX
+TEXT ·reluGradAVX2(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dy_base+24(FP), CX
+	MOVQ   y_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	VXORPS Y0, Y0, Y0
+	SHLQ   $0x02, BX
+	XORQ   SI, SI
+	MOVQ   BX, DI
+	SUBQ   $0x20, DI
+
+	// Two vectors per iteration.
+reluGrad_loop:
+	CMPQ    SI, DI
+	JGE     reluGrad_tail
+	VCMPPS  $0x11, (DX)(SI*1), Y0, Y1
+	VANDPS  (CX)(SI*1), Y1, Y1
+	VMOVUPS Y1, (AX)(SI*1)
+	VCMPPS  $0x11, 32(DX)(SI*1), Y0, Y1
+	VANDPS  32(CX)(SI*1), Y1, Y1
+	VMOVUPS Y1, 32(AX)(SI*1)
+	ADDQ    $0x40, SI
+	JMP     reluGrad_loop
+
+	// At most one vector left.
+reluGrad_tail:
+	CMPQ    SI, BX
+	JGE     reluGrad_done
+	VCMPPS  $0x11, (DX)(SI*1), Y0, Y0
+	VANDPS  (CX)(SI*1), Y0, Y0
+	VMOVUPS Y0, (AX)(SI*1)
+
+reluGrad_done:
+	VZEROUPPER
+	RET
+
+// func addAVX2(dst []float32, a []float32, b []float32)
+// Requires: AVX
+TEXT ·addAVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ a_base+24(FP), CX
+	MOVQ b_base+48(FP), DX
+	MOVQ dst_len+8(FP), BX
+	SHLQ $0x02, BX
+	XORQ SI, SI
+	MOVQ BX, DI
+	SUBQ $0x20, DI
+
+	// Two vectors per iteration.
+add_loop:
+	CMPQ    SI, DI
+	JGE     add_tail
+	VMOVUPS (CX)(SI*1), Y0
+	VADDPS  (DX)(SI*1), Y0, Y0
+	VMOVUPS Y0, (AX)(SI*1)
+	VMOVUPS 32(CX)(SI*1), Y0
+	VADDPS  32(DX)(SI*1), Y0, Y0
+	VMOVUPS Y0, 32(AX)(SI*1)
+	ADDQ    $0x40, SI
+	JMP     add_loop
+
+	// At most one vector left.
+add_tail:
+	CMPQ    SI, BX
+	JGE     add_done
+	VMOVUPS (CX)(SI*1), Y0
+	VADDPS  (DX)(SI*1), Y0, Y0
+	VMOVUPS Y0, (AX)(SI*1)
+
+add_done:
+	VZEROUPPER
+	RET
+
+// func addReluAVX2(dst []float32, a []float32, b []float32)
+// Requires: AVX, AVX2
+TEXT ·addReluAVX2(SB), NOSPLIT, $0-72
+	MOVQ     dst_base+0(FP), AX
+	MOVQ     a_base+24(FP), CX
+	MOVQ     b_base+48(FP), DX
+	MOVQ     dst_len+8(FP), BX
+	VXORPS   Y0, Y0, Y0
+	VPCMPEQD Y1, Y1, Y1
+	VPSRLD   $0x01, Y1, Y1
+	SHLQ     $0x02, BX
+	XORQ     SI, SI
+	MOVQ     BX, DI
+	SUBQ     $0x20, DI
+
+	// Two vectors per iteration.
+addRelu_loop:
+	CMPQ    SI, DI
+	JGE     addRelu_tail
+	VMOVUPS (CX)(SI*1), Y2
+	VADDPS  (DX)(SI*1), Y2, Y2
+	VMAXPS  Y2, Y0, Y2
+	VANDPS  Y1, Y2, Y2
+	VMOVUPS Y2, (AX)(SI*1)
+	VMOVUPS 32(CX)(SI*1), Y2
+	VADDPS  32(DX)(SI*1), Y2, Y2
+	VMAXPS  Y2, Y0, Y2
+	VANDPS  Y1, Y2, Y2
+	VMOVUPS Y2, 32(AX)(SI*1)
+	ADDQ    $0x40, SI
+	JMP     addRelu_loop
+
+	// At most one vector left.
+addRelu_tail:
+	CMPQ    SI, BX
+	JGE     addRelu_done
+	VMOVUPS (CX)(SI*1), Y2
+	VADDPS  (DX)(SI*1), Y2, Y2
+	VMAXPS  Y2, Y0, Y2
+	VANDPS  Y1, Y2, Y2
+	VMOVUPS Y2, (AX)(SI*1)
+
+addRelu_done:
+	VZEROUPPER
+	RET

@@ -17,3 +17,11 @@ func normalizeBlocks(dst, x []float32, mu, is, g, b float32) {
 func normGradBlocks(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32) {
 	normGradGeneric(dst, dy, x, mu, is, scale, mdy, mdyx)
 }
+
+func reluBlocks(dst, x []float32) { reluGeneric(dst, x) }
+
+func reluGradBlocks(dst, dy, y []float32) { reluGradGeneric(dst, dy, y) }
+
+func addBlocks(dst, a, b []float32) { addGeneric(dst, a, b) }
+
+func addReluBlocks(dst, a, b []float32) { addReluGeneric(dst, a, b) }

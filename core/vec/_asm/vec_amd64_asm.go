@@ -31,6 +31,10 @@ func main() {
 	dotHat()
 	normalize()
 	normGrad()
+	relu()
+	reluGrad()
+	add()
+	addRelu()
 	Generate()
 }
 
@@ -251,6 +255,110 @@ func normGrad() {
 		VSUBPS(mdy, t, t)
 		VSUBPS(h, t, t)
 		VMULPS(scale, t, t)
+		return t
+	})
+}
+
+// Two of the elementwise functions need constants in registers: zero,
+// and the mask of a float32's magnitude bits.
+
+func zero() VecVirtual {
+	z := YMM()
+	VXORPS(z, z, z)
+	return z
+}
+
+func absMask() VecVirtual {
+	m := YMM()
+	VPCMPEQD(m, m, m)
+	VPSRLD(Imm(1), m, m) // 0x7fffffff
+	return m
+}
+
+// maxZero sets t = max(v, 0) as Go's max computes it on amd64, which is
+// −min(−v, −0) with MINSS: v where v > 0, +0 for zeros and negatives, and
+// for a NaN its bits with the sign cleared (MINSS returns its second
+// operand when one is a NaN, unquieted). VMAXPS(v, 0, t) gives 0 > v ? 0 :
+// v, which is v for a NaN, −0 or +0 and 0 for negatives; clearing the sign
+// then makes −0 +0 and the NaN's sign what Go's max leaves. z holds zeros
+// and abs absMask.
+func maxZero(v Op, z, abs, t VecVirtual) {
+	VMAXPS(v, z, t)
+	VANDPS(abs, t, t)
+}
+
+// relu emits reluAVX2, reluGeneric: dst = max(x, 0), by maxZero.
+func relu() {
+	TEXT("reluAVX2", NOSPLIT, "func(dst, x []float32)")
+	Doc(fmt.Sprintf("reluAVX2 is reluGeneric with AVX2: len(dst) must be a multiple of %d, len(x) at least len(dst).", lanes))
+	Pragma("noescape")
+	dst := Load(Param("dst").Base(), GP64())
+	xp := Load(Param("x").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	z, abs := zero(), absMask()
+	elementwise("relu", dst, n, func(idx Register, disp int) VecVirtual {
+		t := YMM()
+		maxZero(Mem{Base: xp, Index: idx, Scale: 1, Disp: disp}, z, abs, t)
+		return t
+	})
+}
+
+// reluGrad emits reluGradAVX2, reluGradGeneric: dst = dy where y > 0, else
+// +0, dy's bits under a mask. The mask is the ordered, quiet comparison
+// 0 < y, true exactly where the generic loop's bit test is (positive
+// subnormals and +Inf in, zeros, negatives and NaNs out).
+func reluGrad() {
+	TEXT("reluGradAVX2", NOSPLIT, "func(dst, dy, y []float32)")
+	Doc(fmt.Sprintf("reluGradAVX2 is reluGradGeneric with AVX2: len(dst) must be a multiple of %d, len(dy) and len(y) at least len(dst).", lanes))
+	Pragma("noescape")
+	dst := Load(Param("dst").Base(), GP64())
+	dyp := Load(Param("dy").Base(), GP64())
+	yp := Load(Param("y").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	z := zero()
+	elementwise("reluGrad", dst, n, func(idx Register, disp int) VecVirtual {
+		m := YMM()
+		VCMPPS(Imm(0x11), Mem{Base: yp, Index: idx, Scale: 1, Disp: disp}, z, m) // LT_OQ: 0 < y
+		VANDPS(Mem{Base: dyp, Index: idx, Scale: 1, Disp: disp}, m, m)
+		return m
+	})
+}
+
+// add emits addAVX2, addGeneric: dst = a + b, a the first operand, whose
+// NaN a sum of two NaNs keeps. (Go's a + b leaves that order to register
+// allocation: the only bits in which the two may differ.)
+func add() {
+	TEXT("addAVX2", NOSPLIT, "func(dst, a, b []float32)")
+	Doc(fmt.Sprintf("addAVX2 is addGeneric with AVX2: len(dst) must be a multiple of %d, len(a) and len(b) at least len(dst).", lanes))
+	Pragma("noescape")
+	dst := Load(Param("dst").Base(), GP64())
+	ap := Load(Param("a").Base(), GP64())
+	bp := Load(Param("b").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	elementwise("add", dst, n, func(idx Register, disp int) VecVirtual {
+		t := YMM()
+		VMOVUPS(Mem{Base: ap, Index: idx, Scale: 1, Disp: disp}, t)
+		VADDPS(Mem{Base: bp, Index: idx, Scale: 1, Disp: disp}, t, t)
+		return t
+	})
+}
+
+// addRelu emits addReluAVX2, addReluGeneric: dst = max(a + b, 0), the sum
+// as add computes it, then maxZero.
+func addRelu() {
+	TEXT("addReluAVX2", NOSPLIT, "func(dst, a, b []float32)")
+	Doc(fmt.Sprintf("addReluAVX2 is addReluGeneric with AVX2: len(dst) must be a multiple of %d, len(a) and len(b) at least len(dst).", lanes))
+	Pragma("noescape")
+	dst := Load(Param("dst").Base(), GP64())
+	ap := Load(Param("a").Base(), GP64())
+	bp := Load(Param("b").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	z, abs := zero(), absMask()
+	elementwise("addRelu", dst, n, func(idx Register, disp int) VecVirtual {
+		t := YMM()
+		VMOVUPS(Mem{Base: ap, Index: idx, Scale: 1, Disp: disp}, t)
+		VADDPS(Mem{Base: bp, Index: idx, Scale: 1, Disp: disp}, t, t)
+		maxZero(t, z, abs, t)
 		return t
 	})
 }
