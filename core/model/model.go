@@ -164,3 +164,11 @@ func (b *builder) conv(name string, in, out, k, stride int) *nn.Conv2D {
 func (b *builder) bn(name string, c int, zeroGamma bool) *nn.BatchNorm {
 	return nn.NewBatchNorm(name, c, zeroGamma)
 }
+
+// bnReLU is a BatchNorm followed by a ReLU, as one layer (see
+// nn.BatchNorm.ReLU).
+func (b *builder) bnReLU(name string, c int) *nn.BatchNorm {
+	bn := nn.NewBatchNorm(name, c, false)
+	bn.ReLU = true
+	return bn
+}

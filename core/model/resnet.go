@@ -22,7 +22,7 @@ func (b *builder) stem(cfg Config, a arch, w int) nn.Module {
 	conv.NoInputGrad = true
 	layers := []nn.Module{conv}
 	if a.family == resnetV1 {
-		layers = append(layers, b.bn("stem.bn", w, false), &nn.ReLU{})
+		layers = append(layers, b.bnReLU("stem.bn", w))
 	}
 	if !cfg.SmallStem {
 		layers = append(layers, nn.NewMaxPool(3, 2, 1))
@@ -66,7 +66,7 @@ func (b *builder) resNet(cfg Config, a arch) nn.Module {
 		layers = append(layers, nn.NewSequential(blocks...))
 	}
 	if a.family == resnetV2 {
-		layers = append(layers, nn.NewSequential(b.bn("final.bn", in, false), &nn.ReLU{}))
+		layers = append(layers, b.bnReLU("final.bn", in))
 	}
 	layers = append(layers, &nn.GlobalAvgPool{}, nn.NewDense("fc", in, cfg.Classes, true, b.rng))
 	return nn.NewSequential(layers...)
@@ -83,7 +83,7 @@ func (b *builder) cifarResNet(cfg Config, a arch) nn.Module {
 	}
 	conv := b.conv("stem.conv", cfg.InChannels, w, 3, 1)
 	conv.NoInputGrad = true
-	layers := []nn.Module{nn.NewSequential(conv, b.bn("stem.bn", w, false), &nn.ReLU{})}
+	layers := []nn.Module{nn.NewSequential(conv, b.bnReLU("stem.bn", w))}
 	in := w
 	for g, n := range a.blocks {
 		width := w << g
@@ -110,7 +110,7 @@ func (b *builder) projV1(name string, in, out, stride int) nn.Module {
 // with a projection shortcut if proj, and bn2's γ starting at 0 if zeroGamma.
 func (b *builder) basic(name string, in, width, stride int, proj, zeroGamma bool) (*nn.Residual, int) {
 	r := &nn.Residual{PostReLU: true, Branch: nn.NewSequential(
-		b.conv(name+".conv1", in, width, 3, stride), b.bn(name+".bn1", width, false), &nn.ReLU{},
+		b.conv(name+".conv1", in, width, 3, stride), b.bnReLU(name+".bn1", width),
 		b.conv(name+".conv2", width, width, 3, 1), b.bn(name+".bn2", width, zeroGamma),
 	)}
 	if proj {
@@ -125,8 +125,8 @@ func (b *builder) basic(name string, in, width, stride int, proj, zeroGamma bool
 func (b *builder) bottleneckV1(name string, in, width, stride int, proj bool) (*nn.Residual, int) {
 	out := expansion * width
 	r := &nn.Residual{PostReLU: true, Branch: nn.NewSequential(
-		b.conv(name+".conv1", in, width, 1, 1), b.bn(name+".bn1", width, false), &nn.ReLU{},
-		b.conv(name+".conv2", width, width, 3, stride), b.bn(name+".bn2", width, false), &nn.ReLU{},
+		b.conv(name+".conv1", in, width, 1, 1), b.bnReLU(name+".bn1", width),
+		b.conv(name+".conv2", width, width, 3, stride), b.bnReLU(name+".bn2", width),
 		b.conv(name+".conv3", width, out, 1, 1), b.bn(name+".bn3", out, true),
 	)}
 	if proj {
@@ -141,10 +141,10 @@ func (b *builder) bottleneckV1(name string, in, width, stride int, proj bool) (*
 func (b *builder) bottleneckV2(name string, in, width, stride int, proj bool) (*nn.Residual, int) {
 	out := expansion * width
 	r := &nn.Residual{
-		Pre: nn.NewSequential(b.bn(name+".pre.bn", in, false), &nn.ReLU{}),
+		Pre: b.bnReLU(name+".pre.bn", in),
 		Branch: nn.NewSequential(
-			b.conv(name+".conv1", in, width, 1, 1), b.bn(name+".bn1", width, false), &nn.ReLU{},
-			b.conv(name+".conv2", width, width, 3, stride), b.bn(name+".bn2", width, false), &nn.ReLU{},
+			b.conv(name+".conv1", in, width, 1, 1), b.bnReLU(name+".bn1", width),
+			b.conv(name+".conv2", width, width, 3, stride), b.bnReLU(name+".bn2", width),
 			b.conv(name+".conv3", width, out, 1, 1),
 		),
 	}

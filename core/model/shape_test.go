@@ -121,11 +121,14 @@ func (identity) Forward(x *tensor.Tensor, train bool) *tensor.Tensor { return x 
 func (identity) Backward(dy *tensor.Tensor) *tensor.Tensor           { return dy }
 func (identity) Params() []*nn.Param                                 { return nil }
 
-// linearize replaces every ReLU of m by the identity, so that in evaluation
-// mode (BN affine) a ResNet without max-pool is an affine map.
+// linearize replaces every ReLU of m by the identity (and takes BatchNorm's
+// off), so that in evaluation mode (BN affine) a ResNet without max-pool is
+// an affine map.
 func linearize(m nn.Module) {
 	nn.Walk(m, func(l nn.Module) {
 		switch l := l.(type) {
+		case *nn.BatchNorm:
+			l.ReLU = false
 		case *nn.Sequential:
 			for i, c := range l.Layers {
 				if _, ok := c.(*nn.ReLU); ok {

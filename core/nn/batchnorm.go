@@ -21,6 +21,12 @@ type BatchNorm struct {
 	Gamma, Beta *Param
 	RunMean     []float32
 	RunVar      []float32
+	// ReLU makes the layer a BatchNorm followed by a ReLU, bit for bit,
+	// in one: max(·, 0) is applied to each run of the output while it is
+	// in cache, and the gradient is masked by the output's sign as it is
+	// read. It saves the separate ReLU's pass over the activations each
+	// way and its two activation-sized buffers.
+	ReLU bool
 
 	train  bool
 	x      *tensor.Tensor // the last Forward's input, from which Backward recomputes x̂
@@ -124,7 +130,11 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 	for i := 0; i < n; i++ {
 		for c := c0; c < c1; c++ {
 			off := (i*bn.C + c) * hw
-			vec.Normalize(bn.out.Data[off:off+hw], x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
+			out := bn.out.Data[off : off+hw]
+			vec.Normalize(out, x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
+			if bn.ReLU {
+				vec.Relu(out, out)
+			}
 		}
 	}
 }
@@ -143,16 +153,24 @@ func (bn *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 
 // backward computes channels [c0, c1) of the input gradient and of dγ and
 // dβ, sample by sample as forward. x̂ = (x − mu)·is, recomputed as Forward
-// computed it.
+// computed it. With ReLU, dy masked by the output's sign is written to dx
+// first and stands in for dy.
 func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 	n, hw := bn.dims(dy)
 	cnt := float64(n * hw)
 	sums := bn.sums[2*c0 : 2*c1]
 	clear(sums)
+	g := dy.Data
+	if bn.ReLU {
+		g = bn.dx.Data
+	}
 	for i := 0; i < n; i++ {
 		for c := c0; c < c1; c++ {
 			off := (i*bn.C + c) * hw
-			a, b := vec.DotHat(dy.Data[off:off+hw], bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
+			if bn.ReLU {
+				vec.ReluGrad(g[off:off+hw], dy.Data[off:off+hw], bn.out.Data[off:off+hw])
+			}
+			a, b := vec.DotHat(g[off:off+hw], bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
 			sums[2*(c-c0)] += a
 			sums[2*(c-c0)+1] += b
 		}
@@ -173,7 +191,7 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 			if !bn.train {
 				mdy, mdyx = 0, 0
 			}
-			vec.NormGrad(bn.dx.Data[off:off+hw], dy.Data[off:off+hw], bn.x.Data[off:off+hw], mu, is, scale, mdy, mdyx)
+			vec.NormGrad(bn.dx.Data[off:off+hw], g[off:off+hw], bn.x.Data[off:off+hw], mu, is, scale, mdy, mdyx)
 		}
 	}
 }
