@@ -25,6 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 git archive "$BASE" | tar -x -C "$tmp"
 if [ "$PKG" = ./bench/ ]; then
   cp bench/*_test.go "$tmp/bench/"
+  cp -r bench/internal "$tmp/bench/" # what the benchmarks import
 fi
 (cd "$tmp" && go test -c -o "$OLDPWD/$out/old.test" "$PKG")
 go test -c -o "$out/new.test" "$PKG"
