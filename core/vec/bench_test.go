@@ -66,3 +66,34 @@ func BenchmarkElementwise(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDots times the pass's functions on one chunk of core/align's
+// pass (16384 elements, in L2) and on half a [128,16,28,28] activation (in
+// memory, as on two threads), with a GB/s metric for the bytes moved.
+func BenchmarkDots(b *testing.B) {
+	for _, n := range []int{1 << 14, 128 * 16 * 28 * 28 / 2} {
+		r := rand.New(rand.NewPCG(1, 2))
+		u := fill(r, n, func(r *rand.Rand) float32 { return float32(r.NormFloat64()) })
+		v := fill(r, n, func(r *rand.Rand) float32 { return float32(r.NormFloat64()) })
+		dst := make([]float32, n)
+		for _, f := range dotsForms {
+			moved := 1.0
+			if f.hasV {
+				moved++
+			}
+			if f.dst {
+				moved++
+			}
+			for _, impl := range impls() {
+				b.Run(fmt.Sprintf("f=%s/n=%d/impl=%s", f.name, n, impl), func(b *testing.B) {
+					withImpl(impl, func() {
+						for b.Loop() {
+							f.f(dst, u, v, 0.5, 1.5)
+						}
+					})
+					b.ReportMetric(moved*4*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+				})
+			}
+		}
+	}
+}

@@ -9,8 +9,9 @@ import (
 // FuzzMatchesGeneric checks that every implementation of the functions
 // gives the generic one's bits on arbitrary float32 inputs, NaNs,
 // infinities and subnormals included (NaNs alike for BatchNorm's four,
-// exact bits for the elementwise ones but sums of two NaNs): x is the first half of data, dy
-// the second.
+// exact bits for the elementwise ones and dst of the pass's functions but
+// sums of two NaNs, NaNs alike for the pass's sums): x is the first half of
+// data, dy the second.
 func FuzzMatchesGeneric(f *testing.F) {
 	seed := make([]byte, 4*2*37)
 	for i := 0; i < len(seed)/4; i++ {
@@ -30,7 +31,9 @@ func FuzzMatchesGeneric(f *testing.F) {
 		type result struct {
 			s, ss, sdy, sdyx float64
 			norm, grad       []float32
-			elem             [4][]float32 // elementwiseOps on dy, x
+			elem             [4][]float32  // elementwiseOps on dy, x
+			dots             [4][3]float64 // dotsForms on x, dy (a = g, b = b)
+			dotsDst          [4][]float32
 		}
 		run := func() (r result) {
 			r.s, r.ss = ShiftedSums(x, float64(mu))
@@ -42,6 +45,10 @@ func FuzzMatchesGeneric(f *testing.F) {
 			for i, op := range elementwiseOps {
 				r.elem[i] = make([]float32, len(x))
 				op.f(r.elem[i], dy, x)
+			}
+			for i, f := range dotsForms {
+				r.dotsDst[i] = make([]float32, len(x))
+				r.dots[i][0], r.dots[i][1], r.dots[i][2] = f.f(r.dotsDst[i], x, dy, g, b)
 			}
 			return r
 		}
@@ -66,6 +73,25 @@ func FuzzMatchesGeneric(f *testing.F) {
 				if i := elemDiff(op.nanPair, r.elem[j], gen.elem[j], dy, x); i >= 0 {
 					t.Errorf("%s: %s dst[%d] = %#08x, generic %#08x", impl, op.name, i,
 						math.Float32bits(r.elem[j][i]), math.Float32bits(gen.elem[j][i]))
+				}
+			}
+			for j, f := range dotsForms {
+				for k := range 3 {
+					if !same(r.dots[j][k], gen.dots[j][k]) {
+						t.Errorf("%s: %s sum %d = %v, generic %v", impl, f.name, k, r.dots[j][k], gen.dots[j][k])
+					}
+				}
+				// Which NaN a product of two NaNs (a·x) or a sum of two
+				// (a·x + b·y, as in Add) keeps is unspecified; the products
+				// can be NaNs without x and y (0·Inf).
+				for i, d := range r.dotsDst[j] {
+					ax, by := g*x[i], b*dy[i]
+					pair := g != g && x[i] != x[i] || f.hasV && (b != b && dy[i] != dy[i] || ax != ax && by != by)
+					if !sameBits(d, gen.dotsDst[j][i], d, d, pair) {
+						t.Errorf("%s: %s dst[%d] = %#08x, generic %#08x", impl, f.name, i,
+							math.Float32bits(d), math.Float32bits(gen.dotsDst[j][i]))
+						break
+					}
 				}
 			}
 		}

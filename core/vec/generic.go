@@ -119,3 +119,111 @@ func addReluGeneric(dst, a, b []float32) {
 		dst[i] = max(v+b[i], 0)
 	}
 }
+
+// The sums of the alignment pass (SumSq, ScaleSumSq, Dots, AxpbyDots) on
+// whole blocks of sumBlock elements, in lanes as shiftedSumsGeneric. A
+// product of two float32 is exact in float64, so only the additions round.
+// The blocks are taken dotsStep elements at a time, the lanes kept in
+// arrays between steps, so that each step's inputs stay in L1 across the
+// four passes over them and dst can be written after them (dst may be an
+// input): a chunk of the pass is larger than L1.
+const dotsStep = 1024
+
+// sumSqGeneric is SumSq on whole blocks.
+func sumSqGeneric(x []float32) float64 {
+	var q [4][4]float64
+	for i := 0; i < len(x); i += dotsStep {
+		squareLanes(&q, x[i:min(i+dotsStep, len(x))])
+	}
+	return reduce(&q)
+}
+
+// squareLanes adds the squares of x's blocks to the lanes q.
+func squareLanes(q *[4][4]float64, x []float32) {
+	for r := range q {
+		q0, q1, q2, q3 := q[r][0], q[r][1], q[r][2], q[r][3]
+		for i := 4 * r; i+4 <= len(x); i += sumBlock {
+			b := x[i : i+4]
+			x0, x1, x2, x3 := float64(b[0]), float64(b[1]), float64(b[2]), float64(b[3])
+			q0, q1 = q0+float64(x0*x0), q1+float64(x1*x1)
+			q2, q3 = q2+float64(x2*x2), q3+float64(x3*x3)
+		}
+		q[r] = [4]float64{q0, q1, q2, q3}
+	}
+}
+
+// scaleSumSqGeneric is ScaleSumSq on whole blocks: each step's squares,
+// then its dst.
+func scaleSumSqGeneric(dst, x []float32, a float32) float64 {
+	x = x[:len(dst)]
+	var q [4][4]float64
+	for i := 0; i < len(x); i += dotsStep {
+		j := min(i+dotsStep, len(x))
+		squareLanes(&q, x[i:j])
+		scaleGeneric(dst[i:j], x[i:j], a)
+	}
+	return reduce(&q)
+}
+
+// scaleGeneric sets dst = a·x on len(dst) elements.
+func scaleGeneric(dst, x []float32, a float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = a * v
+	}
+}
+
+// dotsGeneric is Dots on whole blocks.
+func dotsGeneric(u, v []float32) (uu, uv, vv float64) {
+	v = v[:len(u)]
+	var l [3][4][4]float64
+	for i := 0; i < len(u); i += dotsStep {
+		j := min(i+dotsStep, len(u))
+		productLanes(&l, u[i:j], v[i:j])
+	}
+	return reduce(&l[0]), reduce(&l[1]), reduce(&l[2])
+}
+
+// productLanes adds the products of u's and v's blocks to the lanes of
+// Σu² (l[0]), Σu·v (l[1]) and Σv² (l[2]).
+func productLanes(l *[3][4][4]float64, u, v []float32) {
+	v = v[:len(u)]
+	for r := range 4 {
+		p0, p1, p2, p3 := l[0][r][0], l[0][r][1], l[0][r][2], l[0][r][3]
+		q0, q1, q2, q3 := l[1][r][0], l[1][r][1], l[1][r][2], l[1][r][3]
+		s0, s1, s2, s3 := l[2][r][0], l[2][r][1], l[2][r][2], l[2][r][3]
+		for i := 4 * r; i+4 <= len(u); i += sumBlock {
+			a, b := u[i:i+4], v[i:i+4]
+			x0, x1, x2, x3 := float64(a[0]), float64(a[1]), float64(a[2]), float64(a[3])
+			y0, y1, y2, y3 := float64(b[0]), float64(b[1]), float64(b[2]), float64(b[3])
+			p0, p1, p2, p3 = p0+float64(x0*x0), p1+float64(x1*x1), p2+float64(x2*x2), p3+float64(x3*x3)
+			q0, q1, q2, q3 = q0+float64(x0*y0), q1+float64(x1*y1), q2+float64(x2*y2), q3+float64(x3*y3)
+			s0, s1, s2, s3 = s0+float64(y0*y0), s1+float64(y1*y1), s2+float64(y2*y2), s3+float64(y3*y3)
+		}
+		l[0][r] = [4]float64{p0, p1, p2, p3}
+		l[1][r] = [4]float64{q0, q1, q2, q3}
+		l[2][r] = [4]float64{s0, s1, s2, s3}
+	}
+}
+
+// axpbyDotsGeneric is AxpbyDots on whole blocks: each step's sums, then
+// its dst.
+func axpbyDotsGeneric(dst, u, v []float32, a, b float32) (uu, uv, vv float64) {
+	u, v = u[:len(dst)], v[:len(dst)]
+	var l [3][4][4]float64
+	for i := 0; i < len(u); i += dotsStep {
+		j := min(i+dotsStep, len(u))
+		productLanes(&l, u[i:j], v[i:j])
+		axpbyGeneric(dst[i:j], u[i:j], v[i:j], a, b)
+	}
+	return reduce(&l[0]), reduce(&l[1]), reduce(&l[2])
+}
+
+// axpbyGeneric sets dst = a·u + b·v on len(dst) elements, each product
+// rounded to float32 before the sum (never an FMA, on any architecture).
+func axpbyGeneric(dst, u, v []float32, a, b float32) {
+	u, v = u[:len(dst)], v[:len(dst)]
+	for i, x := range u {
+		dst[i] = float32(a*x) + float32(b*v[i])
+	}
+}

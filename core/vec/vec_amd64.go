@@ -102,3 +102,43 @@ func addReluBlocks(dst, a, b []float32) {
 	}
 	addReluGeneric(dst, a, b)
 }
+
+//go:noescape
+func sumSqAVX2(x []float32) float64
+
+//go:noescape
+func scaleSumSqAVX2(dst, x []float32, a float32) float64
+
+//go:noescape
+func dotsAVX2(u, v []float32) (uu, uv, vv float64)
+
+//go:noescape
+func axpbyDotsAVX2(dst, u, v []float32, a, b float32) (uu, uv, vv float64)
+
+func sumSqBlocks(x []float32) float64 {
+	if useAVX2 {
+		return sumSqAVX2(x)
+	}
+	return sumSqGeneric(x)
+}
+
+func scaleSumSqBlocks(dst, x []float32, a float32) float64 {
+	if useAVX2 {
+		return scaleSumSqAVX2(dst, x, a)
+	}
+	return scaleSumSqGeneric(dst, x, a)
+}
+
+func dotsBlocks(u, v []float32) (uu, uv, vv float64) {
+	if useAVX2 {
+		return dotsAVX2(u, v)
+	}
+	return dotsGeneric(u, v)
+}
+
+func axpbyDotsBlocks(dst, u, v []float32, a, b float32) (uu, uv, vv float64) {
+	if useAVX2 {
+		return axpbyDotsAVX2(dst, u, v, a, b)
+	}
+	return axpbyDotsGeneric(dst, u, v, a, b)
+}

@@ -408,3 +408,286 @@ addRelu_tail:
 addRelu_done:
 	VZEROUPPER
 	RET
+
+// func sumSqAVX2(x []float32) float64
+// Requires: AVX
+TEXT ·sumSqAVX2(SB), NOSPLIT, $0-32
+	MOVQ   x_base+0(FP), AX
+	MOVQ   x_len+8(FP), CX
+	SHLQ   $0x02, CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ   DX, DX
+
+sumSq_loop:
+	CMPQ      DX, CX
+	JAE       sumSq_done
+	VCVTPS2PD (AX)(DX*1), Y4
+	VMULPD    Y4, Y4, Y4
+	VADDPD    Y4, Y0, Y0
+	VCVTPS2PD 16(AX)(DX*1), Y4
+	VMULPD    Y4, Y4, Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD 32(AX)(DX*1), Y4
+	VMULPD    Y4, Y4, Y4
+	VADDPD    Y4, Y2, Y2
+	VCVTPS2PD 48(AX)(DX*1), Y4
+	VMULPD    Y4, Y4, Y4
+	VADDPD    Y4, Y3, Y3
+	ADDQ      $0x00000040, DX
+	JMP       sumSq_loop
+
+sumSq_done:
+	VADDPD       Y1, Y0, Y0
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	VMOVSD       X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func scaleSumSqAVX2(dst []float32, x []float32, a float32) float64
+// Requires: AVX
+TEXT ·scaleSumSqAVX2(SB), NOSPLIT, $0-64
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         dst_len+8(FP), DX
+	SHLQ         $0x02, DX
+	VBROADCASTSS a+48(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	XORQ         BX, BX
+
+scaleSumSq_loop:
+	CMPQ      BX, DX
+	JAE       scaleSumSq_done
+	VCVTPS2PD (CX)(BX*1), Y5
+	VMULPD    Y5, Y5, Y5
+	VADDPD    Y5, Y1, Y1
+	VCVTPS2PD 16(CX)(BX*1), Y5
+	VMULPD    Y5, Y5, Y5
+	VADDPD    Y5, Y2, Y2
+	VCVTPS2PD 32(CX)(BX*1), Y5
+	VMULPD    Y5, Y5, Y5
+	VADDPD    Y5, Y3, Y3
+	VCVTPS2PD 48(CX)(BX*1), Y5
+	VMULPD    Y5, Y5, Y5
+	VADDPD    Y5, Y4, Y4
+	VMULPS    (CX)(BX*1), Y0, Y5
+	VMOVUPS   Y5, (AX)(BX*1)
+	VMULPS    32(CX)(BX*1), Y0, Y5
+	VMOVUPS   Y5, 32(AX)(BX*1)
+	ADDQ      $0x00000040, BX
+	JMP       scaleSumSq_loop
+
+scaleSumSq_done:
+	VADDPD       Y2, Y1, Y1
+	VADDPD       Y4, Y3, Y3
+	VADDPD       Y3, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X1
+	VUNPCKHPD    X1, X1, X0
+	VADDSD       X0, X1, X1
+	VMOVSD       X1, ret+56(FP)
+	VZEROUPPER
+	RET
+
+// func dotsAVX2(u []float32, v []float32) (uu float64, uv float64, vv float64)
+// Requires: AVX
+TEXT ·dotsAVX2(SB), NOSPLIT, $0-72
+	MOVQ   u_base+0(FP), AX
+	MOVQ   v_base+24(FP), CX
+	MOVQ   u_len+8(FP), DX
+	SHLQ   $0x02, DX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPD Y10, Y10, Y10
+	VXORPD Y11, Y11, Y11
+	XORQ   BX, BX
+
+dots_loop:
+	CMPQ      BX, DX
+	JAE       dots_done
+	VCVTPS2PD (AX)(BX*1), Y12
+	VCVTPS2PD (CX)(BX*1), Y13
+	VMULPD    Y13, Y12, Y13
+	VADDPD    Y13, Y4, Y4
+	VMULPD    Y12, Y12, Y12
+	VADDPD    Y12, Y0, Y0
+	VCVTPS2PD (CX)(BX*1), Y13
+	VMULPD    Y13, Y13, Y13
+	VADDPD    Y13, Y8, Y8
+	VCVTPS2PD 16(AX)(BX*1), Y12
+	VCVTPS2PD 16(CX)(BX*1), Y13
+	VMULPD    Y13, Y12, Y13
+	VADDPD    Y13, Y5, Y5
+	VMULPD    Y12, Y12, Y12
+	VADDPD    Y12, Y1, Y1
+	VCVTPS2PD 16(CX)(BX*1), Y13
+	VMULPD    Y13, Y13, Y13
+	VADDPD    Y13, Y9, Y9
+	VCVTPS2PD 32(AX)(BX*1), Y12
+	VCVTPS2PD 32(CX)(BX*1), Y13
+	VMULPD    Y13, Y12, Y13
+	VADDPD    Y13, Y6, Y6
+	VMULPD    Y12, Y12, Y12
+	VADDPD    Y12, Y2, Y2
+	VCVTPS2PD 32(CX)(BX*1), Y13
+	VMULPD    Y13, Y13, Y13
+	VADDPD    Y13, Y10, Y10
+	VCVTPS2PD 48(AX)(BX*1), Y12
+	VCVTPS2PD 48(CX)(BX*1), Y13
+	VMULPD    Y13, Y12, Y13
+	VADDPD    Y13, Y7, Y7
+	VMULPD    Y12, Y12, Y12
+	VADDPD    Y12, Y3, Y3
+	VCVTPS2PD 48(CX)(BX*1), Y13
+	VMULPD    Y13, Y13, Y13
+	VADDPD    Y13, Y11, Y11
+	ADDQ      $0x00000040, BX
+	JMP       dots_loop
+
+dots_done:
+	VADDPD       Y1, Y0, Y0
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	VMOVSD       X0, uu+48(FP)
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y6, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPD       X0, X4, X4
+	VUNPCKHPD    X4, X4, X0
+	VADDSD       X0, X4, X4
+	VMOVSD       X4, uv+56(FP)
+	VADDPD       Y9, Y8, Y8
+	VADDPD       Y11, Y10, Y10
+	VADDPD       Y10, Y8, Y8
+	VEXTRACTF128 $0x01, Y8, X0
+	VADDPD       X0, X8, X8
+	VUNPCKHPD    X8, X8, X0
+	VADDSD       X0, X8, X8
+	VMOVSD       X8, vv+64(FP)
+	VZEROUPPER
+	RET
+
+// func axpbyDotsAVX2(dst []float32, u []float32, v []float32, a float32, b float32) (uu float64, uv float64, vv float64)
+// Requires: AVX
+TEXT ·axpbyDotsAVX2(SB), NOSPLIT, $0-104
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         u_base+24(FP), CX
+	MOVQ         v_base+48(FP), DX
+	MOVQ         dst_len+8(FP), BX
+	SHLQ         $0x02, BX
+	VBROADCASTSS a+72(FP), Y0
+	VBROADCASTSS b+76(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	VXORPD       Y10, Y10, Y10
+	VXORPD       Y11, Y11, Y11
+	VXORPD       Y12, Y12, Y12
+	VXORPD       Y13, Y13, Y13
+	XORQ         SI, SI
+
+axpbyDots_loop:
+	CMPQ      SI, BX
+	JAE       axpbyDots_done
+	VCVTPS2PD (CX)(SI*1), Y14
+	VCVTPS2PD (DX)(SI*1), Y15
+	VMULPD    Y15, Y14, Y15
+	VADDPD    Y15, Y6, Y6
+	VMULPD    Y14, Y14, Y14
+	VADDPD    Y14, Y2, Y2
+	VCVTPS2PD (DX)(SI*1), Y15
+	VMULPD    Y15, Y15, Y15
+	VADDPD    Y15, Y10, Y10
+	VCVTPS2PD 16(CX)(SI*1), Y14
+	VCVTPS2PD 16(DX)(SI*1), Y15
+	VMULPD    Y15, Y14, Y15
+	VADDPD    Y15, Y7, Y7
+	VMULPD    Y14, Y14, Y14
+	VADDPD    Y14, Y3, Y3
+	VCVTPS2PD 16(DX)(SI*1), Y15
+	VMULPD    Y15, Y15, Y15
+	VADDPD    Y15, Y11, Y11
+	VCVTPS2PD 32(CX)(SI*1), Y14
+	VCVTPS2PD 32(DX)(SI*1), Y15
+	VMULPD    Y15, Y14, Y15
+	VADDPD    Y15, Y8, Y8
+	VMULPD    Y14, Y14, Y14
+	VADDPD    Y14, Y4, Y4
+	VCVTPS2PD 32(DX)(SI*1), Y15
+	VMULPD    Y15, Y15, Y15
+	VADDPD    Y15, Y12, Y12
+	VCVTPS2PD 48(CX)(SI*1), Y14
+	VCVTPS2PD 48(DX)(SI*1), Y15
+	VMULPD    Y15, Y14, Y15
+	VADDPD    Y15, Y9, Y9
+	VMULPD    Y14, Y14, Y14
+	VADDPD    Y14, Y5, Y5
+	VCVTPS2PD 48(DX)(SI*1), Y15
+	VMULPD    Y15, Y15, Y15
+	VADDPD    Y15, Y13, Y13
+	VMULPS    (CX)(SI*1), Y0, Y14
+	VMULPS    (DX)(SI*1), Y1, Y15
+	VADDPS    Y15, Y14, Y14
+	VMOVUPS   Y14, (AX)(SI*1)
+	VMULPS    32(CX)(SI*1), Y0, Y14
+	VMULPS    32(DX)(SI*1), Y1, Y15
+	VADDPS    Y15, Y14, Y14
+	VMOVUPS   Y14, 32(AX)(SI*1)
+	ADDQ      $0x00000040, SI
+	JMP       axpbyDots_loop
+
+axpbyDots_done:
+	VADDPD       Y3, Y2, Y2
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y4, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPD       X0, X2, X2
+	VUNPCKHPD    X2, X2, X0
+	VADDSD       X0, X2, X2
+	VMOVSD       X2, uu+80(FP)
+	VADDPD       Y7, Y6, Y6
+	VADDPD       Y9, Y8, Y8
+	VADDPD       Y8, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X0
+	VADDPD       X0, X6, X6
+	VUNPCKHPD    X6, X6, X0
+	VADDSD       X0, X6, X6
+	VMOVSD       X6, uv+88(FP)
+	VADDPD       Y11, Y10, Y10
+	VADDPD       Y13, Y12, Y12
+	VADDPD       Y12, Y10, Y10
+	VEXTRACTF128 $0x01, Y10, X0
+	VADDPD       X0, X10, X10
+	VUNPCKHPD    X10, X10, X0
+	VADDSD       X0, X10, X10
+	VMOVSD       X10, vv+96(FP)
+	VZEROUPPER
+	RET

@@ -25,3 +25,13 @@ func reluGradBlocks(dst, dy, y []float32) { reluGradGeneric(dst, dy, y) }
 func addBlocks(dst, a, b []float32) { addGeneric(dst, a, b) }
 
 func addReluBlocks(dst, a, b []float32) { addReluGeneric(dst, a, b) }
+
+func sumSqBlocks(x []float32) float64 { return sumSqGeneric(x) }
+
+func scaleSumSqBlocks(dst, x []float32, a float32) float64 { return scaleSumSqGeneric(dst, x, a) }
+
+func dotsBlocks(u, v []float32) (uu, uv, vv float64) { return dotsGeneric(u, v) }
+
+func axpbyDotsBlocks(dst, u, v []float32, a, b float32) (uu, uv, vv float64) {
+	return axpbyDotsGeneric(dst, u, v, a, b)
+}

@@ -35,6 +35,10 @@ func main() {
 	reluGrad()
 	add()
 	addRelu()
+	sumSq()
+	scaleSumSq()
+	dots()
+	axpbyDots()
 	Generate()
 }
 
@@ -361,4 +365,145 @@ func addRelu() {
 		maxZero(t, z, abs, t)
 		return t
 	})
+}
+
+// The sums of squares and products of the alignment rules' pass: per 16
+// elements, each input widened to four ymm of float64 by VCVTPS2PD from
+// memory, and for each four the products (exact in float64) added to one
+// accumulator per sum, sixteen lanes a sum as in shiftedSums. The forms
+// that also write dst compute it after the block's sums have read it, from
+// the float32 inputs, a product in float32 (and a sum of two) rounded as
+// Go rounds it, so that dst may be an input.
+
+// sumSq emits sumSqAVX2, sumSqGeneric: Σx².
+func sumSq() {
+	TEXT("sumSqAVX2", NOSPLIT, "func(x []float32) float64")
+	Doc("sumSqAVX2 is sumSqGeneric with AVX2: len(x) must be a multiple of 16.")
+	Pragma("noescape")
+	xp := Load(Param("x").Base(), GP64())
+	end := Load(Param("x").Len(), GP64())
+	SHLQ(Imm(2), end)
+	q := zeroed(4)
+	idx := GP64()
+	loop("sumSq", idx, end, sumBlock*f32, func() {
+		squares(xp, idx, q)
+	})
+	VMOVSD(reduce(q), param(ReturnIndex(0)))
+	VZEROUPPER()
+	RET()
+}
+
+// squares adds the squares of the 16 float32 at base+idx to acc, four to
+// each register.
+func squares(base, idx Register, acc []VecVirtual) {
+	for j := 0; j < 4; j++ {
+		x := YMM()
+		VCVTPS2PD(Mem{Base: base, Index: idx, Scale: 1, Disp: 16 * j}, x)
+		VMULPD(x, x, x)
+		VADDPD(x, acc[j], acc[j])
+	}
+}
+
+// scaleSumSq emits scaleSumSqAVX2, scaleSumSqGeneric: Σx² and dst = a·x.
+func scaleSumSq() {
+	TEXT("scaleSumSqAVX2", NOSPLIT, "func(dst, x []float32, a float32) float64")
+	Doc("scaleSumSqAVX2 is scaleSumSqGeneric with AVX2: len(dst) must be a multiple of 16, len(x) at least len(dst).")
+	Pragma("noescape")
+	dst := Load(Param("dst").Base(), GP64())
+	xp := Load(Param("x").Base(), GP64())
+	end := Load(Param("dst").Len(), GP64())
+	SHLQ(Imm(2), end)
+	a := broadcast("a")[0]
+	q := zeroed(4)
+	idx := GP64()
+	loop("scaleSumSq", idx, end, sumBlock*f32, func() {
+		squares(xp, idx, q)
+		for h := 0; h < 2; h++ {
+			t := YMM()
+			VMULPS(Mem{Base: xp, Index: idx, Scale: 1, Disp: 32 * h}, a, t)
+			VMOVUPS(t, Mem{Base: dst, Index: idx, Scale: 1, Disp: 32 * h})
+		}
+	})
+	VMOVSD(reduce(q), param(ReturnIndex(0)))
+	VZEROUPPER()
+	RET()
+}
+
+// products adds the products of the 16 float32 at u+idx and v+idx to the
+// accumulators of Σu², Σu·v and Σv². It holds two registers beside the
+// twelve accumulators, so that axpbyDots keeps a and b in the other two:
+// v is widened twice rather than kept.
+func products(u, v, idx Register, uu, uv, vv []VecVirtual) {
+	for j := 0; j < 4; j++ {
+		mu := Mem{Base: u, Index: idx, Scale: 1, Disp: 16 * j}
+		mv := Mem{Base: v, Index: idx, Scale: 1, Disp: 16 * j}
+		x, y := YMM(), YMM()
+		VCVTPS2PD(mu, x)
+		VCVTPS2PD(mv, y)
+		VMULPD(y, x, y)
+		VADDPD(y, uv[j], uv[j])
+		VMULPD(x, x, x)
+		VADDPD(x, uu[j], uu[j])
+		VCVTPS2PD(mv, y)
+		VMULPD(y, y, y)
+		VADDPD(y, vv[j], vv[j])
+	}
+}
+
+// storeSums reduces the three sums into the results 0, 1 and 2.
+func storeSums(uu, uv, vv []VecVirtual) {
+	for i, acc := range [][]VecVirtual{uu, uv, vv} {
+		VMOVSD(reduce(acc), param(ReturnIndex(i)))
+	}
+}
+
+// dots emits dotsAVX2, dotsGeneric: Σu², Σu·v, Σv².
+func dots() {
+	TEXT("dotsAVX2", NOSPLIT, "func(u, v []float32) (uu, uv, vv float64)")
+	Doc("dotsAVX2 is dotsGeneric with AVX2: len(u) must be a multiple of 16, len(v) at least len(u).")
+	Pragma("noescape")
+	up := Load(Param("u").Base(), GP64())
+	vp := Load(Param("v").Base(), GP64())
+	end := Load(Param("u").Len(), GP64())
+	SHLQ(Imm(2), end)
+	uu, uv, vv := zeroed(4), zeroed(4), zeroed(4)
+	idx := GP64()
+	loop("dots", idx, end, sumBlock*f32, func() {
+		products(up, vp, idx, uu, uv, vv)
+	})
+	storeSums(uu, uv, vv)
+	VZEROUPPER()
+	RET()
+}
+
+// axpbyDots emits axpbyDotsAVX2, axpbyDotsGeneric: the sums of dots and
+// dst = a·u + b·v, the products and their sum each rounded to float32.
+// The sixteen ymm registers are all in use: twelve accumulators, a, b and
+// two for products's (or dst's) temporaries.
+func axpbyDots() {
+	TEXT("axpbyDotsAVX2", NOSPLIT, "func(dst, u, v []float32, a, b float32) (uu, uv, vv float64)")
+	Doc("axpbyDotsAVX2 is axpbyDotsGeneric with AVX2: len(dst) must be a multiple of 16, len(u) and len(v) at least len(dst).")
+	Pragma("noescape")
+	dst := Load(Param("dst").Base(), GP64())
+	up := Load(Param("u").Base(), GP64())
+	vp := Load(Param("v").Base(), GP64())
+	end := Load(Param("dst").Len(), GP64())
+	SHLQ(Imm(2), end)
+	c := broadcast("a", "b")
+	a, b := c[0], c[1]
+	uu, uv, vv := zeroed(4), zeroed(4), zeroed(4)
+	idx := GP64()
+	loop("axpbyDots", idx, end, sumBlock*f32, func() {
+		products(up, vp, idx, uu, uv, vv)
+		for h := 0; h < 2; h++ {
+			s, t := YMM(), YMM()
+			VMULPS(Mem{Base: up, Index: idx, Scale: 1, Disp: 32 * h}, a, s)
+			VMULPS(Mem{Base: vp, Index: idx, Scale: 1, Disp: 32 * h}, b, t)
+			VADDPS(t, s, s)
+			VMOVUPS(s, Mem{Base: dst, Index: idx, Scale: 1, Disp: 32 * h})
+		}
+	})
+	storeSums(uu, uv, vv)
+	VZEROUPPER()
+	RET()
 }
