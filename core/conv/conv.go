@@ -54,10 +54,15 @@ func (s Shape) pointwise() bool {
 //	                 dCOL       = Wᵀ · dY, then col2im per image       (otherwise)
 //	backward-filter: dW        += dY · COLᵀ
 //
-// with P = OutH·OutW and COL the im2col of the group, which the engine
-// packs block by block straight from the images (see lowering) rather than
-// reading it from memory. Y and dY are gathered from and scattered to NCHW
-// per image. Its buffers are reused, so one Op must not be used by two
+// with P = OutH·OutW and COL the im2col of the group, which is never
+// stored. Where it pays (Shape.bandPays: every layer of the small-image
+// ResNets but their 4×4 ones), the images are laid out in the banded
+// layout (band.go), where each row of COL is the layout shifted: the
+// forward GEMM reads those rows in place (gemm.SgemmRows) and the filter
+// gradient takes dot products of them with dY's rows (its dot path).
+// Elsewhere the engine packs COL block by block straight from the images
+// (see lowering). Y and dY are gathered from and scattered to NCHW per
+// image. Its buffers are reused, so one Op must not be used by two
 // goroutines at once.
 type Op struct {
 	Shape
