@@ -13,11 +13,19 @@
 // at init from golang.org/x/sys/cpu, so GODEBUG=cpu.avx2=off,cpu.fma=off (or
 // cpu.asimd=off) selects the generic one.
 //
+// Two more entry points take B in the forms a convolution has it, never
+// stored whole: SgemmPanels, a B that packs its own panels (an im2col
+// matrix read from the images), and SgemmRows, a B whose rows are given by
+// offsets into one slice (an im2col matrix over a padded image, whose rows
+// are the image shifted). The AVX2 engine reads SgemmRows's panels in
+// place with a variant of its micro-kernel, and computes C = A·Rᵀ (a
+// filter gradient) as dot products of rows with a 4×3 kernel of its own.
+//
 // Every output element accumulates its k products in the same order however
 // many goroutines share the work, so results do not depend on GOMAXPROCS.
 // Blocking is fixed per kernel, chunks of C are whole tiles, and tiles at the
 // right and bottom edges are computed in a local tile and copied.
 //
 // After warm-up a call allocates nothing: packing buffers belong to the
-// workers, or come from a sync.Pool for the calling goroutine.
+// workers and to the calling goroutines, kept on free lists.
 package gemm

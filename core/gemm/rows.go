@@ -7,14 +7,18 @@ import "fmt"
 //
 //	C = alpha·op(A)·op(R) + beta·C,   R[r][t] = b[off[r] + t]
 //
-// op(R) is R (k rows of n, off has k entries) or, with tB, Rᵀ (R has n
-// rows of k). Rows may overlap. That is the shape of a stride-1 convolution's im2col
+// op(R) is R (k rows of n, off has k entries) or, with tB, Rᵀ (R has n rows
+// of k). Rows may overlap. That is the shape of a convolution's im2col
 // matrix over a zero-padded image: each of its rows is the image shifted
 // (see core/conv), so the whole matrix is one image and a table of shifts.
-// Without tB the AVX2 engine reads B's panels in place, which saves
-// the packing that costs a convolution about as much as its multiply;
-// otherwise the panels are packed. Each element of C sums its products in the same order as Sgemm on
-// the stored B, so the two agree bit for bit.
+//
+// Without tB, the AVX2 engine reads B's panels in place, which saves the
+// packing that costs a convolution about as much as its multiply, and
+// each element of C sums its products in the same order as Sgemm on the
+// stored B, so the two agree bit for bit. With tB and op(A) = A, C = A·Rᵀ
+// is a table of dot products of rows, all running along k: the AVX2
+// engine computes them in place too (dot.go), in an order of its own;
+// elsewhere the panels are packed as Sgemm packs them.
 func SgemmRows(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, off []int, beta float32, c []float32, ldc int) {
 	sgemmRows(best, tA, tB, m, n, k, alpha, a, lda, b, off, beta, c, ldc)
 }
