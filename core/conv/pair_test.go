@@ -2,7 +2,6 @@ package conv
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -13,15 +12,6 @@ import (
 // or 1.
 func TestPairsMatchSingles(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	same := func(t *testing.T, what string, got, want []float32) {
-		t.Helper()
-		for i := range want {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Errorf("%s[%d] = %v, want %v", what, i, got[i], want[i])
-				return
-			}
-		}
-	}
 	// Beyond the small shapes, one whose GEMMs have several k blocks and
 	// chunks, and K not a multiple of any micro-tile's rows.
 	big := Shape{C: 12, H: 20, W: 20, K: 13, KH: 3, KW: 3, Stride: 1, Pad: 1}
@@ -40,8 +30,8 @@ func TestPairsMatchSingles(t *testing.T) {
 				op.Forward(n, x, w2, y2)
 				py, py2 := randn(r, outs), randn(r, outs) // garbage: overwritten
 				op.ForwardPair(n, x, w, w2, py, py2)
-				same(t, "y", py, y)
-				same(t, "y2", py2, y2)
+				sameBits(t, "y", py, y)
+				sameBits(t, "y2", py2, y2)
 
 				dy, dy2 := randn(r, outs), randn(r, outs)
 				for _, betas := range [][2]float32{{0, 1}, {1, 0}, {1, 1}, {0, 0}} {
@@ -51,8 +41,8 @@ func TestPairsMatchSingles(t *testing.T) {
 					op.BackwardFilter(n, x, dy2, dw2, betas[1])
 					pw, pw2 := append([]float32(nil), dw0...), append([]float32(nil), dw20...)
 					op.BackwardFilterPair(n, x, dy, pw, betas[0], dy2, pw2, betas[1])
-					same(t, fmt.Sprintf("dw(beta %v)", betas[0]), pw, dw)
-					same(t, fmt.Sprintf("dw2(beta %v)", betas[1]), pw2, dw2)
+					sameBits(t, fmt.Sprintf("dw(beta %v)", betas[0]), pw, dw)
+					sameBits(t, fmt.Sprintf("dw2(beta %v)", betas[1]), pw2, dw2)
 				}
 			})
 		}
