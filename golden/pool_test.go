@@ -4,6 +4,8 @@ package golden
 // pool, Flatten, against the float64 reference.
 
 import (
+	"math"
+
 	"testing"
 
 	"github.com/untied-ml/untied/core/nn"
@@ -15,7 +17,7 @@ import (
 func TestReLUMatchesReference(t *testing.T) {
 	r := newRand(1400)
 	x, dy := normals(r, 2*3*4*5), normals(r, 2*3*4*5)
-	x[0], x[1] = 0, float64(float32(-0.0)) // the kink itself: ReLU'(0) = 0
+	x[0], x[1] = 0, math.Copysign(0, -1) // the kink itself, ±0: ReLU'(0) = 0
 	var l nn.ReLU
 	y := l.Forward(tensorOf(x, 2, 3, 4, 5), true)
 	within(t, "relu y", y.Data, ref.ReLU(x), zeroTol(len(x)))
