@@ -82,13 +82,16 @@ func floorDiv(a, b int) int {
 
 // bandPays reports a geometry where the band is the faster way:
 // where its grid is at most 1.4 times the output. Measured on ResNet-18's
-// layers at width 16, batch 128 (BenchmarkConvBand, 4–5 interleaved
-// rounds, the three passes' times summed), the band against the lowering:
-// at 3×3 stride 1, 1.8× as fast at 28×28 (grid 1.07 times the output),
-// 1.4× at 14×14 (1.15), 1.1× at 7×7 (1.31), 0.94× at 4×4 (1.56), where the
-// lowering's cost is spread over 128 output channels; 1.4× on the 1×1
-// conv at 28×28 (grid = output); at stride 2, 1.2× on the 3×3 conv from
-// 28×28 (1.15) and even on the 1×1 (1.0).
+// layers at width 16, batch 128 (BenchmarkConvBand, 6 interleaved rounds,
+// the medians of the three passes summed), the band against the lowering:
+// at 3×3 stride 1, 1.95× as fast at 28×28 (grid 1.07 times the output),
+// 1.47× at 14×14 (1.15), 1.19× at 7×7 (1.31), 0.91× at 4×4 (1.56), where
+// the lowering's cost is spread over 128 output channels; 2.7× on the stem
+// (one input channel); 1.34× on the 1×1 conv at 28×28 (grid = output); at
+// stride 2, 1.21× on the 3×3 conv from 28×28 (1.15), 1.17× on the 1×1
+// (1.0). Laying the images side by side rather than one under another
+// throws away less (1.25 at 4×4) but measured no faster: each tap's rows
+// then lie a whole row of images apart.
 func (s Shape) bandPays() bool {
 	g := s.bandGeom()
 	return 5*g.hp*g.wp <= 7*s.OutH()*s.OutW()
