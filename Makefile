@@ -10,6 +10,10 @@ CELLS ?=
 # core; the full-size ones use every core for one cell at a time.
 NPROC := $(shell nproc 2>/dev/null || echo 1)
 JOBS ?= $(if $(filter smoke quick,$(PROFILE)),$(NPROC),1)
+# REV: the commit the binary is built from, recorded in every result.json
+# (empty outside a git checkout; Go's own VCS stamp is often turned off).
+REV := $(shell git describe --always --dirty --abbrev=12 2>/dev/null)
+LDFLAGS := -X github.com/untied-ml/untied/repro/run.buildRevision=$(REV)
 SWEEP = ./bin/untied sweep -profile $(PROFILE) -jobs $(JOBS) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-table1-ext repro-noise \
@@ -23,10 +27,10 @@ test: ## go vet and every test (the README's test command)
 	$(GO) test ./...
 
 build: ## build the untied command into bin/
-	$(GO) build -o bin/untied ./repro/cmd/untied
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/untied ./repro/cmd/untied
 
 install: ## go install the untied command
-	$(GO) install ./repro/cmd/untied
+	$(GO) install -ldflags "$(LDFLAGS)" ./repro/cmd/untied
 
 data: ## install Fashion-MNIST (Debian's dataset-fashion-mnist) if missing
 	@bash ci/fashion-mnist.sh

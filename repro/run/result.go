@@ -72,6 +72,12 @@ type Machine struct {
 	GOMAXPROCS int    `json:"gomaxprocs"`
 	NumCPU     int    `json:"num_cpu"`
 	GoVersion  string `json:"go_version"`
+	// Revision is the commit of untied the binary was built from
+	// ("-dirty" if its tree had changes), so that results of different
+	// engines can be told apart: a change in the order of a sum moves
+	// the sensitive rules' accuracies. Empty when the build has no VCS
+	// information (go test, a build outside a checkout).
+	Revision string `json:"revision,omitempty"`
 }
 
 // WriteJSON writes v as indented JSON to path atomically (WriteFileAtomic).

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -328,6 +329,36 @@ func newBar(w io.Writer, images, epoch, epochs int) *progressbar.ProgressBar {
 }
 
 func machine() Machine {
-	return Machine{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
+	m := Machine{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		NumCPU: runtime.NumCPU(), GoVersion: runtime.Version()}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		m.Revision = revision(info.Settings)
+	}
+	if m.Revision == "" {
+		m.Revision = buildRevision
+	}
+	return m
+}
+
+// buildRevision is the commit make builds from (git describe --dirty, set
+// with -ldflags -X), for builds without Go's VCS stamp.
+var buildRevision string
+
+// revision is the VCS revision in a binary's build settings, with
+// "-dirty" if the tree had uncommitted changes, or "" if there is none.
+func revision(settings []debug.BuildSetting) string {
+	var rev string
+	dirty := false
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" && dirty {
+		rev += "-dirty"
+	}
+	return rev
 }

@@ -172,23 +172,37 @@ func Noise(dir string, h Header, rows []Row) error {
 	return write(dir, h.Experiment.Name, md.Bytes(), &c, cw)
 }
 
-// machineNote states where and how long the runs took.
+// machineNote states where and how long the runs took, and which builds
+// of untied made them when the results say.
 func machineNote(rows []Row) string {
 	var secs float64
 	var m run.Machine
+	var revs []string
 	n := 0
 	for _, r := range rows {
 		for _, res := range r.Results {
 			secs += res.WallSeconds
 			m = res.Machine
+			if rev := res.Machine.Revision; rev != "" && !slices.Contains(revs, rev) {
+				revs = append(revs, rev)
+			}
 			n++
 		}
 	}
 	if n == 0 {
 		return "\nNo finished runs yet.\n"
 	}
-	return fmt.Sprintf("\n%d runs, %.1f minutes of training and evaluation summed over them (runs side by side take less), on %s/%s with GOMAXPROCS %d (%d CPUs), %s.\n",
-		n, secs/60, m.GOOS, m.GOARCH, m.GOMAXPROCS, m.NumCPU, m.GoVersion)
+	built := ""
+	switch len(revs) {
+	case 0:
+	case 1:
+		built = ", untied " + revs[0]
+	default:
+		slices.Sort(revs)
+		built = fmt.Sprintf(", %d builds of untied (%s)", len(revs), strings.Join(revs, ", "))
+	}
+	return fmt.Sprintf("\n%d runs, %.1f minutes of training and evaluation summed over them (runs side by side take less), on %s/%s with GOMAXPROCS %d (%d CPUs), %s%s.\n",
+		n, secs/60, m.GOOS, m.GOARCH, m.GOMAXPROCS, m.NumCPU, m.GoVersion, built)
 }
 
 func write(dir, name string, md []byte, c *bytes.Buffer, cw *csv.Writer) error {

@@ -92,3 +92,32 @@ func TestNoiseTableGapToBackprop(t *testing.T) {
 		t.Errorf("noise.csv lacks %q:\n%s", want, csv)
 	}
 }
+
+// TestMachineNoteRevisions: the footer names the build of untied when the
+// results record one, every build when they differ, and none when none do.
+func TestMachineNoteRevisions(t *testing.T) {
+	withRev := func(rev string) run.Result {
+		r := result("bp", "resnet18", 1, 90, 0, true)
+		r.Machine.Revision = rev
+		return r
+	}
+	for _, tc := range []struct {
+		revs []string
+		want string
+	}{
+		{[]string{"", ""}, "go1"},
+		{[]string{"abc123", "abc123"}, ", untied abc123."},
+		{[]string{"def456-dirty", "abc123", ""}, ", 2 builds of untied (abc123, def456-dirty)."},
+	} {
+		var rs []*run.Result
+		for _, rev := range tc.revs {
+			r := withRev(rev)
+			r.Machine.GoVersion = "go1"
+			rs = append(rs, &r)
+		}
+		note := machineNote([]Row{{Results: rs}})
+		if !strings.Contains(note, tc.want) || (tc.revs[0] == "" && strings.Contains(note, "untied")) {
+			t.Errorf("revisions %q: note %q, want it to contain %q", tc.revs, note, tc.want)
+		}
+	}
+}
