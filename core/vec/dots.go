@@ -16,10 +16,7 @@ func SumSq(x []float32) float64 {
 	if n > 0 {
 		q = sumSqBlocks(x[:n])
 	}
-	for _, v := range x[n:] {
-		q += float64(float64(v) * float64(v))
-	}
-	return q
+	return sumSqTail(q, x[n:])
 }
 
 // ScaleSumSq sets dst[i] = a·x[i] in float32 and returns Σ x² in float64,
@@ -33,9 +30,7 @@ func ScaleSumSq(dst, x []float32, a float32) float64 {
 	if n > 0 {
 		q = scaleSumSqBlocks(dst[:n], x[:n], a)
 	}
-	for _, v := range x[n:] {
-		q += float64(float64(v) * float64(v))
-	}
+	q = sumSqTail(q, x[n:]) // before dst is written: it may be x
 	scaleGeneric(dst[n:], x[n:], a)
 	return q
 }
@@ -49,13 +44,7 @@ func Dots(u, v []float32) (uu, uv, vv float64) {
 	if n > 0 {
 		uu, uv, vv = dotsBlocks(u[:n], v[:n])
 	}
-	for i, x := range u[n:] {
-		x, y := float64(x), float64(v[n+i])
-		uu += float64(x * x)
-		uv += float64(x * y)
-		vv += float64(y * y)
-	}
-	return uu, uv, vv
+	return dotsTail(uu, uv, vv, u[n:], v[n:])
 }
 
 // AxpbyDots sets dst[i] = a·u[i] + b·v[i] in float32, each product
@@ -69,12 +58,29 @@ func AxpbyDots(dst, u, v []float32, a, b float32) (uu, uv, vv float64) {
 	if n > 0 {
 		uu, uv, vv = axpbyDotsBlocks(dst[:n], u[:n], v[:n], a, b)
 	}
-	for i, x := range u[n:] {
-		x, y := float64(x), float64(v[n+i])
+	uu, uv, vv = dotsTail(uu, uv, vv, u[n:], v[n:]) // before dst is written: it may be u or v
+	axpbyGeneric(dst[n:], u[n:], v[n:], a, b)
+	return uu, uv, vv
+}
+
+// sumSqTail adds Σ x² over the elements past the last whole block to q,
+// one by one.
+func sumSqTail(q float64, x []float32) float64 {
+	for _, v := range x {
+		q += float64(float64(v) * float64(v))
+	}
+	return q
+}
+
+// dotsTail adds Dots's three sums over the elements past the last whole
+// block, one by one.
+func dotsTail(uu, uv, vv float64, u, v []float32) (float64, float64, float64) {
+	v = v[:len(u)]
+	for i, x := range u {
+		x, y := float64(x), float64(v[i])
 		uu += float64(x * x)
 		uv += float64(x * y)
 		vv += float64(y * y)
 	}
-	axpbyGeneric(dst[n:], u[n:], v[n:], a, b)
 	return uu, uv, vv
 }
