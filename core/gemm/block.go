@@ -89,12 +89,14 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 				panels := (nb + nr - 1) / nr
 				dst := bf.b[:panels*nr*kb]
 				cl.panels.Pack(dst, bf.tmp, nr, pc, kb, jc, nb)
-			case direct:
-				packRows(bf.b, cl.b, cl.off[pc:pc+kb], jc, nb/nr*nr, nb, nr)
 			case cl.off != nil && cl.tB:
 				packRowsT(bf.b, cl.b, cl.off[jc:jc+nb], pc, kb, nr)
 			case cl.off != nil:
-				packRows(bf.b, cl.b, cl.off[pc:pc+kb], jc, 0, nb, nr)
+				from := 0
+				if direct {
+					from = nb / nr * nr
+				}
+				packRows(bf.b, cl.b, cl.off[pc:pc+kb], jc, from, nb, nr)
 			default:
 				packB(bf.b, cl.tB, cl.b, cl.ldb, pc, kb, jc, nb, nr)
 			}

@@ -1,7 +1,7 @@
 // Package peak measures the CPU's floating-point peak in the same run as
 // the benchmarks it is the yardstick for: on a shared virtual machine the
-// clock, and so the peak, differs from host to host and hour to hour (81
-// to 95 GFLOP/s per core measured here on different days), so a fixed
+// clock, and so the peak, differs from host to host and hour to hour (61
+// to 95 GFLOP/s per core measured here within one day), so a fixed
 // figure would misstate any "percent of peak".
 package peak
 
