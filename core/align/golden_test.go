@@ -37,10 +37,6 @@ func goldenSpecs() map[string]Spec {
 	for _, n := range Presets() {
 		m[n], _ = Preset(n)
 	}
-	wm, _ := Preset("wm")
-	wm.Name = "wm-noise"
-	wm.InputNoise = &InputNoise{Dist: Normal, Sigma: 1}
-	m[wm.Name] = wm
 	ramp, _ := ParseTerms("decay=1e-3@linear(0:0:0.5),self=2e-3@exp(0.1:0:1),amp=1e-3")
 	r := Custom("ramp", ramp)
 	r.Scale = 10

@@ -66,6 +66,15 @@ type InputNoise struct {
 	Sigma float64
 }
 
+// String names the noise as tables print it ("normal σ=1"); "" for nil,
+// the data itself.
+func (n *InputNoise) String() string {
+	if n == nil {
+		return ""
+	}
+	return fmt.Sprintf("%v σ=%g", n.Dist, n.Sigma)
+}
+
 // Spec describes a learning rule.
 type Spec struct {
 	Name  string
@@ -203,8 +212,16 @@ func terms(kv ...any) []Term {
 //
 //	bp          backprop: route W, B unused
 //	fa          feedback alignment: route B, B fixed at its init
-//	wm          Weight Mirror: decay 1e-3 + amp 1e-3 (local)
-//	ia          Information Alignment: amp 2e-3 + null 1e-3 + decay 1e-3 (local)
+//	wm          Weight Mirror: decay 1e-3 + amp 1e-3 (local), its alignment
+//	            input white noise N(0, 1) drawn afresh every step (Akrout et
+//	            al.'s mirror mode; the reference code's input_distribution):
+//	            B* = (β/2α)·Σ̂·W with Σ̂ ≈ I, so B keeps W's directions
+//	wm-data     Weight Mirror on the layer's data input: Σ̂ is then the
+//	            second moment of post-ReLU activity, nearly rank one, and B*
+//	            far from W (kept as a variant and a row of the tables)
+//	ia          Information Alignment: amp 2e-3 + null 1e-3 + decay 1e-3
+//	            (local), on white noise N(0, 1) as wm
+//	ia-data     Information Alignment on the layer's data input
 //	ia-bwdnull  IA with Null on the backward reconstruction (reference
 //	            reconstruction_reversal): amp 2e-3 + nullb 1e-3 + decay 1e-3.
 //	            NullBack reconstructs through W, so it is non-local.
@@ -227,8 +244,10 @@ func terms(kv ...any) []Term {
 var presets = map[string]Spec{
 	"bp":         {Route: nn.BackpropRoute, Local: false},
 	"fa":         {Route: nn.FeedbackRoute, Local: true},
-	"wm":         {Terms: terms(Decay, 1e-3, Amp, 1e-3), TrainB: true, Local: true},
-	"ia":         {Terms: terms(Amp, 2e-3, Null, 1e-3, Decay, 1e-3), TrainB: true, Local: true},
+	"wm":         {Terms: terms(Decay, 1e-3, Amp, 1e-3), TrainB: true, Local: true, InputNoise: &whiteNoise},
+	"wm-data":    {Terms: terms(Decay, 1e-3, Amp, 1e-3), TrainB: true, Local: true},
+	"ia":         {Terms: terms(Amp, 2e-3, Null, 1e-3, Decay, 1e-3), TrainB: true, Local: true, InputNoise: &whiteNoise},
+	"ia-data":    {Terms: terms(Amp, 2e-3, Null, 1e-3, Decay, 1e-3), TrainB: true, Local: true},
 	"ia-bwdnull": {Terms: terms(Amp, 2e-3, NullBack, 1e-3, Decay, 1e-3), TrainB: true, Local: false},
 	"ia-ampr":    {Terms: terms(Amp, 2e-3, Null, 1e-3, Decay, 1e-3), TrainB: true, Local: true},
 	"ia-sparse":  {Terms: terms(Amp, 2e-3, Null, 1e-3, Sparse, 1e-3), TrainB: true, Local: false},
@@ -240,6 +259,10 @@ var presets = map[string]Spec{
 	"frsf":       {Sign: SignFixedRandom, Local: false},
 	"dfa":        {Route: nn.FeedbackRoute, Direct: true, Local: true},
 }
+
+// whiteNoise is the alignment input of the wm and ia presets: N(0, 1),
+// fresh every step. Preset hands out a copy.
+var whiteNoise = InputNoise{Dist: Normal, Sigma: 1}
 
 // Presets returns the names Preset accepts, sorted.
 func Presets() []string {
@@ -262,7 +285,28 @@ func Preset(name string) (Spec, error) {
 	}
 	s.Name = key
 	s.Terms = slices.Clone(s.Terms)
+	if s.InputNoise != nil {
+		n := *s.InputNoise
+		s.InputNoise = &n
+	}
 	s.Scale = 1
+	return s, nil
+}
+
+// WithCoefficients returns s with the coefficients of some of its terms
+// replaced (as from ParseTerms, e.g. "amp=2e-3" on wm): a preset keeps its
+// name, route, locality and input, only the numbers change, which is what a
+// metaparameter search varies. A primitive s does not have is an error:
+// a different set of terms is another rule (a custom composition).
+func (s Spec) WithCoefficients(over []Term) (Spec, error) {
+	s.Terms = slices.Clone(s.Terms)
+	for _, o := range over {
+		i := slices.IndexFunc(s.Terms, func(t Term) bool { return t.Prim == o.Prim })
+		if i < 0 {
+			return s, fmt.Errorf("align: rule %q has no %v term (it has %s); a different set of terms is a custom rule", s.Name, o.Prim, FormatTerms(s.Terms))
+		}
+		s.Terms[i].Coef = o.Coef
+	}
 	return s, nil
 }
 

@@ -20,23 +20,26 @@ func TestPresets(t *testing.T) {
 		kp     bool
 		sign   SignMode
 		local  bool
+		noise  string // the alignment input: "" for the data
 	}
 	fb, bp := nn.FeedbackRoute, nn.BackpropRoute
 	wants := map[string]want{
-		"bp":         {"", bp, false, false, NoSign, false},
-		"fa":         {"", fb, false, false, NoSign, true},
-		"wm":         {"decay=0.001,amp=0.001", fb, true, false, NoSign, true},
-		"ia":         {"amp=0.002,null=0.001,decay=0.001", fb, true, false, NoSign, true},
-		"ia-bwdnull": {"amp=0.002,nullb=0.001,decay=0.001", fb, true, false, NoSign, false},
-		"ia-ampr":    {"amp=0.002,null=0.001,decay=0.001", fb, true, false, NoSign, true},
-		"ia-sparse":  {"amp=0.002,null=0.001,sparse=0.001", fb, true, false, NoSign, false},
-		"sa":         {"decay=0.001,self=0.002", fb, true, false, NoSign, false},
-		"aa":         {"sparse=0.001,amp=0.002", fb, true, false, NoSign, false},
-		"kp":         {"decay=0.001", fb, true, true, NoSign, true},
-		"usf":        {"", fb, false, false, SignUniform, false},
-		"brsf":       {"", fb, false, false, SignBatchRandom, false},
-		"frsf":       {"", fb, false, false, SignFixedRandom, false},
-		"dfa":        {"", fb, false, false, NoSign, true},
+		"bp":         {"", bp, false, false, NoSign, false, ""},
+		"fa":         {"", fb, false, false, NoSign, true, ""},
+		"wm":         {"decay=0.001,amp=0.001", fb, true, false, NoSign, true, "normal σ=1"},
+		"wm-data":    {"decay=0.001,amp=0.001", fb, true, false, NoSign, true, ""},
+		"ia":         {"amp=0.002,null=0.001,decay=0.001", fb, true, false, NoSign, true, "normal σ=1"},
+		"ia-data":    {"amp=0.002,null=0.001,decay=0.001", fb, true, false, NoSign, true, ""},
+		"ia-bwdnull": {"amp=0.002,nullb=0.001,decay=0.001", fb, true, false, NoSign, false, ""},
+		"ia-ampr":    {"amp=0.002,null=0.001,decay=0.001", fb, true, false, NoSign, true, ""},
+		"ia-sparse":  {"amp=0.002,null=0.001,sparse=0.001", fb, true, false, NoSign, false, ""},
+		"sa":         {"decay=0.001,self=0.002", fb, true, false, NoSign, false, ""},
+		"aa":         {"sparse=0.001,amp=0.002", fb, true, false, NoSign, false, ""},
+		"kp":         {"decay=0.001", fb, true, true, NoSign, true, ""},
+		"usf":        {"", fb, false, false, SignUniform, false, ""},
+		"brsf":       {"", fb, false, false, SignBatchRandom, false, ""},
+		"frsf":       {"", fb, false, false, SignFixedRandom, false, ""},
+		"dfa":        {"", fb, false, false, NoSign, true, ""},
 	}
 	var names []string
 	for n := range wants {
@@ -51,7 +54,7 @@ func TestPresets(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Preset(%q): %v", name, err)
 		}
-		got := want{FormatTerms(s.Terms), s.Route, s.TrainB, s.KolenPollack, s.Sign, s.Local}
+		got := want{FormatTerms(s.Terms), s.Route, s.TrainB, s.KolenPollack, s.Sign, s.Local, s.InputNoise.String()}
 		if got != w {
 			t.Errorf("Preset(%q) = %+v, want %+v", name, got, w)
 		}

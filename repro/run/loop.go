@@ -76,6 +76,11 @@ func (l *loop) run() error {
 			r.Seen += len(labels)
 			bar.Describe(fmt.Sprintf("epoch %d/%d  loss %.4f", epoch+1, l.cfg.Epochs, r.LossSum/float64(r.Seen)))
 			bar.Add(len(labels))
+			if every := l.cfg.CurveEvery; every > 0 && l.trainer.Steps()%every == 0 {
+				if err := l.curvePoint(epoch); err != nil {
+					return err
+				}
+			}
 			if afterStepHook != nil {
 				afterStepHook(l.trainer.Steps())
 			}
@@ -95,14 +100,25 @@ func (l *loop) run() error {
 		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
 			return l.diverged("test loss", ev.Loss, epoch)
 		}
+		var val train.Eval
+		valText := ""
+		if l.in.val != nil {
+			if val, err = train.Evaluate(l.net, l.in.val); err != nil {
+				return err
+			}
+			if math.IsNaN(val.Loss) || math.IsInf(val.Loss, 0) {
+				return l.diverged("validation loss", val.Loss, epoch)
+			}
+			valText = fmt.Sprintf("  val top-1 %.2f%%", val.Top1)
+		}
 		angle := metric.MeanWeightAngle(layers)
-		fmt.Fprintf(l.w, "\nepoch %d/%d  train loss %.4f  train top-1 %.2f%%  test top-1 %.2f%%  top-5 %.2f%%  %.0f img/s\n",
-			epoch+1, l.cfg.Epochs, r.LossSum/float64(r.Seen), 100*float64(r.Correct)/float64(r.Seen), ev.Top1, ev.Top5, float64(r.Seen)/secs)
+		fmt.Fprintf(l.w, "\nepoch %d/%d  train loss %.4f  train top-1 %.2f%%%s  test top-1 %.2f%%  top-5 %.2f%%  %.0f img/s\n",
+			epoch+1, l.cfg.Epochs, r.LossSum/float64(r.Seen), 100*float64(r.Correct)/float64(r.Seen), valText, ev.Top1, ev.Top5, float64(r.Seen)/secs)
 		res := l.res
 		res.Epochs = append(res.Epochs, Epoch{Epoch: epoch + 1, TrainLoss: r.LossSum / float64(r.Seen),
 			TrainTop1: 100 * float64(r.Correct) / float64(r.Seen), TestLoss: ev.Loss, TestTop1: ev.Top1, TestTop5: ev.Top5,
-			Seconds: secs, WeightAngle: angle})
-		res.TestTop1, res.TestTop5, res.MeanWeightAngle = ev.Top1, ev.Top5, angle
+			ValLoss: val.Loss, ValTop1: val.Top1, Seconds: secs, WeightAngle: angle})
+		res.TestTop1, res.TestTop5, res.ValTop1, res.MeanWeightAngle = ev.Top1, ev.Top5, val.Top1, angle
 		*r = Resume{Step: l.trainer.Steps(), Epoch: epoch + 1, TrainSeconds: r.TrainSeconds + secs, Images: r.Images + r.Seen}
 		res.ImagesPerSec = float64(r.Images) / r.TrainSeconds
 		res.Steps = l.trainer.Steps()
@@ -111,6 +127,21 @@ func (l *loop) run() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// curvePoint evaluates the learning curve's held-out slice and records
+// the point in the result (saved with the next checkpoint, so a resumed
+// run's curve equals an uninterrupted one's).
+func (l *loop) curvePoint(epoch int) error {
+	ev, err := train.Evaluate(l.net, l.in.curve)
+	if err != nil {
+		return err
+	}
+	if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
+		return l.diverged("learning-curve loss", ev.Loss, epoch)
+	}
+	l.res.Curve = append(l.res.Curve, CurvePoint{Step: l.trainer.Steps(), Loss: ev.Loss, Top1: ev.Top1})
 	return nil
 }
 

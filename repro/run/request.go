@@ -31,20 +31,20 @@ func Inert(c Config) Config {
 	}
 	if !trainsB(c.Rule) {
 		c.AlignTime, c.AlignScale, c.AlignLR, c.AlignNorm, c.AlignCenter, c.AlignWarmup = 0, 0, 0, false, false, 0
-		c.AlignTau, c.AlignTerms, c.AlignInputNoise, c.AlignInputDist = 0, "", 0, ""
+		c.AlignTau, c.AlignTerms, c.AlignInputNoise, c.AlignInputDist, c.AlignInput = 0, "", 0, "", ""
 	}
 	return c
 }
 
 // Significant reduces a configuration as requested (before Run derives
 // anything) to what can change its result: Inert, and without the fields
-// Run sets whatever was asked (SmallStem from the image size, AlignTau and
-// AlignTerms from the rule). Requests equal under Significant give the same
+// Run sets whatever was asked (SmallStem from the image size, AlignTau,
+// AlignTerms and AlignInput from the rule). Requests equal under Significant give the same
 // result. It is conservative: a request that names the scale Run would
 // have derived from AlignScale 0 still differs from the one that did not.
 func Significant(c Config) Config {
 	c = Inert(c)
-	c.SmallStem, c.AlignTau, c.AlignTerms = false, 0, ""
+	c.SmallStem, c.AlignTau, c.AlignTerms, c.AlignInput = false, 0, "", ""
 	return c
 }
 

@@ -20,7 +20,9 @@ func TestSignificantIgnoresWhatCannotChangeAResult(t *testing.T) {
 		{"noise site without noise", func(c *Config) { c.NoiseSite, c.NoiseDist = "b", "uniform" }, nil},
 		{"noise site with noise", func(c *Config) { c.NoiseVar, c.NoiseSite = 1e-3, "b" },
 			[]string{"noise_var: 0 → 0.001", `noise_site: "all" → "b"`}},
-		{"alignment time", func(c *Config) { c.AlignTime = 0.003 }, []string{"align_time_fraction: 0.01 → 0.003"}},
+		{"alignment time", func(c *Config) { c.AlignTime = 0.01 }, []string{"align_time_fraction: 0.003 → 0.01"}},
+		{"fields Run records", func(c *Config) { c.AlignInput = "data" }, nil},
+		{"validation split", func(c *Config) { c.Val = 5000 }, []string{"val: 0 → 5000"}},
 		{"rule", func(c *Config) { c.Rule = "bp" }, []string{`rule: "sa" → "bp"`}}, // not the alignment fields bp ignores
 		{"metrics", func(c *Config) { c.MetricsEvery = 7 }, []string{"metrics_every: 100 → 7"}},
 	}

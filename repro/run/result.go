@@ -15,7 +15,11 @@ type Epoch struct {
 	TestLoss  float64 `json:"test_loss"`
 	TestTop1  float64 `json:"test_top1"`
 	TestTop5  float64 `json:"test_top5"`
-	Seconds   float64 `json:"seconds"` // training time of this epoch, evaluation excluded
+	// ValLoss and ValTop1 are measured on the held-out part of the
+	// training set (Config.Val); absent without one.
+	ValLoss float64 `json:"val_loss,omitempty"`
+	ValTop1 float64 `json:"val_top1,omitempty"`
+	Seconds float64 `json:"seconds"` // training time of this epoch, evaluation excluded
 	// WeightAngle is the mean over untied layers of angle(W, B) in degrees
 	// at the end of the epoch (90 ± a little for unrelated weights).
 	WeightAngle float64 `json:"weight_angle"`
@@ -35,14 +39,18 @@ type Result struct {
 	Finished        bool    `json:"finished"`
 	// Diverged says where the loss stopped being a number, if it did; such
 	// a run is finished and scores chance accuracy.
-	Diverged     string  `json:"diverged,omitempty"`
-	Epochs       []Epoch `json:"epochs"`
-	TestTop1     float64 `json:"test_top1"` // percent, after the last epoch
-	TestTop5     float64 `json:"test_top5"`
-	ImagesPerSec float64 `json:"images_per_sec"` // training images per second of training time
-	WallSeconds  float64 `json:"wall_seconds"`   // whole run, loading and evaluation included
-	Steps        int     `json:"steps"`          // training steps taken
-	Params       int     `json:"params"`         // W, BN and bias values (B excluded)
+	Diverged string  `json:"diverged,omitempty"`
+	Epochs   []Epoch `json:"epochs"`
+	TestTop1 float64 `json:"test_top1"` // percent, after the last epoch
+	TestTop5 float64 `json:"test_top5"`
+	ValTop1  float64 `json:"val_top1,omitempty"` // percent, after the last epoch, with Config.Val
+	// Curve is the learning curve with Config.CurveEvery: top-1 on a fixed
+	// held-out slice every CurveEvery steps.
+	Curve        []CurvePoint `json:"curve,omitempty"`
+	ImagesPerSec float64      `json:"images_per_sec"` // training images per second of training time
+	WallSeconds  float64      `json:"wall_seconds"`   // whole run, loading and evaluation included
+	Steps        int          `json:"steps"`          // training steps taken
+	Params       int          `json:"params"`         // W, BN and bias values (B excluded)
 	// MeanWeightAngle is the final mean over untied layers of angle(W, B),
 	// in degrees; 0 under bp, whose error travels through W itself.
 	MeanWeightAngle float64 `json:"mean_weight_angle"`
@@ -50,6 +58,13 @@ type Result struct {
 	// Resume is where an unfinished run's checkpoint.npz stands; nil once
 	// the run has finished.
 	Resume *Resume `json:"resume,omitempty"`
+}
+
+// CurvePoint is one point of a learning curve.
+type CurvePoint struct {
+	Step int     `json:"step"` // training steps taken
+	Loss float64 `json:"loss"`
+	Top1 float64 `json:"top1"` // percent
 }
 
 // Resume is the loop state of an unfinished run at its last checkpoint.

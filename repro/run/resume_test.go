@@ -17,6 +17,7 @@ import (
 func TestInterruptedRunResumesExactly(t *testing.T) {
 	cfg := smokeConfig(t, "sa")
 	cfg.CheckpointEvery, cfg.MetricsEvery = 2, 1
+	cfg.Val, cfg.CurveEvery, cfg.CurveImages = 64, 1, 32
 	want, err := Run(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +49,9 @@ func TestInterruptedRunResumesExactly(t *testing.T) {
 			if g != w {
 				t.Errorf("stop at %d, epoch %d: resumed %+v, uninterrupted %+v", stopAt, i+1, g, w)
 			}
+		}
+		if diff := cmp.Diff(want.Curve, got.Curve); diff != "" || len(got.Curve) != want.Steps {
+			t.Errorf("stop at %d: learning curve of %d points (want %d), resumed vs uninterrupted:\n%s", stopAt, len(got.Curve), want.Steps, diff)
 		}
 		b, _ := os.ReadFile(filepath.Join(cfg.Out, "metrics.jsonl"))
 		if n := strings.Count(string(b), "\n"); n != want.Steps {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -101,6 +102,8 @@ var ErrDiverged = errors.New("diverged")
 // images.
 type inputs struct {
 	train, test             data.Source
+	val                     data.Source // nil without Config.Val
+	curve                   data.Source // nil without Config.CurveEvery
 	channels, size, classes int
 }
 
@@ -123,6 +126,14 @@ func loadInputs(cfg Config) (*inputs, error) {
 	} else if trainSet, testSet, err = data.Load(cfg.Data, cfg.DataDir); err != nil {
 		return nil, err
 	}
+	var valSet *data.Dataset
+	if n := valCount(cfg.Val, trainSet.N); n > 0 {
+		if n >= trainSet.N {
+			return nil, fmt.Errorf("run: -val %v: holds out %d of the %d training images, want fewer", cfg.Val, n, trainSet.N)
+		}
+		valSet = trainSet.Slice(trainSet.N-n, trainSet.N)
+		trainSet = trainSet.Slice(0, trainSet.N-n)
+	}
 	if cfg.TrainLimit > 0 && cfg.TrainLimit < trainSet.N {
 		trainSet = trainSet.Slice(0, cfg.TrainLimit)
 	}
@@ -138,11 +149,43 @@ func loadInputs(cfg Config) (*inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	test, err := data.NewLoader(testSet, data.LoaderConfig{Batch: 500, Mean: mean, Std: std})
-	if err != nil {
+	in := &inputs{train: train.Source(), channels: trainSet.C, size: trainSet.H, classes: trainSet.Classes}
+	held := func(ds *data.Dataset) (data.Source, error) {
+		l, err := data.NewLoader(ds, data.LoaderConfig{Batch: 500, Mean: mean, Std: std})
+		if err != nil {
+			return nil, err
+		}
+		return l.Source(), nil
+	}
+	if in.test, err = held(testSet); err != nil {
 		return nil, err
 	}
-	return &inputs{train: train.Source(), test: test.Source(), channels: trainSet.C, size: trainSet.H, classes: trainSet.Classes}, nil
+	curveSet := testSet
+	if valSet != nil {
+		if in.val, err = held(valSet); err != nil {
+			return nil, err
+		}
+		curveSet = valSet
+	}
+	if cfg.CurveEvery > 0 {
+		n := cfg.CurveImages
+		if n == 0 {
+			n = DefaultCurveImages
+		}
+		if in.curve, err = held(curveSet.Slice(0, min(n, curveSet.N))); err != nil {
+			return nil, err
+		}
+	}
+	return in, nil
+}
+
+// valCount is the number of training images -val holds out: v itself, or
+// the fraction v of n rounded to the nearest image.
+func valCount(v float64, n int) int {
+	if v < 1 {
+		return int(math.Round(v * float64(n)))
+	}
+	return int(v)
 }
 
 // minAlignTau is the shortest alignment time scale, in steps, that a
@@ -170,18 +213,20 @@ func minTau(spec align.Spec) float64 {
 // explicit AlignScale, or the one that makes τ/T = AlignTime (rules.md §7)
 // for rules with a restoring term, but τ no shorter than minAlignTau. It records the scale and τ in cfg.
 func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
-	var spec align.Spec
-	if cfg.Rule == "custom" {
-		terms, err := align.ParseTerms(cfg.Align)
-		if err != nil {
+	var (
+		spec  align.Spec
+		terms []align.Term
+		err   error
+	)
+	if cfg.Align != "" {
+		if terms, err = align.ParseTerms(cfg.Align); err != nil {
 			return spec, fmt.Errorf("run: -align: %w", err)
 		}
+	}
+	if cfg.Rule == "custom" {
 		spec = align.Custom("custom", terms)
-	} else {
-		var err error
-		if spec, err = align.Preset(cfg.Rule); err != nil {
-			return spec, fmt.Errorf("run: -rule: %w", err)
-		}
+	} else if spec, err = presetWith(cfg.Rule, terms); err != nil {
+		return spec, fmt.Errorf("run: -rule %s: %w", cfg.Rule, err)
 	}
 	if !spec.TrainB {
 		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm, cfg.AlignCenter, cfg.AlignWarmup = 0, 0, false, false, 0
@@ -195,6 +240,10 @@ func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
 			return spec, fmt.Errorf("run: -align-input-dist: %w", err)
 		}
 		spec.InputNoise = &align.InputNoise{Dist: dist, Sigma: cfg.AlignInputNoise}
+	}
+	cfg.AlignInput = "data"
+	if spec.InputNoise != nil {
+		cfg.AlignInput = spec.InputNoise.String()
 	}
 	lr := cfg.LR
 	if cfg.AlignLR > 0 {

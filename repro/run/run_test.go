@@ -89,7 +89,7 @@ func TestDerivedAlignScale(t *testing.T) {
 	for _, c := range []struct {
 		steps   int
 		wantTau float64
-	}{{2000, 20}, {400, minAlignTau}} {
+	}{{10000, DefaultAlignTime * 10000}, {400, minAlignTau}} {
 		cfg := Defaults()
 		cfg.Rule = "sa"
 		spec, err := ruleSpec(&cfg, c.steps)
@@ -153,5 +153,44 @@ func TestRevision(t *testing.T) {
 		if got := revision(tc.settings); got != tc.want {
 			t.Errorf("revision(%v) = %q, want %q", tc.settings, got, tc.want)
 		}
+	}
+}
+
+// TestValidationSplit checks -val holds out the last training images: the
+// training set shrinks by exactly that many (so no held-out image is
+// trained on), val_top1 is reported per epoch, and a fraction counts from
+// the whole training set.
+func TestValidationSplit(t *testing.T) {
+	cfg := smokeConfig(t, "bp")
+	cfg.TrainLimit, cfg.Epochs = 0, 1
+	for _, c := range []struct {
+		val             float64
+		wantVal, wantTr int
+	}{{0, 0, 1024}, {200, 200, 824}, {0.25, 256, 768}} {
+		cfg.Val = c.val
+		in, err := loadInputs(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gotVal := 0
+		if in.val != nil {
+			gotVal = in.val.Len()
+		}
+		if gotVal != c.wantVal || in.train.Len() != c.wantTr {
+			t.Errorf("-val %v: %d held out, %d trained on; want %d and %d", c.val, gotVal, in.train.Len(), c.wantVal, c.wantTr)
+		}
+	}
+	cfg.Val = 1024
+	if _, err := loadInputs(cfg); err == nil || !strings.Contains(err.Error(), "-val") {
+		t.Errorf("-val 1024 of 1024 images: error %v, want one naming -val", err)
+	}
+	cfg.Val, cfg.TrainLimit = 256, 256
+	res, err := Run(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Epochs[0]
+	if res.ValTop1 <= 0 || e.ValTop1 != res.ValTop1 || e.ValLoss <= 0 || e.ValLoss == e.TestLoss {
+		t.Errorf("val_top1 %v (epoch 1: %v), val loss %v, test loss %v: want a held-out measure of its own", res.ValTop1, e.ValTop1, e.ValLoss, e.TestLoss)
 	}
 }
