@@ -25,6 +25,12 @@ type Experiment struct {
 	Models   []string  `json:"models"`
 	Seeds    []uint64  `json:"seeds"`
 	Settings []Setting `json:"settings,omitempty"` // none means one plain setting
+	// Variants are rows that are not presets: a name to list in Rules
+	// (and a profile's rules), run as a preset with fields of its own.
+	Variants map[string]Variant `json:"variants,omitempty"`
+	// Search holds, for an experiment of kind "tune", the metaparameter
+	// search of each rule (untied tune).
+	Search map[string]Search `json:"search,omitempty"`
 	// Claims holds, per rule, what the paper reports for its row.
 	Claims map[string]string `json:"claims"`
 	// Profiles maps a profile name (smoke, quick, full, imagenet) to the
@@ -37,6 +43,39 @@ type Experiment struct {
 type Setting struct {
 	Name   string          `json:"name"`
 	Config json.RawMessage `json:"config"`
+}
+
+// Variant is a row of a table that runs a preset with run.Config fields
+// over the profile's: given inline (Config), or read from a setting that
+// `untied tune` chose (Tuned, a path from the repository's root, its
+// best.json), or both (Config last).
+type Variant struct {
+	Rule   string          `json:"rule"`
+	Tuned  string          `json:"tuned,omitempty"`
+	Config json.RawMessage `json:"config,omitempty"`
+	// Label is how tables print the row, e.g. "WM (tuned on ResNet-18)".
+	Label string `json:"label,omitempty"`
+}
+
+// Search is the space a metaparameter search explores for one rule, and
+// the seed of its proposals. Its budget (trials, generation) is set per
+// profile.
+type Search struct {
+	Seed   uint64        `json:"seed"`
+	Params []SearchParam `json:"params"`
+}
+
+// SearchParam is one dimension of a search: Name is a run.Config field
+// (its JSON name) or "align.<primitive>", one coefficient of the rule's
+// alignment loss (e.g. "align.amp", given to the run as -align amp=v).
+// Kind is "log-uniform" or "uniform" over [Low, High], or "choice" among
+// Values (JSON values of the field, e.g. ["wm", "wm-data"] for "rule").
+type SearchParam struct {
+	Name   string            `json:"name"`
+	Kind   string            `json:"kind"`
+	Low    float64           `json:"low,omitempty"`
+	High   float64           `json:"high,omitempty"`
+	Values []json.RawMessage `json:"values,omitempty"`
 }
 
 // Names lists the built-in experiments.
@@ -87,8 +126,10 @@ func Parse(b []byte, from string) (*Experiment, error) {
 	switch {
 	case e.Name == "":
 		return nil, bad("name", "a non-empty name")
-	case e.Kind != "accuracy" && e.Kind != "noise":
-		return nil, bad("kind", `"accuracy" or "noise"`)
+	case e.Kind != "accuracy" && e.Kind != "noise" && e.Kind != "tune":
+		return nil, bad("kind", `"accuracy", "noise" or "tune"`)
+	case e.Kind == "tune" && len(e.Search) == 0:
+		return nil, bad("search", "a search space per rule for kind \"tune\"")
 	case len(e.Rules) == 0:
 		return nil, bad("rules", "at least one rule")
 	case len(e.Models) == 0:
@@ -97,6 +138,21 @@ func Parse(b []byte, from string) (*Experiment, error) {
 		return nil, bad("seeds", "at least one seed")
 	case len(e.Profiles) == 0:
 		return nil, bad("profiles", "at least one profile")
+	}
+	for name, v := range e.Variants {
+		if v.Rule == "" || v.Rule == name {
+			return nil, bad("variants."+name+".rule", "the preset it varies, other than its own name")
+		}
+	}
+	if e.Kind == "tune" {
+		for _, r := range e.Rules {
+			if _, ok := e.Search[r]; !ok {
+				return nil, bad("search."+r, "the search space of rule "+r)
+			}
+		}
+		if len(e.Settings) > 0 {
+			return nil, bad("settings", "none for kind \"tune\" (its trials are its settings)")
+		}
 	}
 	seen := map[string]bool{}
 	for _, s := range e.Settings {

@@ -20,6 +20,10 @@ type Config struct {
 	Width        int     `json:"width"` // 0 = the published width
 	SmallStem    bool    `json:"small_stem"`
 	Rule         string  `json:"rule"`
+	// Variant names the table row a run belongs to when it is not the
+	// plain preset (e.g. "wm-tuned", a preset with tuned fields); "" for
+	// the preset itself. Set by sweeps; tables group runs by it.
+	Variant string `json:"variant,omitempty"`
 	Epochs       int     `json:"epochs"`
 	Batch        int     `json:"batch"`
 	LR           float64 `json:"lr"`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/untied-ml/untied/core/align"
@@ -27,11 +28,15 @@ func (c Cell) ID() string {
 	return filepath.Join(c.Model, c.Rule, filepath.FromSlash(setting), fmt.Sprintf("seed%d", c.Seed))
 }
 
-// profile is a profile's fields: the rules it runs (nil = the
+// profile is a profile's fields: the rules and seeds it runs (nil = the
 // experiment's) and the run.Config fields it sets.
 type profile struct {
 	Rules  []string
-	Config run.Config
+	Seeds  []uint64
+	// Trials and Generation are a search's budget per rule and the
+	// trials proposed at once (experiments of kind "tune").
+	Trials, Generation int
+	Config             run.Config
 }
 
 func parseProfile(e *experiments.Experiment, name string, base run.Config) (profile, error) {
@@ -44,11 +49,13 @@ func parseProfile(e *experiments.Experiment, name string, base run.Config) (prof
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return p, fmt.Errorf("sweep: %s profile %s: %w", e.Name, name, err)
 	}
-	if r, ok := fields["rules"]; ok {
-		if err := json.Unmarshal(r, &p.Rules); err != nil {
-			return p, fmt.Errorf("sweep: %s profile %s: rules: %w", e.Name, name, err)
+	for key, dst := range map[string]any{"rules": &p.Rules, "seeds": &p.Seeds, "trials": &p.Trials, "generation": &p.Generation} {
+		if r, ok := fields[key]; ok {
+			if err := json.Unmarshal(r, dst); err != nil {
+				return p, fmt.Errorf("sweep: %s profile %s: %s: %w", e.Name, name, key, err)
+			}
+			delete(fields, key)
 		}
-		delete(fields, "rules")
 	}
 	rest, _ := json.Marshal(fields)
 	p.Config = base
@@ -82,6 +89,13 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 	if p.Rules != nil {
 		rules = p.Rules
 	}
+	seeds := e.Seeds
+	if p.Seeds != nil {
+		seeds = p.Seeds
+	}
+	if e.Kind == "tune" {
+		return trialCells(e, p, profileName, root, rules, seeds)
+	}
 	settings := e.Settings
 	if len(settings) == 0 {
 		settings = []experiments.Setting{{}}
@@ -90,9 +104,14 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 	for _, m := range e.Models {
 		for _, r := range rules {
 			for _, s := range settings {
-				for _, seed := range e.Seeds {
+				for _, seed := range seeds {
 					cfg := p.Config
 					cfg.Model, cfg.Rule, cfg.Seed = m, r, seed
+					if v, ok := e.Variants[r]; ok {
+						if err := variant(&cfg, r, v); err != nil {
+							return nil, fmt.Errorf("sweep: %s variant %q: %w", e.Name, r, err)
+						}
+					}
 					if err := strictOverlay(s.Config, &cfg); err != nil {
 						return nil, fmt.Errorf("sweep: %s setting %q: %w", e.Name, s.Name, err)
 					}
@@ -111,6 +130,55 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 		}
 	}
 	return cells, nil
+}
+
+// variant sets cfg up as the variant v of a preset named name: its rule,
+// the fields of its tuned setting, then its own fields.
+func variant(cfg *run.Config, name string, v experiments.Variant) error {
+	cfg.Rule, cfg.Variant = v.Rule, name
+	if v.Tuned != "" {
+		t, err := ReadTuned(v.Tuned)
+		if err != nil {
+			return err
+		}
+		if t.Rule != v.Rule {
+			return fmt.Errorf("%s tuned rule %q, the variant varies %q", v.Tuned, t.Rule, v.Rule)
+		}
+		if err := strictOverlay(t.Config, cfg); err != nil {
+			return fmt.Errorf("%s: config: %w", v.Tuned, err)
+		}
+	}
+	return strictOverlay(v.Config, cfg)
+}
+
+// Tuned is the setting a metaparameter search chose for a rule (untied
+// tune's best.json): the run.Config fields of its best trial and what it
+// scored.
+type Tuned struct {
+	Experiment string          `json:"experiment"`
+	Profile    string          `json:"profile"`
+	Rule       string          `json:"rule"`
+	Model      string          `json:"model"`
+	Trial      int             `json:"trial"`    // 0-based index of the best trial
+	Trials     int             `json:"trials"`   // trials finished when it was written
+	ValTop1    float64         `json:"val_top1"` // the objective, percent on the validation split
+	Config     json.RawMessage `json:"config"`   // run.Config fields over the profile's
+}
+
+// ReadTuned reads a tuned setting, naming the file in every error.
+func ReadTuned(path string) (*Tuned, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("tuned setting: %w (untied tune writes it: make repro-tune)", err)
+	}
+	var t Tuned
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("tuned setting %s: %w", path, err)
+	}
+	if t.Rule == "" || len(t.Config) == 0 {
+		return nil, fmt.Errorf("tuned setting %s: fields \"rule\" and \"config\": want a rule and its run.Config fields", path)
+	}
+	return &t, nil
 }
 
 // applies reports whether a cell's configuration is meaningful: update

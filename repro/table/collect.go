@@ -69,7 +69,7 @@ func Collect(dir string, ruleOrder []string) (rows []Row, skipped int, err error
 			skipped++
 			return nil
 		}
-		k := Key{Rule: r.Config.Rule, Model: r.Config.Model}
+		k := Key{Rule: cmp.Or(r.Config.Variant, r.Config.Rule), Model: r.Config.Model}
 		if r.Config.NoiseVar > 0 {
 			k.NoiseSite, k.NoiseVar = r.Config.NoiseSite, r.Config.NoiseVar
 		}

@@ -1,0 +1,179 @@
+package sweep
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/untied-ml/untied/repro/experiments"
+	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/tune"
+)
+
+// A metaparameter search (an experiment of kind "tune") runs its trials as
+// cells: trial k of a rule on a model lives in
+// <runs>/<experiment>/<profile>/<model>/<rule>/trial<k>/, where trial.json
+// holds the point it tries, written before it runs, and a directory per
+// seed holds its runs. Cells lists the trials found there, so the cells of
+// a search are the trials proposed so far, and every process of a -jobs
+// search sees the same list.
+
+// TrialFile is a trial's trial.json: its point and the run.Config fields
+// the point sets over the profile's.
+type TrialFile struct {
+	Index  int             `json:"index"`
+	Point  tune.Point      `json:"point"`
+	Config json.RawMessage `json:"config"`
+}
+
+// TrialName names trial k's directory (and its cells' setting).
+func TrialName(k int) string { return fmt.Sprintf("trial%03d", k) }
+
+// SearchDir is the directory of the trials of rule on model.
+func SearchDir(root string, e *experiments.Experiment, profile, model, rule string) string {
+	return filepath.Join(root, e.Name, profile, model, rule)
+}
+
+// ReadTrials reads the trial.json files of a search directory in order,
+// trial 0 first; a gap in the numbering is an error.
+func ReadTrials(dir string) ([]TrialFile, error) {
+	var trials []TrialFile
+	for k := 0; ; k++ {
+		path := filepath.Join(dir, TrialName(k), "trial.json")
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, err := os.Stat(filepath.Join(dir, TrialName(k+1))); err == nil {
+				return nil, fmt.Errorf("sweep: %s: missing, but %s exists", path, TrialName(k+1))
+			}
+			return trials, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sweep: %w", err)
+		}
+		var t TrialFile
+		if err := json.Unmarshal(b, &t); err != nil {
+			return nil, fmt.Errorf("sweep: %s: %w", path, err)
+		}
+		if t.Index != k {
+			return nil, fmt.Errorf("sweep: %s: field \"index\" %d, want %d", path, t.Index, k)
+		}
+		trials = append(trials, t)
+	}
+}
+
+// WriteTrial writes trial t's trial.json under dir.
+func WriteTrial(dir string, t TrialFile) error {
+	d := filepath.Join(dir, TrialName(t.Index))
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return fmt.Errorf("sweep: %w", err)
+	}
+	return run.WriteJSON(filepath.Join(d, "trial.json"), t)
+}
+
+// Space returns the search space of s for package tune.
+func Space(s experiments.Search) (tune.Space, error) {
+	var sp tune.Space
+	for _, p := range s.Params {
+		tp := tune.Param{Name: p.Name, Kind: tune.Kind(p.Kind), Low: p.Low, High: p.High}
+		if tp.Kind == tune.Choice {
+			tp.N = len(p.Values)
+		}
+		sp = append(sp, tp)
+	}
+	if err := sp.Validate(); err != nil {
+		return nil, fmt.Errorf("sweep: search: %w", err)
+	}
+	return sp, nil
+}
+
+// Overlay returns the run.Config fields that point p of s sets, as a JSON
+// object: "align.<primitive>" parameters joined into one "align" field
+// ("amp=0.002,null=0.001"), the others under their own names.
+func Overlay(s experiments.Search, p tune.Point) (json.RawMessage, error) {
+	if len(p) != len(s.Params) {
+		return nil, fmt.Errorf("sweep: point of %d values for %d parameters", len(p), len(s.Params))
+	}
+	fields := map[string]json.RawMessage{}
+	var terms []string
+	for i, prm := range s.Params {
+		v := p[i]
+		if prm.Kind == string(tune.Choice) {
+			fields[prm.Name] = prm.Values[int(v)]
+			continue
+		}
+		if prim, ok := strings.CutPrefix(prm.Name, "align."); ok {
+			terms = append(terms, fmt.Sprintf("%s=%.4g", prim, v))
+			continue
+		}
+		b, err := json.Marshal(roundSig(v))
+		if err != nil {
+			return nil, fmt.Errorf("sweep: %s: %w", prm.Name, err)
+		}
+		fields[prm.Name] = b
+	}
+	if len(terms) > 0 {
+		fields["align"], _ = json.Marshal(strings.Join(terms, ","))
+	}
+	return json.Marshal(fields)
+}
+
+// roundSig rounds to four significant digits, as the coefficients are
+// printed: a point's setting reads the same in every file that names it.
+func roundSig(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	scale := math.Pow(10, 3-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*scale) / scale
+}
+
+// trialCells returns the cells of the trials proposed so far for every
+// rule and model of a search experiment.
+func trialCells(e *experiments.Experiment, p profile, profileName, root string, rules []string, seeds []uint64) ([]Cell, error) {
+	var cells []Cell
+	for _, m := range e.Models {
+		for _, r := range rules {
+			trials, err := ReadTrials(SearchDir(root, e, profileName, m, r))
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range trials {
+				for _, seed := range seeds {
+					cfg := p.Config
+					cfg.Model, cfg.Rule, cfg.Seed = m, r, seed
+					if err := strictOverlay(t.Config, &cfg); err != nil {
+						return nil, fmt.Errorf("sweep: %s trial %d: %w", r, t.Index, err)
+					}
+					c := Cell{Rule: r, Model: m, Setting: TrialName(t.Index), Seed: seed}
+					cfg.Out = filepath.Join(root, e.Name, profileName, c.ID())
+					c.Config = cfg
+					if err := cfg.Validate(); err != nil {
+						return nil, fmt.Errorf("sweep: %s cell %s: %w", e.Name, c.ID(), err)
+					}
+					cells = append(cells, c)
+				}
+			}
+		}
+	}
+	return cells, nil
+}
+
+// Budget returns a search profile's number of trials per rule and the size
+// of a generation (trials proposed together, from the same history, and
+// run at once): both fixed by the experiment, so the search does not depend
+// on how many jobs run it.
+func Budget(e *experiments.Experiment, profileName string) (trials, generation int, err error) {
+	p, err := parseProfile(e, profileName, run.Defaults())
+	if err != nil {
+		return 0, 0, err
+	}
+	if p.Trials < 1 || p.Generation < 1 {
+		return 0, 0, fmt.Errorf("sweep: %s profile %s: fields \"trials\" and \"generation\": want both ≥ 1, have %d and %d", e.Name, profileName, p.Trials, p.Generation)
+	}
+	return p.Trials, p.Generation, nil
+}
