@@ -14,16 +14,16 @@ import (
 // Config is everything that determines a run. It is recorded in full in
 // result.json.
 type Config struct {
-	Data         string  `json:"data"`     // fashion-mnist, mnist, cifar10, imagenet (with DataDir), or synthetic (tests)
-	DataDir      string  `json:"data_dir"` // "" = the data set's default location
-	Model        string  `json:"model"`
-	Width        int     `json:"width"` // 0 = the published width
-	SmallStem    bool    `json:"small_stem"`
-	Rule         string  `json:"rule"`
+	Data      string `json:"data"`     // fashion-mnist, mnist, cifar10, imagenet (with DataDir), or synthetic (tests)
+	DataDir   string `json:"data_dir"` // "" = the data set's default location
+	Model     string `json:"model"`
+	Width     int    `json:"width"` // 0 = the published width
+	SmallStem bool   `json:"small_stem"`
+	Rule      string `json:"rule"`
 	// Variant names the table row a run belongs to when it is not the
 	// plain preset (e.g. "wm-tuned", a preset with tuned fields); "" for
 	// the preset itself. Set by sweeps; tables group runs by it.
-	Variant string `json:"variant,omitempty"`
+	Variant      string  `json:"variant,omitempty"`
 	Epochs       int     `json:"epochs"`
 	Batch        int     `json:"batch"`
 	LR           float64 `json:"lr"`

@@ -31,8 +31,8 @@ func (c Cell) ID() string {
 // profile is a profile's fields: the rules and seeds it runs (nil = the
 // experiment's) and the run.Config fields it sets.
 type profile struct {
-	Rules  []string
-	Seeds  []uint64
+	Rules []string
+	Seeds []uint64
 	// Trials and Generation are a search's budget per rule and the
 	// trials proposed at once (experiments of kind "tune").
 	Trials, Generation int
