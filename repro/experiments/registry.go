@@ -19,7 +19,9 @@ type Experiment struct {
 	Name  string `json:"name"`
 	Title string `json:"title"`
 	// Kind says how its table is laid out: "accuracy" (a row per rule and
-	// model) or "noise" (a row per rule, a column per noise setting).
+	// model), "noise" (a row per rule, a column per noise setting), "depth"
+	// (a row per rule, a column per model, with the gap to backprop against
+	// depth), or "tune" (a metaparameter search: untied tune).
 	Kind     string    `json:"kind"`
 	Rules    []string  `json:"rules"`
 	Models   []string  `json:"models"`
@@ -28,6 +30,11 @@ type Experiment struct {
 	// Variants are rows that are not presets: a name to list in Rules
 	// (and a profile's rules), run as a preset with fields of its own.
 	Variants map[string]Variant `json:"variants,omitempty"`
+	// Runs names the experiment whose run directories this one's cells
+	// share ("" = its own): a cell of the same configuration is then one
+	// run, made once for both (the depth and transfer tables reuse table
+	// 1's runs of ResNet-18 and ResNet-50).
+	Runs string `json:"runs,omitempty"`
 	// Search holds, for an experiment of kind "tune", the metaparameter
 	// search of each rule (untied tune).
 	Search map[string]Search `json:"search,omitempty"`
@@ -126,8 +133,8 @@ func Parse(b []byte, from string) (*Experiment, error) {
 	switch {
 	case e.Name == "":
 		return nil, bad("name", "a non-empty name")
-	case e.Kind != "accuracy" && e.Kind != "noise" && e.Kind != "tune":
-		return nil, bad("kind", `"accuracy", "noise" or "tune"`)
+	case !slices.Contains([]string{"accuracy", "noise", "depth", "tune"}, e.Kind):
+		return nil, bad("kind", `"accuracy", "noise", "depth" or "tune"`)
 	case e.Kind == "tune" && len(e.Search) == 0:
 		return nil, bad("search", "a search space per rule for kind \"tune\"")
 	case len(e.Rules) == 0:
@@ -162,6 +169,15 @@ func Parse(b []byte, from string) (*Experiment, error) {
 		seen[s.Name] = true
 	}
 	return &e, nil
+}
+
+// RunsName is the name of the directory its cells live in (Runs, or its
+// own name).
+func (e *Experiment) RunsName() string {
+	if e.Runs != "" {
+		return e.Runs
+	}
+	return e.Name
 }
 
 // ProfileNames lists the experiment's profiles.

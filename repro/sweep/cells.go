@@ -3,7 +3,9 @@ package sweep
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -28,11 +30,12 @@ func (c Cell) ID() string {
 	return filepath.Join(c.Model, c.Rule, filepath.FromSlash(setting), fmt.Sprintf("seed%d", c.Seed))
 }
 
-// profile is a profile's fields: the rules and seeds it runs (nil = the
+// profile is a profile's fields: the rules, models and seeds it runs (nil = the
 // experiment's) and the run.Config fields it sets.
 type profile struct {
-	Rules []string
-	Seeds []uint64
+	Rules  []string
+	Models []string
+	Seeds  []uint64
 	// Trials and Generation are a search's budget per rule and the
 	// trials proposed at once (experiments of kind "tune").
 	Trials, Generation int
@@ -49,7 +52,7 @@ func parseProfile(e *experiments.Experiment, name string, base run.Config) (prof
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return p, fmt.Errorf("sweep: %s profile %s: %w", e.Name, name, err)
 	}
-	for key, dst := range map[string]any{"rules": &p.Rules, "seeds": &p.Seeds, "trials": &p.Trials, "generation": &p.Generation} {
+	for key, dst := range map[string]any{"rules": &p.Rules, "models": &p.Models, "seeds": &p.Seeds, "trials": &p.Trials, "generation": &p.Generation} {
 		if r, ok := fields[key]; ok {
 			if err := json.Unmarshal(r, dst); err != nil {
 				return p, fmt.Errorf("sweep: %s profile %s: %s: %w", e.Name, name, key, err)
@@ -89,19 +92,22 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 	if p.Rules != nil {
 		rules = p.Rules
 	}
-	seeds := e.Seeds
+	seeds, models := e.Seeds, e.Models
 	if p.Seeds != nil {
 		seeds = p.Seeds
 	}
+	if p.Models != nil {
+		models = p.Models
+	}
 	if e.Kind == "tune" {
-		return trialCells(e, p, profileName, root, rules, seeds)
+		return trialCells(e, p, profileName, root, models, rules, seeds)
 	}
 	settings := e.Settings
 	if len(settings) == 0 {
 		settings = []experiments.Setting{{}}
 	}
 	var cells []Cell
-	for _, m := range e.Models {
+	for _, m := range models {
 		for _, r := range rules {
 			for _, s := range settings {
 				for _, seed := range seeds {
@@ -119,7 +125,7 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 						continue
 					}
 					c := Cell{Rule: r, Model: m, Setting: s.Name, Seed: seed}
-					cfg.Out = filepath.Join(root, e.Name, profileName, c.ID())
+					cfg.Out = filepath.Join(root, e.RunsName(), profileName, c.ID())
 					c.Config = cfg
 					if err := cfg.Validate(); err != nil {
 						return nil, fmt.Errorf("sweep: %s cell %s: %w", e.Name, c.ID(), err)
@@ -165,9 +171,19 @@ type Tuned struct {
 	Config     json.RawMessage `json:"config"`   // run.Config fields over the profile's
 }
 
-// ReadTuned reads a tuned setting, naming the file in every error.
+// ReadTuned reads a tuned setting, naming the file in every error. A
+// relative path not found from the working directory is looked up from the
+// repository's root (the nearest directory above with a go.mod), so the
+// built-in experiments' paths work from any package's tests too.
 func ReadTuned(path string) (*Tuned, error) {
 	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !filepath.IsAbs(path) {
+		if root, ok := moduleRoot(); ok {
+			if b2, err2 := os.ReadFile(filepath.Join(root, path)); err2 == nil {
+				b, err = b2, nil
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tuned setting: %w (untied tune writes it: make repro-tune)", err)
 	}
@@ -179,6 +195,23 @@ func ReadTuned(path string) (*Tuned, error) {
 		return nil, fmt.Errorf("tuned setting %s: fields \"rule\" and \"config\": want a rule and its run.Config fields", path)
 	}
 	return &t, nil
+}
+
+// moduleRoot is the nearest directory at or above the working directory
+// that holds a go.mod.
+func moduleRoot() (string, bool) {
+	dir, err := os.Getwd()
+	for err == nil {
+		if _, serr := os.Stat(filepath.Join(dir, "go.mod")); serr == nil {
+			return dir, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	return "", false
 }
 
 // applies reports whether a cell's configuration is meaningful: update

@@ -25,11 +25,12 @@ func TestCellsExpansion(t *testing.T) {
 		exp, profile string
 		want         int
 	}{
-		{"table1", "smoke", 2 * 3},  // 2 models × bp, fa, sa
-		{"table1", "quick", 2 * 6},  // the six rules of the paper's table
-		{"table1", "full", 2 * 10},  // with the extended rules
-		{"noise", "smoke", 2*7 - 3}, // bp has no B: its three site-b cells are left out
-		{"noise", "quick", 6*7 - 3}, // six rules × seven settings, bp again without site b
+		{"table1", "smoke", 2 * 3},     // 2 models × bp, fa, sa
+		{"table1", "quick", 2 * 8 * 3}, // the six rules of the paper's table and the tuned WM and IA, three seeds
+		{"table1", "quick-ext", 2 * 7}, // BP and the rules beside the paper's
+		{"table1", "full", 2 * 14},     // every row
+		{"noise", "smoke", 2*7 - 3},    // bp has no B: its three site-b cells are left out
+		{"noise", "quick", 6*7 - 3},    // six rules × seven settings, bp again without site b
 	}
 	for _, c := range cases {
 		cells, err := Cells(load(t, c.exp), c.profile, "root")
@@ -45,7 +46,7 @@ func TestCellsExpansion(t *testing.T) {
 				t.Errorf("%s/%s: two cells write to %s", c.exp, c.profile, cell.Config.Out)
 			}
 			ids[cell.Config.Out] = true
-			if cell.Config.Rule != cell.Rule || cell.Config.Model != cell.Model {
+			if cell.Config.Rule != cell.Rule && cell.Config.Variant != cell.Rule || cell.Config.Model != cell.Model {
 				t.Errorf("cell %s has config rule %s model %s", cell.ID(), cell.Config.Rule, cell.Config.Model)
 			}
 		}

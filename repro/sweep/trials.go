@@ -36,7 +36,7 @@ func TrialName(k int) string { return fmt.Sprintf("trial%03d", k) }
 
 // SearchDir is the directory of the trials of rule on model.
 func SearchDir(root string, e *experiments.Experiment, profile, model, rule string) string {
-	return filepath.Join(root, e.Name, profile, model, rule)
+	return filepath.Join(root, e.RunsName(), profile, model, rule)
 }
 
 // ReadTrials reads the trial.json files of a search directory in order,
@@ -134,9 +134,9 @@ func roundSig(v float64) float64 {
 
 // trialCells returns the cells of the trials proposed so far for every
 // rule and model of a search experiment.
-func trialCells(e *experiments.Experiment, p profile, profileName, root string, rules []string, seeds []uint64) ([]Cell, error) {
+func trialCells(e *experiments.Experiment, p profile, profileName, root string, models, rules []string, seeds []uint64) ([]Cell, error) {
 	var cells []Cell
-	for _, m := range e.Models {
+	for _, m := range models {
 		for _, r := range rules {
 			trials, err := ReadTrials(SearchDir(root, e, profileName, m, r))
 			if err != nil {
@@ -150,7 +150,7 @@ func trialCells(e *experiments.Experiment, p profile, profileName, root string, 
 						return nil, fmt.Errorf("sweep: %s trial %d: %w", r, t.Index, err)
 					}
 					c := Cell{Rule: r, Model: m, Setting: TrialName(t.Index), Seed: seed}
-					cfg.Out = filepath.Join(root, e.Name, profileName, c.ID())
+					cfg.Out = filepath.Join(root, e.RunsName(), profileName, c.ID())
 					c.Config = cfg
 					if err := cfg.Validate(); err != nil {
 						return nil, fmt.Errorf("sweep: %s cell %s: %w", e.Name, c.ID(), err)
@@ -166,14 +166,18 @@ func trialCells(e *experiments.Experiment, p profile, profileName, root string, 
 // Budget returns a search profile's number of trials per rule and the size
 // of a generation (trials proposed together, from the same history, and
 // run at once): both fixed by the experiment, so the search does not depend
-// on how many jobs run it.
-func Budget(e *experiments.Experiment, profileName string) (trials, generation int, err error) {
+// on how many jobs run it. It also returns the models the profile searches.
+func Budget(e *experiments.Experiment, profileName string) (trials, generation int, models []string, err error) {
 	p, err := parseProfile(e, profileName, run.Defaults())
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	if p.Trials < 1 || p.Generation < 1 {
-		return 0, 0, fmt.Errorf("sweep: %s profile %s: fields \"trials\" and \"generation\": want both ≥ 1, have %d and %d", e.Name, profileName, p.Trials, p.Generation)
+		return 0, 0, nil, fmt.Errorf("sweep: %s profile %s: fields \"trials\" and \"generation\": want both ≥ 1, have %d and %d", e.Name, profileName, p.Trials, p.Generation)
 	}
-	return p.Trials, p.Generation, nil
+	models = e.Models
+	if p.Models != nil {
+		models = p.Models
+	}
+	return p.Trials, p.Generation, models, nil
 }

@@ -2,6 +2,7 @@ package table
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -28,6 +29,10 @@ type Row struct {
 	Angle      Stat // final mean weight angle, degrees
 	AlignScale float64
 	TauFrac    float64 // the alignment time scale as a fraction of the run; 0 if none
+	// Alignment is the rule's alignment loss as its first run recorded
+	// it: coefficients before the scale, the loss's input, centring; ""
+	// for rules that do not train B.
+	Alignment string
 	Results    []*run.Result
 }
 
@@ -53,31 +58,44 @@ func stat(v []float64) Stat {
 // into rows, sorted by model, then rule in the order given (others after,
 // by name), then setting. Unfinished results are counted in skipped.
 func Collect(dir string, ruleOrder []string) (rows []Row, skipped int, err error) {
-	byKey := map[Key][]*run.Result{}
+	var paths []string
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || d.Name() != "result.json" {
-			return nil
+		if !d.IsDir() && d.Name() == "result.json" {
+			paths = append(paths, path)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("table: %w", err)
+	}
+	return CollectFiles(paths, ruleOrder)
+}
+
+// CollectFiles is Collect of the given result.json files: those of an
+// experiment's cells, when its runs share a directory with another's.
+// Missing files are left out, unfinished ones counted in skipped.
+func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, err error) {
+	byKey := map[Key][]*run.Result{}
+	for _, path := range paths {
 		r, err := run.ReadResult(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		if err != nil {
-			return err
+			return nil, 0, fmt.Errorf("table: %w", err)
 		}
 		if !r.Finished {
 			skipped++
-			return nil
+			continue
 		}
 		k := Key{Rule: cmp.Or(r.Config.Variant, r.Config.Rule), Model: r.Config.Model}
 		if r.Config.NoiseVar > 0 {
 			k.NoiseSite, k.NoiseVar = r.Config.NoiseSite, r.Config.NoiseVar
 		}
 		byKey[k] = append(byKey[k], r)
-		return nil
-	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("table: %w", err)
 	}
 	for k, rs := range byKey {
 		var t1, t5, a []float64
@@ -85,7 +103,7 @@ func Collect(dir string, ruleOrder []string) (rows []Row, skipped int, err error
 			t1, t5, a = append(t1, r.TestTop1), append(t5, r.TestTop5), append(a, r.MeanWeightAngle)
 		}
 		row := Row{Key: k, Seeds: len(rs), Top1: stat(t1), Top5: stat(t5), Angle: stat(a),
-			AlignScale: rs[0].Config.AlignScale, Results: rs}
+			AlignScale: rs[0].Config.AlignScale, Alignment: alignment(rs[0].Config), Results: rs}
 		for _, r := range rs {
 			if r.Diverged != "" {
 				row.Diverged++
@@ -118,6 +136,22 @@ func Collect(dir string, ruleOrder []string) (rows []Row, skipped int, err error
 		return cmp.Compare(a.NoiseVar, b.NoiseVar)
 	})
 	return rows, skipped, nil
+}
+
+// alignment describes the alignment loss a run used, e.g.
+// "decay=0.001,amp=0.001 on noise (normal σ=1)".
+func alignment(c run.Config) string {
+	if c.AlignTerms == "" {
+		return ""
+	}
+	in := "the data"
+	if c.AlignInput != "" && c.AlignInput != "data" {
+		in = "noise (" + c.AlignInput + ")"
+	}
+	if c.AlignCenter {
+		in += ", centred"
+	}
+	return c.AlignTerms + " on " + in
 }
 
 // bpRow finds the backprop row for the same model and setting, falling

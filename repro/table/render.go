@@ -78,7 +78,7 @@ func Accuracy(dir string, h Header, rows []Row) error {
 	md.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	var c bytes.Buffer
 	cw := csv.NewWriter(&c)
-	cw.Write([]string{"rule", "model", "top1", "top5", "gap_to_bp", "weight_angle", "top1_std", "top5_std", "seeds", "align_scale", "tau_fraction", "diverged"})
+	cw.Write([]string{"rule", "model", "top1", "top5", "gap_to_bp", "weight_angle", "top1_std", "top5_std", "seeds", "align_scale", "tau_fraction", "diverged", "alignment"})
 	for _, r := range rows {
 		g, ok := gap(rows, r)
 		gs, gc := "–", ""
@@ -88,10 +88,29 @@ func Accuracy(dir string, h Header, rows []Row) error {
 		fmt.Fprintf(&md, "| %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", r.Model, r.Rule, top1(r), pm(r.Top5, r.Seeds),
 			gs, pm(r.Angle, r.Seeds), scaleNote(r), r.Seeds, h.Experiment.Claims[r.Rule])
 		cw.Write([]string{r.Rule, r.Model, f2(r.Top1.Mean), f2(r.Top5.Mean), gc, f2(r.Angle.Mean), f2(r.Top1.Std), f2(r.Top5.Std),
-			strconv.Itoa(r.Seeds), strconv.FormatFloat(r.AlignScale, 'g', 4, 64), strconv.FormatFloat(r.TauFrac, 'g', 3, 64), strconv.Itoa(r.Diverged)})
+			strconv.Itoa(r.Seeds), strconv.FormatFloat(r.AlignScale, 'g', 4, 64), strconv.FormatFloat(r.TauFrac, 'g', 3, 64), strconv.Itoa(r.Diverged), r.Alignment})
 	}
+	md.WriteString(alignmentNote(rows))
 	md.WriteString(machineNote(rows))
 	return write(dir, h.Experiment.Name, md.Bytes(), &c, cw)
+}
+
+// alignmentNote lists each row name's alignment loss, its coefficients
+// (before the time-scale multiplier) and its input, once per distinct one.
+func alignmentNote(rows []Row) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if r.Alignment == "" || seen[r.Rule+r.Alignment] {
+			continue
+		}
+		seen[r.Rule+r.Alignment] = true
+		if b.Len() == 0 {
+			b.WriteString("\nAlignment losses (coefficients before the alignment scale; the loss's input):\n")
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", r.Rule, r.Alignment)
+	}
+	return b.String()
 }
 
 // Noise writes NAME.md and NAME.csv: per rule and model, top-1 at each noise
@@ -168,6 +187,7 @@ func Noise(dir string, h Header, rows []Row) error {
 		}
 		fmt.Fprintf(&md, " %s |\n", h.Experiment.Claims[k.rule])
 	}
+	md.WriteString(alignmentNote(rows))
 	md.WriteString(machineNote(rows))
 	return write(dir, h.Experiment.Name, md.Bytes(), &c, cw)
 }
