@@ -33,7 +33,7 @@ type Row struct {
 	// it: coefficients before the scale, the loss's input, centring; ""
 	// for rules that do not train B.
 	Alignment string
-	Results    []*run.Result
+	Results   []*run.Result
 }
 
 // Stat is a mean and a sample standard deviation (0 for one value).
