@@ -113,6 +113,11 @@ func WriteFileAtomic(path string, b []byte) error {
 		return fmt.Errorf("run: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op after the rename
+	// CreateTemp makes the file 0600; results are for everyone to read.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("run: %w", err)
+	}
 	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
 		return fmt.Errorf("run: writing %s: %w", tmp.Name(), err)
