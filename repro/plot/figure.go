@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +52,12 @@ func newFigure(title, xlabel, ylabel string) *figure {
 
 // addLine adds a rule's line (with its glyphs if points) and its legend entry.
 func (f *figure) addLine(rule string, xys plotter.XYs, points bool) error {
-	s := StyleOf(rule)
+	return f.addSeries(ruleName(rule), StyleOf(rule), xys, points)
+}
+
+// addSeries is addLine of a line with a legend entry and style of its own
+// (a rule's line on the v2 models, say).
+func (f *figure) addSeries(label string, s Style, xys plotter.XYs, points bool) error {
 	l, err := plotter.NewLine(xys)
 	if err != nil {
 		return err
@@ -59,7 +65,7 @@ func (f *figure) addLine(rule string, xys plotter.XYs, points bool) error {
 	l.LineStyle = s.line()
 	f.p.Add(l)
 	if !points && len(xys) > 1 {
-		f.legend.Add(ruleName(rule), l)
+		f.legend.Add(label, l)
 		return nil
 	}
 	sc, err := plotter.NewScatter(xys)
@@ -68,9 +74,22 @@ func (f *figure) addLine(rule string, xys plotter.XYs, points bool) error {
 	}
 	sc.GlyphStyle = s.glyph()
 	f.p.Add(sc)
-	f.legend.Add(ruleName(rule), l, sc)
+	f.legend.Add(label, l, sc)
 	return nil
 }
+
+// hline draws y = v across the whole width of the axes, whatever their
+// range, in the given style; it takes no part in the axes' range.
+func (f *figure) hline(v float64, ls draw.LineStyle) *plotter.Function {
+	fn := plotter.NewFunction(func(float64) float64 { return v })
+	fn.Samples = 2
+	fn.LineStyle = ls
+	f.p.Add(fn)
+	return fn
+}
+
+// finite reports whether v is a number other than ±Inf.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func (f *figure) draw(c draw.Canvas) {
 	c.SetColor(color.White)

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"image/color"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -15,7 +16,8 @@ import (
 // then the sign-symmetric and direct rules. Other rules follow, by name.
 var ruleOrder = []string{"bp", "fa", "wm", "ia", "sa", "aa", "kp", "usf", "brsf", "frsf", "dfa"}
 
-// ruleNames are the names the papers print.
+// ruleNames are the names the papers print. A variant of a rule (see
+// variantOf) is named after it: "wm-tuned" is "WM (tuned)".
 var ruleNames = map[string]string{
 	"bp": "BP", "fa": "FA", "wm": "WM", "ia": "IA", "sa": "SA", "aa": "AA", "kp": "KP",
 	"usf": "uSF", "brsf": "brSF", "frsf": "frSF", "dfa": "DFA",
@@ -25,10 +27,33 @@ func ruleName(rule string) string {
 	if n, ok := ruleNames[rule]; ok {
 		return n
 	}
+	if base, kind, ok := variantOf(rule); ok {
+		return ruleName(base) + " (" + kind + ")"
+	}
 	return rule
 }
 
+// variantOf splits the name of a variant row, a preset run with settings
+// of its own ("wm-tuned", "ia-data"), into its rule ("wm") and what sets it
+// apart ("tuned"). ok is false for a rule of styles itself and for names
+// whose part before the first '-' is not one.
+func variantOf(rule string) (base, kind string, ok bool) {
+	if _, known := styles[rule]; known {
+		return "", "", false
+	}
+	base, kind, ok = strings.Cut(rule, "-")
+	if _, known := styles[base]; !ok || !known || kind == "" {
+		return "", "", false
+	}
+	return base, kind, true
+}
+
+// rank is a rule's place in ruleOrder; a variant shares its rule's, so
+// that it follows it (compareRules then orders them by name).
 func rank(rule string) int {
+	if base, _, ok := variantOf(rule); ok {
+		rule = base
+	}
 	if i := slices.Index(ruleOrder, rule); i >= 0 {
 		return i
 	}
@@ -88,9 +113,34 @@ var otherColors = []color.Color{rgb(0x393b79), rgb(0x637939), rgb(0x8c6d31), rgb
 
 var otherShapes = []draw.GlyphDrawer{draw.RingGlyph{}, draw.PlusGlyph{}, draw.CrossGlyph{}, draw.PyramidGlyph{}}
 
+// variantLooks give a variant its rule's colour with a dash of its own
+// and the first of two glyphs that differs from its rule's: tuned
+// metaparameters in a long dash with squares, the data-input forms
+// dash-dotted with rings, any other kind in a long dash with pluses.
+var variantLooks = map[string]struct {
+	dash   []vg.Length
+	shapes [2]draw.GlyphDrawer
+}{
+	"tuned": {long, [2]draw.GlyphDrawer{draw.BoxGlyph{}, draw.SquareGlyph{}}},
+	"data":  {dashDot, [2]draw.GlyphDrawer{draw.RingGlyph{}, draw.CircleGlyph{}}},
+	"":      {long, [2]draw.GlyphDrawer{draw.PlusGlyph{}, draw.CrossGlyph{}}},
+}
+
 // StyleOf returns the style of a rule.
 func StyleOf(rule string) Style {
 	if s, ok := styles[rule]; ok {
+		return s
+	}
+	if base, kind, ok := variantOf(rule); ok {
+		s := styles[base]
+		look, known := variantLooks[kind]
+		if !known {
+			look = variantLooks[""]
+		}
+		s.Dash, s.Shape = look.dash, look.shapes[0]
+		if s.Shape == styles[base].Shape {
+			s.Shape = look.shapes[1]
+		}
 		return s
 	}
 	h := fnv.New32a()
