@@ -17,6 +17,7 @@ LDFLAGS := -X github.com/untied-ml/untied/repro/run.buildRevision=$(REV)
 SWEEP = ./bin/untied sweep -profile $(PROFILE) -jobs $(JOBS) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-table1-ext repro-noise \
+	repro-tune repro-transfer repro-depth \
 	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-compare bench-pytorch
 
 help:
@@ -50,6 +51,15 @@ repro-table1-ext: build data ## table 1 with KP, uSF, frSF and DFA beside the si
 
 repro-noise: build data ## robustness to noisy updates (same variables as repro-table1)
 	$(SWEEP) -experiment noise
+
+repro-tune: build data ## TPE search of WM's and IA's metaparameters on ResNet-18, on a validation split (resumes; writes repro/results/tune/PROFILE/)
+	./bin/untied tune -profile $(PROFILE) -jobs $(JOBS) $(if $(DATA_DIR),-data-dir $(DATA_DIR))
+
+repro-transfer: build data ## WM and IA tuned on ResNet-18, applied to ResNet-34, ResNet-50 and ResNet-50 v2 (needs repro-tune's setting, committed)
+	$(SWEEP) -experiment transfer
+
+repro-depth: build data ## gap to backprop against depth, ResNet-18 to ResNet-152
+	$(SWEEP) -experiment depth
 
 bench: ## training-step benchmarks of every rule (compare rules with benchstat -col /rule)
 	mkdir -p bench/out

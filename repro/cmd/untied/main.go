@@ -21,6 +21,7 @@ import (
 
 	"github.com/untied-ml/untied/core/model"
 	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/sweep"
 )
 
 func main() {
@@ -43,6 +44,8 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 		return sweepCmd(args[1:], stdout, stderr)
 	case "table":
 		return tableCmd(args[1:], stdout, stderr)
+	case "tune":
+		return tuneCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return 0
@@ -60,6 +63,7 @@ Commands:
   grad    one step's gradients of a model, state and batch (.npz in, .npz out)
   sweep   run the cells of an experiment (make repro-table1, repro-noise), then render its tables
   table   render an experiment's tables from its result files alone
+  tune    search a rule's metaparameters with TPE on a validation split (make repro-tune)
 
 Run "untied train -h" for its flags.
 `)
@@ -106,6 +110,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.NoiseDist, "noise-dist", cfg.NoiseDist, "update noise distribution: normal or uniform")
 	fs.IntVar(&cfg.MetricsEvery, "metrics-every", cfg.MetricsEvery, "steps between alignment measurements in DIR/metrics.jsonl (0 = none)")
 	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints within an epoch (one is always written after each epoch; 0 = only those)")
+	tuned := fs.String("tuned", "", "a setting untied tune chose (e.g. repro/results/tune/quick/resnet18-wm-best.json): its rule and alignment fields, over the flags")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -123,6 +128,21 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.Align != "" && !flagSet(fs, "rule") {
 		cfg.Rule = "custom"
+	}
+	if *tuned != "" {
+		asked := cfg.Rule
+		t, err := sweep.ReadTuned(*tuned)
+		if err == nil {
+			err = t.Apply(&cfg)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "untied train: -tuned: %v\n", err)
+			return 2
+		}
+		if flagSet(fs, "rule") && asked != cfg.Rule {
+			fmt.Fprintf(stderr, "untied train: -tuned %s is a setting of rule %s, not -rule %s\n", *tuned, cfg.Rule, asked)
+			return 2
+		}
 	}
 	if cfg.Out == "" {
 		cfg.Out = fmt.Sprintf("runs/%s-%s-%s-s%d", cfg.Data, cfg.Model, cfg.Rule, cfg.Seed)

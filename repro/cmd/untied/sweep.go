@@ -121,7 +121,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	if *noTable || n > 1 {
 		return 0
 	}
-	return render(e, sf, stdout, stderr)
+	return render(e, sf, all, stdout, stderr)
 }
 
 func tableCmd(args []string, stdout, stderr io.Writer) int {
@@ -146,31 +146,45 @@ func tableCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "untied table: %v\n", err)
 		return 1
 	}
-	return render(e, sf, stdout, stderr)
+	return render(e, sf, cells, stdout, stderr)
 }
 
-// render builds the experiment's tables from the result files under its
-// runs directory.
-func render(e *experiments.Experiment, sf sweepFlags, stdout, stderr io.Writer) int {
-	dir := filepath.Join(sf.runs, e.Name, sf.profile)
-	rows, skipped, err := table.Collect(dir, e.Rules)
+// render builds the experiment's tables and figures from the result files
+// of its cells.
+func render(e *experiments.Experiment, sf sweepFlags, cells []sweep.Cell, stdout, stderr io.Writer) int {
+	if e.Kind == "tune" {
+		fmt.Fprintf(stderr, "untied table: experiment %s is a search; untied tune writes its outputs\n", e.Name)
+		return 2
+	}
+	var paths []string
+	for _, c := range cells {
+		paths = append(paths, filepath.Join(c.Config.Out, "result.json"))
+	}
+	rows, skipped, err := table.CollectFiles(paths, e.Rules)
 	if err != nil {
 		fmt.Fprintf(stderr, "untied table: %v\n", err)
 		return 1
 	}
 	h := table.Header{Experiment: e, Profile: sf.profile, Skipped: skipped}
-	write, figures := table.Accuracy, plot.Curves
-	if e.Kind == "noise" {
-		write, figures = table.Noise, plot.NoiseCurves
+	write, figures := table.Accuracy, []func(string, string, []table.Row) error{plot.Bars, plot.StepCurves, plot.Curves}
+	switch e.Kind {
+	case "noise":
+		write, figures = table.Noise, figures[:0:0]
+		figures = append(figures, plot.NoiseCurves)
+	case "depth":
+		write = table.Depth
+		figures = append(figures, plot.Depth)
 	}
 	if err := write(sf.results, h, rows); err != nil {
 		fmt.Fprintf(stderr, "untied table: %v\n", err)
 		return 1
 	}
-	if err := figures(sf.results, e.Name, rows); err != nil {
-		fmt.Fprintf(stderr, "untied table: %v\n", err)
-		return 1
+	for _, f := range figures {
+		if err := f(sf.results, e.Name, rows); err != nil {
+			fmt.Fprintf(stderr, "untied table: %v\n", err)
+			return 1
+		}
 	}
-	fmt.Fprintf(stdout, "wrote %s.md and %s.csv from %d rows of %s\n", filepath.Join(sf.results, e.Name), filepath.Join(sf.results, e.Name), len(rows), dir)
+	fmt.Fprintf(stdout, "wrote %s.md and %s.csv from %d rows of %d cells\n", filepath.Join(sf.results, e.Name), filepath.Join(sf.results, e.Name), len(rows), len(cells))
 	return 0
 }

@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/untied-ml/untied/repro/experiments"
+	"github.com/untied-ml/untied/repro/plot"
+	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/sweep"
+	"github.com/untied-ml/untied/repro/tune"
+)
+
+// tuneCmd runs the metaparameter search of an experiment of kind "tune":
+// for each model and rule, generations of trials proposed by TPE from the
+// trials so far, each trial a cell of the sweep machinery scored on the
+// validation split; then the best setting, every trial in a CSV, and a
+// plot of the objective against the trial.
+func tuneCmd(args []string, stdout, stderr io.Writer) int {
+	var sf sweepFlags
+	fs := flag.NewFlagSet("untied tune", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sf.register(fs)
+	fs.Set("experiment", "tune")
+	fs.StringVar(&sf.dataDir, "data-dir", "", "directory of the data set (a non-default Fashion-MNIST, CIFAR-10)")
+	jobs := fs.Int("jobs", 1, "trials to run at once, each a process with GOMAXPROCS/jobs threads (the search itself does not depend on it)")
+	only := fs.String("rules", "", "comma-separated rules to search (default: the experiment's)")
+	quiet := fs.Bool("quiet", false, "no progress")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	e, err := experiments.Load(sf.experiment)
+	if err == nil && e.Kind != "tune" {
+		err = fmt.Errorf("experiment %s is of kind %q; untied tune runs experiments of kind \"tune\" (untied sweep runs the others)", e.Name, e.Kind)
+	}
+	var (
+		budget, generation int
+		models             []string
+	)
+	if err == nil {
+		budget, generation, models, err = sweep.Budget(e, sf.profile)
+	}
+	rules := e.Rules
+	if err == nil && *only != "" {
+		rules = strings.Split(*only, ",")
+		for _, r := range rules {
+			if _, ok := e.Search[r]; !ok {
+				err = fmt.Errorf("-rules: experiment %s has no search for %q", e.Name, r)
+			}
+		}
+	}
+	if err == nil && (fs.NArg() > 0 || *jobs < 1) {
+		err = fmt.Errorf("want -jobs ≥ 1 and no arguments")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "untied tune: %v\n", err)
+		return 2
+	}
+	w := io.Writer(stderr)
+	if *quiet {
+		w = io.Discard
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	s := &search{e: e, sf: sf, budget: budget, generation: generation, jobs: *jobs, w: w}
+	for _, m := range models {
+		for _, r := range rules {
+			if err := s.run(ctx, m, r); err != nil {
+				fmt.Fprintf(stderr, "untied tune: %s on %s: %v\n", r, m, err)
+				return 1
+			}
+			best, err := s.report(m, r)
+			if err != nil {
+				fmt.Fprintf(stderr, "untied tune: %v\n", err)
+				return 1
+			}
+			fmt.Fprintln(stdout, best)
+		}
+	}
+	return 0
+}
+
+// search is one `untied tune` invocation.
+type search struct {
+	e                  *experiments.Experiment
+	sf                 sweepFlags
+	budget, generation int
+	jobs               int
+	w                  io.Writer
+}
+
+// trial is a trial with its cells' results.
+type trial struct {
+	file    sweep.TrialFile
+	cells   []sweep.Cell
+	results []*run.Result // nil where a cell is not finished
+}
+
+// loss is the trial's objective, 100 − the mean validation top-1 over its
+// seeds; NaN (a failed trial) if any seed diverged or has no validation
+// score.
+func (t trial) loss() float64 {
+	var sum float64
+	for _, r := range t.results {
+		if r == nil || r.Diverged != "" || r.Config.Val == 0 {
+			return math.NaN()
+		}
+		sum += r.ValTop1
+	}
+	return 100 - sum/float64(len(t.results))
+}
+
+func (t trial) finished() bool { return !slices.Contains(t.results, nil) }
+
+// trials reads rule's trials on model and their cells' results. all is
+// the experiment's whole list of cells, which -jobs workers index.
+func (s *search) trials(model, rule string) (ts []trial, all []sweep.Cell, err error) {
+	_, all, err = s.sf.load()
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := sweep.ReadTrials(sweep.SearchDir(s.sf.runs, s.e, s.sf.profile, model, rule))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, f := range files {
+		t := trial{file: f}
+		for _, c := range all {
+			if c.Model == model && c.Rule == rule && c.Setting == sweep.TrialName(f.Index) {
+				t.cells = append(t.cells, c)
+				var r *run.Result
+				if sweep.StatusOf(c) == sweep.Finished {
+					if r, err = run.ReadResult(filepath.Join(c.Config.Out, "result.json")); err != nil {
+						return nil, nil, err
+					}
+				}
+				t.results = append(t.results, r)
+			}
+		}
+		ts = append(ts, t)
+	}
+	return ts, all, nil
+}
+
+// run proposes and runs generations until the budget's trials are
+// finished. Every generation is proposed from finished trials only, so
+// the points depend on the experiment and the results, never on when the
+// search was interrupted or how many jobs ran it.
+func (s *search) run(ctx context.Context, model, rule string) error {
+	space, err := sweep.Space(s.e.Search[rule])
+	if err != nil {
+		return err
+	}
+	dir := sweep.SearchDir(s.sf.runs, s.e, s.sf.profile, model, rule)
+	for {
+		ts, all, err := s.trials(model, rule)
+		if err != nil {
+			return err
+		}
+		var todo []int
+		var history []tune.Trial
+		for _, t := range ts {
+			if !t.finished() {
+				for _, c := range t.cells {
+					if sweep.StatusOf(c) != sweep.Finished {
+						todo = append(todo, slices.IndexFunc(all, func(a sweep.Cell) bool { return a.Config.Out == c.Config.Out }))
+					}
+				}
+			}
+			history = append(history, tune.Trial{Point: t.file.Point, Loss: t.loss()})
+		}
+		if len(todo) > 0 {
+			if err := s.runCells(ctx, all, todo); err != nil {
+				return err
+			}
+			continue
+		}
+		if len(ts) >= s.budget {
+			return nil
+		}
+		n := min(s.generation, s.budget-len(ts))
+		points, err := tune.Suggest(space, history, n, tune.Options{Seed: s.e.Search[rule].Seed})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(s.w, "tune: %s on %s: trials %d–%d of %d\n", rule, model, len(ts)+1, len(ts)+n, s.budget)
+		for k, p := range points {
+			overlay, err := sweep.Overlay(s.e.Search[rule], p)
+			if err != nil {
+				return err
+			}
+			if err := sweep.WriteTrial(dir, sweep.TrialFile{Index: len(ts) + k, Point: p, Config: overlay}); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// runCells runs cells todo (indices into all) as a sweep does.
+func (s *search) runCells(ctx context.Context, all []sweep.Cell, todo []int) error {
+	if s.jobs > 1 {
+		return runJobs(ctx, s.jobs, threadsPerJob(s.jobs), all, todo, s.sf.args(), false, s.w)
+	}
+	cells := make([]sweep.Cell, len(todo))
+	for i, k := range todo {
+		cells[i] = all[k]
+	}
+	var progress io.Writer
+	if s.w != io.Discard {
+		progress = s.w
+	}
+	return sweep.Run(cells, sweep.Options{Context: ctx, Progress: progress})
+}
+
+// report writes the search's outputs under <results>/<experiment>/<profile>/:
+// <model>-<rule>-best.json (sweep.Tuned, which variants of other
+// experiments name), -trials.csv and the -trials plot; and returns a line
+// naming the best trial.
+func (s *search) report(model, rule string) (string, error) {
+	ts, _, err := s.trials(model, rule)
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(s.sf.results, s.e.Name, s.sf.profile)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	base := model + "-" + rule
+	var history []tune.Trial
+	var points []plot.TrialPoint
+	var c strings.Builder
+	cw := csv.NewWriter(&c)
+	head := []string{"trial"}
+	for _, p := range s.e.Search[rule].Params {
+		head = append(head, p.Name)
+	}
+	cw.Write(append(head, "val_top1", "best_val_top1", "config"))
+	best := math.Inf(1)
+	for _, t := range ts {
+		loss := t.loss()
+		history = append(history, tune.Trial{Point: t.file.Point, Loss: loss})
+		points = append(points, plot.TrialPoint{Index: t.file.Index, Objective: 100 - loss, Failed: math.IsNaN(loss)})
+		if loss < best {
+			best = loss
+		}
+		row := []string{strconv.Itoa(t.file.Index)}
+		for i, p := range s.e.Search[rule].Params {
+			v := t.file.Point[i]
+			if p.Kind == string(tune.Choice) {
+				row = append(row, plainJSON(p.Values[int(v)]))
+			} else {
+				row = append(row, strconv.FormatFloat(v, 'g', 4, 64))
+			}
+		}
+		row = append(row, f2OrFailed(100-loss), f2OrFailed(100-best), plainJSON(t.file.Config))
+		cw.Write(row)
+	}
+	cw.Flush()
+	if err := run.WriteFileAtomic(filepath.Join(dir, base+"-trials.csv"), []byte(c.String())); err != nil {
+		return "", err
+	}
+	title := fmt.Sprintf("%s: TPE search of %s on %s (%s)", s.e.Name, rule, model, s.sf.profile)
+	if err := plot.Trials(dir, base+"-trials", title, points); err != nil {
+		return "", err
+	}
+	k := tune.Best(history)
+	if k < 0 {
+		return "", fmt.Errorf("%s on %s: no trial finished with a validation score", rule, model)
+	}
+	t := ts[k]
+	tuned := sweep.Tuned{Experiment: s.e.Name, Profile: s.sf.profile, Rule: rule, Model: model, Trial: k,
+		Trials: len(ts), ValTop1: 100 - history[k].Loss, Config: t.file.Config}
+	path := filepath.Join(dir, base+"-best.json")
+	if err := run.WriteJSON(path, tuned); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s on %s: best of %d trials is trial %d, validation top-1 %.2f%%: %s (wrote %s)",
+		rule, model, len(ts), k, tuned.ValTop1, plainJSON(t.file.Config), path), nil
+}
+
+// plainJSON is a JSON value on one line, a string without its quotes.
+func plainJSON(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, v) != nil {
+		return string(v)
+	}
+	return b.String()
+}
+
+func f2OrFailed(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "failed"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/untied-ml/untied/repro/sweep"
+)
+
+// TestTuneSmoke runs the smoke search as two jobs, then again: the second
+// run proposes and re-runs nothing (no result file is rewritten), and a
+// search run in one process from scratch proposes the same trials. It
+// checks the outputs a table's variant names: the best setting, the
+// trials' CSV and plot.
+func TestTuneSmoke(t *testing.T) {
+	t.Setenv(asCommand, "1")
+	base := t.TempDir()
+	tune := func(runs, jobs string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		args := []string{"tune", "-profile", "smoke", "-runs", runs, "-results", filepath.Join(base, "results"), "-jobs", jobs}
+		if code := mainErr(args, &out, &errb); code != 0 {
+			t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
+		}
+		return out.String()
+	}
+	runs := filepath.Join(base, "runs")
+	first := tune(runs, "2")
+	for _, f := range []string{"resnet18-wm-best.json", "resnet18-ia-best.json", "resnet18-wm-trials.csv", "resnet18-ia-trials.png"} {
+		if _, err := os.Stat(filepath.Join(base, "results", "tune", "smoke", f)); err != nil {
+			t.Errorf("after untied tune: %v", err)
+		}
+	}
+	best, err := sweep.ReadTuned(filepath.Join(base, "results", "tune", "smoke", "resnet18-wm-best.json"))
+	if err != nil || best.Rule != "wm" || best.Trials != 3 {
+		t.Fatalf("best setting %+v, %v; want wm's, of 3 trials", best, err)
+	}
+
+	results, _ := filepath.Glob(filepath.Join(runs, "tune", "smoke", "*", "*", "trial*", "seed*", "result.json"))
+	if len(results) != 6 {
+		t.Fatalf("%d trial results, want 3 trials × 2 rules", len(results))
+	}
+	mtimes := map[string]time.Time{}
+	for _, f := range results {
+		fi, _ := os.Stat(f)
+		mtimes[f] = fi.ModTime()
+	}
+	if again := tune(runs, "2"); again != first {
+		t.Errorf("second untied tune printed\n%s\nwant the first run's\n%s", again, first)
+	}
+	for f, m := range mtimes {
+		if fi, _ := os.Stat(f); !fi.ModTime().Equal(m) {
+			t.Errorf("second untied tune rewrote %s", f)
+		}
+	}
+
+	other := filepath.Join(base, "other")
+	tune(other, "1")
+	for _, rule := range []string{"wm", "ia"} {
+		a, err1 := sweep.ReadTrials(filepath.Join(runs, "tune", "smoke", "resnet18", rule))
+		b, err2 := sweep.ReadTrials(filepath.Join(other, "tune", "smoke", "resnet18", rule))
+		if err1 != nil || err2 != nil || len(a) != 3 || len(a) != len(b) {
+			t.Fatalf("%s: %d and %d trials (%v, %v), want 3 each", rule, len(a), len(b), err1, err2)
+		}
+		for i := range a {
+			if string(a[i].Config) != string(b[i].Config) {
+				t.Errorf("%s trial %d: %s as two jobs, %s in one process", rule, i, a[i].Config, b[i].Config)
+			}
+		}
+	}
+}
+
+// TestNewExperimentsSmoke runs the smoke profiles of the transfer and
+// depth experiments and renders their tables.
+func TestNewExperimentsSmoke(t *testing.T) {
+	base := t.TempDir()
+	for _, name := range []string{"transfer", "depth"} {
+		var out, errb bytes.Buffer
+		args := []string{"sweep", "-experiment", name, "-profile", "smoke", "-runs", filepath.Join(base, "runs"),
+			"-results", filepath.Join(base, "results"), "-quiet"}
+		if code := mainErr(args, &out, &errb); code != 0 {
+			t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
+		}
+		md, err := os.ReadFile(filepath.Join(base, "results", name+".md"))
+		if err != nil || !strings.Contains(strings.ToLower(string(md)), "resnet-34") && !strings.Contains(string(md), "resnet34") {
+			t.Errorf("%s.md: %v, want a table with resnet34:\n%s", name, err, md)
+		}
+	}
+}
