@@ -1,5 +1,5 @@
 // Package align implements the learning rules of untied networks: the five
-// primitives of the alignment loss (spec/rules.md §2), their weighted
+// primitives of the alignment loss (docs/rules.md §2), their weighted
 // compositions, the named rules of Kunin et al. 2020 and their neighbours
 // (§3), and the alignment time scale (§7).
 //
@@ -83,5 +83,5 @@
 // unaffected: the backprop route ignores transports.
 //
 // TimeScale and ScaleFor express the alignment rate as a fraction of the run
-// (rules.md §7): with the reference coefficients a short run never aligns.
+// (docs/rules.md §5): with the reference coefficients a short run never aligns.
 package align

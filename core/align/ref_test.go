@@ -7,7 +7,7 @@ import (
 	"github.com/untied-ml/untied/core/nn"
 )
 
-// This file is the float64 reference of rules.md §2: the layer maps and
+// This file is the float64 reference of docs/rules.md §2: the layer maps and
 // every primitive's R and closed-form gradient as plain loops, written
 // without the code under test.
 
@@ -225,7 +225,7 @@ func scaled(a float64, v []float64) []float64 {
 	return out
 }
 
-// refR is R of primitive p (rules.md §2 table, and NullBack).
+// refR is R of primitive p (docs/rules.md §2, and NullBack).
 func (g geom) refR(p Primitive, x, w, b []float64) float64 {
 	n := float64(g.N)
 	switch p {

@@ -208,7 +208,7 @@ func terms(kv ...any) []Term {
 	return ts
 }
 
-// The presets with the reference default coefficients (rules.md §3).
+// The presets with the reference default coefficients (docs/rules.md §3).
 //
 //	bp          backprop: route W, B unused
 //	fa          feedback alignment: route B, B fixed at its init
@@ -311,7 +311,7 @@ func (s Spec) WithCoefficients(over []Term) (Spec, error) {
 }
 
 // DefaultTimeFraction is the alignment time scale τ/T of the paper's
-// ImageNet recipe, about 1 % of training (rules.md §7).
+// ImageNet recipe, about 1 % of training (docs/rules.md §5).
 const DefaultTimeFraction = 0.01
 
 // restoring returns the unscaled coefficient that sets how fast B relaxes

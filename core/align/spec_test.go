@@ -212,7 +212,7 @@ func TestParseTerms(t *testing.T) {
 	}
 }
 
-// TestTimeScale checks τ = 1/(2·α·Scale·lr) on rules.md §7's figures.
+// TestTimeScale checks τ = 1/(2·α·Scale·lr) on the time-scale figures of docs/rules.md §5.
 func TestTimeScale(t *testing.T) {
 	tests := []struct {
 		rule  string

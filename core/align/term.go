@@ -31,7 +31,7 @@ func (p Primitive) String() string {
 	return fmt.Sprintf("Primitive(%d)", int(p))
 }
 
-// Local reports whether p uses only what a synapse can see (rules.md §3):
+// Local reports whether p uses only what a synapse can see (docs/rules.md §3):
 // Decay, Amp and Null are local; Sparse (B driven in the forward direction),
 // Self (reads W) and NullBack (reconstructs through W) are not.
 func (p Primitive) Local() bool { return p == Decay || p == Amp || p == Null }

@@ -1,7 +1,7 @@
 // Package optim updates parameters from their gradients: SGD with momentum
 // or Nesterov momentum in TensorFlow's form, L2 weight decay on forward
 // weights only, learning-rate schedules, and the noisy updates of the
-// robustness experiment (spec/rules.md §4–§5).
+// robustness experiment (docs/rules.md §6–§7).
 //
 // A training step that uses a separate optimizer for the alignment loss
 // builds two SGDs over the same parameter list, split by Filter:

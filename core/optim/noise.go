@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Noise configures noisy updates (the robustness experiment, rules.md §5):
+// Noise configures noisy updates (the robustness experiment, docs/rules.md §7):
 // after each step, every parameter at Site gets
 //
 //	w ← w + lr_t·ε,  ε i.i.d. per element with mean 0 and variance Variance

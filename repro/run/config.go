@@ -56,7 +56,7 @@ type Config struct {
 	// rule "custom"; with a preset it replaces the coefficients of some of
 	// its terms (align.Spec.WithCoefficients), e.g. "amp=2e-3" on wm.
 	Align       string  `json:"align,omitempty"`
-	AlignTime   float64 `json:"align_time_fraction"`       // target τ/T of the alignment (rules.md §7)
+	AlignTime   float64 `json:"align_time_fraction"`       // target τ/T of the alignment (docs/rules.md §5)
 	AlignScale  float64 `json:"align_scale"`               // multiplier of the coefficients; 0 = derived from AlignTime, 1 = the raw reference coefficients
 	AlignLR     float64 `json:"align_lr,omitempty"`        // base rate of a separate schedule for B; 0 = the task schedule
 	AlignNorm   bool    `json:"align_norm"`                // divide activity terms by the layer's input energy (align.Spec.Normalize)
@@ -74,7 +74,7 @@ type Config struct {
 	// "data" or the noise ("normal σ=1").
 	AlignInput string `json:"align_input,omitempty"`
 
-	// Noisy updates (rules.md §5).
+	// Noisy updates (docs/rules.md §7).
 	NoiseVar  float64 `json:"noise_var"`
 	NoiseSite string  `json:"noise_site"` // b or all
 	NoiseDist string  `json:"noise_dist"` // normal or uniform

@@ -210,7 +210,7 @@ func minTau(spec align.Spec) float64 {
 }
 
 // ruleSpec returns the rule of cfg with its alignment scale set: the
-// explicit AlignScale, or the one that makes τ/T = AlignTime (rules.md §7)
+// explicit AlignScale, or the one that makes τ/T = AlignTime (docs/rules.md §5)
 // for rules with a restoring term, but τ no shorter than minAlignTau. It records the scale and τ in cfg.
 func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
 	var (

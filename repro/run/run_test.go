@@ -83,7 +83,7 @@ func readLines(t *testing.T, path string) []string {
 }
 
 // TestDerivedAlignScale checks the recorded scale and τ of SA follow
-// rules.md §7: τ = 1/(2·α·Scale·lr) = AlignTime·T, but never below
+// docs/rules.md §5: τ = 1/(2·α·Scale·lr) = AlignTime·T, but never below
 // minAlignTau steps.
 func TestDerivedAlignScale(t *testing.T) {
 	for _, c := range []struct {

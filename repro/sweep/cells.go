@@ -150,8 +150,8 @@ func variant(cfg *run.Config, name string, v experiments.Variant) error {
 		if t.Rule != v.Rule {
 			return fmt.Errorf("%s tuned rule %q, the variant varies %q", v.Tuned, t.Rule, v.Rule)
 		}
-		if err := strictOverlay(t.Config, cfg); err != nil {
-			return fmt.Errorf("%s: config: %w", v.Tuned, err)
+		if err := t.Apply(cfg); err != nil {
+			return err
 		}
 	}
 	return strictOverlay(v.Config, cfg)
@@ -169,6 +169,16 @@ type Tuned struct {
 	Trials     int             `json:"trials"`   // trials finished when it was written
 	ValTop1    float64         `json:"val_top1"` // the objective, percent on the validation split
 	Config     json.RawMessage `json:"config"`   // run.Config fields over the profile's
+}
+
+// Apply sets cfg up with the tuned setting: its rule, then its fields
+// (which override cfg's).
+func (t *Tuned) Apply(cfg *run.Config) error {
+	cfg.Rule = t.Rule
+	if err := strictOverlay(t.Config, cfg); err != nil {
+		return fmt.Errorf("tuned setting of %s: config: %w", t.Rule, err)
+	}
+	return nil
 }
 
 // ReadTuned reads a tuned setting, naming the file in every error. A

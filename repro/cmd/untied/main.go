@@ -95,7 +95,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of initialisation, shuffling and augmentation")
 	fs.IntVar(&cfg.Threads, "threads", 0, "GOMAXPROCS for the run (0 = all cores)")
 	fs.StringVar(&cfg.Out, "out", "", "output directory (default runs/<data>-<model>-<rule>-s<seed>)")
-	fs.StringVar(&cfg.Align, "align", "", `a custom alignment loss, e.g. "decay=1e-3,self=2e-3" (primitives: decay, amp, null, sparse, self), which implies -rule custom; with a -rule that trains B, new coefficients for its terms (e.g. -rule wm -align amp=2e-3)`)
+	fs.StringVar(&cfg.Align, "align", "", `a custom alignment loss, e.g. "decay=1e-3,self=2e-3" (primitives: decay, amp, null, nullb, sparse, self), which implies -rule custom; with a -rule that trains B, new coefficients for its terms (e.g. -rule wm -align amp=2e-3)`)
 	fs.Float64Var(&cfg.AlignTime, "align-time", cfg.AlignTime, "alignment time scale τ as a fraction of the run; the coefficients are scaled to reach it (docs/alignment.md)")
 	fs.Float64Var(&cfg.AlignScale, "align-scale", 0, "multiply the alignment coefficients by this instead of deriving it from -align-time")
 	raw := fs.Bool("align-raw", false, "the reference code's alignment: raw coefficients (-align-scale 1), no normalisation (-align-norm=false)")
