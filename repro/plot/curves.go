@@ -17,7 +17,8 @@ import (
 // per rule: the mean over the row's seeds at each epoch.
 //
 // Only noiseless rows are drawn (NoiseCurves draws the others). Rows whose
-// results hold no epochs are skipped, and so is a model with none left. A
+// results hold fewer than two epochs are skipped (a one-epoch run is a dot:
+// Bars and StepCurves draw it), and so is a model with none left. A
 // rule whose angle is 0 at every epoch (bp, whose error travels through W
 // itself) has no line in the angle figure, which is not written if no rule
 // has one. No rows write nothing.
@@ -31,10 +32,10 @@ func Curves(dir, name string, rows []table.Row) error {
 				continue
 			}
 			top1 := perEpoch(r.Results, func(e run.Epoch) float64 { return e.TestTop1 })
-			if len(top1) == 0 {
-				continue
+			if len(top1) < 2 {
+				continue // one epoch is a dot, not a curve: Bars and StepCurves draw such runs
 			}
-			if err := acc.addLine(r.Rule, top1, len(top1) == 1); err != nil {
+			if err := acc.addLine(r.Rule, top1, false); err != nil {
 				return fmt.Errorf("plot: %s %s %s: %w", name, model, r.Rule, err)
 			}
 			nacc++
@@ -42,7 +43,7 @@ func Curves(dir, name string, rows []table.Row) error {
 			if !slices.ContainsFunc(angle, func(p plotter.XY) bool { return p.Y != 0 }) {
 				continue
 			}
-			if err := ang.addLine(r.Rule, angle, len(angle) == 1); err != nil {
+			if err := ang.addLine(r.Rule, angle, false); err != nil {
 				return fmt.Errorf("plot: %s %s %s: %w", name, model, r.Rule, err)
 			}
 			nang++
