@@ -46,8 +46,8 @@ golden-update: ## regenerate golden/testdata from the current code (review the d
 repro-table1: build data ## table 1: accuracy of every rule on ResNet-18/50 (PROFILE=smoke|quick|full|imagenet, DATA_DIR=, CELLS=i/n, JOBS=)
 	$(SWEEP) -experiment table1
 
-repro-table1-ext: build data ## table 1 with KP, uSF, frSF and DFA beside the six rules (profile quick-ext, into repro/results/extended/)
-	./bin/untied sweep -experiment table1 -profile quick-ext -jobs $(NPROC) -results repro/results/extended $(if $(CELLS),-cells $(CELLS))
+repro-table1-ext: build data ## table 1's other rows: KP, uSF, frSF, DFA and the data-input WM and IA (profile quick-ext)
+	./bin/untied sweep -experiment table1 -profile quick-ext -jobs $(NPROC) $(if $(CELLS),-cells $(CELLS))
 
 repro-noise: build data ## robustness to noisy updates (same variables as repro-table1)
 	$(SWEEP) -experiment noise

@@ -24,7 +24,13 @@ func (s *sweepFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.experiment, "experiment", "table1", "experiment: "+strings.Join(experiments.Names(), ", ")+", or a path to a .json file")
 	fs.StringVar(&s.profile, "profile", "quick", "profile: smoke, quick, full or imagenet")
 	fs.StringVar(&s.runs, "runs", "repro/runs", "directory of the runs (one subdirectory per cell)")
-	fs.StringVar(&s.results, "results", "repro/results", "directory of the tables and plots")
+	fs.StringVar(&s.results, "results", "repro/results", "directory of the tables and plots (each in <results>/<experiment>/<profile>/)")
+}
+
+// resultsDir is where experiment e's tables and figures for the profile
+// go: <results>/<experiment>/<profile>/.
+func (s *sweepFlags) resultsDir(e *experiments.Experiment) string {
+	return filepath.Join(s.results, e.Name, s.profile)
 }
 
 func (s *sweepFlags) load() (*experiments.Experiment, []sweep.Cell, error) {
@@ -165,6 +171,9 @@ func render(e *experiments.Experiment, sf sweepFlags, cells []sweep.Cell, stdout
 		fmt.Fprintf(stderr, "untied table: %v\n", err)
 		return 1
 	}
+	// Each profile's tables and figures have a directory of their own, so a
+	// smoke or partial run never overwrites the committed quick results.
+	dir := sf.resultsDir(e)
 	h := table.Header{Experiment: e, Profile: sf.profile, Skipped: skipped}
 	write, figures := table.Accuracy, []func(string, string, []table.Row) error{plot.Bars, plot.StepCurves, plot.Curves}
 	switch e.Kind {
@@ -175,16 +184,16 @@ func render(e *experiments.Experiment, sf sweepFlags, cells []sweep.Cell, stdout
 		write = table.Depth
 		figures = append(figures, plot.Depth)
 	}
-	if err := write(sf.results, h, rows); err != nil {
+	if err := write(dir, h, rows); err != nil {
 		fmt.Fprintf(stderr, "untied table: %v\n", err)
 		return 1
 	}
 	for _, f := range figures {
-		if err := f(sf.results, e.Name, rows); err != nil {
+		if err := f(dir, e.Name, rows); err != nil {
 			fmt.Fprintf(stderr, "untied table: %v\n", err)
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %s.md and %s.csv from %d rows of %d cells\n", filepath.Join(sf.results, e.Name), filepath.Join(sf.results, e.Name), len(rows), len(cells))
+	fmt.Fprintf(stdout, "wrote %s.md and %s.csv from %d rows of %d cells\n", filepath.Join(dir, e.Name), filepath.Join(dir, e.Name), len(rows), len(cells))
 	return 0
 }

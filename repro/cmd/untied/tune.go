@@ -236,7 +236,7 @@ func (s *search) report(model, rule string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(s.sf.results, s.e.Name, s.sf.profile)
+	dir := s.sf.resultsDir(s.e)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}

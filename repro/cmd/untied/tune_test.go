@@ -85,7 +85,7 @@ func TestNewExperimentsSmoke(t *testing.T) {
 		if code := mainErr(args, &out, &errb); code != 0 {
 			t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
 		}
-		md, err := os.ReadFile(filepath.Join(base, "results", name+".md"))
+		md, err := os.ReadFile(filepath.Join(base, "results", name, "smoke", name+".md"))
 		if err != nil || !strings.Contains(strings.ToLower(string(md)), "resnet-34") && !strings.Contains(string(md), "resnet34") {
 			t.Errorf("%s.md: %v, want a table with resnet34:\n%s", name, err, md)
 		}
