@@ -161,14 +161,86 @@ func Parse(b []byte, from string) (*Experiment, error) {
 			return nil, bad("settings", "none for kind \"tune\" (its trials are its settings)")
 		}
 	}
-	seen := map[string]bool{}
-	for _, s := range e.Settings {
-		if seen[s.Name] {
-			return nil, bad("settings", fmt.Sprintf("unique names (%q twice)", s.Name))
+	// Names become directories of runs and files of tables: each must be
+	// one path element (a setting may nest several with "/"), so nothing
+	// lands outside -runs or -results.
+	if err := CheckName(e.Name); err != nil {
+		return nil, bad("name", err.Error())
+	}
+	if e.Runs != "" {
+		if err := CheckName(e.Runs); err != nil {
+			return nil, bad("runs", err.Error())
 		}
-		seen[s.Name] = true
+	}
+	if err := CheckNames("rules", e.Rules); err != nil {
+		return nil, bad("rules", err.Error())
+	}
+	if err := CheckNames("models", e.Models); err != nil {
+		return nil, bad("models", err.Error())
+	}
+	if d := firstDuplicate(e.Seeds); d != nil {
+		return nil, bad("seeds", fmt.Sprintf("distinct seeds (%d twice)", *d))
+	}
+	var settings []string
+	for _, s := range e.Settings {
+		for _, part := range strings.Split(s.Name, "/") {
+			if err := CheckName(part); err != nil {
+				return nil, bad("settings", fmt.Sprintf("names of path elements joined by /: %q: %v", s.Name, err))
+			}
+		}
+		settings = append(settings, s.Name)
+	}
+	if err := CheckNames("settings", settings); err != nil {
+		return nil, bad("settings", err.Error())
+	}
+	for name := range e.Variants {
+		if err := CheckName(name); err != nil {
+			return nil, bad("variants", err.Error())
+		}
+	}
+	for name := range e.Profiles {
+		if err := CheckName(name); err != nil {
+			return nil, bad("profiles", err.Error())
+		}
 	}
 	return &e, nil
+}
+
+// CheckName reports whether name can name a directory or file of the
+// harness's: one path element, not "." or "..", without separators.
+func CheckName(name string) error {
+	switch {
+	case name == "" || name == "." || name == "..":
+		return fmt.Errorf("a name, not %q", name)
+	case strings.ContainsAny(name, "/\\\x00"):
+		return fmt.Errorf("a single path element, not %q", name)
+	}
+	return nil
+}
+
+// CheckNames checks each name with CheckName and that none repeats.
+func CheckNames(what string, names []string) error {
+	for _, n := range names {
+		if err := CheckName(n); err != nil {
+			return err
+		}
+	}
+	if d := firstDuplicate(names); d != nil {
+		return fmt.Errorf("distinct %s (%q twice)", what, *d)
+	}
+	return nil
+}
+
+// firstDuplicate returns the first value of v seen twice, or nil.
+func firstDuplicate[T comparable](v []T) *T {
+	seen := map[T]bool{}
+	for i := range v {
+		if seen[v[i]] {
+			return &v[i]
+		}
+		seen[v[i]] = true
+	}
+	return nil
 }
 
 // RunsName is the name of the directory its cells live in (Runs, or its

@@ -60,6 +60,18 @@ func parseProfile(e *experiments.Experiment, name string, base run.Config) (prof
 			delete(fields, key)
 		}
 	}
+	for what, names := range map[string][]string{"rules": p.Rules, "models": p.Models} {
+		if err := experiments.CheckNames(what, names); err != nil {
+			return p, fmt.Errorf("sweep: %s profile %s: %s: %w", e.Name, name, what, err)
+		}
+	}
+	seeds := map[uint64]bool{}
+	for _, s := range p.Seeds {
+		if seeds[s] {
+			return p, fmt.Errorf("sweep: %s profile %s: seeds: distinct seeds (%d twice)", e.Name, name, s)
+		}
+		seeds[s] = true
+	}
 	rest, _ := json.Marshal(fields)
 	p.Config = base
 	if err := strictOverlay(rest, &p.Config); err != nil {

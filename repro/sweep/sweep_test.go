@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -144,5 +145,45 @@ func TestFinishedCellsAreNeverRerun(t *testing.T) {
 	}
 	if StatusOf(cells[0]) != Finished {
 		t.Errorf("partial cell not finished by the next sweep")
+	}
+}
+
+// TestNamesArePathElements checks that names which would write outside
+// the runs or results directories, and repeated rules, models or seeds,
+// are refused when the experiment is read, naming the field.
+func TestNamesArePathElements(t *testing.T) {
+	base := `{"name":%s,"kind":"accuracy","rules":%s,"models":%s,"seeds":%s,"settings":%s,"profiles":{"p":%s}}`
+	ok := []string{`"x"`, `["bp"]`, `["lenet"]`, `[1]`, `[]`, `{}`}
+	cases := []struct {
+		at    int
+		value string
+		field string
+	}{
+		{0, `"../x"`, "name"},
+		{1, `["bp","../../etc"]`, "rules"},
+		{1, `["bp","bp"]`, "rules"},
+		{2, `["lenet","lenet"]`, "models"},
+		{3, `[1,1]`, "seeds"},
+		{4, `[{"name":"a/../../b","config":{}}]`, "settings"},
+		{4, `[{"name":"..","config":{}}]`, "settings"},
+	}
+	for _, c := range cases {
+		v := slices.Clone(ok)
+		v[c.at] = c.value
+		args := make([]any, len(v))
+		for i := range v {
+			args[i] = v[i]
+		}
+		_, err := experiments.Parse([]byte(fmt.Sprintf(base, args...)), "x.json")
+		if err == nil || !strings.Contains(err.Error(), `"`+c.field+`"`) {
+			t.Errorf("%s = %s: error %v, want one naming field %q", c.field, c.value, err, c.field)
+		}
+	}
+	e, err := experiments.Parse([]byte(`{"name":"x","kind":"accuracy","rules":["bp"],"models":["lenet"],"seeds":[1],"profiles":{"p":{"seeds":[2,2]}}}`), "x.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Cells(e, "p", t.TempDir()); err == nil || !strings.Contains(err.Error(), "seeds") {
+		t.Errorf("a profile with seed 2 twice: error %v, want one naming seeds", err)
 	}
 }
