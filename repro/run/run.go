@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/untied-ml/untied/core/align"
 	"github.com/untied-ml/untied/core/data"
@@ -364,8 +365,12 @@ func schedule(cfg Config, lr float64, stepsPerEpoch int) (optim.Schedule, error)
 	return optim.Constant(lr), nil
 }
 
+// newBar returns the epoch's progress bar on w, drawn only when w is a
+// terminal: in a log file its carriage-return frames are noise, and the
+// plain line each epoch ends with says what a log needs.
 func newBar(w io.Writer, images, epoch, epochs int) *progressbar.ProgressBar {
 	return progressbar.NewOptions(images,
+		progressbar.OptionSetVisibility(isTerminal(w)),
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", epoch+1, epochs)),
 		progressbar.OptionShowCount(),
@@ -375,6 +380,12 @@ func newBar(w io.Writer, images, epoch, epochs int) *progressbar.ProgressBar {
 		progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionSetWidth(20),
 	)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func machine() Machine {

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -192,5 +193,18 @@ func TestValidationSplit(t *testing.T) {
 	e := res.Epochs[0]
 	if res.ValTop1 <= 0 || e.ValTop1 != res.ValTop1 || e.ValLoss <= 0 || e.ValLoss == e.TestLoss {
 		t.Errorf("val_top1 %v (epoch 1: %v), val loss %v, test loss %v: want a held-out measure of its own", res.ValTop1, e.ValTop1, e.ValLoss, e.TestLoss)
+	}
+}
+
+// TestLogHasPlainLines checks a run logging to a file (no terminal) writes
+// the plain line of each epoch and no progress-bar frames.
+func TestLogHasPlainLines(t *testing.T) {
+	cfg := smokeConfig(t, "bp")
+	var log bytes.Buffer
+	if _, err := Run(cfg, &log); err != nil {
+		t.Fatal(err)
+	}
+	if s := log.String(); strings.Contains(s, "\r") || strings.Count(s, "\nepoch ") != cfg.Epochs {
+		t.Errorf("log of a 2-epoch run, not on a terminal:\n%q\nwant two epoch lines and no carriage returns", s)
 	}
 }

@@ -111,7 +111,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.MetricsEvery, "metrics-every", cfg.MetricsEvery, "steps between alignment measurements in DIR/metrics.jsonl (0 = none)")
 	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints within an epoch (one is always written after each epoch; 0 = only those)")
 	tuned := fs.String("tuned", "", "a setting untied tune chose (e.g. repro/results/tune/quick/resnet18-wm-best.json): its rule and alignment fields, over the flags")
-	quiet := fs.Bool("quiet", false, "no progress bar")
+	quiet := fs.Bool("quiet", false, "no progress bar (it is drawn only on a terminal anyway); the line each epoch ends with stays")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -152,9 +152,9 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	progress := stderr
+	var progress io.Writer = stderr
 	if *quiet {
-		progress = nil
+		progress = linesOnly{stderr}
 	}
 	ctx, stop := interruptible()
 	defer stop()
@@ -171,6 +171,10 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		cfg.Rule, cfg.Model, cfg.Data, res.TestTop1, res.TestTop5, res.ImagesPerSec, res.WallSeconds, cfg.Out)
 	return 0
 }
+
+// linesOnly writes to W but is no terminal, so a run draws no progress bar
+// on it and prints only its plain lines.
+type linesOnly struct{ io.Writer }
 
 // flagSet reports whether the flag was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {
