@@ -3,6 +3,7 @@ package run
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -143,8 +144,10 @@ func (c *Config) Validate() error {
 		return bad("train-limit", c.TrainLimit, "≥ 0")
 	case c.TestLimit < 0:
 		return bad("test-limit", c.TestLimit, "≥ 0")
-	case c.Threads < 0:
-		return bad("threads", c.Threads, "≥ 0 (0 = all cores)")
+	case c.Threads < 0 || c.Threads > maxThreads():
+		return bad("threads", c.Threads, fmt.Sprintf("in [0, %d] (0 = all cores; more than four per core only adds switching)", maxThreads()))
+	case c.CheckpointEvery < 0:
+		return bad("checkpoint-every", c.CheckpointEvery, "≥ 0 (0 = only after each epoch)")
 	case c.Out == "":
 		return bad("out", `""`, "a directory")
 	case c.Rule == "custom" && c.Align == "":
@@ -185,6 +188,9 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// maxThreads bounds -threads: four per core.
+func maxThreads() int { return 4 * runtime.NumCPU() }
 
 // presetWith returns the named preset with some of its coefficients
 // replaced; a preset that trains no B takes none.

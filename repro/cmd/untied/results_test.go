@@ -42,3 +42,15 @@ func TestSmokeLeavesQuickResults(t *testing.T) {
 		t.Errorf("the smoke table: %v", err)
 	}
 }
+
+// TestTableWithoutRuns checks `untied table` in a fresh clone (no runs)
+// says what is missing and which command makes it, instead of failing on
+// a missing directory.
+func TestTableWithoutRuns(t *testing.T) {
+	base := t.TempDir()
+	var out, errb bytes.Buffer
+	args := []string{"table", "-experiment", "table1", "-profile", "smoke", "-runs", filepath.Join(base, "runs"), "-results", filepath.Join(base, "results")}
+	if code := mainErr(args, &out, &errb); code != 1 || !bytes.Contains(errb.Bytes(), []byte("make repro-table1 PROFILE=smoke")) {
+		t.Errorf("untied %v exited %d:\n%s\nwant 1 and the command that makes the runs", args, code, errb.String())
+	}
+}

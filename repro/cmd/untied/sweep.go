@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -162,9 +163,21 @@ func render(e *experiments.Experiment, sf sweepFlags, cells []sweep.Cell, stdout
 		fmt.Fprintf(stderr, "untied table: experiment %s is a search; untied tune writes its outputs\n", e.Name)
 		return 2
 	}
-	var paths []string
+	var paths, missing []string
 	for _, c := range cells {
-		paths = append(paths, filepath.Join(c.Config.Out, "result.json"))
+		path := filepath.Join(c.Config.Out, "result.json")
+		paths = append(paths, path)
+		if _, err := os.Stat(path); err != nil {
+			missing = append(missing, c.ID())
+		}
+	}
+	if len(missing) > 0 {
+		make := "make repro-" + e.Name + " PROFILE=" + sf.profile
+		if len(missing) == len(cells) {
+			fmt.Fprintf(stderr, "untied table: no results of %s (profile %s) under %s: run `%s` (or untied sweep) to make them\n", e.Name, sf.profile, sf.runs, make)
+			return 1
+		}
+		fmt.Fprintf(stderr, "untied table: %d of %d cells have no result yet (first: %s); `%s` runs them. The table leaves them out.\n", len(missing), len(cells), missing[0], make)
 	}
 	rows, skipped, err := table.CollectFiles(paths, e.Rules)
 	if err != nil {
