@@ -172,12 +172,12 @@ func render(e *experiments.Experiment, sf sweepFlags, cells []sweep.Cell, stdout
 		}
 	}
 	if len(missing) > 0 {
-		make := "make repro-" + e.Name + " PROFILE=" + sf.profile
+		remake := "make repro-" + e.Name + " PROFILE=" + sf.profile
 		if len(missing) == len(cells) {
-			fmt.Fprintf(stderr, "untied table: no results of %s (profile %s) under %s: run `%s` (or untied sweep) to make them\n", e.Name, sf.profile, sf.runs, make)
+			fmt.Fprintf(stderr, "untied table: no results of %s (profile %s) under %s: run `%s` (or untied sweep) to make them\n", e.Name, sf.profile, sf.runs, remake)
 			return 1
 		}
-		fmt.Fprintf(stderr, "untied table: %d of %d cells have no result yet (first: %s); `%s` runs them. The table leaves them out.\n", len(missing), len(cells), missing[0], make)
+		fmt.Fprintf(stderr, "untied table: %d of %d cells have no result yet (first: %s); `%s` runs them. The table leaves them out.\n", len(missing), len(cells), missing[0], remake)
 	}
 	rows, skipped, err := table.CollectFiles(paths, e.Rules)
 	if err != nil {
