@@ -59,7 +59,7 @@ func (l *loop) run() error {
 				exact = l.metrics.exact
 			}
 			loss, c := l.trainer.StepWithReference(x, labels, exact)
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			if !(loss <= l.lossBound()) { // NaN too
 				return l.diverged("training loss", loss, epoch)
 			}
 			if measure {
@@ -145,13 +145,19 @@ func (l *loop) curvePoint(epoch int) error {
 	return nil
 }
 
+// lossBound is the training loss past which a run counts as diverged:
+// 100 times chance's cross-entropy ln(classes). A run that far above
+// chance has activity growing without bound (feedback alignment through
+// LeNet at lr 0.05 reaches 8e9), and what it would score is meaningless.
+func (l *loop) lossBound() float64 { return 100 * math.Log(float64(l.in.classes)) }
+
 // diverged finishes the run as diverged: result.json records where, with
-// chance accuracy, and the error wraps ErrDiverged.
+// no accuracy, and the error wraps ErrDiverged.
 func (l *loop) diverged(what string, v float64, epoch int) error {
 	res := l.res
 	res.Diverged = fmt.Sprintf("%s %v at step %d (epoch %d)", what, v, l.trainer.Steps(), epoch+1)
 	res.Finished, res.Resume = true, nil
-	res.TestTop1, res.TestTop5 = 100/float64(l.in.classes), 100*min(5, float64(l.in.classes))/float64(l.in.classes)
+	res.TestTop1, res.TestTop5, res.ValTop1 = 0, 0, 0 // no accuracy: tables print "diverged"
 	res.Steps = l.trainer.Steps()
 	res.WallSeconds = l.wallBase + time.Since(l.start).Seconds()
 	if err := WriteJSON(l.resultPath, res); err != nil {

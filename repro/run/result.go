@@ -38,7 +38,7 @@ type Result struct {
 	RequestedConfig *Config `json:"requested_config,omitempty"`
 	Finished        bool    `json:"finished"`
 	// Diverged says where the loss stopped being a number, if it did; such
-	// a run is finished and scores chance accuracy.
+	// a run is finished and has no accuracy (tables print "diverged").
 	Diverged string  `json:"diverged,omitempty"`
 	Epochs   []Epoch `json:"epochs"`
 	TestTop1 float64 `json:"test_top1"` // percent, after the last epoch

@@ -94,9 +94,10 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	return res, nil
 }
 
-// ErrDiverged marks the error of a run whose loss stopped being a number.
+// ErrDiverged marks the error of a run whose loss stopped being a number
+// or left the bound of loop.lossBound.
 // Such a run is finished: its result.json says where it diverged and
-// scores chance accuracy, so tables show it and sweeps do not retry it.
+// has no accuracy, so tables print it as diverged and sweeps do not retry it.
 var ErrDiverged = errors.New("diverged")
 
 // inputs is what a run trains and evaluates on, and the shape of its

@@ -24,7 +24,10 @@ type Key struct {
 type Row struct {
 	Key
 	Seeds      int
-	Diverged   int  // seeds whose loss stopped being a number (scored at chance)
+	// Diverged counts the seeds whose run diverged (result.json's
+	// "diverged"); the statistics leave them out, and are NaN when every
+	// seed diverged. DivergedStep is the earliest step one diverged at.
+	Diverged, DivergedStep int
 	Top1, Top5 Stat // percent
 	Angle      Stat // final mean weight angle, degrees
 	AlignScale float64
@@ -36,10 +39,14 @@ type Row struct {
 	Results   []*run.Result
 }
 
-// Stat is a mean and a sample standard deviation (0 for one value).
+// Stat is a mean and a sample standard deviation (0 for one value), NaN
+// for no values.
 type Stat struct{ Mean, Std float64 }
 
 func stat(v []float64) Stat {
+	if len(v) == 0 {
+		return Stat{math.NaN(), math.NaN()}
+	}
 	var s Stat
 	for _, x := range v {
 		s.Mean += x / float64(len(v))
@@ -99,16 +106,18 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 	}
 	for k, rs := range byKey {
 		var t1, t5, a []float64
-		for _, r := range rs {
-			t1, t5, a = append(t1, r.TestTop1), append(t5, r.TestTop5), append(a, r.MeanWeightAngle)
-		}
-		row := Row{Key: k, Seeds: len(rs), Top1: stat(t1), Top5: stat(t5), Angle: stat(a),
-			AlignScale: rs[0].Config.AlignScale, Alignment: alignment(rs[0].Config), Results: rs}
+		row := Row{Key: k, Seeds: len(rs), AlignScale: rs[0].Config.AlignScale, Alignment: alignment(rs[0].Config), Results: rs}
 		for _, r := range rs {
 			if r.Diverged != "" {
 				row.Diverged++
+				if row.DivergedStep == 0 || r.Steps < row.DivergedStep {
+					row.DivergedStep = r.Steps
+				}
+				continue // a diverged run has no accuracy to average
 			}
+			t1, t5, a = append(t1, r.TestTop1), append(t5, r.TestTop5), append(a, r.MeanWeightAngle)
 		}
+		row.Top1, row.Top5, row.Angle = stat(t1), stat(t5), stat(a)
 		if tau := rs[0].Config.AlignTau; tau > 0 && rs[0].Steps > 0 {
 			row.TauFrac = tau / float64(rs[0].Steps)
 		}

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,29 +23,40 @@ type Header struct {
 	Skipped    int // unfinished runs left out
 }
 
-func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+// f2 prints v to two decimals; "" for NaN (no value: every seed diverged).
+func f2(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
 
 func pm(s Stat, seeds int) string {
+	if math.IsNaN(s.Mean) {
+		return "–"
+	}
 	if seeds < 2 {
 		return f2(s.Mean)
 	}
 	return f2(s.Mean) + " ± " + f2(s.Std)
 }
 
-// top1 is a row's top-1 cell, marked when runs diverged.
+// top1 is a row's top-1 cell: the mean over the seeds that did not
+// diverge, marked with how many did, or "diverged (step N)" if all did.
 func top1(r Row) string {
-	if r.Diverged > 0 {
-		return fmt.Sprintf("%s (%d of %d diverged)", pm(r.Top1, r.Seeds), r.Diverged, r.Seeds)
+	switch {
+	case r.Diverged == r.Seeds:
+		return fmt.Sprintf("diverged (step %d)", r.DivergedStep)
+	case r.Diverged > 0:
+		return fmt.Sprintf("%s (%d of %d diverged, left out)", pm(r.Top1, r.Seeds-r.Diverged), r.Diverged, r.Seeds)
 	}
 	return pm(r.Top1, r.Seeds)
 }
 
 func gap(rows []Row, r Row) (float64, bool) {
 	bp, ok := bpRow(rows, r.Key)
-	if !ok {
-		return 0, false
-	}
-	return r.Top1.Mean - bp.Top1.Mean, true
+	g := r.Top1.Mean - bp.Top1.Mean
+	return g, ok && !math.IsNaN(g)
 }
 
 // scaleNote says which alignment time scale a row used.
@@ -85,8 +97,8 @@ func Accuracy(dir string, h Header, rows []Row) error {
 		if ok {
 			gs, gc = fmt.Sprintf("%+.2f", g), f2(g)
 		}
-		fmt.Fprintf(&md, "| %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", r.Model, r.Rule, top1(r), pm(r.Top5, r.Seeds),
-			gs, pm(r.Angle, r.Seeds), scaleNote(r), r.Seeds, h.Experiment.Claims[r.Rule])
+		fmt.Fprintf(&md, "| %s | %s | %s | %s | %s | %s | %s | %d | %s |\n", r.Model, r.Rule, top1(r), pm(r.Top5, r.Seeds-r.Diverged),
+			gs, pm(r.Angle, r.Seeds-r.Diverged), scaleNote(r), r.Seeds, h.Experiment.Claims[r.Rule])
 		cw.Write([]string{r.Rule, r.Model, f2(r.Top1.Mean), f2(r.Top5.Mean), gc, f2(r.Angle.Mean), f2(r.Top1.Std), f2(r.Top5.Std),
 			strconv.Itoa(r.Seeds), strconv.FormatFloat(r.AlignScale, 'g', 4, 64), strconv.FormatFloat(r.TauFrac, 'g', 3, 64), strconv.Itoa(r.Diverged), r.Alignment})
 	}

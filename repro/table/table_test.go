@@ -121,3 +121,35 @@ func TestMachineNoteRevisions(t *testing.T) {
 		}
 	}
 }
+
+// TestDivergedSeedsAreLeftOut checks a diverged run counts as diverged and
+// is left out of the means (not averaged in at a placeholder accuracy), and
+// that a row whose every seed diverged prints as diverged, without a gap.
+func TestDivergedSeedsAreLeftOut(t *testing.T) {
+	root := t.TempDir()
+	writeResult(t, filepath.Join(root, "a"), result("bp", "resnet18", 1, 90, 0, true))
+	writeResult(t, filepath.Join(root, "b"), result("fa", "resnet18", 1, 80, 88, true))
+	gone := result("fa", "resnet18", 2, 10, 90, true) // 10: the chance placeholder older results hold
+	gone.Diverged, gone.Steps = "training loss NaN at step 40 (epoch 1)", 40
+	writeResult(t, filepath.Join(root, "c"), gone)
+	all := result("wm", "resnet18", 1, 0, 0, true)
+	all.Diverged, all.Steps = "training loss +Inf at step 7 (epoch 1)", 7
+	writeResult(t, filepath.Join(root, "d"), all)
+	rows, _, err := Collect(root, []string{"bp", "fa", "wm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want 3", len(rows))
+	}
+	fa, wm := rows[1], rows[2]
+	if fa.Top1.Mean != 80 || fa.Diverged != 1 || top1(fa) != "80.00 (1 of 2 diverged, left out)" {
+		t.Errorf("fa: mean %v, %d diverged, cell %q; want 80, 1, \"80.00 (1 of 2 diverged, left out)\"", fa.Top1.Mean, fa.Diverged, top1(fa))
+	}
+	if got := top1(wm); got != "diverged (step 7)" {
+		t.Errorf("wm's cell = %q, want \"diverged (step 7)\"", got)
+	}
+	if _, ok := gap(rows, wm); ok {
+		t.Error("wm, every seed diverged, has a gap to backprop")
+	}
+}
