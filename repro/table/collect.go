@@ -23,15 +23,15 @@ type Key struct {
 // Row is the aggregate of the finished runs of one Key (one per seed).
 type Row struct {
 	Key
-	Seeds      int
+	Seeds int
 	// Diverged counts the seeds whose run diverged (result.json's
 	// "diverged"); the statistics leave them out, and are NaN when every
 	// seed diverged. DivergedStep is the earliest step one diverged at.
 	Diverged, DivergedStep int
-	Top1, Top5 Stat // percent
-	Angle      Stat // final mean weight angle, degrees
-	AlignScale float64
-	TauFrac    float64 // the alignment time scale as a fraction of the run; 0 if none
+	Top1, Top5             Stat // percent
+	Angle                  Stat // final mean weight angle, degrees
+	AlignScale             float64
+	TauFrac                float64 // the alignment time scale as a fraction of the run; 0 if none
 	// Alignment is the rule's alignment loss as its first run recorded
 	// it: coefficients before the scale, the loss's input, centring; ""
 	// for rules that do not train B.
