@@ -190,8 +190,8 @@ func Parse(b []byte, from string) (*Experiment, error) {
 		}
 		settings = append(settings, s.Name)
 	}
-	if err := CheckNames("settings", settings); err != nil {
-		return nil, bad("settings", err.Error())
+	if d := firstDuplicate(settings); d != nil {
+		return nil, bad("settings", fmt.Sprintf("distinct names (%q twice)", *d))
 	}
 	for name := range e.Variants {
 		if err := CheckName(name); err != nil {

@@ -49,6 +49,11 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return nil, fmt.Errorf("run: -out: %w", err)
 	}
+	unlock, err := lockDir(cfg.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	in, err := loadInputs(cfg)
 	if err != nil {
 		return nil, err

@@ -173,6 +173,16 @@ func Run(cells []Cell, opt Options) error {
 			fmt.Fprintf(w, "sweep: %s: %v (recorded; the table marks it)\n", c.ID(), err)
 			continue
 		}
+		if errors.Is(err, run.ErrFinished) {
+			fmt.Fprintf(w, "sweep: %s: finished meanwhile by another process\n", c.ID())
+			continue
+		}
+		if errors.Is(err, run.ErrBusy) {
+			// Another sweep on the same runs directory has this cell:
+			// two sweeps share the cells instead of running each twice.
+			fmt.Fprintf(w, "sweep: %s: running in another process, left to it (%v)\n", c.ID(), err)
+			continue
+		}
 		if err != nil {
 			err = fmt.Errorf("cell %s: %w", c.ID(), err)
 			if !opt.KeepGoing || ctx.Err() != nil {

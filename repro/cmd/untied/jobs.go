@@ -123,6 +123,7 @@ func runCell(ctx context.Context, exe string, g, n, threads int, args []string) 
 	cmd := exec.CommandContext(ctx, exe, append([]string{"sweep", "-quiet", "-no-table", "-cells", fmt.Sprintf("%d/%d", g+1, n)}, args...)...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(threads))
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	dieWithParent(cmd)
 	cmd.WaitDelay = time.Minute // time to write the checkpoint
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -135,6 +136,9 @@ func summary(c sweep.Cell) string {
 	r, err := run.ReadResult(filepath.Join(c.Config.Out, "result.json"))
 	if err != nil {
 		return err.Error()
+	}
+	if !r.Finished {
+		return "not finished: running in another process, or interrupted (a later sweep resumes it)"
 	}
 	return fmt.Sprintf("top-1 %.2f%%, weight angle %.1f°, %.0f s", r.TestTop1, r.MeanWeightAngle, r.WallSeconds)
 }
