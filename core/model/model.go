@@ -50,6 +50,22 @@ var archs = []arch{
 	{name: "resnet56", family: resnetCIFAR, blocks: []int{9, 9, 9}},
 }
 
+// Width returns the width an architecture is built at for Config.Width w:
+// w, or its published width for 0 (64 for ImageNet ResNets, 16 for CIFAR
+// ResNets); 0 for lenet, which has none. Unknown names give 0.
+func Width(arch string, w int) int {
+	a, ok := lookup(arch)
+	switch {
+	case !ok || a.family == lenet:
+		return 0
+	case w > 0:
+		return w
+	case a.family == resnetCIFAR:
+		return 16
+	}
+	return 64
+}
+
 // Archs returns the names New accepts, in a fixed order.
 func Archs() []string {
 	names := make([]string, len(archs))

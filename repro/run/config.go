@@ -80,6 +80,11 @@ type Config struct {
 	NoiseSite string  `json:"noise_site"` // b or all
 	NoiseDist string  `json:"noise_dist"` // normal or uniform
 
+	// NoMemoryCheck runs even when the memory estimate (EstimateMemory)
+	// exceeds the machine's available memory. Not recorded: it cannot
+	// change a result.
+	NoMemoryCheck bool `json:"-"`
+
 	MetricsEvery    int `json:"metrics_every"`    // steps between alignment measurements in metrics.jsonl; 0 = never
 	CheckpointEvery int `json:"checkpoint_every"` // steps between checkpoints within an epoch (one is always written after each epoch); 0 = none
 }

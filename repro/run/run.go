@@ -43,6 +43,9 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Threads))
 	}
 	cfg.Threads = runtime.GOMAXPROCS(0)
+	if err := checkMemory(cfg); err != nil {
+		return nil, err
+	}
 	if w == nil {
 		w = io.Discard
 	}

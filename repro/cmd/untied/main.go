@@ -110,6 +110,8 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.NoiseDist, "noise-dist", cfg.NoiseDist, "update noise distribution: normal or uniform")
 	fs.IntVar(&cfg.MetricsEvery, "metrics-every", cfg.MetricsEvery, "steps between alignment measurements in DIR/metrics.jsonl (0 = none)")
 	fs.IntVar(&cfg.CheckpointEvery, "checkpoint-every", cfg.CheckpointEvery, "steps between checkpoints within an epoch (one is always written after each epoch; 0 = only those)")
+	fs.BoolVar(&cfg.NoMemoryCheck, "no-memory-check", false, "run even if the memory estimate exceeds the machine's available memory")
+	estimate := fs.Bool("memory", false, "print the run's memory estimate and exit without training")
 	tuned := fs.String("tuned", "", "a setting untied tune chose (e.g. repro/results/tune/quick/resnet18-wm-best.json): its rule and alignment fields, over the flags")
 	quiet := fs.Bool("quiet", false, "no progress bar (it is drawn only on a terminal anyway); the line each epoch ends with stays")
 	if err := fs.Parse(args); err != nil {
@@ -151,6 +153,15 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "untied train: %v\n", err)
 		fs.Usage()
 		return 2
+	}
+	if *estimate {
+		m, err := run.EstimateMemory(cfg)
+		if err != nil {
+			fmt.Fprintf(stderr, "untied train: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "memory: %.0f bytes, about %v\n", m.Total(), m)
+		return 0
 	}
 	var progress io.Writer = stderr
 	if *quiet {
