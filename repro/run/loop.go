@@ -174,6 +174,7 @@ var afterStepHook func(step int)
 func (l *loop) save(epochTime time.Duration) error {
 	res := l.res
 	res.WallSeconds = l.wallBase + time.Since(l.start).Seconds()
+	res.Machine.PeakRSS = max(res.Machine.PeakRSS, int64(procField("/proc/self/status", "VmHWM:")))
 	saved := *res.Resume
 	res.Resume.EpochSeconds += epochTime.Seconds()
 	if res.Finished {

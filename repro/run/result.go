@@ -93,6 +93,10 @@ type Machine struct {
 	// the sensitive rules' accuracies. Empty when the build has no VCS
 	// information (go test, a build outside a checkout).
 	Revision string `json:"revision,omitempty"`
+	// PeakRSS is the process's peak resident memory in bytes when the
+	// result was written (VmHWM, Linux; 0 elsewhere): the run's own for
+	// `untied train`, the largest so far of a sweep's cells in one process.
+	PeakRSS int64 `json:"peak_rss,omitempty"`
 }
 
 // WriteJSON writes v as indented JSON to path atomically (WriteFileAtomic).

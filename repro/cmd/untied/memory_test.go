@@ -7,8 +7,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/untied-ml/untied/repro/run"
 )
 
 // TestMemoryEstimate runs three networks as processes of their own and
@@ -16,7 +17,7 @@ import (
 // within 25 % of each run's measured peak resident memory.
 func TestMemoryEstimate(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("peak RSS from getrusage is in kB on Linux only")
+		t.Skip("a run's peak RSS is read from /proc (Linux)")
 	}
 	t.Setenv(asCommand, "1")
 	for _, args := range [][]string{
@@ -24,18 +25,25 @@ func TestMemoryEstimate(t *testing.T) {
 		{"-model", "resnet18", "-width", "16", "-batch", "64"},
 		{"-model", "resnet50", "-width", "8", "-batch", "48"},
 	} {
+		dir := filepath.Join(t.TempDir(), "run")
 		args = append([]string{"train", "-data", "synthetic", "-epochs", "1", "-train-limit", "192", "-metrics-every", "0",
-			"-threads", "1", "-quiet", "-out", filepath.Join(t.TempDir(), "run")}, args...)
+			"-threads", "1", "-quiet", "-out", dir}, args...)
 		out, err := exec.Command(os.Args[0], append(args, "-memory")...).CombinedOutput()
 		var est float64
 		if _, serr := fmt.Sscanf(string(out), "memory: %g bytes", &est); err != nil || serr != nil {
 			t.Fatalf("untied %v -memory: %v, %v:\n%s", args, err, serr, out)
 		}
-		cmd := exec.Command(os.Args[0], args...)
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := exec.Command(os.Args[0], args...).CombinedOutput(); err != nil {
 			t.Fatalf("untied %v: %v\n%s", args, err, out)
 		}
-		rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) * 1024
+		// The run's own peak (VmHWM) from its result: getrusage's would
+		// count this test process too, whose memory a vforked child shares
+		// until it execs.
+		res, err := run.ReadResult(filepath.Join(dir, "result.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rss := float64(res.Machine.PeakRSS)
 		name := strings.Join(args[len(args)-4:], " ")
 		t.Logf("%s: estimate %.0f MiB, peak RSS %.0f MiB, ratio %.2f", name, est/(1<<20), rss/(1<<20), est/rss)
 		if r := est / rss; r < 0.75 || r > 1.25 {
