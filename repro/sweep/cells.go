@@ -136,11 +136,9 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 					if !applies(cfg) {
 						continue
 					}
-					c := Cell{Rule: r, Model: m, Setting: s.Name, Seed: seed}
-					cfg.Out = filepath.Join(root, e.RunsName(), profileName, c.ID())
-					c.Config = cfg
-					if err := cfg.Validate(); err != nil {
-						return nil, fmt.Errorf("sweep: %s cell %s: %w", e.Name, c.ID(), err)
+					c, err := place(Cell{Rule: r, Model: m, Setting: s.Name, Seed: seed}, cfg, e, root, profileName)
+					if err != nil {
+						return nil, err
 					}
 					cells = append(cells, c)
 				}
@@ -148,6 +146,17 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 		}
 	}
 	return cells, nil
+}
+
+// place gives cell c its configuration and its directory under root,
+// and checks the configuration.
+func place(c Cell, cfg run.Config, e *experiments.Experiment, root, profileName string) (Cell, error) {
+	cfg.Out = filepath.Join(root, e.RunsName(), profileName, c.ID())
+	c.Config = cfg
+	if err := cfg.Validate(); err != nil {
+		return c, fmt.Errorf("sweep: %s cell %s: %w", e.Name, c.ID(), err)
+	}
+	return c, nil
 }
 
 // variant sets cfg up as the variant v of a preset named name: its rule,

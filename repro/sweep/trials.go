@@ -149,11 +149,9 @@ func trialCells(e *experiments.Experiment, p profile, profileName, root string, 
 					if err := strictOverlay(t.Config, &cfg); err != nil {
 						return nil, fmt.Errorf("sweep: %s trial %d: %w", r, t.Index, err)
 					}
-					c := Cell{Rule: r, Model: m, Setting: TrialName(t.Index), Seed: seed}
-					cfg.Out = filepath.Join(root, e.RunsName(), profileName, c.ID())
-					c.Config = cfg
-					if err := cfg.Validate(); err != nil {
-						return nil, fmt.Errorf("sweep: %s cell %s: %w", e.Name, c.ID(), err)
+					c, err := place(Cell{Rule: r, Model: m, Setting: TrialName(t.Index), Seed: seed}, cfg, e, root, profileName)
+					if err != nil {
+						return nil, err
 					}
 					cells = append(cells, c)
 				}
