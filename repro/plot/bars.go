@@ -29,14 +29,15 @@ import (
 // be read against the axis, not compared by length.
 //
 // A row with diverged seeds draws the dots of the others only (a diverged
-// run is scored at chance, which the bar's mean includes, as the table's
-// does), and says so in its label, e.g. "FA (1 of 3 diverged)". Only
+// run has no accuracy: the bar is the mean of the other seeds, as the
+// table's is), and says so in its label, e.g. "FA (1 of 3 diverged)"; a row
+// whose every seed diverged keeps its place and label, with no bar. Only
 // noiseless rows are drawn; no such rows write nothing.
 func Bars(dir, name string, rows []table.Row) error {
 	for _, model := range models(rows) {
 		var rs []table.Row
 		for _, r := range byRule(rows, model) {
-			if r.NoiseVar == 0 && (finite(r.Top1.Mean) || len(seedTop1(r)) > 0) {
+			if r.NoiseVar == 0 && (finite(r.Top1.Mean) || len(seedTop1(r)) > 0 || r.Diverged > 0) {
 				rs = append(rs, r)
 			}
 		}
@@ -101,7 +102,10 @@ func barFigure(dir, name, model string, rows []table.Row) error {
 		f.p.X.Tick.Label.XAlign, f.p.X.Tick.Label.YAlign = draw.XRight, draw.YTop
 	}
 	f.p.X.Min, f.p.X.Max = -0.5, float64(len(rows))-0.5
-	f.p.Y.Min, f.p.Y.Max = yRange(slices.Min(values), slices.Max(values))
+	f.p.Y.Min, f.p.Y.Max = 0, 100 // every row diverged
+	if len(values) > 0 {
+		f.p.Y.Min, f.p.Y.Max = yRange(slices.Min(values), slices.Max(values))
+	}
 	return f.write(dir, fileName(name, model, "top1"))
 }
 

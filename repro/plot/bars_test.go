@@ -58,6 +58,28 @@ func TestBars(t *testing.T) {
 	}
 }
 
+// TestBarsAllDiverged: a row whose every seed diverged keeps its label,
+// beside the others and alone.
+func TestBarsAllDiverged(t *testing.T) {
+	aa := seeded("aa", "resnet18", 1, 0, 0, 0)
+	aa.Diverged = "step 3"
+	aaRow := row("", 0, aa)
+	aaRow.Diverged = 1
+	for _, rows := range [][]table.Row{{aaRow, seedRows()[2]}, {aaRow}} {
+		dir := t.TempDir()
+		if err := Bars(dir, "t", rows); err != nil {
+			t.Fatalf("Bars: %v", err)
+		}
+		svg, err := os.ReadFile(filepath.Join(dir, "t-resnet18-top1.svg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(svg, []byte("(1 of 1 diverged)")) {
+			t.Errorf("%d rows: no label for the all-diverged AA row", len(rows))
+		}
+	}
+}
+
 func TestBarsEmpty(t *testing.T) {
 	noisy := []table.Row{row("b", 1e-3, seeded("sa", "m", 1, 50, 0, 0))}
 	for _, rows := range [][]table.Row{nil, {}, noisy} {

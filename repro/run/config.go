@@ -157,7 +157,7 @@ func (c *Config) Validate() error {
 		return bad("out", `""`, "a directory")
 	case c.Rule == "custom" && c.Align == "":
 		return bad("align", `""`, "a composition with -rule custom")
-	case !(c.Val >= 0) || c.Val >= 1 && c.Val != math.Trunc(c.Val):
+	case !(c.Val >= 0) || math.IsInf(c.Val, 0) || c.Val >= 1 && c.Val != math.Trunc(c.Val):
 		return bad("val", c.Val, "a count of held-out images (≥ 1) or a fraction of the training set (< 1)")
 	case c.Val > 0 && c.Data == "imagenet":
 		return bad("val", c.Val, "0 with -data imagenet (hold out a folder of the training set by hand)")

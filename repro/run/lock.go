@@ -13,6 +13,9 @@ import (
 // error names the holder's PID.
 var ErrBusy = errors.New("in use by another run")
 
+// errBusyLock is tryLock's error when another open file holds the lock.
+var errBusyLock = errors.New("locked")
+
 // lockName is the file whose advisory lock marks a run directory in use.
 const lockName = ".lock"
 
@@ -27,8 +30,11 @@ func lockDir(dir string) (unlock func(), err error) {
 		return nil, fmt.Errorf("run: %w", err)
 	}
 	if err := tryLock(f); err != nil {
-		b, _ := os.ReadFile(f.Name())
 		f.Close()
+		if !errors.Is(err, errBusyLock) {
+			return nil, fmt.Errorf("run: lock %s: %w", f.Name(), err)
+		}
+		b, _ := os.ReadFile(f.Name())
 		holder := strings.TrimSpace(string(b))
 		if holder == "" {
 			holder = "unknown"
@@ -39,4 +45,25 @@ func lockDir(dir string) (unlock func(), err error) {
 		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	return func() { unlockFile(f); f.Close() }, nil
+}
+
+// Busy reports whether another process holds dir's run lock: a run is
+// under way there now. A directory without a lock file is not busy.
+func Busy(dir string) (bool, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("run: %w", err)
+	}
+	defer f.Close()
+	switch err := tryLock(f); {
+	case errors.Is(err, errBusyLock):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("run: lock %s: %w", f.Name(), err)
+	}
+	unlockFile(f)
+	return false, nil
 }

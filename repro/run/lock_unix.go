@@ -19,5 +19,3 @@ func tryLock(f *os.File) error {
 }
 
 func unlockFile(f *os.File) { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
-
-var errBusyLock = errors.New("locked")

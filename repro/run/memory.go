@@ -159,8 +159,11 @@ func probeHeap(cfg Config, s dataShape, b, e int) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("run: -model %s: %w", cfg.Model, err)
 	}
+	// One short epoch at a constant rate: the run's own schedule (a
+	// milestone or a warm-up of whole epochs) need not fit in it.
 	probe := cfg
 	probe.Epochs, probe.Out = 1, "probe"
+	probe.Schedule, probe.WarmupEpochs = "constant", 0
 	tr, _, err := NewTrainer(&probe, net, 10)
 	if err != nil {
 		return 0, err

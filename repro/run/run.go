@@ -43,9 +43,6 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Threads))
 	}
 	cfg.Threads = runtime.GOMAXPROCS(0)
-	if err := checkMemory(cfg); err != nil {
-		return nil, err
-	}
 	if w == nil {
 		w = io.Discard
 	}
@@ -57,6 +54,11 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		return nil, err
 	}
 	defer unlock()
+	// After the lock (a busy directory is ErrBusy, whatever the memory),
+	// before anything large is allocated.
+	if err := checkMemory(cfg); err != nil {
+		return nil, err
+	}
 	in, err := loadInputs(cfg)
 	if err != nil {
 		return nil, err

@@ -119,26 +119,30 @@ func TestLeNetLearns(t *testing.T) {
 }
 
 func TestValidateNamesTheField(t *testing.T) {
-	cases := map[string]func(*Config){
-		"-model":            func(c *Config) { c.Model = "vgg" },
-		"-rule":             func(c *Config) { c.Rule = "magic" },
-		"-epochs":           func(c *Config) { c.Epochs = 0 },
-		"-lr":               func(c *Config) { c.LR = -1 },
-		"-data":             func(c *Config) { c.Data = "imagenet21k" },
-		"-out":              func(c *Config) { c.Out = "" },
-		"-align-warmup":     func(c *Config) { c.AlignWarmup = 1.5 },
-		"-threads":          func(c *Config) { c.Threads = 100000 },
-		"-checkpoint-every": func(c *Config) { c.CheckpointEvery = -1 },
-		"-val":              func(c *Config) { c.Val = 2.5 },
-		"-align":            func(c *Config) { c.Rule, c.Align = "fa", "decay=1e-3" },
+	cases := []struct {
+		field string
+		spoil func(*Config)
+	}{
+		{"-model", func(c *Config) { c.Model = "vgg" }},
+		{"-rule", func(c *Config) { c.Rule = "magic" }},
+		{"-epochs", func(c *Config) { c.Epochs = 0 }},
+		{"-lr", func(c *Config) { c.LR = -1 }},
+		{"-data", func(c *Config) { c.Data = "imagenet21k" }},
+		{"-out", func(c *Config) { c.Out = "" }},
+		{"-align-warmup", func(c *Config) { c.AlignWarmup = 1.5 }},
+		{"-threads", func(c *Config) { c.Threads = 100000 }},
+		{"-checkpoint-every", func(c *Config) { c.CheckpointEvery = -1 }},
+		{"-val", func(c *Config) { c.Val = 2.5 }},
+		{"-val", func(c *Config) { c.Val = math.Inf(1) }},
+		{"-align", func(c *Config) { c.Rule, c.Align = "fa", "decay=1e-3" }},
 	}
-	for field, spoil := range cases {
+	for _, c := range cases {
 		cfg := Defaults()
 		cfg.Out = "x"
-		spoil(&cfg)
+		c.spoil(&cfg)
 		err := cfg.Validate()
-		if err == nil || !strings.Contains(err.Error(), field) {
-			t.Errorf("Validate with a bad %s = %v, want an error naming it", field, err)
+		if err == nil || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("Validate with a bad %s = %v, want an error naming it", c.field, err)
 		}
 	}
 }

@@ -37,9 +37,26 @@ type profile struct {
 	Models []string
 	Seeds  []uint64
 	// Trials and Generation are a search's budget per rule and the
-	// trials proposed at once (experiments of kind "tune").
-	Trials, Generation int
-	Config             run.Config
+	// trials proposed at once, Startup its random trials before TPE
+	// (experiments of kind "tune").
+	Trials, Generation, Startup int
+	Config                      run.Config
+}
+
+// lists returns the rules, models and seeds the profile runs: its own
+// where it names them, else the experiment's.
+func (p profile) lists(e *experiments.Experiment) (rules, models []string, seeds []uint64) {
+	rules, models, seeds = e.Rules, e.Models, e.Seeds
+	if p.Rules != nil {
+		rules = p.Rules
+	}
+	if p.Models != nil {
+		models = p.Models
+	}
+	if p.Seeds != nil {
+		seeds = p.Seeds
+	}
+	return rules, models, seeds
 }
 
 func parseProfile(e *experiments.Experiment, name string, base run.Config) (profile, error) {
@@ -52,7 +69,7 @@ func parseProfile(e *experiments.Experiment, name string, base run.Config) (prof
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return p, fmt.Errorf("sweep: %s profile %s: %w", e.Name, name, err)
 	}
-	for key, dst := range map[string]any{"rules": &p.Rules, "models": &p.Models, "seeds": &p.Seeds, "trials": &p.Trials, "generation": &p.Generation} {
+	for key, dst := range map[string]any{"rules": &p.Rules, "models": &p.Models, "seeds": &p.Seeds, "trials": &p.Trials, "generation": &p.Generation, "startup": &p.Startup} {
 		if r, ok := fields[key]; ok {
 			if err := json.Unmarshal(r, dst); err != nil {
 				return p, fmt.Errorf("sweep: %s profile %s: %s: %w", e.Name, name, key, err)
@@ -100,17 +117,7 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 	if err != nil {
 		return nil, err
 	}
-	rules := e.Rules
-	if p.Rules != nil {
-		rules = p.Rules
-	}
-	seeds, models := e.Seeds, e.Models
-	if p.Seeds != nil {
-		seeds = p.Seeds
-	}
-	if p.Models != nil {
-		models = p.Models
-	}
+	rules, models, seeds := p.lists(e)
 	if e.Kind == "tune" {
 		return trialCells(e, p, profileName, root, models, rules, seeds)
 	}

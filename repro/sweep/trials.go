@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/untied-ml/untied/repro/experiments"
@@ -23,12 +24,40 @@ import (
 // a search are the trials proposed so far, and every process of a -jobs
 // search sees the same list.
 
-// TrialFile is a trial's trial.json: its point and the run.Config fields
-// the point sets over the profile's.
+// TrialFile is a trial's trial.json: its point, the names of the point's
+// parameters in order, and the run.Config fields the point sets over the
+// profile's.
 type TrialFile struct {
 	Index  int             `json:"index"`
+	Params []string        `json:"params"`
 	Point  tune.Point      `json:"point"`
 	Config json.RawMessage `json:"config"`
+}
+
+// ParamNames lists the names of a search's parameters, in order.
+func ParamNames(s experiments.Search) []string {
+	names := make([]string, len(s.Params))
+	for i, p := range s.Params {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// CheckTrial checks that trial t, read from path, is a point of search
+// s: its parameters are s's, in s's order, and its values in their ranges.
+func CheckTrial(path string, t TrialFile, s experiments.Search) error {
+	space, err := Space(s)
+	if err != nil {
+		return err
+	}
+	names := ParamNames(s)
+	if !slices.Equal(t.Params, names) {
+		return fmt.Errorf("sweep: %s: field \"params\" %q, want the search's %q (the experiment's search changed since it was written)", path, t.Params, names)
+	}
+	if err := space.Check(t.Point); err != nil {
+		return fmt.Errorf("sweep: %s: field \"point\": %w", path, err)
+	}
+	return nil
 }
 
 // TrialName names trial k's directory (and its cells' setting).
@@ -161,21 +190,36 @@ func trialCells(e *experiments.Experiment, p profile, profileName, root string, 
 	return cells, nil
 }
 
-// Budget returns a search profile's number of trials per rule and the size
-// of a generation (trials proposed together, from the same history, and
-// run at once): both fixed by the experiment, so the search does not depend
-// on how many jobs run it. It also returns the models the profile searches.
-func Budget(e *experiments.Experiment, profileName string) (trials, generation int, models []string, err error) {
+// SearchBudget is what a search profile runs: its number of trials per
+// rule and model, the size of a generation (trials proposed together, from
+// the same history, and run at once), and the models and rules it
+// searches. Trials and generation are fixed by the experiment, so the
+// search does not depend on how many jobs run it.
+type SearchBudget struct {
+	Trials, Generation int
+	// Startup is the number of trials drawn at random before TPE
+	// proposes (0: tune.DefaultStartup).
+	Startup       int
+	Models, Rules []string
+}
+
+// Budget returns the budget of a search experiment's profile.
+func Budget(e *experiments.Experiment, profileName string) (SearchBudget, error) {
 	p, err := parseProfile(e, profileName, run.Defaults())
 	if err != nil {
-		return 0, 0, nil, err
+		return SearchBudget{}, err
+	}
+	if p.Startup < 0 {
+		return SearchBudget{}, fmt.Errorf("sweep: %s profile %s: field \"startup\": want ≥ 0, have %d", e.Name, profileName, p.Startup)
 	}
 	if p.Trials < 1 || p.Generation < 1 {
-		return 0, 0, nil, fmt.Errorf("sweep: %s profile %s: fields \"trials\" and \"generation\": want both ≥ 1, have %d and %d", e.Name, profileName, p.Trials, p.Generation)
+		return SearchBudget{}, fmt.Errorf("sweep: %s profile %s: fields \"trials\" and \"generation\": want both ≥ 1, have %d and %d", e.Name, profileName, p.Trials, p.Generation)
 	}
-	models = e.Models
-	if p.Models != nil {
-		models = p.Models
+	rules, models, _ := p.lists(e)
+	for _, r := range rules {
+		if _, ok := e.Search[r]; !ok {
+			return SearchBudget{}, fmt.Errorf("sweep: %s profile %s: rule %q has no entry in \"search\"", e.Name, profileName, r)
+		}
 	}
-	return p.Trials, p.Generation, models, nil
+	return SearchBudget{Trials: p.Trials, Generation: p.Generation, Startup: p.Startup, Models: models, Rules: rules}, nil
 }

@@ -89,3 +89,32 @@ func TestVariantFromTuned(t *testing.T) {
 		t.Errorf("a missing tuned setting: error %v, want one saying how to make it", err)
 	}
 }
+
+// TestCheckTrial: a trial.json whose parameters are not the search's, in
+// its order, or whose values leave their ranges is an error naming the
+// file and the field.
+func TestCheckTrial(t *testing.T) {
+	s := experiments.Search{Params: []experiments.SearchParam{
+		{Name: "align.amp", Kind: "log-uniform", Low: 1e-4, High: 1e-2},
+		{Name: "rule", Kind: "choice", Values: []json.RawMessage{[]byte(`"ia"`), []byte(`"ia-data"`)}},
+	}}
+	good := TrialFile{Params: []string{"align.amp", "rule"}, Point: tune.Point{1e-3, 1}}
+	if err := CheckTrial("t.json", good, s); err != nil {
+		t.Fatalf("CheckTrial(good) = %v", err)
+	}
+	for name, tc := range map[string]struct {
+		t    TrialFile
+		want string
+	}{
+		"reordered":    {TrialFile{Params: []string{"rule", "align.amp"}, Point: tune.Point{1, 1e-3}}, `"params"`},
+		"no names":     {TrialFile{Point: tune.Point{1e-3, 1}}, `"params"`},
+		"choice index": {TrialFile{Params: good.Params, Point: tune.Point{1e-3, 2}}, `"rule"`},
+		"out of range": {TrialFile{Params: good.Params, Point: tune.Point{1, 0}}, `"align.amp"`},
+		"short point":  {TrialFile{Params: good.Params, Point: tune.Point{1e-3}}, `"point"`},
+	} {
+		err := CheckTrial("t.json", tc.t, s)
+		if err == nil || !strings.Contains(err.Error(), "t.json") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: CheckTrial = %v, want an error naming t.json and %s", name, err, tc.want)
+		}
+	}
+}

@@ -118,8 +118,12 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 			t1, t5, a = append(t1, r.TestTop1), append(t5, r.TestTop5), append(a, r.MeanWeightAngle)
 		}
 		row.Top1, row.Top5, row.Angle = stat(t1), stat(t5), stat(a)
-		if tau := rs[0].Config.AlignTau; tau > 0 && rs[0].Steps > 0 {
-			row.TauFrac = tau / float64(rs[0].Steps)
+		// τ as a fraction of the run's steps, from a run that went the
+		// whole way (a diverged one stopped early).
+		if i := slices.IndexFunc(rs, func(r *run.Result) bool { return r.Diverged == "" }); i >= 0 {
+			if tau := rs[i].Config.AlignTau; tau > 0 && rs[i].Steps > 0 {
+				row.TauFrac = tau / float64(rs[i].Steps)
+			}
 		}
 		rows = append(rows, row)
 	}

@@ -153,3 +153,22 @@ func TestDivergedSeedsAreLeftOut(t *testing.T) {
 		t.Error("wm, every seed diverged, has a gap to backprop")
 	}
 }
+
+// TestTauFracFromAFullRun: τ as a fraction of the run comes from a seed
+// that ran every step, not from one that diverged early.
+func TestTauFracFromAFullRun(t *testing.T) {
+	root := t.TempDir()
+	gone := result("wm", "resnet18", 1, 0, 0, true)
+	gone.Diverged, gone.Steps, gone.Config.AlignTau = "training loss NaN at step 10 (epoch 1)", 10, 5
+	writeResult(t, filepath.Join(root, "a"), gone) // read first
+	full := result("wm", "resnet18", 2, 80, 30, true)
+	full.Steps, full.Config.AlignTau = 1000, 5
+	writeResult(t, filepath.Join(root, "b"), full)
+	rows, _, err := Collect(root, []string{"wm"})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("Collect = %d rows, %v; want 1", len(rows), err)
+	}
+	if got := rows[0].TauFrac; got != 0.005 {
+		t.Errorf("TauFrac = %v, want 5/1000 from the seed that finished", got)
+	}
+}

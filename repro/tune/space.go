@@ -71,10 +71,10 @@ func (s Space) Validate() error {
 // is its index as a float64.
 type Point []float64
 
-// check reports whether p is a point of s: one value per parameter, each
+// Check reports whether p is a point of s: one value per parameter, each
 // within its bounds (inclusive), a Choice's an integral index in [0, N).
 // The error names the parameter but not the trial; callers add that.
-func (s Space) check(p Point) error {
+func (s Space) Check(p Point) error {
 	if len(p) != len(s) {
 		return fmt.Errorf("has %d values, want %d (one per parameter)", len(p), len(s))
 	}

@@ -116,7 +116,7 @@ func Suggest(space Space, history []Trial, n int, opt Options) ([]Point, error) 
 		return nil, err
 	}
 	for i, t := range history {
-		if err := space.check(t.Point); err != nil {
+		if err := space.Check(t.Point); err != nil {
 			return nil, fmt.Errorf("tune: history trial %d: %w", i, err)
 		}
 	}

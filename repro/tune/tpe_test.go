@@ -178,7 +178,7 @@ func TestPointsInSpace(t *testing.T) {
 				t.Fatalf("space %d: Suggest(%d trials) error: %v", si, h, err)
 			}
 			for k, p := range got {
-				if err := s.check(p); err != nil {
+				if err := s.Check(p); err != nil {
 					t.Errorf("space %d: Suggest(%d trials) point %d = %v: %v", si, h, k, p, err)
 				}
 			}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/untied-ml/untied/repro/experiments"
 	"github.com/untied-ml/untied/repro/plot"
@@ -48,21 +49,18 @@ func tuneCmd(args []string, stdout, stderr io.Writer) int {
 	if err == nil && e.Kind != "tune" {
 		err = fmt.Errorf("experiment %s is of kind %q; untied tune runs experiments of kind \"tune\" (untied sweep runs the others)", e.Name, e.Kind)
 	}
-	var (
-		budget, generation int
-		models             []string
-	)
+	var b sweep.SearchBudget
 	if err == nil {
-		budget, generation, models, err = sweep.Budget(e, sf.profile)
+		b, err = sweep.Budget(e, sf.profile)
 	}
-	rules := e.Rules
 	if err == nil && *only != "" {
-		rules = strings.Split(*only, ",")
-		for _, r := range rules {
-			if _, ok := e.Search[r]; !ok {
-				err = fmt.Errorf("-rules: experiment %s has no search for %q", e.Name, r)
+		want := strings.Split(*only, ",")
+		for _, r := range want {
+			if !slices.Contains(b.Rules, r) {
+				err = fmt.Errorf("-rules: profile %s of experiment %s searches %s, not %q", sf.profile, e.Name, strings.Join(b.Rules, ", "), r)
 			}
 		}
+		b.Rules = want
 	}
 	if err == nil && (fs.NArg() > 0 || *jobs < 1) {
 		err = fmt.Errorf("want -jobs ≥ 1 and no arguments")
@@ -77,9 +75,9 @@ func tuneCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	s := &search{e: e, sf: sf, budget: budget, generation: generation, jobs: *jobs, w: w}
-	for _, m := range models {
-		for _, r := range rules {
+	s := &search{e: e, sf: sf, budget: b.Trials, generation: b.Generation, startup: b.Startup, jobs: *jobs, w: w}
+	for _, m := range b.Models {
+		for _, r := range b.Rules {
 			if err := s.run(ctx, m, r); err != nil {
 				fmt.Fprintf(stderr, "untied tune: %s on %s: %v\n", r, m, err)
 				return 1
@@ -100,6 +98,7 @@ type search struct {
 	e                  *experiments.Experiment
 	sf                 sweepFlags
 	budget, generation int
+	startup            int
 	jobs               int
 	w                  io.Writer
 }
@@ -139,6 +138,10 @@ func (s *search) trials(model, rule string) (ts []trial, all []sweep.Cell, err e
 		return nil, nil, err
 	}
 	for _, f := range files {
+		path := filepath.Join(sweep.SearchDir(s.sf.runs, s.e, s.sf.profile, model, rule), sweep.TrialName(f.Index), "trial.json")
+		if err := sweep.CheckTrial(path, f, s.e.Search[rule]); err != nil {
+			return nil, nil, err
+		}
 		t := trial{file: f}
 		for _, c := range all {
 			if c.Model == model && c.Rule == rule && c.Setting == sweep.TrialName(f.Index) {
@@ -158,9 +161,11 @@ func (s *search) trials(model, rule string) (ts []trial, all []sweep.Cell, err e
 }
 
 // run proposes and runs generations until the budget's trials are
-// finished. Every generation is proposed from finished trials only, so
-// the points depend on the experiment and the results, never on when the
-// search was interrupted or how many jobs ran it.
+// finished. Generation g is trials [g·n, (g+1)·n), proposed together from
+// the trials before it, all finished; so the points depend on the
+// experiment and the results, never on when the search was interrupted
+// (a generation half written when it stopped is completed with the same
+// points) or how many jobs ran it.
 func (s *search) run(ctx context.Context, model, rule string) error {
 	space, err := sweep.Space(s.e.Search[rule])
 	if err != nil {
@@ -172,43 +177,83 @@ func (s *search) run(ctx context.Context, model, rule string) error {
 		if err != nil {
 			return err
 		}
-		var todo []int
-		var history []tune.Trial
-		for _, t := range ts {
-			if !t.finished() {
-				for _, c := range t.cells {
-					if sweep.StatusOf(c) != sweep.Finished {
-						todo = append(todo, slices.IndexFunc(all, func(a sweep.Cell) bool { return a.Config.Out == c.Config.Out }))
-					}
-				}
-			}
-			history = append(history, tune.Trial{Point: t.file.Point, Loss: t.loss()})
+		todo, busy, err := unfinished(ts, all)
+		if err != nil {
+			return err
 		}
-		if len(todo) > 0 {
+		switch {
+		case len(todo) > 0:
 			if err := s.runCells(ctx, all, todo); err != nil {
 				return err
+			}
+			continue
+		case busy > 0:
+			// Another tune (or sweep) process runs them: wait for it
+			// rather than propose from a history it is still writing.
+			fmt.Fprintf(s.w, "tune: %s on %s: waiting for %d runs in other processes\n", rule, model, busy)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(busyPoll):
 			}
 			continue
 		}
 		if len(ts) >= s.budget {
 			return nil
 		}
-		n := min(s.generation, s.budget-len(ts))
-		points, err := tune.Suggest(space, history, n, tune.Options{Seed: s.e.Search[rule].Seed})
+		start := len(ts) - len(ts)%s.generation // this generation's first trial
+		var history []tune.Trial
+		for _, t := range ts[:start] {
+			history = append(history, tune.Trial{Point: t.file.Point, Loss: t.loss()})
+		}
+		n := min(s.generation, s.budget-start)
+		points, err := tune.Suggest(space, history, n, tune.Options{Seed: s.e.Search[rule].Seed, Startup: s.startup})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(s.w, "tune: %s on %s: trials %d–%d of %d\n", rule, model, len(ts)+1, len(ts)+n, s.budget)
-		for k, p := range points {
-			overlay, err := sweep.Overlay(s.e.Search[rule], p)
+		for k, t := range ts[start:] {
+			if !slices.Equal(t.file.Point, points[k]) {
+				return fmt.Errorf("%s: point %v, but the search proposes %v from the trials before it (the experiment's search changed since: move %s away to search again)",
+					filepath.Join(dir, sweep.TrialName(t.file.Index), "trial.json"), t.file.Point, points[k], dir)
+			}
+		}
+		fmt.Fprintf(s.w, "tune: %s on %s: trials %d–%d of %d\n", rule, model, len(ts)+1, start+n, s.budget)
+		for k := len(ts) - start; k < n; k++ {
+			overlay, err := sweep.Overlay(s.e.Search[rule], points[k])
 			if err != nil {
 				return err
 			}
-			if err := sweep.WriteTrial(dir, sweep.TrialFile{Index: len(ts) + k, Point: p, Config: overlay}); err != nil {
+			if err := sweep.WriteTrial(dir, sweep.TrialFile{Index: start + k, Params: sweep.ParamNames(s.e.Search[rule]), Point: points[k], Config: overlay}); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// busyPoll is how often a search waiting for another process's runs looks
+// again.
+var busyPoll = 5 * time.Second
+
+// unfinished returns the cells of trials ts not finished, as indices into
+// all, apart from those another process is running now (busy of them).
+func unfinished(ts []trial, all []sweep.Cell) (todo []int, busy int, err error) {
+	for _, t := range ts {
+		for k, c := range t.cells {
+			if t.results[k] != nil {
+				continue
+			}
+			held, err := run.Busy(c.Config.Out)
+			if err != nil {
+				return nil, 0, err
+			}
+			if held {
+				busy++
+				continue
+			}
+			todo = append(todo, slices.IndexFunc(all, func(a sweep.Cell) bool { return a.Config.Out == c.Config.Out }))
+		}
+	}
+	return todo, busy, nil
 }
 
 // runCells runs cells todo (indices into all) as a sweep does.
@@ -245,10 +290,7 @@ func (s *search) report(model, rule string) (string, error) {
 	var points []plot.TrialPoint
 	var c strings.Builder
 	cw := csv.NewWriter(&c)
-	head := []string{"trial"}
-	for _, p := range s.e.Search[rule].Params {
-		head = append(head, p.Name)
-	}
+	head := append([]string{"trial"}, sweep.ParamNames(s.e.Search[rule])...)
 	cw.Write(append(head, "val_top1", "best_val_top1", "config"))
 	best := math.Inf(1)
 	for _, t := range ts {

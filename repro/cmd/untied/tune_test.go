@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/untied-ml/untied/repro/sweep"
+	"github.com/untied-ml/untied/repro/tune"
 )
 
 // TestTuneSmoke runs the smoke search as two jobs, then again: the second
@@ -58,7 +59,18 @@ func TestTuneSmoke(t *testing.T) {
 		}
 	}
 
+	// A search from scratch in one process, interrupted after writing the
+	// first trial of a generation of two (trial001 and on removed): it
+	// completes the generation with the same points.
 	other := filepath.Join(base, "other")
+	tune(other, "1")
+	for _, rule := range []string{"wm", "ia"} {
+		for _, k := range []int{1, 2} {
+			if err := os.RemoveAll(filepath.Join(other, "tune", "smoke", "resnet18", rule, sweep.TrialName(k))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	tune(other, "1")
 	for _, rule := range []string{"wm", "ia"} {
 		a, err1 := sweep.ReadTrials(filepath.Join(runs, "tune", "smoke", "resnet18", rule))
@@ -71,6 +83,37 @@ func TestTuneSmoke(t *testing.T) {
 				t.Errorf("%s trial %d: %s as two jobs, %s in one process", rule, i, a[i].Config, b[i].Config)
 			}
 		}
+	}
+}
+
+// TestTuneBadArgs: an unknown experiment, a rule the profile does not
+// search and a trial.json the search cannot have written are clear errors.
+func TestTuneBadArgs(t *testing.T) {
+	base := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-experiment", "nosuch"}, 2, "nosuch"},
+		{[]string{"-profile", "smoke", "-rules", "fa"}, 2, `"fa"`},
+		{[]string{"-experiment", "table1", "-profile", "smoke"}, 2, `kind "accuracy"`},
+	} {
+		var out, errb bytes.Buffer
+		args := append([]string{"tune", "-runs", filepath.Join(base, "runs"), "-results", filepath.Join(base, "results")}, tc.args...)
+		if code := mainErr(args, &out, &errb); code != tc.code || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("untied %v: exit %d, %q; want exit %d and an error naming %s", args, code, errb.String(), tc.code, tc.want)
+		}
+	}
+	dir := filepath.Join(base, "runs", "tune", "smoke", "resnet18", "wm")
+	if err := sweep.WriteTrial(dir, sweep.TrialFile{Index: 0, Params: []string{"align.amp", "align_time_fraction", "rule", "align_center"},
+		Point: tune.Point{1e-3, 0.01, 7, 0}, Config: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	args := []string{"tune", "-profile", "smoke", "-rules", "wm", "-runs", filepath.Join(base, "runs"), "-results", filepath.Join(base, "results")}
+	if code := mainErr(args, &out, &errb); code == 0 || !strings.Contains(errb.String(), "trial000") || !strings.Contains(errb.String(), `"rule"`) {
+		t.Errorf("untied tune over a trial with choice index 7: exit %d, %q; want an error naming the file and the parameter", code, errb.String())
 	}
 }
 
