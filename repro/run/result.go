@@ -1,10 +1,11 @@
 package run
 
 import (
+	"github.com/untied-ml/untied/core/atomicfile"
+
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 )
 
 // Epoch is the record of one finished epoch.
@@ -108,32 +109,11 @@ func WriteJSON(path string, v any) error {
 	return WriteFileAtomic(path, append(b, '\n'))
 }
 
-// WriteFileAtomic writes b to path through a temporary file in the same
-// directory, synced, then renamed over path: a reader sees the old file or
-// the new one, never a part, and a crash never leaves a truncated result.
+// WriteFileAtomic writes b to path atomically, readable by everyone
+// (core/atomicfile): a reader sees the old file or the new one, never a
+// part, and a crash never leaves a truncated result.
 func WriteFileAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	// CreateTemp makes the file 0600; results are for everyone to read.
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("run: %w", err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("run: writing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("run: syncing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("run: closing %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WriteBytes(path, b); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	return nil
