@@ -30,7 +30,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			}
 			cfg := run.Defaults()
 			cfg.Rule, cfg.Epochs, cfg.MetricsEvery = rule, 1, 0
-			tr, _, err := run.NewTrainer(&cfg, net, 1000)
+			tr, _, err := run.NewTrainer(cfg, net, 1000)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -103,7 +103,7 @@ func Defaults() Config {
 // profiles use, shorter than the paper's 1 % (align.DefaultTimeFraction):
 // on the quick profile (ResNet-18, 750 steps) AA did 1.4 points better at
 // 0.003 than at 0.01, and the rules with a Decay term hit their floor of
-// τ = 10 steps either way (minAlignTau).
+// τ = 10 steps either way (align.MinTau).
 const DefaultAlignTime = 0.003
 
 // DefaultCurveImages is the size of the fixed held-out slice a learning
@@ -181,14 +181,12 @@ func (c *Config) Validate() error {
 		return bad("noise-dist", c.NoiseDist, "normal or uniform")
 	}
 	if c.Align != "" {
-		terms, err := align.ParseTerms(c.Align)
+		req, err := ruleRequest(*c, 1)
 		if err != nil {
-			return fmt.Errorf("run: -align: %w", err)
+			return err
 		}
-		if c.Rule != "custom" {
-			if _, err := presetWith(c.Rule, terms); err != nil {
-				return fmt.Errorf("run: -align with -rule %s: %w", c.Rule, err)
-			}
+		if _, err := align.Resolve(req); err != nil {
+			return fmt.Errorf("run: -align with -rule %s: %w", c.Rule, err)
 		}
 	}
 	return nil
@@ -196,16 +194,3 @@ func (c *Config) Validate() error {
 
 // maxThreads bounds -threads: four per core.
 func maxThreads() int { return 4 * runtime.NumCPU() }
-
-// presetWith returns the named preset with some of its coefficients
-// replaced; a preset that trains no B takes none.
-func presetWith(rule string, terms []align.Term) (align.Spec, error) {
-	spec, err := align.Preset(rule)
-	if err != nil || len(terms) == 0 {
-		return spec, err
-	}
-	if !spec.TrainB || spec.KolenPollack && len(spec.Terms) == 0 {
-		return spec, fmt.Errorf("rule %s trains no alignment loss; give a composition with -rule custom", rule)
-	}
-	return spec.WithCoefficients(terms)
-}

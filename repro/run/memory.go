@@ -164,7 +164,7 @@ func probeHeap(cfg Config, s dataShape, b, e int) (float64, error) {
 	probe := cfg
 	probe.Epochs, probe.Out = 1, "probe"
 	probe.Schedule, probe.WarmupEpochs = "constant", 0
-	tr, _, err := NewTrainer(&probe, net, 10)
+	tr, _, err := NewTrainer(probe, net, 10)
 	if err != nil {
 		return 0, err
 	}

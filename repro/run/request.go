@@ -18,7 +18,7 @@ import (
 //   - NoiseSite and NoiseDist without update noise (NoiseVar 0), and
 //     AlignInputDist without input noise (AlignInputNoise 0);
 //   - every alignment field under a rule that does not train B, which
-//     ruleSpec clears or never reads.
+//     withRule clears or never reads.
 //
 // MetricsEvery stays: it sets what metrics.jsonl (the curves) holds.
 func Inert(c Config) Config {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -69,10 +68,11 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run: -model %s: %w", cfg.Model, err)
 	}
-	trainer, rule, err := NewTrainer(&cfg, net, in.train.Batches())
+	trainer, rule, err := NewTrainer(cfg, net, in.train.Batches())
 	if err != nil {
 		return nil, err
 	}
+	cfg = withRule(cfg, rule.Spec())
 
 	res, err := resume(cfg, requested, net, trainer)
 	if err != nil {
@@ -200,103 +200,70 @@ func valCount(v float64, n int) int {
 	return int(v)
 }
 
-// minAlignTau is the shortest alignment time scale, in steps, that a
-// derived scale may give: SGD on a decay term diverges as 2α·Scale·lr
-// approaches 1, and the spec measured SA stable at τ ≈ 10 steps.
-const minAlignTau = 10
-
-// minNormalizedTau is the floor for rules whose time scale comes from a
-// normalised Sparse term (AA): normalisation bounds its rate by
-// 2α·Scale·lr along the input's largest direction and makes it smaller
-// along the others, so it can go five times faster. Measured on the quick
-// profile (ResNet-18 width 4, 375 steps): AA at τ = 10, 3.3, 1.7 and 1
-// nominal steps reached 74.4, 77.8, 77.9 and 78.0 % top-1 (BP 81.7 %).
-const minNormalizedTau = 2
-
-// minTau is the floor of a spec's derived time scale.
-func minTau(spec align.Spec) float64 {
-	if spec.Normalize && !slices.ContainsFunc(spec.Terms, func(t align.Term) bool { return t.Prim == align.Decay }) {
-		return minNormalizedTau
-	}
-	return minAlignTau
-}
-
-// ruleSpec returns the rule of cfg with its alignment scale set: the
-// explicit AlignScale, or the one that makes τ/T = AlignTime (docs/rules.md §5)
-// for rules with a restoring term, but τ no shorter than minAlignTau. It records the scale and τ in cfg.
-func ruleSpec(cfg *Config, totalSteps int) (align.Spec, error) {
-	var (
-		spec  align.Spec
-		terms []align.Term
-		err   error
-	)
+// ruleRequest is the align.Request of cfg for a run of totalSteps.
+func ruleRequest(cfg Config, totalSteps int) (align.Request, error) {
+	req := align.Request{Rule: cfg.Rule, Normalize: cfg.AlignNorm, Center: cfg.AlignCenter,
+		Scale: cfg.AlignScale, TimeFraction: cfg.AlignTime, LR: alignLR(cfg), TotalSteps: totalSteps}
 	if cfg.Align != "" {
-		if terms, err = align.ParseTerms(cfg.Align); err != nil {
-			return spec, fmt.Errorf("run: -align: %w", err)
+		terms, err := align.ParseTerms(cfg.Align)
+		if err != nil {
+			return req, fmt.Errorf("run: -align: %w", err)
 		}
+		req.Terms = terms
 	}
-	if cfg.Rule == "custom" {
-		spec = align.Custom("custom", terms)
-	} else if spec, err = presetWith(cfg.Rule, terms); err != nil {
-		return spec, fmt.Errorf("run: -rule %s: %w", cfg.Rule, err)
-	}
-	if !spec.TrainB {
-		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm, cfg.AlignCenter, cfg.AlignWarmup = 0, 0, false, false, 0
-		return spec, nil
-	}
-	cfg.AlignTerms = align.FormatTerms(spec.Terms)
-	spec.Normalize, spec.Center = cfg.AlignNorm, cfg.AlignCenter
 	if cfg.AlignInputNoise > 0 {
 		dist, err := optim.ParseDist(cfg.AlignInputDist)
 		if err != nil {
-			return spec, fmt.Errorf("run: -align-input-dist: %w", err)
+			return req, fmt.Errorf("run: -align-input-dist: %w", err)
 		}
-		spec.InputNoise = &align.InputNoise{Dist: dist, Sigma: cfg.AlignInputNoise}
+		req.InputNoise = &align.InputNoise{Dist: dist, Sigma: cfg.AlignInputNoise}
 	}
+	return req, nil
+}
+
+// alignLR is the base rate B learns at: its own, or the task's.
+func alignLR(cfg Config) float64 {
+	if cfg.AlignLR > 0 {
+		return cfg.AlignLR
+	}
+	return cfg.LR
+}
+
+// withRule returns cfg with the fields its rule derives, as result.json
+// records them: the terms, input form, scale and time scale τ of a rule
+// that trains B; a rule that does not has no alignment settings.
+func withRule(cfg Config, spec align.Spec) Config {
+	if !spec.TrainB {
+		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm, cfg.AlignCenter, cfg.AlignWarmup = 0, 0, false, false, 0
+		return cfg
+	}
+	cfg.AlignTerms = align.FormatTerms(spec.Terms)
 	cfg.AlignInput = "data"
 	if spec.InputNoise != nil {
 		cfg.AlignInput = spec.InputNoise.String()
 	}
-	lr := cfg.LR
-	if cfg.AlignLR > 0 {
-		lr = cfg.AlignLR
-	}
-	spec.Scale = cfg.AlignScale
-	if spec.Scale == 0 && spec.KolenPollack {
-		// Kolen-Pollack aligns by decaying W and B alike; a decay fast
-		// enough for a short run destroys W (quick profile, ResNet-18:
-		// 28.5 % at the derived ×1000 with W decaying as B, 38.6 % with only
-		// B decaying, 71.3 % with the raw coefficient), so it keeps the raw one.
-		spec.Scale = 1
-	}
-	if spec.Scale == 0 {
-		scale, err := align.ScaleFor(spec, lr, totalSteps, cfg.AlignTime)
-		if err != nil {
-			// No restoring term (a custom composition without decay or
-			// sparse): keep the raw coefficients.
-			scale = 1
-		}
-		spec.Scale = scale
-		if tau, err := align.TimeScale(spec, lr); err == nil && tau < minTau(spec) {
-			spec.Scale *= tau / minTau(spec)
-		}
-	}
 	cfg.AlignScale = spec.Scale
-	if tau, err := align.TimeScale(spec, lr); err == nil {
+	if tau, err := align.TimeScale(spec, alignLR(cfg)); err == nil {
 		cfg.AlignTau = tau
 	}
-	return spec, nil
+	return cfg
 }
 
-// NewTrainer builds the rule (which sets every layer's backward route) and
-// the optimizers: one for W, BatchNorm and biases, and, when the rule trains
-// B, one for B with the same momentum on the task schedule or on its own
-// rate. Update noise goes to B's optimizer (site b) or to both (site all).
-func NewTrainer(cfg *Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, *align.Rule, error) {
+// NewTrainer builds the rule (align.Resolve of cfg's request, which sets
+// every layer's backward route) and the optimizers: one for W, BatchNorm and
+// biases, and, when the rule trains B, one for B with the same momentum on
+// the task schedule or on its own rate. Update noise goes to B's optimizer
+// (site b) or to both (site all). withRule(cfg, rule.Spec()) is what the
+// run records.
+func NewTrainer(cfg Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, *align.Rule, error) {
 	total := cfg.Epochs * stepsPerEpoch
-	spec, err := ruleSpec(cfg, total)
+	req, err := ruleRequest(cfg, total)
 	if err != nil {
 		return nil, nil, err
+	}
+	spec, err := align.Resolve(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("run: -rule %s: %w", cfg.Rule, err)
 	}
 	rule, err := align.New(spec, nn.UntiedLayers(net), total, cfg.Seed)
 	if err != nil {
@@ -306,7 +273,7 @@ func NewTrainer(cfg *Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, 
 	if err != nil {
 		return nil, nil, err
 	}
-	sched, err := schedule(*cfg, cfg.LR, stepsPerEpoch)
+	sched, err := schedule(cfg, cfg.LR, stepsPerEpoch)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -322,7 +289,7 @@ func NewTrainer(cfg *Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, 
 	opts := []train.Optimizer{taskOpt}
 	if spec.TrainB {
 		if cfg.AlignLR > 0 {
-			if sched, err = schedule(*cfg, cfg.AlignLR, stepsPerEpoch); err != nil {
+			if sched, err = schedule(cfg, cfg.AlignLR, stepsPerEpoch); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -343,7 +310,7 @@ func NewTrainer(cfg *Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, 
 
 // updateNoise returns the update noise of cfg, or nil without it. Noise on
 // B alone needs a rule that trains B.
-func updateNoise(cfg *Config, spec align.Spec) (*optim.Noise, error) {
+func updateNoise(cfg Config, spec align.Spec) (*optim.Noise, error) {
 	if cfg.NoiseVar == 0 {
 		return nil, nil
 	}

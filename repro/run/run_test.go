@@ -85,18 +85,23 @@ func readLines(t *testing.T, path string) []string {
 
 // TestDerivedAlignScale checks the recorded scale and τ of SA follow
 // docs/rules.md §5: τ = 1/(2·α·Scale·lr) = AlignTime·T, but never below
-// minAlignTau steps.
+// align.MinTau steps.
 func TestDerivedAlignScale(t *testing.T) {
 	for _, c := range []struct {
 		steps   int
 		wantTau float64
-	}{{10000, DefaultAlignTime * 10000}, {400, minAlignTau}} {
+	}{{10000, DefaultAlignTime * 10000}, {400, 10}} {
 		cfg := Defaults()
 		cfg.Rule = "sa"
-		spec, err := ruleSpec(&cfg, c.steps)
+		req, err := ruleRequest(cfg, c.steps)
 		if err != nil {
 			t.Fatal(err)
 		}
+		spec, err := align.Resolve(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg = withRule(cfg, spec)
 		// α = 1e-3 for SA's decay term.
 		tau := 1 / (2 * 1e-3 * spec.Scale * cfg.LR)
 		if math.Abs(tau-c.wantTau) > 1e-9*c.wantTau || math.Abs(cfg.AlignTau-c.wantTau) > 1e-9*c.wantTau {
