@@ -38,6 +38,7 @@ type Trainer struct {
 	Rule       Rule        // nil for none
 	Optimizers []Optimizer // stepped in order after the backward pass
 	params     []*nn.Param
+	logits     *tensor.Tensor // the last forward pass's output
 	grad       *tensor.Tensor
 	step       int
 }
@@ -52,6 +53,21 @@ func (t *Trainer) Steps() int { return t.step }
 
 // SetSteps sets the step counter, when resuming.
 func (t *Trainer) SetSteps(n int) { t.step = n }
+
+// Gradients computes one step's gradients without the update: the rule's
+// Before, the forward pass in training mode, the softmax cross-entropy
+// (whose gradient goes to a rule that reads the output error), the
+// backward pass along each layer's route and the rule's AfterBackward, at
+// the current step, leaving every gradient in Param.Grad. The step counter
+// does not move. It returns the batch's mean cross-entropy and the number
+// of correct top-1 predictions. Step is Gradients, then the optimizers.
+func (t *Trainer) Gradients(x *tensor.Tensor, labels []int32) (loss float64, correct int) {
+	return t.gradients(x, labels, nil, t.step)
+}
+
+// Logits returns the output of the last step's forward pass (nil before
+// one): the network's buffer, valid until the next step.
+func (t *Trainer) Logits() *tensor.Tensor { return t.logits }
 
 // Step trains on one batch and returns its mean cross-entropy and the
 // number of correct top-1 predictions (made before the update).
@@ -97,9 +113,9 @@ func (t *Trainer) gradients(x *tensor.Tensor, labels []int32, exact [][]float32,
 	if t.Rule != nil {
 		t.Rule.Before(step)
 	}
-	logits := t.Net.Forward(x, true)
-	correct = nn.TopK(logits, labels, 1)
-	loss, t.grad = nn.SoftmaxCrossEntropy(logits, labels, t.grad)
+	t.logits = t.Net.Forward(x, true)
+	correct = nn.TopK(t.logits, labels, 1)
+	loss, t.grad = nn.SoftmaxCrossEntropy(t.logits, labels, t.grad)
 	if r, ok := t.Rule.(OutputErrorRule); ok {
 		r.OutputError(t.grad)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/npz"
 	"github.com/untied-ml/untied/core/tensor"
+	"github.com/untied-ml/untied/core/train"
 )
 
 // gradConfig is what "untied grad" computes.
@@ -105,33 +106,28 @@ func knownArch(name string) bool {
 	return false
 }
 
-// gradSpec returns the rule of cfg with the reference coefficients (Scale
-// 1) unless -align-scale is given.
+// gradSpec returns the rule of cfg, resolved as untied train resolves it
+// (align.Resolve) but at the reference coefficients (Scale 1) unless
+// -align-scale is given: one step has no run length to derive a scale from.
 func gradSpec(cfg gradConfig) (align.Spec, error) {
-	var spec align.Spec
-	if cfg.Rule == "custom" {
+	req := align.Request{Rule: cfg.Rule, Scale: cfg.AlignScale, Normalize: cfg.AlignNorm}
+	if cfg.Align != "" {
 		terms, err := align.ParseTerms(cfg.Align)
 		if err != nil {
-			return spec, fmt.Errorf("-align: %w", err)
+			return align.Spec{}, fmt.Errorf("-align: %w", err)
 		}
-		spec = align.Custom("custom", terms)
-	} else {
-		var err error
-		if spec, err = align.Preset(cfg.Rule); err != nil {
-			return spec, fmt.Errorf("-rule: %w", err)
-		}
-		if cfg.Align != "" {
-			return spec, fmt.Errorf("-align needs -rule custom, not %s", cfg.Rule)
-		}
+		req.Terms = terms
 	}
 	if !(cfg.AlignScale >= 0) {
-		return spec, fmt.Errorf("-align-scale %v, want ≥ 0", cfg.AlignScale)
+		return align.Spec{}, fmt.Errorf("-align-scale %v, want ≥ 0", cfg.AlignScale)
 	}
-	spec.Scale = 1
-	if cfg.AlignScale > 0 {
-		spec.Scale = cfg.AlignScale
+	if req.Scale == 0 {
+		req.Scale = 1
 	}
-	spec.Normalize = cfg.AlignNorm && spec.TrainB
+	spec, err := align.Resolve(req)
+	if err != nil {
+		return spec, fmt.Errorf("-rule %s: %w", cfg.Rule, err)
+	}
 	return spec, nil
 }
 
@@ -170,10 +166,9 @@ func loadBatch(path string, classes int) (*tensor.Tensor, []int32, error) {
 	return tensor.FromData(x.Data, x.Shape...), labels, nil
 }
 
-// computeGrad runs one step's gradient computation as train.Trainer does,
-// without the update: zero the gradients, rule.Before, forward in training
-// mode, softmax cross-entropy, backward along the rule's route,
-// rule.AfterBackward. It returns the arrays docs/checkpoints.md describes.
+// computeGrad runs one step's gradient computation as untied train does,
+// without the update (train.Trainer.Gradients). It returns the arrays
+// docs/checkpoints.md describes.
 func computeGrad(cfg gradConfig) (map[string]npz.Array, error) {
 	x, labels, err := loadBatch(cfg.Batch, cfg.Classes)
 	if err != nil {
@@ -204,16 +199,12 @@ func computeGrad(cfg gradConfig) (map[string]npz.Array, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	nn.ZeroGrad(net)
-	rule.Before(0)
-	logits := net.Forward(x, true).Clone()
-	loss, dz := nn.SoftmaxCrossEntropy(logits, labels, nil)
-	net.Backward(dz)
+	tr := train.New(net, rule)
+	loss, _ := tr.Gradients(x, labels)
 
 	out := map[string]npz.Array{
 		"loss":   {Shape: []int{}, Data: []float32{float32(loss)}},
-		"logits": array(logits),
+		"logits": array(tr.Logits()),
 	}
 	for _, l := range layers {
 		w, b := l.Weights()
@@ -224,12 +215,12 @@ func computeGrad(cfg gradConfig) (map[string]npz.Array, error) {
 			route = b
 		}
 		// The first layer computes no input gradient; Transpose gives it
-		// anyway, and for every other layer the same value Backward sent on.
-		dx := l.Transpose(dy, route.Value.Data, nil)
+		// anyway, and for every other layer the same value Backward sent
+		// on (under direct feedback alignment, what B would have sent: the
+		// layer's input gradient is then the projected output error).
 		out[name+".dy"] = array(dy)
-		out[name+".dx"] = array(dx)
+		out[name+".dx"] = array(l.Transpose(dy, route.Value.Data, nil))
 	}
-	rule.AfterBackward(0)
 	for _, p := range net.Params() {
 		out[gradName(p.Name)] = array(p.Grad)
 	}

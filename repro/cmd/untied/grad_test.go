@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/untied-ml/untied/core/align"
 	"github.com/untied-ml/untied/core/checkpoint"
 	"github.com/untied-ml/untied/core/model"
 	"github.com/untied-ml/untied/core/nn"
@@ -407,6 +408,51 @@ func TestGradDocumented(t *testing.T) {
 		"`<layer>.dbias`", "`<bn>.dgamma`", "`<bn>.running_mean`", "`opt.<i>.step`", "`opt.<i>.velocity.<param>`", "`opt.<i>.noise`"} {
 		if !bytes.Contains(doc, []byte(name)) {
 			t.Errorf("docs/checkpoints.md does not mention %s", name)
+		}
+	}
+}
+
+// TestGradEveryRule runs untied grad for every preset on a ResNet (conv,
+// dense and BatchNorm layers): each writes finite gradients for every
+// parameter, and those of W equal the trainer's own step's (the same
+// code computes both).
+func TestGradEveryRule(t *testing.T) {
+	dir := t.TempDir()
+	batch := writeBatch(t, dir)
+	arrays, _ := npz.Read(batch)
+	labels, _ := arrays["y"].Labels()
+	for _, rule := range align.Presets() {
+		out := filepath.Join(dir, rule+".npz")
+		g := runGrad(t, "-model", "resnet18", "-width", "2", "-rule", rule, "-seed", "2", "-batch", batch, "-out", out)
+		spec, err := gradSpec(gradConfig{Rule: rule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The network of -seed 2: tinyNet's seed is 1.
+		net2, err := model.New(model.Config{Arch: "resnet18", Width: 2, Classes: 10, InChannels: 1, InputSize: 28, SmallStem: true, Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := align.New(spec, nn.UntiedLayers(net2), 0, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		train.New(net2, r).Gradients(tensor.FromData(arrays["x"].Data, 2, 1, 28, 28), labels)
+		for _, p := range net2.Params() {
+			a, ok := g[gradName(p.Name)]
+			if !ok {
+				t.Errorf("%s: no %s", rule, gradName(p.Name))
+				continue
+			}
+			for _, v := range a.Data {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					t.Errorf("%s: %s holds %v", rule, gradName(p.Name), v)
+					break
+				}
+			}
+			if !equal(a.Data, p.Grad.Data) {
+				t.Errorf("%s: %s differs from the trainer's gradient", rule, gradName(p.Name))
+			}
 		}
 	}
 }
