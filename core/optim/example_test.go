@@ -45,7 +45,7 @@ func Example() {
 // epochs 30, 60 and 80.
 func ExamplePaperStepDecay() {
 	const stepsPerEpoch = 5004
-	s, err := optim.PaperStepDecay(0.1, stepsPerEpoch)
+	s, err := optim.PaperStepDecay(0.1, 90*stepsPerEpoch, 5*stepsPerEpoch)
 	if err != nil {
 		panic(err)
 	}

@@ -64,15 +64,17 @@ func NewStepDecay(base float64, warmup int, milestones []int, factor float64) (*
 	return &StepDecay{base: base, warmup: warmup, milestones: append([]int(nil), milestones...), factor: factor}, nil
 }
 
-// PaperStepDecay is the paper's ImageNet recipe (learning_rate.py in the
-// reference code): a 5-epoch linear warm-up to base, then ÷10 at epochs 30,
-// 60 and 80, with stepsPerEpoch optimizer steps to an epoch.
-func PaperStepDecay(base float64, stepsPerEpoch int) (*StepDecay, error) {
-	if stepsPerEpoch <= 0 {
-		return nil, fmt.Errorf("optim: %d steps per epoch", stepsPerEpoch)
+// PaperStepDecay is the paper's ImageNet schedule (learning_rate.py in
+// the reference code: a 5-epoch linear warm-up to base, then ÷10 at epochs
+// 30, 60 and 80 of 90) for a run of totalSteps: ÷10 at 1/3, 2/3 and 8/9 of
+// it, after warmup steps of linear warm-up. With the paper's 90 epochs and
+// a 5-epoch warm-up it is the paper's schedule step for step.
+func PaperStepDecay(base float64, totalSteps, warmup int) (*StepDecay, error) {
+	if totalSteps <= 0 {
+		return nil, fmt.Errorf("optim: a run of %d steps", totalSteps)
 	}
-	e := stepsPerEpoch
-	return NewStepDecay(base, 5*e, []int{30 * e, 60 * e, 80 * e}, 0.1)
+	t := totalSteps
+	return NewStepDecay(base, warmup, []int{t / 3, 2 * t / 3, 8 * t / 9}, 0.1)
 }
 
 // LR returns the rate of step t.

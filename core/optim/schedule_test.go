@@ -57,7 +57,7 @@ func TestStepDecayBoundaries(t *testing.T) {
 
 func TestPaperStepDecay(t *testing.T) {
 	const e = 100 // steps per epoch
-	s, err := PaperStepDecay(0.1, e)
+	s, err := PaperStepDecay(0.1, 90*e, 5*e)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +70,8 @@ func TestPaperStepDecay(t *testing.T) {
 	} {
 		checkLR(t, "PaperStepDecay", s, tc.step, tc.want)
 	}
-	if _, err := PaperStepDecay(0.1, 0); err == nil {
-		t.Error("PaperStepDecay(0.1, 0) succeeded, want an error")
+	if _, err := PaperStepDecay(0.1, 0, 0); err == nil {
+		t.Error("PaperStepDecay(0.1, 0, 0) succeeded, want an error")
 	}
 }
 

@@ -328,9 +328,8 @@ func updateNoise(cfg Config, spec align.Spec) (*optim.Noise, error) {
 	return &optim.Noise{Variance: cfg.NoiseVar, Dist: dist, Site: site, Seed: cfg.Seed ^ 0x6e6f697365}, nil
 }
 
-// schedule returns cfg's learning-rate schedule in steps. The step
-// schedule divides by 10 at 1/3, 2/3 and 8/9 of the run, the paper's
-// epochs 30, 60 and 80 of 90.
+// schedule returns cfg's learning-rate schedule in steps; "step" is the
+// paper's (optim.PaperStepDecay) scaled to the run.
 func schedule(cfg Config, lr float64, stepsPerEpoch int) (optim.Schedule, error) {
 	total := cfg.Epochs * stepsPerEpoch
 	warmup := int(cfg.WarmupEpochs * float64(stepsPerEpoch))
@@ -338,7 +337,7 @@ func schedule(cfg Config, lr float64, stepsPerEpoch int) (optim.Schedule, error)
 	case "cosine":
 		return optim.NewCosine(lr, total, warmup)
 	case "step":
-		return optim.NewStepDecay(lr, warmup, []int{total / 3, 2 * total / 3, 8 * total / 9}, 0.1)
+		return optim.PaperStepDecay(lr, total, warmup)
 	}
 	return optim.Constant(lr), nil
 }
