@@ -8,6 +8,7 @@ import (
 
 	"github.com/untied-ml/untied/core/model"
 	"github.com/untied-ml/untied/core/tensor"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/run"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cfg := run.Defaults()
+			cfg := result.Defaults()
 			cfg.Rule, cfg.Epochs, cfg.MetricsEvery = rule, 1, 0
 			tr, _, err := run.NewTrainer(cfg, net, 1000)
 			if err != nil {

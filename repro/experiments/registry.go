@@ -41,18 +41,18 @@ type Experiment struct {
 	// Claims holds, per rule, what the paper reports for its row.
 	Claims map[string]string `json:"claims"`
 	// Profiles maps a profile name (smoke, quick, full, imagenet) to the
-	// run.Config fields it sets over run.Defaults().
+	// result.Config fields it sets over result.Defaults().
 	Profiles map[string]json.RawMessage `json:"profiles"`
 }
 
 // Setting is one variation of the runs (a noise level and site, say): a
-// name and the run.Config fields it sets over the profile's.
+// name and the result.Config fields it sets over the profile's.
 type Setting struct {
 	Name   string          `json:"name"`
 	Config json.RawMessage `json:"config"`
 }
 
-// Variant is a row of a table that runs a preset with run.Config fields
+// Variant is a row of a table that runs a preset with result.Config fields
 // over the profile's: given inline (Config), or read from a setting that
 // `untied tune` chose (Tuned, a path from the repository's root, its
 // best.json), or both (Config last).
@@ -72,7 +72,7 @@ type Search struct {
 	Params []SearchParam `json:"params"`
 }
 
-// SearchParam is one dimension of a search: Name is a run.Config field
+// SearchParam is one dimension of a search: Name is a result.Config field
 // (its JSON name) or "align.<primitive>", one coefficient of the rule's
 // alignment loss (e.g. "align.amp", given to the run as -align amp=v).
 // Kind is "log-uniform" or "uniform" over [Low, High], or "choice" among

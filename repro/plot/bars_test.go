@@ -8,17 +8,17 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/table"
 )
 
 // seeded is a one-epoch run of seed s scoring top1, with a learning curve
 // of top-1 rising by rise every 10 steps from 10 (none if points is 0).
-func seeded(rule, model string, s uint64, top1 float64, points int, rise float64) *run.Result {
-	r := result(rule, model, 1, top1, 0, 0)
+func seeded(rule, model string, s uint64, top1 float64, points int, rise float64) *result.Record {
+	r := record(rule, model, 1, top1, 0, 0)
 	r.Config.Seed = s
 	for i := range points {
-		r.Curve = append(r.Curve, run.CurvePoint{Step: 10 * (i + 1), Top1: 10 + rise*float64(i+1)})
+		r.Curve = append(r.Curve, result.CurvePoint{Step: 10 * (i + 1), Top1: 10 + rise*float64(i+1)})
 	}
 	return r
 }
@@ -27,7 +27,7 @@ func seeded(rule, model string, s uint64, top1 float64, points int, rise float64
 // resnet18, bp alone on resnet50, fa alone on vgg (no BP line), and a
 // noisy row Bars leaves out.
 func seedRows() []table.Row {
-	fa := []*run.Result{seeded("fa", "resnet18", 1, 80, 4, 5), seeded("fa", "resnet18", 2, 10, 4, 1), seeded("fa", "resnet18", 3, 84, 4, 6)}
+	fa := []*result.Record{seeded("fa", "resnet18", 1, 80, 4, 5), seeded("fa", "resnet18", 2, 10, 4, 1), seeded("fa", "resnet18", 3, 84, 4, 6)}
 	fa[1].Diverged = "step 40"
 	faRow := row("", 0, fa...)
 	faRow.Diverged = 1
@@ -141,7 +141,7 @@ func TestCurveStats(t *testing.T) {
 	b := seeded("fa", "m", 2, 0, 3, 4) // steps 10..30: 14, 18, 22
 	b.Curve[1].Top1 = math.NaN()       // step 20 is then not in every curve
 	none := seeded("fa", "m", 3, 0, 0, 0)
-	mean, std := curveStats([]*run.Result{a, none, b, nil})
+	mean, std := curveStats([]*result.Record{a, none, b, nil})
 	want := []struct{ x, y, sd float64 }{{10, 13, math.Sqrt2}, {30, 19, 3 * math.Sqrt2}}
 	if len(mean) != len(want) || len(std) != len(want) {
 		t.Fatalf("curveStats = %v, %v, want %v", mean, std, want)
@@ -151,7 +151,7 @@ func TestCurveStats(t *testing.T) {
 			t.Errorf("curveStats[%d] = %v ± %v, want %v", i, mean[i], std[i], w)
 		}
 	}
-	if mean, std := curveStats([]*run.Result{a}); len(mean) != 4 || std != nil {
+	if mean, std := curveStats([]*result.Record{a}); len(mean) != 4 || std != nil {
 		t.Errorf("curveStats(one curve) = %v, %v, want 4 points and no std", mean, std)
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"gonum.org/v1/plot/plotter"
 
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/table"
 )
 
@@ -31,7 +31,7 @@ func Curves(dir, name string, rows []table.Row) error {
 			if r.NoiseVar != 0 {
 				continue
 			}
-			top1 := perEpoch(r.Results, func(e run.Epoch) float64 { return e.TestTop1 })
+			top1 := perEpoch(r.Results, func(e result.Epoch) float64 { return e.TestTop1 })
 			if len(top1) < 2 {
 				continue // one epoch is a dot, not a curve: Bars and StepCurves draw such runs
 			}
@@ -39,7 +39,7 @@ func Curves(dir, name string, rows []table.Row) error {
 				return fmt.Errorf("plot: %s %s %s: %w", name, model, r.Rule, err)
 			}
 			nacc++
-			angle := perEpoch(r.Results, func(e run.Epoch) float64 { return e.WeightAngle })
+			angle := perEpoch(r.Results, func(e result.Epoch) float64 { return e.WeightAngle })
 			if !slices.ContainsFunc(angle, func(p plotter.XY) bool { return p.Y != 0 }) {
 				continue
 			}
@@ -64,7 +64,7 @@ func Curves(dir, name string, rows []table.Row) error {
 
 // perEpoch is the mean over results of f at each epoch any of them
 // reached, in order of epoch; non-finite values are left out.
-func perEpoch(rs []*run.Result, f func(run.Epoch) float64) plotter.XYs {
+func perEpoch(rs []*result.Record, f func(result.Epoch) float64) plotter.XYs {
 	type acc struct {
 		sum float64
 		n   int

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/table"
 )
 
@@ -158,8 +158,8 @@ func gapStd(r, bp table.Row) float64 {
 }
 
 // bySeed is rs without nils, in order of seed.
-func bySeed(rs []*run.Result) []*run.Result {
-	rs = slices.DeleteFunc(slices.Clone(rs), func(r *run.Result) bool { return r == nil })
-	slices.SortStableFunc(rs, func(a, b *run.Result) int { return cmp.Compare(a.Config.Seed, b.Config.Seed) })
+func bySeed(rs []*result.Record) []*result.Record {
+	rs = slices.DeleteFunc(slices.Clone(rs), func(r *result.Record) bool { return r == nil })
+	slices.SortStableFunc(rs, func(a, b *result.Record) int { return cmp.Compare(a.Config.Seed, b.Config.Seed) })
 	return rs
 }

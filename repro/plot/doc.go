@@ -9,7 +9,7 @@
 //
 // Figures are drawn with gonum.org/v1/plot, the well-kept Go plotting
 // library of the gonum project (pure Go, no cgo, PNG and SVG back ends), and
-// each is written as both PNG and SVG, atomically (run.WriteFileAtomic), so
+// each is written as both PNG and SVG, atomically (result.WriteFile), so
 // a reader never sees half a file. The same rows always give the same bytes:
 // nothing depends on the time, on map order or on the machine. Every rule
 // keeps one colour, dash and glyph in every figure (see Style).

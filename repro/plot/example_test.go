@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/untied-ml/untied/repro/plot"
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/table"
 )
 
@@ -15,15 +15,15 @@ import (
 func ExampleCurves() {
 	var rows []table.Row
 	for _, rule := range []string{"bp", "fa"} {
-		r := &run.Result{Finished: true, Config: run.Config{Rule: rule, Model: "resnet18"}}
+		r := &result.Record{Finished: true, Config: result.Config{Rule: rule, Model: "resnet18"}}
 		for e := 1; e <= 3; e++ {
 			angle := 0.0 // bp has no B
 			if rule == "fa" {
 				angle = 90 - 10*float64(e)
 			}
-			r.Epochs = append(r.Epochs, run.Epoch{Epoch: e, TestTop1: 50 + 10*float64(e), WeightAngle: angle})
+			r.Epochs = append(r.Epochs, result.Epoch{Epoch: e, TestTop1: 50 + 10*float64(e), WeightAngle: angle})
 		}
-		rows = append(rows, table.Row{Key: table.Key{Rule: rule, Model: "resnet18"}, Seeds: 1, Results: []*run.Result{r}})
+		rows = append(rows, table.Row{Key: table.Key{Rule: rule, Model: "resnet18"}, Seeds: 1, Results: []*result.Record{r}})
 	}
 	dir, err := os.MkdirTemp("", "figures")
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // Size and resolution of every figure: 6×4 in, so 900×600 pixels in PNG.
@@ -123,7 +123,7 @@ func (f *figure) write(dir, base string) error {
 		if _, err := out.w.WriteTo(&b); err != nil {
 			return fmt.Errorf("plot: rendering %s.%s: %w", base, out.ext, err)
 		}
-		if err := run.WriteFileAtomic(filepath.Join(dir, base+"."+out.ext), b.Bytes()); err != nil {
+		if err := result.WriteFile(filepath.Join(dir, base+"."+out.ext), b.Bytes()); err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
 	}

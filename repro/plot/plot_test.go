@@ -10,17 +10,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/table"
 )
 
 // result is a hand-made finished run: top-1 rising from start by step per
 // epoch, the angle falling from 90 by fall per epoch.
-func result(rule, model string, epochs int, start, step, fall float64) *run.Result {
-	r := &run.Result{Finished: true}
+func record(rule, model string, epochs int, start, step, fall float64) *result.Record {
+	r := &result.Record{Finished: true}
 	r.Config.Rule, r.Config.Model = rule, model
 	for e := 1; e <= epochs; e++ {
-		ep := run.Epoch{Epoch: e, TestTop1: start + step*float64(e), TestTop5: 99, TrainLoss: 1 / float64(e)}
+		ep := result.Epoch{Epoch: e, TestTop1: start + step*float64(e), TestTop5: 99, TrainLoss: 1 / float64(e)}
 		if rule != "bp" {
 			ep.WeightAngle = 90 - fall*float64(e)
 		}
@@ -35,7 +35,7 @@ func result(rule, model string, epochs int, start, step, fall float64) *run.Resu
 
 // row aggregates results the way table.Collect does (mean and sample std
 // of the final top-1).
-func row(site string, noiseVar float64, rs ...*run.Result) table.Row {
+func row(site string, noiseVar float64, rs ...*result.Record) table.Row {
 	k := table.Key{Rule: rs[0].Config.Rule, Model: rs[0].Config.Model, NoiseSite: site, NoiseVar: noiseVar}
 	var sum, ss float64
 	for _, r := range rs {
@@ -55,27 +55,27 @@ func row(site string, noiseVar float64, rs ...*run.Result) table.Row {
 func accuracyRows() []table.Row {
 	return []table.Row{
 		// Out of order on purpose: the figures order rules themselves.
-		row("", 0, result("sa", "resnet18", 4, 50, 9, 15), result("sa", "resnet18", 4, 52, 8, 14)),
-		row("", 0, result("bp", "resnet18", 4, 55, 9, 0)),
-		row("", 0, result("fa", "resnet18", 4, 30, 5, 2), result("fa", "resnet18", 3, 31, 5, 3)),
-		row("", 0, result("myrule", "resnet18", 4, 40, 6, 5)),
-		row("", 0, result("wm", "resnet18", 0, 0, 0, 0)), // no epochs: skipped
-		row("", 0, result("bp", "resnet50", 2, 40, 20, 0)),
-		row("", 0, result("dfa", "resnet50", 1, 20, 1, 1)), // a single epoch
-		row("", 0, result("ia", "lenet", 0, 0, 0, 0)),      // a model with no epochs at all
+		row("", 0, record("sa", "resnet18", 4, 50, 9, 15), record("sa", "resnet18", 4, 52, 8, 14)),
+		row("", 0, record("bp", "resnet18", 4, 55, 9, 0)),
+		row("", 0, record("fa", "resnet18", 4, 30, 5, 2), record("fa", "resnet18", 3, 31, 5, 3)),
+		row("", 0, record("myrule", "resnet18", 4, 40, 6, 5)),
+		row("", 0, record("wm", "resnet18", 0, 0, 0, 0)), // no epochs: skipped
+		row("", 0, record("bp", "resnet50", 2, 40, 20, 0)),
+		row("", 0, record("dfa", "resnet50", 1, 20, 1, 1)), // a single epoch
+		row("", 0, record("ia", "lenet", 0, 0, 0, 0)),      // a model with no epochs at all
 	}
 }
 
 func noiseRows() []table.Row {
 	var rows []table.Row
 	for j, rule := range []string{"sa", "bp", "wm"} {
-		rows = append(rows, row("", 0, result(rule, "resnet18", 2, 60, 10, 10), result(rule, "resnet18", 2, 61, 11, 10)))
+		rows = append(rows, row("", 0, record(rule, "resnet18", 2, 60, 10, 10), record(rule, "resnet18", 2, 61, 11, 10)))
 		for i, v := range []float64{1e-4, 1e-3, 1e-2} {
 			drop := float64(i) * float64(2+3*j)
 			if rule != "bp" {
-				rows = append(rows, row("b", v, result(rule, "resnet18", 2, 60-drop, 10, 10), result(rule, "resnet18", 2, 62-drop, 10, 10)))
+				rows = append(rows, row("b", v, record(rule, "resnet18", 2, 60-drop, 10, 10), record(rule, "resnet18", 2, 62-drop, 10, 10)))
 			}
-			rows = append(rows, row("all", v, result(rule, "resnet18", 2, 55-drop, 10, 10)))
+			rows = append(rows, row("all", v, record(rule, "resnet18", 2, 55-drop, 10, 10)))
 		}
 	}
 	return rows
@@ -168,7 +168,7 @@ func TestCurves(t *testing.T) {
 
 func TestCurvesOnlyBPHasNoAngle(t *testing.T) {
 	dir := t.TempDir()
-	if err := Curves(dir, "x", []table.Row{row("", 0, result("bp", "m", 3, 50, 10, 0))}); err != nil {
+	if err := Curves(dir, "x", []table.Row{row("", 0, record("bp", "m", 3, 50, 10, 0))}); err != nil {
 		t.Fatalf("Curves: %v", err)
 	}
 	checkDir(t, dir, []string{"x-m-accuracy"})
@@ -202,7 +202,7 @@ func TestNoiseCurvesWithoutNoise(t *testing.T) {
 }
 
 func TestEmpty(t *testing.T) {
-	noEpochs := []table.Row{row("", 0, result("fa", "m", 0, 0, 0, 0)), row("", 0, result("sa", "n", 0, 0, 0, 0))}
+	noEpochs := []table.Row{row("", 0, record("fa", "m", 0, 0, 0, 0)), row("", 0, record("sa", "n", 0, 0, 0, 0))}
 	for _, rows := range [][]table.Row{nil, {}, noEpochs} {
 		dir := filepath.Join(t.TempDir(), "figs")
 		if err := Curves(dir, "x", rows); err != nil {
@@ -308,10 +308,10 @@ func TestFileName(t *testing.T) {
 
 func TestPerEpoch(t *testing.T) {
 	// Two seeds: the second stopped after 3 epochs and has a NaN at epoch 2.
-	a := result("fa", "m", 4, 30, 5, 2)
-	b := result("fa", "m", 3, 34, 5, 2)
+	a := record("fa", "m", 4, 30, 5, 2)
+	b := record("fa", "m", 3, 34, 5, 2)
 	b.Epochs[1].TestTop1 = math.NaN()
-	got := perEpoch([]*run.Result{a, b, nil}, func(e run.Epoch) float64 { return e.TestTop1 })
+	got := perEpoch([]*result.Record{a, b, nil}, func(e result.Epoch) float64 { return e.TestTop1 })
 	want := []struct{ x, y float64 }{{1, 37}, {2, 40}, {3, 47}, {4, 50}}
 	if len(got) != len(want) {
 		t.Fatalf("perEpoch = %v, want %v", got, want)

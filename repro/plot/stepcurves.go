@@ -9,12 +9,12 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/table"
 )
 
 // StepCurves writes, for each model, the learning curves the runs
-// recorded (run.Result.Curve: top-1 on a fixed held-out slice every few
+// recorded (result.Record.Curve: top-1 on a fixed held-out slice every few
 // steps) to dir/<name>-<model>-curve.{png,svg}: one line per rule, the
 // mean over its seeds at each step that every seed with a curve recorded
 // (with a number), in a light band of ± one standard deviation when more
@@ -63,7 +63,7 @@ func StepCurves(dir, name string, rows []table.Row) error {
 // curveStats is the mean and sample standard deviation (nil with one
 // curve) of Top1 over the results that have a curve, at each step all of
 // them recorded with a finite Top1, in order of step.
-func curveStats(rs []*run.Result) (mean plotter.XYs, std []float64) {
+func curveStats(rs []*result.Record) (mean plotter.XYs, std []float64) {
 	at := map[int][]float64{}
 	n := 0
 	for _, r := range bySeed(rs) { // in one order, for the same sums' bits

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // writeImageNet makes a tiny ILSVRC-2012 tree: two classes of three
@@ -52,7 +54,7 @@ func TestImageNetRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes and trains at 224×224")
 	}
-	cfg := Defaults()
+	cfg := result.Defaults()
 	cfg.Data, cfg.DataDir, cfg.Model, cfg.Width, cfg.Rule = "imagenet", writeImageNet(t), "resnet18", 2, "sa"
 	cfg.Epochs, cfg.Batch, cfg.Out = 1, 4, t.TempDir()
 	res, err := Run(cfg, nil)

@@ -12,17 +12,18 @@ import (
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/tensor"
 	"github.com/untied-ml/untied/core/train"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // loop is the epoch loop of one run, from res.Resume on.
 type loop struct {
 	ctx        context.Context
-	cfg        Config
+	cfg        result.Config
 	net        nn.Module
 	trainer    *train.Trainer
 	metrics    *metricsLog
 	in         *inputs
-	res        *Result
+	res        *result.Record
 	w          io.Writer
 	wallBase   float64 // wall seconds of earlier parts of the run
 	start      time.Time
@@ -115,11 +116,11 @@ func (l *loop) run() error {
 		fmt.Fprintf(l.w, "\nepoch %d/%d  train loss %.4f  train top-1 %.2f%%%s  test top-1 %.2f%%  top-5 %.2f%%  %.0f img/s\n",
 			epoch+1, l.cfg.Epochs, r.LossSum/float64(r.Seen), 100*float64(r.Correct)/float64(r.Seen), valText, ev.Top1, ev.Top5, float64(r.Seen)/secs)
 		res := l.res
-		res.Epochs = append(res.Epochs, Epoch{Epoch: epoch + 1, TrainLoss: r.LossSum / float64(r.Seen),
+		res.Epochs = append(res.Epochs, result.Epoch{Epoch: epoch + 1, TrainLoss: r.LossSum / float64(r.Seen),
 			TrainTop1: 100 * float64(r.Correct) / float64(r.Seen), TestLoss: ev.Loss, TestTop1: ev.Top1, TestTop5: ev.Top5,
 			ValLoss: val.Loss, ValTop1: val.Top1, Seconds: secs, WeightAngle: angle})
 		res.TestTop1, res.TestTop5, res.ValTop1, res.MeanWeightAngle = ev.Top1, ev.Top5, val.Top1, angle
-		*r = Resume{Step: l.trainer.Steps(), Epoch: epoch + 1, TrainSeconds: r.TrainSeconds + secs, Images: r.Images + r.Seen}
+		*r = result.Resume{Step: l.trainer.Steps(), Epoch: epoch + 1, TrainSeconds: r.TrainSeconds + secs, Images: r.Images + r.Seen}
 		res.ImagesPerSec = float64(r.Images) / r.TrainSeconds
 		res.Steps = l.trainer.Steps()
 		res.Finished = epoch+1 == l.cfg.Epochs
@@ -141,7 +142,7 @@ func (l *loop) curvePoint(epoch int) error {
 	if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
 		return l.diverged("learning-curve loss", ev.Loss, epoch)
 	}
-	l.res.Curve = append(l.res.Curve, CurvePoint{Step: l.trainer.Steps(), Loss: ev.Loss, Top1: ev.Top1})
+	l.res.Curve = append(l.res.Curve, result.CurvePoint{Step: l.trainer.Steps(), Loss: ev.Loss, Top1: ev.Top1})
 	return nil
 }
 
@@ -160,7 +161,7 @@ func (l *loop) diverged(what string, v float64, epoch int) error {
 	res.TestTop1, res.TestTop5, res.ValTop1 = 0, 0, 0 // no accuracy: tables print "diverged"
 	res.Steps = l.trainer.Steps()
 	res.WallSeconds = l.wallBase + time.Since(l.start).Seconds()
-	if err := WriteJSON(l.resultPath, res); err != nil {
+	if err := result.WriteJSON(l.resultPath, res); err != nil {
 		return err
 	}
 	return fmt.Errorf("run: %w: %s", ErrDiverged, res.Diverged)
@@ -182,7 +183,7 @@ func (l *loop) save(epochTime time.Duration) error {
 	}
 	err := saveCheckpoint(l.cfg.Out, l.net, l.trainer, res)
 	if err == nil {
-		err = WriteJSON(l.resultPath, res)
+		err = result.WriteJSON(l.resultPath, res)
 	}
 	if !res.Finished {
 		*res.Resume = saved // EpochSeconds grows from this process's epochStart

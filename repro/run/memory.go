@@ -12,6 +12,7 @@ import (
 	"github.com/untied-ml/untied/core/data"
 	"github.com/untied-ml/untied/core/model"
 	"github.com/untied-ml/untied/core/tensor"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // Memory is the estimate of a run's peak memory, in bytes, by part.
@@ -55,7 +56,7 @@ const probeBatch1 = 16
 // their buffers at the largest batch they saw, and the smaller ones stay
 // until the collector frees them). The estimate is linear in the batches
 // from there, plus the data sets and the program's own memory.
-func EstimateMemory(cfg Config) (Memory, error) {
+func EstimateMemory(cfg result.Config) (Memory, error) {
 	var m Memory
 	shape, ok := dataShapes[cfg.Data]
 	if !ok {
@@ -122,7 +123,7 @@ var dataShapes = map[string]dataShape{
 // paramsAt is the model's parameter count at width w, from its counts at
 // widths 1, 2 and 3 (a quadratic in the width: convolutions grow as its
 // square, BatchNorm and the last layer linearly), so it is never built at w.
-func paramsAt(cfg Config, s dataShape, w int) (float64, error) {
+func paramsAt(cfg result.Config, s dataShape, w int) (float64, error) {
 	count := func(w int) (float64, error) {
 		net, err := model.New(model.Config{Arch: cfg.Model, Width: w, Classes: s.classes, InChannels: s.c,
 			InputSize: s.size, SmallStem: s.size < 64, Seed: 1})
@@ -150,7 +151,7 @@ func paramsAt(cfg Config, s dataShape, w int) (float64, error) {
 // probeHeap builds cfg's model and trainer, takes two training steps on a
 // batch of b synthetic images of the data's shape, then evaluates a batch
 // of e (none for 0), and returns the bytes of heap all that holds.
-func probeHeap(cfg Config, s dataShape, b, e int) (float64, error) {
+func probeHeap(cfg result.Config, s dataShape, b, e int) (float64, error) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -219,7 +220,7 @@ func procField(path, name string) float64 {
 
 // checkMemory refuses a run whose estimate exceeds the machine's
 // available memory, before it allocates.
-func checkMemory(cfg Config) error {
+func checkMemory(cfg result.Config) error {
 	avail, ok := availableMemory()
 	if !ok || cfg.NoMemoryCheck {
 		return nil

@@ -1,6 +1,10 @@
 package run
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/untied-ml/untied/repro/result"
+)
 
 // TestEstimateMemorySchedules: the probes take steps of their own, so a
 // run's schedule (step milestones, a warm-up of whole epochs, as the full
@@ -10,7 +14,7 @@ func TestEstimateMemorySchedules(t *testing.T) {
 		name   string
 		warmup float64
 	}{{"step", 0}, {"step", 2}, {"cosine", 5}, {"constant", 1}} {
-		cfg := Defaults()
+		cfg := result.Defaults()
 		cfg.Data, cfg.Model, cfg.Width, cfg.Epochs = "synthetic", "resnet18", 4, 10
 		cfg.Schedule, cfg.WarmupEpochs = sched.name, sched.warmup
 		m, err := EstimateMemory(cfg)

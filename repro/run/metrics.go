@@ -11,6 +11,7 @@ import (
 	"github.com/untied-ml/untied/core/align"
 	"github.com/untied-ml/untied/core/metric"
 	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // Measurement is one line of metrics.jsonl: the alignment of every untied
@@ -72,7 +73,7 @@ func trimMetrics(path string, step int) error {
 			keep = append(keep, line...)
 		}
 	}
-	return WriteFileAtomic(path, keep)
+	return result.WriteFile(path, keep)
 }
 
 // write measures the layers after the step that filled m.exact and appends

@@ -12,6 +12,7 @@ import (
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/npz"
 	"github.com/untied-ml/untied/core/train"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // checkpointFile holds an unfinished run's network, optimizer states and,
@@ -32,9 +33,9 @@ func optimizers(t *train.Trainer) []checkpoint.Optimizer {
 	return out
 }
 
-// saveCheckpoint writes the network, optimizers and res (with its Resume)
+// saveCheckpoint writes the network, optimizers and res (with its result.Resume)
 // to DIR/checkpoint.npz atomically.
-func saveCheckpoint(dir string, net nn.Module, t *train.Trainer, res *Result) error {
+func saveCheckpoint(dir string, net nn.Module, t *train.Trainer, res *result.Record) error {
 	arrays := checkpoint.Arrays(net, optimizers(t)...)
 	b, err := json.Marshal(res)
 	if err != nil {
@@ -61,12 +62,12 @@ var ErrFinished = errors.New("holds a finished run")
 // is returned as it is.)
 //
 // Two configurations are the same when their derived forms (cfg, as Run
-// filled it in) are equal under Inert and, if the checkpoint recorded the
+// filled it in) are equal under result.Inert and, if the checkpoint recorded the
 // request it started from, the requests (requested) are equal under
 // Significant: the check a sweep makes before it resumes a cell. A
 // checkpoint from before requests were recorded gets the current one.
-func resume(cfg, requested Config, net nn.Module, t *train.Trainer) (*Result, error) {
-	prev, err := ReadResult(filepath.Join(cfg.Out, "result.json"))
+func resume(cfg, requested result.Config, net nn.Module, t *train.Trainer) (*result.Record, error) {
+	prev, err := result.Read(filepath.Join(cfg.Out, "result.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
@@ -75,7 +76,7 @@ func resume(cfg, requested Config, net nn.Module, t *train.Trainer) (*Result, er
 	case prev.Finished && prev.RequestedConfig != nil:
 		// Asked again for the same run: it is done. Asked for another one
 		// into the same directory: say so, it would otherwise look done.
-		if diff := Differences(*prev.RequestedConfig, requested, Significant); len(diff) > 0 {
+		if diff := result.Differences(*prev.RequestedConfig, requested, result.Significant); len(diff) > 0 {
 			return nil, fmt.Errorf("run: -out %s holds a finished run of another configuration (recorded → asked):\n  %s\nchoose another directory or remove it",
 				cfg.Out, strings.Join(diff, "\n  "))
 		}
@@ -99,16 +100,16 @@ func resume(cfg, requested Config, net nn.Module, t *train.Trainer) (*Result, er
 	for i, v := range raw.Ints {
 		b[i] = byte(v)
 	}
-	var res Result
+	var res result.Record
 	if err := json.Unmarshal(b, &res); err != nil || (res.Resume == nil && !res.Finished) {
 		return nil, fmt.Errorf("run: %s: %s entry is not a run's result", path, resultKey)
 	}
 	var diff []string // the requests' differences, the cause, or else the derived ones
 	if res.RequestedConfig != nil {
-		diff = Differences(*res.RequestedConfig, requested, Significant)
+		diff = result.Differences(*res.RequestedConfig, requested, result.Significant)
 	}
 	if len(diff) == 0 {
-		diff = Differences(res.Config, cfg, Inert)
+		diff = result.Differences(res.Config, cfg, result.Inert)
 	}
 	if res.RequestedConfig == nil {
 		res.RequestedConfig = &requested

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // TestInterruptedRunResumesExactly stops a run mid-epoch, resumes it, and
@@ -81,7 +83,7 @@ func TestFinishedRunIsNeverOverwritten(t *testing.T) {
 		t.Errorf("a refused run changed result.json")
 	}
 	// The request is recorded as asked: align_scale 1, which Run clears for bp.
-	res, err := ReadResult(filepath.Join(cfg.Out, "result.json"))
+	res, err := result.Read(filepath.Join(cfg.Out, "result.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +121,7 @@ func TestDivergedRunIsFinished(t *testing.T) {
 	if !errors.Is(err, ErrDiverged) {
 		t.Fatalf("Run at lr 1e6 = %v, want ErrDiverged", err)
 	}
-	res, err := ReadResult(filepath.Join(cfg.Out, "result.json"))
+	res, err := result.Read(filepath.Join(cfg.Out, "result.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,18 +21,19 @@ import (
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/optim"
 	"github.com/untied-ml/untied/core/train"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // Run trains cfg to the end, showing progress on w (nil for none), and
 // returns the result it wrote to cfg.Out/result.json.
-func Run(cfg Config, w io.Writer) (*Result, error) {
+func Run(cfg result.Config, w io.Writer) (*result.Record, error) {
 	return RunContext(context.Background(), cfg, w)
 }
 
 // RunContext is Run that stops when ctx is done: it then writes a
 // checkpoint at the step it reached and returns an error wrapping
 // ctx.Err(); running the same configuration again resumes from there.
-func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
+func RunContext(ctx context.Context, cfg result.Config, w io.Writer) (*result.Record, error) {
 	start := time.Now()
 	requested := cfg // recorded as asked for, before anything below derives fields
 	if err := cfg.Validate(); err != nil {
@@ -80,7 +81,7 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 	}
 	resultPath := filepath.Join(cfg.Out, "result.json")
 	if res != nil && res.Finished {
-		return res, WriteJSON(resultPath, res)
+		return res, result.WriteJSON(resultPath, res)
 	}
 	resuming := res != nil
 	if n := warmupSteps(cfg, rule.Spec().TrainB, in.train.Batches()); n > 0 && !resuming {
@@ -89,7 +90,7 @@ func RunContext(ctx context.Context, cfg Config, w io.Writer) (*Result, error) {
 		}
 	}
 	if !resuming {
-		res = &Result{Config: cfg, RequestedConfig: &requested, Params: model.CountWeights(net), Machine: machine(), Resume: &Resume{}}
+		res = &result.Record{Config: cfg, RequestedConfig: &requested, Params: model.CountWeights(net), Machine: machine(), Resume: &result.Resume{}}
 	}
 	metrics, err := openMetricsLog(filepath.Join(cfg.Out, "metrics.jsonl"), net, rule, res.Resume.Step, resuming)
 	if err != nil {
@@ -114,15 +115,15 @@ var ErrDiverged = errors.New("diverged")
 // images.
 type inputs struct {
 	train, test             data.Source
-	val                     data.Source // nil without Config.Val
-	curve                   data.Source // nil without Config.CurveEvery
+	val                     data.Source // nil without result.Config.Val
+	curve                   data.Source // nil without result.Config.CurveEvery
 	channels, size, classes int
 }
 
 // loadInputs opens cfg's data: an in-memory data set normalised with its
 // training set's per-channel statistics (optionally cropped and flipped),
 // or ImageNet decoded on the fly with the paper's preprocessing.
-func loadInputs(cfg Config) (*inputs, error) {
+func loadInputs(cfg result.Config) (*inputs, error) {
 	if cfg.Data == "imagenet" {
 		n, err := data.OpenImageNet(cfg.DataDir, 224)
 		if err != nil {
@@ -182,7 +183,7 @@ func loadInputs(cfg Config) (*inputs, error) {
 	if cfg.CurveEvery > 0 {
 		n := cfg.CurveImages
 		if n == 0 {
-			n = DefaultCurveImages
+			n = result.DefaultCurveImages
 		}
 		if in.curve, err = held(curveSet.Slice(0, min(n, curveSet.N))); err != nil {
 			return nil, err
@@ -200,39 +201,10 @@ func valCount(v float64, n int) int {
 	return int(v)
 }
 
-// ruleRequest is the align.Request of cfg for a run of totalSteps.
-func ruleRequest(cfg Config, totalSteps int) (align.Request, error) {
-	req := align.Request{Rule: cfg.Rule, Normalize: cfg.AlignNorm, Center: cfg.AlignCenter,
-		Scale: cfg.AlignScale, TimeFraction: cfg.AlignTime, LR: alignLR(cfg), TotalSteps: totalSteps}
-	if cfg.Align != "" {
-		terms, err := align.ParseTerms(cfg.Align)
-		if err != nil {
-			return req, fmt.Errorf("run: -align: %w", err)
-		}
-		req.Terms = terms
-	}
-	if cfg.AlignInputNoise > 0 {
-		dist, err := optim.ParseDist(cfg.AlignInputDist)
-		if err != nil {
-			return req, fmt.Errorf("run: -align-input-dist: %w", err)
-		}
-		req.InputNoise = &align.InputNoise{Dist: dist, Sigma: cfg.AlignInputNoise}
-	}
-	return req, nil
-}
-
-// alignLR is the base rate B learns at: its own, or the task's.
-func alignLR(cfg Config) float64 {
-	if cfg.AlignLR > 0 {
-		return cfg.AlignLR
-	}
-	return cfg.LR
-}
-
 // withRule returns cfg with the fields its rule derives, as result.json
 // records them: the terms, input form, scale and time scale τ of a rule
 // that trains B; a rule that does not has no alignment settings.
-func withRule(cfg Config, spec align.Spec) Config {
+func withRule(cfg result.Config, spec align.Spec) result.Config {
 	if !spec.TrainB {
 		cfg.AlignScale, cfg.AlignTau, cfg.AlignNorm, cfg.AlignCenter, cfg.AlignWarmup = 0, 0, false, false, 0
 		return cfg
@@ -243,7 +215,7 @@ func withRule(cfg Config, spec align.Spec) Config {
 		cfg.AlignInput = spec.InputNoise.String()
 	}
 	cfg.AlignScale = spec.Scale
-	if tau, err := align.TimeScale(spec, alignLR(cfg)); err == nil {
+	if tau, err := align.TimeScale(spec, cfg.AlignRate()); err == nil {
 		cfg.AlignTau = tau
 	}
 	return cfg
@@ -255,9 +227,9 @@ func withRule(cfg Config, spec align.Spec) Config {
 // the task schedule or on its own rate. Update noise goes to B's optimizer
 // (site b) or to both (site all). withRule(cfg, rule.Spec()) is what the
 // run records.
-func NewTrainer(cfg Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, *align.Rule, error) {
+func NewTrainer(cfg result.Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, *align.Rule, error) {
 	total := cfg.Epochs * stepsPerEpoch
-	req, err := ruleRequest(cfg, total)
+	req, err := cfg.RuleRequest(total)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -310,7 +282,7 @@ func NewTrainer(cfg Config, net nn.Module, stepsPerEpoch int) (*train.Trainer, *
 
 // updateNoise returns the update noise of cfg, or nil without it. Noise on
 // B alone needs a rule that trains B.
-func updateNoise(cfg Config, spec align.Spec) (*optim.Noise, error) {
+func updateNoise(cfg result.Config, spec align.Spec) (*optim.Noise, error) {
 	if cfg.NoiseVar == 0 {
 		return nil, nil
 	}
@@ -330,7 +302,7 @@ func updateNoise(cfg Config, spec align.Spec) (*optim.Noise, error) {
 
 // schedule returns cfg's learning-rate schedule in steps; "step" is the
 // paper's (optim.PaperStepDecay) scaled to the run.
-func schedule(cfg Config, lr float64, stepsPerEpoch int) (optim.Schedule, error) {
+func schedule(cfg result.Config, lr float64, stepsPerEpoch int) (optim.Schedule, error) {
 	total := cfg.Epochs * stepsPerEpoch
 	warmup := int(cfg.WarmupEpochs * float64(stepsPerEpoch))
 	switch cfg.Schedule {
@@ -365,8 +337,8 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func machine() Machine {
-	m := Machine{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
+func machine() result.Machine {
+	m := result.Machine{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		NumCPU: runtime.NumCPU(), GoVersion: runtime.Version()}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		m.Revision = revision(info.Settings)

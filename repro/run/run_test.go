@@ -10,12 +10,13 @@ import (
 	"testing"
 
 	"github.com/untied-ml/untied/core/align"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // smokeConfig is a short run of a narrow ResNet-18 (BatchNorm keeps every
 // rule stable) on synthetic data.
-func smokeConfig(t *testing.T, rule string) Config {
-	cfg := Defaults()
+func smokeConfig(t *testing.T, rule string) result.Config {
+	cfg := result.Defaults()
 	cfg.Data, cfg.Model, cfg.Width, cfg.Rule = "synthetic", "resnet18", 4, rule
 	cfg.Epochs, cfg.Batch, cfg.TrainLimit, cfg.MetricsEvery = 2, 64, 256, 3
 	cfg.AlignScale = 1 // raw coefficients; the derived scale has its own test
@@ -27,7 +28,7 @@ func smokeConfig(t *testing.T, rule string) Config {
 // seed and checks every recorded metric is identical, that result.json and
 // metrics.jsonl hold them, and that the alignment scale was recorded.
 func TestEveryRuleRunsDeterministically(t *testing.T) {
-	for _, rule := range Rules() {
+	for _, rule := range result.Rules() {
 		if rule == "custom" {
 			continue
 		}
@@ -50,7 +51,7 @@ func TestEveryRuleRunsDeterministically(t *testing.T) {
 		if !a.Finished || len(a.Epochs) != 2 {
 			t.Errorf("rule %s: finished=%v after %d epochs, want true after 2", rule, a.Finished, len(a.Epochs))
 		}
-		onDisk, err := ReadResult(filepath.Join(a.Config.Out, "result.json"))
+		onDisk, err := result.Read(filepath.Join(a.Config.Out, "result.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,10 +91,10 @@ func TestDerivedAlignScale(t *testing.T) {
 	for _, c := range []struct {
 		steps   int
 		wantTau float64
-	}{{10000, DefaultAlignTime * 10000}, {400, 10}} {
-		cfg := Defaults()
+	}{{10000, result.DefaultAlignTime * 10000}, {400, 10}} {
+		cfg := result.Defaults()
 		cfg.Rule = "sa"
-		req, err := ruleRequest(cfg, c.steps)
+		req, err := cfg.RuleRequest(c.steps)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +113,7 @@ func TestDerivedAlignScale(t *testing.T) {
 
 // TestLeNetLearns checks a whole run learns the synthetic task.
 func TestLeNetLearns(t *testing.T) {
-	cfg := Defaults()
+	cfg := result.Defaults()
 	cfg.Data, cfg.Model, cfg.Epochs, cfg.Batch, cfg.LR, cfg.Out = "synthetic", "lenet", 2, 64, 0.01, t.TempDir()
 	res, err := Run(cfg, nil)
 	if err != nil {
@@ -120,35 +121,6 @@ func TestLeNetLearns(t *testing.T) {
 	}
 	if res.TestTop1 < 50 {
 		t.Errorf("bp lenet synthetic test top-1 %.1f%%, want ≥ 50%% (chance 10%%)", res.TestTop1)
-	}
-}
-
-func TestValidateNamesTheField(t *testing.T) {
-	cases := []struct {
-		field string
-		spoil func(*Config)
-	}{
-		{"-model", func(c *Config) { c.Model = "vgg" }},
-		{"-rule", func(c *Config) { c.Rule = "magic" }},
-		{"-epochs", func(c *Config) { c.Epochs = 0 }},
-		{"-lr", func(c *Config) { c.LR = -1 }},
-		{"-data", func(c *Config) { c.Data = "imagenet21k" }},
-		{"-out", func(c *Config) { c.Out = "" }},
-		{"-align-warmup", func(c *Config) { c.AlignWarmup = 1.5 }},
-		{"-threads", func(c *Config) { c.Threads = 100000 }},
-		{"-checkpoint-every", func(c *Config) { c.CheckpointEvery = -1 }},
-		{"-val", func(c *Config) { c.Val = 2.5 }},
-		{"-val", func(c *Config) { c.Val = math.Inf(1) }},
-		{"-align", func(c *Config) { c.Rule, c.Align = "fa", "decay=1e-3" }},
-	}
-	for _, c := range cases {
-		cfg := Defaults()
-		cfg.Out = "x"
-		c.spoil(&cfg)
-		err := cfg.Validate()
-		if err == nil || !strings.Contains(err.Error(), c.field) {
-			t.Errorf("Validate with a bad %s = %v, want an error naming it", c.field, err)
-		}
 	}
 }
 

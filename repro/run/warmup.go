@@ -10,11 +10,12 @@ import (
 	"github.com/untied-ml/untied/core/optim"
 	"github.com/untied-ml/untied/core/tensor"
 	"github.com/untied-ml/untied/core/train"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // warmupSteps is the number of alignment-only steps cfg asks for before
 // training: AlignWarmup × the run's steps, rounded, for rules that train B.
-func warmupSteps(cfg Config, trainsB bool, stepsPerEpoch int) int {
+func warmupSteps(cfg result.Config, trainsB bool, stepsPerEpoch int) int {
 	if !trainsB || cfg.AlignWarmup <= 0 {
 		return 0
 	}
@@ -28,7 +29,7 @@ func warmupSteps(cfg Config, trainsB bool, stepsPerEpoch int) int {
 // not move and the run's steps and schedules start afterwards as usual.
 // The warm-up is deterministic, so a run interrupted before its first
 // checkpoint repeats it exactly.
-func alignWarmup(cfg Config, net nn.Module, tr *train.Trainer, src data.Source, n int, w io.Writer) error {
+func alignWarmup(cfg result.Config, net nn.Module, tr *train.Trainer, src data.Source, n int, w io.Writer) error {
 	lr := cfg.LR
 	if cfg.AlignLR > 0 {
 		lr = cfg.AlignLR

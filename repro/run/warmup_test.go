@@ -3,13 +3,15 @@ package run
 import (
 	"reflect"
 	"testing"
+
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // TestAlignWarmup: an alignment-only warm-up changes a rule that trains B
 // (its first task steps see aligned feedback, so the losses differ), is
 // deterministic, and is ignored under a rule that does not train B.
 func TestAlignWarmup(t *testing.T) {
-	losses := func(cfg Config) []float64 {
+	losses := func(cfg result.Config) []float64 {
 		t.Helper()
 		res, err := Run(cfg, nil)
 		if err != nil {

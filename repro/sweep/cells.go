@@ -11,14 +11,14 @@ import (
 
 	"github.com/untied-ml/untied/core/align"
 	"github.com/untied-ml/untied/repro/experiments"
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // Cell is one run of an experiment.
 type Cell struct {
 	Rule, Model, Setting string
 	Seed                 uint64
-	Config               run.Config // Out is the cell's own directory
+	Config               result.Config // Out is the cell's own directory
 }
 
 // ID names the cell within its experiment and profile, as a relative path.
@@ -31,7 +31,7 @@ func (c Cell) ID() string {
 }
 
 // profile is a profile's fields: the rules, models and seeds it runs (nil = the
-// experiment's) and the run.Config fields it sets.
+// experiment's) and the result.Config fields it sets.
 type profile struct {
 	Rules  []string
 	Models []string
@@ -40,7 +40,7 @@ type profile struct {
 	// trials proposed at once, Startup its random trials before TPE
 	// (experiments of kind "tune").
 	Trials, Generation, Startup int
-	Config                      run.Config
+	Config                      result.Config
 }
 
 // lists returns the rules, models and seeds the profile runs: its own
@@ -59,7 +59,7 @@ func (p profile) lists(e *experiments.Experiment) (rules, models []string, seeds
 	return rules, models, seeds
 }
 
-func parseProfile(e *experiments.Experiment, name string, base run.Config) (profile, error) {
+func parseProfile(e *experiments.Experiment, name string, base result.Config) (profile, error) {
 	raw, ok := e.Profiles[name]
 	if !ok {
 		return profile{}, fmt.Errorf("sweep: experiment %s has no profile %q (it has %v)", e.Name, name, e.ProfileNames())
@@ -99,7 +99,7 @@ func parseProfile(e *experiments.Experiment, name string, base run.Config) (prof
 
 // strictOverlay sets the fields of cfg that b names, rejecting unknown
 // names (a typo in an experiment file must not pass silently).
-func strictOverlay(b []byte, cfg *run.Config) error {
+func strictOverlay(b []byte, cfg *result.Config) error {
 	if len(b) == 0 {
 		return nil
 	}
@@ -113,7 +113,7 @@ func strictOverlay(b []byte, cfg *run.Config) error {
 // Cells that do not apply (update noise on B for a rule that does not
 // train B) are left out.
 func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) {
-	p, err := parseProfile(e, profileName, run.Defaults())
+	p, err := parseProfile(e, profileName, result.Defaults())
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 
 // place gives cell c its configuration and its directory under root,
 // and checks the configuration.
-func place(c Cell, cfg run.Config, e *experiments.Experiment, root, profileName string) (Cell, error) {
+func place(c Cell, cfg result.Config, e *experiments.Experiment, root, profileName string) (Cell, error) {
 	cfg.Out = filepath.Join(root, e.RunsName(), profileName, c.ID())
 	c.Config = cfg
 	if err := cfg.Validate(); err != nil {
@@ -168,7 +168,7 @@ func place(c Cell, cfg run.Config, e *experiments.Experiment, root, profileName 
 
 // variant sets cfg up as the variant v of a preset named name: its rule,
 // the fields of its tuned setting, then its own fields.
-func variant(cfg *run.Config, name string, v experiments.Variant) error {
+func variant(cfg *result.Config, name string, v experiments.Variant) error {
 	cfg.Rule, cfg.Variant = v.Rule, name
 	if v.Tuned != "" {
 		t, err := ReadTuned(v.Tuned)
@@ -186,7 +186,7 @@ func variant(cfg *run.Config, name string, v experiments.Variant) error {
 }
 
 // Tuned is the setting a metaparameter search chose for a rule (untied
-// tune's best.json): the run.Config fields of its best trial and what it
+// tune's best.json): the result.Config fields of its best trial and what it
 // scored.
 type Tuned struct {
 	Experiment string          `json:"experiment"`
@@ -196,12 +196,12 @@ type Tuned struct {
 	Trial      int             `json:"trial"`    // 0-based index of the best trial
 	Trials     int             `json:"trials"`   // trials finished when it was written
 	ValTop1    float64         `json:"val_top1"` // the objective, percent on the validation split
-	Config     json.RawMessage `json:"config"`   // run.Config fields over the profile's
+	Config     json.RawMessage `json:"config"`   // result.Config fields over the profile's
 }
 
 // Apply sets cfg up with the tuned setting: its rule, then its fields
 // (which override cfg's).
-func (t *Tuned) Apply(cfg *run.Config) error {
+func (t *Tuned) Apply(cfg *result.Config) error {
 	cfg.Rule = t.Rule
 	if err := strictOverlay(t.Config, cfg); err != nil {
 		return fmt.Errorf("tuned setting of %s: config: %w", t.Rule, err)
@@ -230,7 +230,7 @@ func ReadTuned(path string) (*Tuned, error) {
 		return nil, fmt.Errorf("tuned setting %s: %w", path, err)
 	}
 	if t.Rule == "" || len(t.Config) == 0 {
-		return nil, fmt.Errorf("tuned setting %s: fields \"rule\" and \"config\": want a rule and its run.Config fields", path)
+		return nil, fmt.Errorf("tuned setting %s: fields \"rule\" and \"config\": want a rule and its result.Config fields", path)
 	}
 	return &t, nil
 }
@@ -254,7 +254,7 @@ func moduleRoot() (string, bool) {
 
 // applies reports whether a cell's configuration is meaningful: update
 // noise on B only exists for rules that train B.
-func applies(cfg run.Config) bool {
+func applies(cfg result.Config) bool {
 	if cfg.NoiseVar == 0 || cfg.NoiseSite != "b" {
 		return true
 	}

@@ -4,11 +4,11 @@
 // the cells when a sweep is split across machines, and reports overall
 // progress with an ETA.
 //
-// A cell whose result.json records a request (run.Result.RequestedConfig)
+// A cell whose result.json records a request (result.Record.RequestedConfig)
 // that differs from the cell's configuration, because the experiment was
 // edited after it ran, is stale: the sweep neither counts it as done nor
 // resumes it, and reports the fields that differ so the user can move or
-// delete its directory. Fields that cannot change a result (run.Significant)
+// delete its directory. Fields that cannot change a result (result.Significant)
 // are not compared, and results from before requests were recorded are
 // taken to match.
 package sweep

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/untied-ml/untied/core/align"
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // snapshot reads every file in the directories of cells.
@@ -222,7 +222,7 @@ func TestResultsWithoutRequestAreFinished(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := run.ReadResult(path); err != nil || r.RequestedConfig != nil {
+	if r, err := result.Read(path); err != nil || r.RequestedConfig != nil {
 		t.Fatalf("ReadResult(old result) = %v, %v; want no requested config", r, err)
 	}
 	before := snapshot(t, c)

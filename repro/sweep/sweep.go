@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/run"
 )
 
@@ -49,17 +50,17 @@ func StatusOf(c Cell) Status {
 
 // inspect reads the state of cell c from its result.json and, for a stale
 // cell, the error that says why. A result's request is compared with the
-// cell's configuration under run.Significant, which leaves out what cannot
+// cell's configuration under result.Significant, which leaves out what cannot
 // change a result (directories, threads, checkpoint interval, ...); a
 // result written before requests were recorded cannot be checked and is
 // taken to match.
 func inspect(c Cell) (Status, error) {
-	r, err := run.ReadResult(filepath.Join(c.Config.Out, "result.json"))
+	r, err := result.Read(filepath.Join(c.Config.Out, "result.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || err != nil && r == nil:
 		return Pending, nil
 	case r.RequestedConfig != nil:
-		if diff := run.Differences(*r.RequestedConfig, c.Config, run.Significant); len(diff) > 0 {
+		if diff := result.Differences(*r.RequestedConfig, c.Config, result.Significant); len(diff) > 0 {
 			return Stale, &StaleError{Cell: c, Finished: r.Finished, Diff: diff}
 		}
 	}

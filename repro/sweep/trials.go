@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/untied-ml/untied/repro/experiments"
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/tune"
 )
 
@@ -25,7 +25,7 @@ import (
 // search sees the same list.
 
 // TrialFile is a trial's trial.json: its point, the names of the point's
-// parameters in order, and the run.Config fields the point sets over the
+// parameters in order, and the result.Config fields the point sets over the
 // profile's.
 type TrialFile struct {
 	Index  int             `json:"index"`
@@ -101,7 +101,7 @@ func WriteTrial(dir string, t TrialFile) error {
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	return run.WriteJSON(filepath.Join(d, "trial.json"), t)
+	return result.WriteJSON(filepath.Join(d, "trial.json"), t)
 }
 
 // Space returns the search space of s for package tune.
@@ -120,7 +120,7 @@ func Space(s experiments.Search) (tune.Space, error) {
 	return sp, nil
 }
 
-// Overlay returns the run.Config fields that point p of s sets, as a JSON
+// Overlay returns the result.Config fields that point p of s sets, as a JSON
 // object: "align.<primitive>" parameters joined into one "align" field
 // ("amp=0.002,null=0.001"), the others under their own names.
 func Overlay(s experiments.Search, p tune.Point) (json.RawMessage, error) {
@@ -205,7 +205,7 @@ type SearchBudget struct {
 
 // Budget returns the budget of a search experiment's profile.
 func Budget(e *experiments.Experiment, profileName string) (SearchBudget, error) {
-	p, err := parseProfile(e, profileName, run.Defaults())
+	p, err := parseProfile(e, profileName, result.Defaults())
 	if err != nil {
 		return SearchBudget{}, err
 	}

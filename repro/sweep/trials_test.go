@@ -8,11 +8,11 @@ import (
 	"testing"
 
 	"github.com/untied-ml/untied/repro/experiments"
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/tune"
 )
 
-// TestOverlay checks a point becomes run.Config fields: coefficients
+// TestOverlay checks a point becomes result.Config fields: coefficients
 // joined into one -align, choices as their JSON values, numbers rounded to
 // four digits; and that the overlay configures a valid run.
 func TestOverlay(t *testing.T) {
@@ -33,7 +33,7 @@ func TestOverlay(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("Overlay = %s, want %s", got, want)
 	}
-	cfg := run.Defaults()
+	cfg := result.Defaults()
 	cfg.Rule, cfg.Out = "ia", "x"
 	if err := strictOverlay(got, &cfg); err != nil || cfg.Validate() != nil {
 		t.Errorf("the overlay does not configure a valid run: %v, %v", err, cfg.Validate())
@@ -72,10 +72,10 @@ func TestVariantFromTuned(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "best.json")
 	tuned := Tuned{Rule: "wm", Config: json.RawMessage(`{"align":"amp=0.002","align_time_fraction":0.02}`)}
-	if err := run.WriteJSON(path, tuned); err != nil {
+	if err := result.WriteJSON(path, tuned); err != nil {
 		t.Fatal(err)
 	}
-	cfg := run.Defaults()
+	cfg := result.Defaults()
 	if err := variant(&cfg, "wm-tuned", experiments.Variant{Rule: "wm", Tuned: path}); err != nil {
 		t.Fatal(err)
 	}

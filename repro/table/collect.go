@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // Key identifies a row: a rule on a model under one setting.
@@ -36,7 +36,7 @@ type Row struct {
 	// it: coefficients before the scale, the loss's input, centring; ""
 	// for rules that do not train B.
 	Alignment string
-	Results   []*run.Result
+	Results   []*result.Record
 }
 
 // Stat is a mean and a sample standard deviation (0 for one value), NaN
@@ -85,9 +85,9 @@ func Collect(dir string, ruleOrder []string) (rows []Row, skipped int, err error
 // experiment's cells, when its runs share a directory with another's.
 // Missing files are left out, unfinished ones counted in skipped.
 func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, err error) {
-	byKey := map[Key][]*run.Result{}
+	byKey := map[Key][]*result.Record{}
 	for _, path := range paths {
-		r, err := run.ReadResult(path)
+		r, err := result.Read(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -120,7 +120,7 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 		row.Top1, row.Top5, row.Angle = stat(t1), stat(t5), stat(a)
 		// τ as a fraction of the run's steps, from a run that went the
 		// whole way (a diverged one stopped early).
-		if i := slices.IndexFunc(rs, func(r *run.Result) bool { return r.Diverged == "" }); i >= 0 {
+		if i := slices.IndexFunc(rs, func(r *result.Record) bool { return r.Diverged == "" }); i >= 0 {
 			if tau := rs[i].Config.AlignTau; tau > 0 && rs[i].Steps > 0 {
 				row.TauFrac = tau / float64(rs[i].Steps)
 			}
@@ -153,7 +153,7 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 
 // alignment describes the alignment loss a run used, e.g.
 // "decay=0.001,amp=0.001 on noise (normal σ=1)".
-func alignment(c run.Config) string {
+func alignment(c result.Config) string {
 	if c.AlignTerms == "" {
 		return ""
 	}

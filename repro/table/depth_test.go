@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/untied-ml/untied/repro/experiments"
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 func TestModelDepth(t *testing.T) {
@@ -50,9 +50,9 @@ func TestSlope(t *testing.T) {
 // depthRow is a noiseless row of one seed per top-1 value, aggregated as
 // Collect does.
 func depthRow(rule, model string, top1 ...float64) Row {
-	var rs []*run.Result
+	var rs []*result.Record
 	for i, v := range top1 {
-		r := result(rule, model, uint64(i+1), v, 0, true)
+		r := record(rule, model, uint64(i+1), v, 0, true)
 		r.WallSeconds = 60
 		rs = append(rs, &r)
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/untied-ml/untied/repro/experiments"
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // Header says where a table's numbers came from.
@@ -208,7 +208,7 @@ func Noise(dir string, h Header, rows []Row) error {
 // of untied made them when the results say.
 func machineNote(rows []Row) string {
 	var secs float64
-	var m run.Machine
+	var m result.Machine
 	var revs []string
 	n := 0
 	for _, r := range rows {
@@ -245,8 +245,8 @@ func write(dir, name string, md []byte, c *bytes.Buffer, cw *csv.Writer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("table: %w", err)
 	}
-	if err := run.WriteFileAtomic(filepath.Join(dir, name+".md"), md); err != nil {
+	if err := result.WriteFile(filepath.Join(dir, name+".md"), md); err != nil {
 		return err
 	}
-	return run.WriteFileAtomic(filepath.Join(dir, name+".csv"), c.Bytes())
+	return result.WriteFile(filepath.Join(dir, name+".csv"), c.Bytes())
 }

@@ -7,21 +7,21 @@ import (
 	"testing"
 
 	"github.com/untied-ml/untied/repro/experiments"
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 )
 
-func writeResult(t *testing.T, dir string, r run.Result) {
+func writeResult(t *testing.T, dir string, r result.Record) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := run.WriteJSON(filepath.Join(dir, "result.json"), r); err != nil {
+	if err := result.WriteJSON(filepath.Join(dir, "result.json"), r); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func result(rule, model string, seed uint64, top1, angle float64, finished bool) run.Result {
-	return run.Result{Config: run.Config{Rule: rule, Model: model, Seed: seed}, Finished: finished,
+func record(rule, model string, seed uint64, top1, angle float64, finished bool) result.Record {
+	return result.Record{Config: result.Config{Rule: rule, Model: model, Seed: seed}, Finished: finished,
 		TestTop1: top1, TestTop5: top1 + 5, MeanWeightAngle: angle}
 }
 
@@ -29,11 +29,11 @@ func result(rule, model string, seed uint64, top1, angle float64, finished bool)
 // checks the means, standard deviations, gaps to backprop and CSV columns.
 func TestAccuracyTable(t *testing.T) {
 	root := t.TempDir()
-	writeResult(t, filepath.Join(root, "a"), result("bp", "resnet18", 1, 90, 0, true))
-	writeResult(t, filepath.Join(root, "b"), result("bp", "resnet18", 2, 92, 0, true))
-	writeResult(t, filepath.Join(root, "c"), result("fa", "resnet18", 1, 80, 88, true))
-	writeResult(t, filepath.Join(root, "d"), result("fa", "resnet18", 2, 84, 86, true))
-	writeResult(t, filepath.Join(root, "e"), result("sa", "resnet18", 1, 50, 5, false)) // unfinished
+	writeResult(t, filepath.Join(root, "a"), record("bp", "resnet18", 1, 90, 0, true))
+	writeResult(t, filepath.Join(root, "b"), record("bp", "resnet18", 2, 92, 0, true))
+	writeResult(t, filepath.Join(root, "c"), record("fa", "resnet18", 1, 80, 88, true))
+	writeResult(t, filepath.Join(root, "d"), record("fa", "resnet18", 2, 84, 86, true))
+	writeResult(t, filepath.Join(root, "e"), record("sa", "resnet18", 1, 50, 5, false)) // unfinished
 	rows, skipped, err := Collect(root, []string{"bp", "fa", "sa"})
 	if err != nil {
 		t.Fatal(err)
@@ -73,9 +73,9 @@ func TestAccuracyTable(t *testing.T) {
 // is taken to noiseless backprop.
 func TestNoiseTableGapToBackprop(t *testing.T) {
 	root := t.TempDir()
-	bp := result("bp", "resnet18", 1, 90, 0, true)
+	bp := record("bp", "resnet18", 1, 90, 0, true)
 	writeResult(t, filepath.Join(root, "bp0"), bp)
-	sa := result("sa", "resnet18", 1, 85, 3, true)
+	sa := record("sa", "resnet18", 1, 85, 3, true)
 	sa.Config.NoiseVar, sa.Config.NoiseSite = 1e-3, "b"
 	writeResult(t, filepath.Join(root, "sa"), sa)
 	rows, _, err := Collect(root, nil)
@@ -96,8 +96,8 @@ func TestNoiseTableGapToBackprop(t *testing.T) {
 // TestMachineNoteRevisions: the footer names the build of untied when the
 // results record one, every build when they differ, and none when none do.
 func TestMachineNoteRevisions(t *testing.T) {
-	withRev := func(rev string) run.Result {
-		r := result("bp", "resnet18", 1, 90, 0, true)
+	withRev := func(rev string) result.Record {
+		r := record("bp", "resnet18", 1, 90, 0, true)
 		r.Machine.Revision = rev
 		return r
 	}
@@ -109,7 +109,7 @@ func TestMachineNoteRevisions(t *testing.T) {
 		{[]string{"abc123", "abc123"}, ", untied abc123."},
 		{[]string{"def456-dirty", "abc123", ""}, ", 2 builds of untied (abc123, def456-dirty)."},
 	} {
-		var rs []*run.Result
+		var rs []*result.Record
 		for _, rev := range tc.revs {
 			r := withRev(rev)
 			r.Machine.GoVersion = "go1"
@@ -127,12 +127,12 @@ func TestMachineNoteRevisions(t *testing.T) {
 // that a row whose every seed diverged prints as diverged, without a gap.
 func TestDivergedSeedsAreLeftOut(t *testing.T) {
 	root := t.TempDir()
-	writeResult(t, filepath.Join(root, "a"), result("bp", "resnet18", 1, 90, 0, true))
-	writeResult(t, filepath.Join(root, "b"), result("fa", "resnet18", 1, 80, 88, true))
-	gone := result("fa", "resnet18", 2, 10, 90, true) // 10: the chance placeholder older results hold
+	writeResult(t, filepath.Join(root, "a"), record("bp", "resnet18", 1, 90, 0, true))
+	writeResult(t, filepath.Join(root, "b"), record("fa", "resnet18", 1, 80, 88, true))
+	gone := record("fa", "resnet18", 2, 10, 90, true) // 10: the chance placeholder older results hold
 	gone.Diverged, gone.Steps = "training loss NaN at step 40 (epoch 1)", 40
 	writeResult(t, filepath.Join(root, "c"), gone)
-	all := result("wm", "resnet18", 1, 0, 0, true)
+	all := record("wm", "resnet18", 1, 0, 0, true)
 	all.Diverged, all.Steps = "training loss +Inf at step 7 (epoch 1)", 7
 	writeResult(t, filepath.Join(root, "d"), all)
 	rows, _, err := Collect(root, []string{"bp", "fa", "wm"})
@@ -158,10 +158,10 @@ func TestDivergedSeedsAreLeftOut(t *testing.T) {
 // that ran every step, not from one that diverged early.
 func TestTauFracFromAFullRun(t *testing.T) {
 	root := t.TempDir()
-	gone := result("wm", "resnet18", 1, 0, 0, true)
+	gone := record("wm", "resnet18", 1, 0, 0, true)
 	gone.Diverged, gone.Steps, gone.Config.AlignTau = "training loss NaN at step 10 (epoch 1)", 10, 5
 	writeResult(t, filepath.Join(root, "a"), gone) // read first
-	full := result("wm", "resnet18", 2, 80, 30, true)
+	full := record("wm", "resnet18", 2, 80, 30, true)
 	full.Steps, full.Config.AlignTau = 1000, 5
 	writeResult(t, filepath.Join(root, "b"), full)
 	rows, _, err := Collect(root, []string{"wm"})

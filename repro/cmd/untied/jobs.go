@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/sweep"
 )
 
@@ -133,7 +133,7 @@ func runCell(ctx context.Context, exe string, g, n, threads int, args []string) 
 
 // summary is a finished cell's line, as sweep.Run prints it.
 func summary(c sweep.Cell) string {
-	r, err := run.ReadResult(filepath.Join(c.Config.Out, "result.json"))
+	r, err := result.Read(filepath.Join(c.Config.Out, "result.json"))
 	if err != nil {
 		return err.Error()
 	}

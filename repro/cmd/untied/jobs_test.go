@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/untied-ml/untied/repro/experiments"
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/sweep"
 )
 
@@ -44,7 +44,7 @@ func TestSweepJobs(t *testing.T) {
 		files, _ := filepath.Glob(filepath.Join(runs, "table1", "smoke", "*", "*", "*", "*", "result.json"))
 		results[jobs] = map[string]float64{}
 		for _, f := range files {
-			r, err := run.ReadResult(f)
+			r, err := result.Read(f)
 			if err != nil || !r.Finished {
 				t.Fatalf("%s: %v (finished %v)", f, err, r != nil && r.Finished)
 			}

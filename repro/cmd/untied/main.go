@@ -20,6 +20,7 @@ import (
 	"syscall"
 
 	"github.com/untied-ml/untied/core/model"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/run"
 	"github.com/untied-ml/untied/repro/sweep"
 )
@@ -70,14 +71,14 @@ Run "untied train -h" for its flags.
 }
 
 func trainCmd(args []string, stdout, stderr io.Writer) int {
-	cfg := run.Defaults()
+	cfg := result.Defaults()
 	fs := flag.NewFlagSet("untied train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "data set: fashion-mnist, mnist, cifar10 (binary version, with -data-dir) or synthetic")
 	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory of the data set's files (default: where its package installs them)")
 	fs.StringVar(&cfg.Model, "model", cfg.Model, "architecture: "+strings.Join(model.Archs(), ", "))
 	fs.IntVar(&cfg.Width, "width", 0, "channels of the first residual group (0 = published width: 64, or 16 for CIFAR ResNets)")
-	fs.StringVar(&cfg.Rule, "rule", cfg.Rule, "learning rule: "+strings.Join(run.Rules(), ", "))
+	fs.StringVar(&cfg.Rule, "rule", cfg.Rule, "learning rule: "+strings.Join(result.Rules(), ", "))
 	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "batch size")
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "base learning rate")
@@ -91,7 +92,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.TestLimit, "test-limit", 0, "evaluate on the first N test images only (0 = all)")
 	fs.Float64Var(&cfg.Val, "val", 0, "hold out the last N training images (or this fraction, if < 1), never trained on, and report val_top1 on them per epoch")
 	fs.IntVar(&cfg.CurveEvery, "curve-every", 0, "every N steps, record top-1 on a fixed held-out slice (validation set if -val, else test set) in result.json's curve (0 = none)")
-	fs.IntVar(&cfg.CurveImages, "curve-images", run.DefaultCurveImages, "images in -curve-every's held-out slice")
+	fs.IntVar(&cfg.CurveImages, "curve-images", result.DefaultCurveImages, "images in -curve-every's held-out slice")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of initialisation, shuffling and augmentation")
 	fs.IntVar(&cfg.Threads, "threads", 0, "GOMAXPROCS for the run (0 = all cores)")
 	fs.StringVar(&cfg.Out, "out", "", "output directory (default runs/<data>-<model>-<rule>-s<seed>)")

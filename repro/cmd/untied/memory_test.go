@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // TestMemoryEstimate runs three networks as processes of their own and
@@ -39,7 +39,7 @@ func TestMemoryEstimate(t *testing.T) {
 		// The run's own peak (VmHWM) from its result: getrusage's would
 		// count this test process too, whose memory a vforked child shares
 		// until it execs.
-		res, err := run.ReadResult(filepath.Join(dir, "result.json"))
+		res, err := result.Read(filepath.Join(dir, "result.json"))
 		if err != nil {
 			t.Fatal(err)
 		}

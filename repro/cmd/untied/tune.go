@@ -19,6 +19,7 @@ import (
 
 	"github.com/untied-ml/untied/repro/experiments"
 	"github.com/untied-ml/untied/repro/plot"
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/run"
 	"github.com/untied-ml/untied/repro/sweep"
 	"github.com/untied-ml/untied/repro/tune"
@@ -107,7 +108,7 @@ type search struct {
 type trial struct {
 	file    sweep.TrialFile
 	cells   []sweep.Cell
-	results []*run.Result // nil where a cell is not finished
+	results []*result.Record // nil where a cell is not finished
 }
 
 // loss is the trial's objective, 100 − the mean validation top-1 over its
@@ -146,9 +147,9 @@ func (s *search) trials(model, rule string) (ts []trial, all []sweep.Cell, err e
 		for _, c := range all {
 			if c.Model == model && c.Rule == rule && c.Setting == sweep.TrialName(f.Index) {
 				t.cells = append(t.cells, c)
-				var r *run.Result
+				var r *result.Record
 				if sweep.StatusOf(c) == sweep.Finished {
-					if r, err = run.ReadResult(filepath.Join(c.Config.Out, "result.json")); err != nil {
+					if r, err = result.Read(filepath.Join(c.Config.Out, "result.json")); err != nil {
 						return nil, nil, err
 					}
 				}
@@ -313,7 +314,7 @@ func (s *search) report(model, rule string) (string, error) {
 		cw.Write(row)
 	}
 	cw.Flush()
-	if err := run.WriteFileAtomic(filepath.Join(dir, base+"-trials.csv"), []byte(c.String())); err != nil {
+	if err := result.WriteFile(filepath.Join(dir, base+"-trials.csv"), []byte(c.String())); err != nil {
 		return "", err
 	}
 	title := fmt.Sprintf("%s: TPE search of %s on %s (%s)", s.e.Name, rule, model, s.sf.profile)
@@ -328,7 +329,7 @@ func (s *search) report(model, rule string) (string, error) {
 	tuned := sweep.Tuned{Experiment: s.e.Name, Profile: s.sf.profile, Rule: rule, Model: model, Trial: k,
 		Trials: len(ts), ValTop1: 100 - history[k].Loss, Config: t.file.Config}
 	path := filepath.Join(dir, base+"-best.json")
-	if err := run.WriteJSON(path, tuned); err != nil {
+	if err := result.WriteJSON(path, tuned); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%s on %s: best of %d trials is trial %d, validation top-1 %.2f%%: %s (wrote %s)",

@@ -1,11 +1,11 @@
-package run
+package result
 
 import (
-	"github.com/untied-ml/untied/core/atomicfile"
-
 	"encoding/json"
 	"fmt"
 	"os"
+
+	"github.com/untied-ml/untied/core/atomicfile"
 )
 
 // Epoch is the record of one finished epoch.
@@ -26,8 +26,8 @@ type Epoch struct {
 	WeightAngle float64 `json:"weight_angle"`
 }
 
-// Result is the content of result.json.
-type Result struct {
+// Record is the content of result.json.
+type Record struct {
 	// Config is the configuration the run trained with, as Run derived it
 	// (threads, alignment scale and τ filled in).
 	Config Config `json:"config"`
@@ -100,34 +100,34 @@ type Machine struct {
 	PeakRSS int64 `json:"peak_rss,omitempty"`
 }
 
-// WriteJSON writes v as indented JSON to path atomically (WriteFileAtomic).
+// WriteJSON writes v as indented JSON to path atomically (WriteFile).
 func WriteJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return fmt.Errorf("run: encoding %s: %w", path, err)
+		return fmt.Errorf("result: encoding %s: %w", path, err)
 	}
-	return WriteFileAtomic(path, append(b, '\n'))
+	return WriteFile(path, append(b, '\n'))
 }
 
-// WriteFileAtomic writes b to path atomically, readable by everyone
+// WriteFile writes b to path atomically, readable by everyone
 // (core/atomicfile): a reader sees the old file or the new one, never a
 // part, and a crash never leaves a truncated result.
-func WriteFileAtomic(path string, b []byte) error {
+func WriteFile(path string, b []byte) error {
 	if err := atomicfile.WriteBytes(path, b); err != nil {
-		return fmt.Errorf("run: %w", err)
+		return fmt.Errorf("result: %w", err)
 	}
 	return nil
 }
 
-// ReadResult reads a result.json.
-func ReadResult(path string) (*Result, error) {
+// Read reads a result.json.
+func Read(path string) (*Record, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var r Result
+	var r Record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("run: %s: %w", path, err)
+		return nil, fmt.Errorf("result: %s: %w", path, err)
 	}
 	return &r, nil
 }

@@ -1,4 +1,4 @@
-package run
+package result
 
 import (
 	"fmt"
@@ -119,7 +119,7 @@ var schedules = []string{"cosine", "step", "constant"}
 // Validate reports the first bad field, naming it and what was expected.
 func (c *Config) Validate() error {
 	bad := func(field string, got any, want string) error {
-		return fmt.Errorf("run: -%s %v: want %s", field, got, want)
+		return fmt.Errorf("config: -%s %v: want %s", field, got, want)
 	}
 	datasets := []string{"fashion-mnist", "mnist", "cifar10", "imagenet", "synthetic"}
 	switch {
@@ -181,12 +181,12 @@ func (c *Config) Validate() error {
 		return bad("noise-dist", c.NoiseDist, "normal or uniform")
 	}
 	if c.Align != "" {
-		req, err := ruleRequest(*c, 1)
+		req, err := c.RuleRequest(1)
 		if err != nil {
 			return err
 		}
 		if _, err := align.Resolve(req); err != nil {
-			return fmt.Errorf("run: -align with -rule %s: %w", c.Rule, err)
+			return fmt.Errorf("config: -align with -rule %s: %w", c.Rule, err)
 		}
 	}
 	return nil
@@ -194,3 +194,33 @@ func (c *Config) Validate() error {
 
 // maxThreads bounds -threads: four per core.
 func maxThreads() int { return 4 * runtime.NumCPU() }
+
+// RuleRequest is the align.Request of cfg for a run of totalSteps, which
+// align.Resolve turns into the rule.
+func (cfg Config) RuleRequest(totalSteps int) (align.Request, error) {
+	req := align.Request{Rule: cfg.Rule, Normalize: cfg.AlignNorm, Center: cfg.AlignCenter,
+		Scale: cfg.AlignScale, TimeFraction: cfg.AlignTime, LR: cfg.AlignRate(), TotalSteps: totalSteps}
+	if cfg.Align != "" {
+		terms, err := align.ParseTerms(cfg.Align)
+		if err != nil {
+			return req, fmt.Errorf("config: -align: %w", err)
+		}
+		req.Terms = terms
+	}
+	if cfg.AlignInputNoise > 0 {
+		dist, err := optim.ParseDist(cfg.AlignInputDist)
+		if err != nil {
+			return req, fmt.Errorf("config: -align-input-dist: %w", err)
+		}
+		req.InputNoise = &align.InputNoise{Dist: dist, Sigma: cfg.AlignInputNoise}
+	}
+	return req, nil
+}
+
+// AlignRate is the base rate B learns at: its own, or the task's.
+func (cfg Config) AlignRate() float64 {
+	if cfg.AlignLR > 0 {
+		return cfg.AlignLR
+	}
+	return cfg.LR
+}
