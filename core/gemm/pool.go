@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/untied-ml/untied/core/sched"
 )
 
 const (
@@ -17,7 +19,7 @@ const (
 )
 
 // run splits C into ranges of rows or columns (chunks) and computes them on
-// the calling goroutine and the worker pool, which claim chunks in turn
+// the calling goroutine and the worker pool (core/sched), which claim chunks in turn
 // until none is left, and waits. A helper that is slow (another process has
 // its CPU) then simply takes fewer chunks. k is never split: each element of
 // C is computed by one goroutine, in one order.
@@ -42,23 +44,23 @@ func run(cl *call) {
 	chunk := (tiles + parts - 1) / parts * unit
 	cl.chunk, cl.nchunks = chunk, (dim+chunk-1)/chunk
 
-	bf := bufFree.get()
-	defer bufFree.put(bf)
+	bf := bufFree.Get()
+	defer bufFree.Put(bf)
 	if helpers == 1 {
 		for q := 0; q < cl.nchunks; q++ {
 			cl.do(bf, q)
 		}
 		return
 	}
-	j := jobFree.get()
+	j := jobFree.Get()
 	j.call = *cl
 	j.next.Store(0)
 	j.wg.Add(helpers - 1)
-	workers.start(helpers-1, j)
+	sched.Start(helpers-1, j)
 	j.work(bf)
 	j.wg.Wait()
 	j.call = call{} // drop references to the caller's matrices
-	jobFree.put(j)
+	jobFree.Put(j)
 }
 
 // A job is a call shared by goroutines, which claim its chunks through next.
@@ -79,74 +81,17 @@ func (j *job) work(bf *buffers) {
 	}
 }
 
-func (j *job) help(bf *buffers) {
+// Help is a worker's share of the job, with packing buffers of its own.
+func (j *job) Help() {
+	bf := bufFree.Get()
 	j.work(bf)
+	bufFree.Put(bf)
 	j.wg.Done()
 }
 
-// A task is what the pool's workers run: a share of a job, after which it
-// signals its caller.
-type task interface{ help(bf *buffers) }
-
-// bufFree holds the packing buffers of calling goroutines and jobFree the
-// shared jobs, both kept for the life of the process (a sync.Pool drops
-// its contents at garbage collections, and refilling it allocates).
+// bufFree holds the packing buffers of the goroutines computing chunks and
+// jobFree the shared jobs, both kept for the life of the process.
 var (
-	bufFree freeList[buffers]
-	jobFree freeList[job]
+	bufFree sched.FreeList[buffers]
+	jobFree sched.FreeList[job]
 )
-
-// A freeList is a stack of reusable values; it allocates only to grow.
-type freeList[T any] struct {
-	mu    sync.Mutex
-	items []*T
-}
-
-func (l *freeList[T]) get() *T {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if k := len(l.items); k > 0 {
-		t := l.items[k-1]
-		l.items = l.items[:k-1]
-		return t
-	}
-	return new(T)
-}
-
-func (l *freeList[T]) put(t *T) {
-	l.mu.Lock()
-	l.items = append(l.items, t)
-	l.mu.Unlock()
-}
-
-// workers is the persistent pool: goroutines started on first need, each
-// with its own packing buffers, which live as long as the process.
-var workers pool
-
-type pool struct {
-	mu    sync.Mutex
-	n     int
-	tasks chan task
-}
-
-// start hands t to n workers, starting workers until there are at least n.
-func (w *pool) start(n int, t task) {
-	w.mu.Lock()
-	if w.tasks == nil {
-		w.tasks = make(chan task, 64)
-	}
-	for ; w.n < n; w.n++ {
-		go worker(w.tasks)
-	}
-	w.mu.Unlock()
-	for range n {
-		w.tasks <- t
-	}
-}
-
-func worker(tasks <-chan task) {
-	bf := new(buffers)
-	for t := range tasks {
-		t.help(bf)
-	}
-}
