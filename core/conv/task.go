@@ -1,6 +1,6 @@
 package conv
 
-import "github.com/untied-ml/untied/core/gemm"
+import "github.com/untied-ml/untied/core/sched"
 
 // The per-image loops of the passes, run in parallel over images.
 const (
@@ -13,7 +13,7 @@ const (
 )
 
 // imageTask is one per-image loop over images [i0, i0+g) of a batch. It
-// lives in its Op and is handed to gemm.Parallel by pointer, so the passes
+// lives in its Op and is handed to sched.Parallel by pointer, so the passes
 // allocate nothing.
 type imageTask struct {
 	o        *Op
@@ -26,7 +26,7 @@ type imageTask struct {
 // output is written by one goroutine.
 func (o *Op) perImage(kind int, src, dst []float32, i0, g int) {
 	o.task = imageTask{o: o, kind: kind, src: src, dst: dst, i0: i0, g: g}
-	gemm.Parallel(g, 1, &o.task)
+	sched.Parallel(g, 1, &o.task)
 	o.task = imageTask{} // drop references to the caller's slices
 }
 
