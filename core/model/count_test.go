@@ -78,6 +78,8 @@ func TestCountWeights(t *testing.T) {
 		{Config{Arch: "resnet20", Classes: 10, InChannels: 3, InputSize: 32}, 272_474, 0.27, 0, false},
 		{Config{Arch: "resnet56", Classes: 10, InChannels: 3, InputSize: 32}, 855_770, 0.85, 0.01, false},
 		{Config{Arch: "lenet", Classes: 10, InChannels: 1, InputSize: 28}, 61_706, 0.06, 0, false},
+		// BioTorch's LeNetMNIST: the same layers' sizes (its conv3 is LeNet-5's fc1).
+		{Config{Arch: "lenet-mnist", Classes: 10, InChannels: 1, InputSize: 32}, 61_706, 0.06, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cfg.Arch, func(t *testing.T) {

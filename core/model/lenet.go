@@ -44,3 +44,26 @@ func (b *builder) lenet(cfg Config) nn.Module {
 		nn.NewDense("fc3", 84, cfg.Classes, true, b.rng),
 	)
 }
+
+// lenetMNISTSize is the input size of BioTorch's LeNetMNIST: its third
+// 5×5 conv sees the 5×5 map that a 32×32 image leaves (MNIST resized).
+const lenetMNISTSize = 32
+
+// lenetMNIST builds BioTorch's LeNetMNIST (Sanfiz & Akrout 2021, the
+// network of its MNIST and Fashion-MNIST benchmark): conv 5×5 6 → ReLU →
+// max-pool 2/2 → conv 5×5 16 → ReLU → max-pool 2/2 → conv 5×5 120 → ReLU
+// → flatten → dense 84 → dense Classes, every layer with a bias and, as
+// there, no nonlinearity between the two dense layers. On its 32×32 input
+// the third conv covers its whole 5×5 input.
+func (b *builder) lenetMNIST(cfg Config) nn.Module {
+	conv1 := nn.NewConv2D("conv1", cfg.InChannels, 6, 5, 1, 0, true, b.rng)
+	conv1.NoInputGrad = true
+	return nn.NewSequential(
+		conv1, &nn.ReLU{}, nn.NewMaxPool(2, 2, 0),
+		nn.NewConv2D("conv2", 6, 16, 5, 1, 0, true, b.rng), &nn.ReLU{}, nn.NewMaxPool(2, 2, 0),
+		nn.NewConv2D("conv3", 16, 120, 5, 1, 0, true, b.rng), &nn.ReLU{},
+		&nn.Flatten{},
+		nn.NewDense("fc1", 120, 84, true, b.rng),
+		nn.NewDense("fc2", 84, cfg.Classes, true, b.rng),
+	)
+}

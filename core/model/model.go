@@ -23,6 +23,7 @@ type family int
 
 const (
 	lenet family = iota
+	lenetMNIST
 	resnetV1
 	resnetV2
 	resnetCIFAR
@@ -38,6 +39,7 @@ type arch struct {
 
 var archs = []arch{
 	{name: "lenet", family: lenet},
+	{name: "lenet-mnist", family: lenetMNIST},
 	{name: "resnet18", family: resnetV1, blocks: []int{2, 2, 2, 2}},
 	{name: "resnet34", family: resnetV1, blocks: []int{3, 4, 6, 3}},
 	{name: "resnet50", family: resnetV1, bottleneck: true, blocks: []int{3, 4, 6, 3}},
@@ -52,11 +54,11 @@ var archs = []arch{
 
 // Width returns the width an architecture is built at for Config.Width w:
 // w, or its published width for 0 (64 for ImageNet ResNets, 16 for CIFAR
-// ResNets); 0 for lenet, which has none. Unknown names give 0.
+// ResNets); 0 for the LeNets, which have none. Unknown names give 0.
 func Width(arch string, w int) int {
 	a, ok := lookup(arch)
 	switch {
-	case !ok || a.family == lenet:
+	case !ok || a.family == lenet || a.family == lenetMNIST:
 		return 0
 	case w > 0:
 		return w
@@ -96,6 +98,8 @@ func New(cfg Config) (nn.Module, error) {
 	switch a.family {
 	case lenet:
 		return b.lenet(cfg), nil
+	case lenetMNIST:
+		return b.lenetMNIST(cfg), nil
 	case resnetCIFAR:
 		return b.cifarResNet(cfg, a), nil
 	default:
@@ -117,6 +121,12 @@ func (cfg Config) check() (arch, error) {
 		return a, fmt.Errorf("model: Width = %d, want ≥ 1, or 0 for the published width", cfg.Width)
 	case cfg.InputSize < 1:
 		return a, fmt.Errorf("model: InputSize = %d, want ≥ 1 (the input's height and width)", cfg.InputSize)
+	}
+	if a.family == lenetMNIST {
+		if cfg.InputSize != lenetMNISTSize {
+			return a, fmt.Errorf("model: InputSize = %d for lenet-mnist (BioTorch's LeNetMNIST): want %d (resize 28×28 images to it)", cfg.InputSize, lenetMNISTSize)
+		}
+		return a, nil
 	}
 	if a.family == lenet {
 		if _, ok := lenetFlat(cfg.InputSize); !ok {

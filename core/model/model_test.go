@@ -132,7 +132,7 @@ func TestFeedbackDiffersFromForward(t *testing.T) {
 }
 
 func TestArchs(t *testing.T) {
-	want := []string{"lenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
+	want := []string{"lenet", "lenet-mnist", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
 		"resnet50v2", "resnet101v2", "resnet152v2", "resnet20", "resnet56"}
 	got := Archs()
 	if !slices.Equal(got, want) {
@@ -171,6 +171,8 @@ func TestConfigErrors(t *testing.T) {
 		{with(func(c *Config) { c.Arch = "resnet56"; c.InputSize = 3 }), []string{"InputSize", "≥ 4"}},
 		{with(func(c *Config) { c.Arch = "lenet"; c.InputSize = 16 }), nil},
 		{with(func(c *Config) { c.Arch = "lenet"; c.InputSize = 15 }), []string{"InputSize", "lenet", "≥ 16"}},
+		{with(func(c *Config) { c.Arch = "lenet-mnist"; c.InputSize = 32 }), nil},
+		{with(func(c *Config) { c.Arch = "lenet-mnist"; c.InputSize = 28 }), []string{"InputSize", "lenet-mnist", "want 32"}},
 	}
 	for _, tt := range tests {
 		m, err := New(tt.cfg)

@@ -12,7 +12,11 @@ import (
 // small is a narrow configuration of arch for 28×28×1 inputs and 10
 // classes, fast enough for unit tests.
 func small(arch string) Config {
-	return Config{Arch: arch, Width: 4, Classes: 10, InChannels: 1, InputSize: 28, SmallStem: true, Seed: 1}
+	size := 28
+	if arch == "lenet-mnist" {
+		size = lenetMNISTSize // the only size it takes
+	}
+	return Config{Arch: arch, Width: 4, Classes: 10, InChannels: 1, InputSize: size, SmallStem: true, Seed: 1}
 }
 
 // deep reports the ResNets that -short skips or shrinks.
@@ -56,7 +60,7 @@ func TestForwardBackwardShapes(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := rand.New(rand.NewPCG(3, 3))
-			x := randTensor(r, 2, 1, 28, 28)
+			x := randTensor(r, 2, 1, cfg.InputSize, cfg.InputSize)
 			y := m.Forward(x, true)
 			if len(y.Shape) != 2 || y.Shape[0] != 2 || y.Shape[1] != cfg.Classes {
 				t.Fatalf("Forward output shape %v, want [2 %d]", y.Shape, cfg.Classes)
@@ -94,6 +98,7 @@ func TestOtherInputs(t *testing.T) {
 	tests := []Config{
 		{Arch: "lenet", InputSize: 32},
 		{Arch: "lenet", InputSize: 16},
+		{Arch: "lenet-mnist", InputSize: 32},
 	}
 	for _, arch := range []string{"resnet18", "resnet50", "resnet50v2"} {
 		for _, size := range []int{32, 45} {
@@ -151,7 +156,7 @@ func linearize(m nn.Module) {
 // silenced by a zero γ and BN's eval-mode scale is exercised.
 func TestInputGradient(t *testing.T) {
 	for _, arch := range Archs() {
-		if arch == "lenet" { // a plain chain with max-pools: nothing to wire
+		if arch == "lenet" || arch == "lenet-mnist" { // plain chains with max-pools: nothing to wire
 			continue
 		}
 		t.Run(arch, func(t *testing.T) {
