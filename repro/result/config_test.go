@@ -34,3 +34,27 @@ func TestValidateNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+// TestParseMilestones: fractions of the run, increasing, in (0, 1).
+func TestParseMilestones(t *testing.T) {
+	if fs, err := ParseMilestones("0.5, 0.75"); err != nil || len(fs) != 2 || fs[1] != 0.75 {
+		t.Errorf(`ParseMilestones("0.5, 0.75") = %v, %v`, fs, err)
+	}
+	if fs, err := ParseMilestones(""); err != nil || fs != nil {
+		t.Errorf(`ParseMilestones("") = %v, %v; want nil, nil`, fs, err)
+	}
+	for _, bad := range []string{"0.75,0.5", "1", "0", "x", "0.5,"} {
+		if _, err := ParseMilestones(bad); err == nil {
+			t.Errorf("ParseMilestones(%q): no error", bad)
+		}
+	}
+	c := Defaults()
+	c.Out, c.Milestones = "x", "0.5"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "-milestones") {
+		t.Errorf("milestones with the cosine schedule: %v, want an error naming -milestones", err)
+	}
+	c.Schedule = "step"
+	if err := c.Validate(); err != nil {
+		t.Errorf("milestones with the step schedule: %v", err)
+	}
+}

@@ -62,6 +62,9 @@ func EstimateMemory(cfg result.Config) (Memory, error) {
 	if !ok {
 		return m, fmt.Errorf("run: no memory estimate for -data %s", cfg.Data)
 	}
+	if cfg.Resize > 0 {
+		shape.size = cfg.Resize
+	}
 	m.Base = runtimeBase
 	m.Data = 4 * float64(shape.c*shape.size*shape.size) * float64(shape.train+shape.test)
 	if cfg.Data == "imagenet" {

@@ -139,6 +139,14 @@ func loadInputs(cfg result.Config) (*inputs, error) {
 	} else if trainSet, testSet, err = data.Load(cfg.Data, cfg.DataDir); err != nil {
 		return nil, err
 	}
+	if cfg.Resize > 0 {
+		if trainSet, err = trainSet.Resized(cfg.Resize); err != nil {
+			return nil, err
+		}
+		if testSet, err = testSet.Resized(cfg.Resize); err != nil {
+			return nil, err
+		}
+	}
 	var valSet *data.Dataset
 	if n := valCount(cfg.Val, trainSet.N); n > 0 {
 		if n >= trainSet.N {
@@ -300,8 +308,9 @@ func updateNoise(cfg result.Config, spec align.Spec) (*optim.Noise, error) {
 	return &optim.Noise{Variance: cfg.NoiseVar, Dist: dist, Site: site, Seed: cfg.Seed ^ 0x6e6f697365}, nil
 }
 
-// schedule returns cfg's learning-rate schedule in steps; "step" is the
-// paper's (optim.PaperStepDecay) scaled to the run.
+// schedule returns cfg's learning-rate schedule in steps; "step" divides
+// by 10 at cfg's milestones, by default the paper's (optim.PaperStepDecay)
+// scaled to the run.
 func schedule(cfg result.Config, lr float64, stepsPerEpoch int) (optim.Schedule, error) {
 	total := cfg.Epochs * stepsPerEpoch
 	warmup := int(cfg.WarmupEpochs * float64(stepsPerEpoch))
@@ -309,7 +318,15 @@ func schedule(cfg result.Config, lr float64, stepsPerEpoch int) (optim.Schedule,
 	case "cosine":
 		return optim.NewCosine(lr, total, warmup)
 	case "step":
-		return optim.PaperStepDecay(lr, total, warmup)
+		fs, err := result.ParseMilestones(cfg.Milestones)
+		if err != nil || fs == nil {
+			return optim.PaperStepDecay(lr, total, warmup)
+		}
+		steps := make([]int, len(fs))
+		for i, f := range fs {
+			steps[i] = int(f * float64(total))
+		}
+		return optim.NewStepDecay(lr, warmup, steps, 0.1)
 	}
 	return optim.Constant(lr), nil
 }
