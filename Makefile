@@ -17,7 +17,7 @@ LDFLAGS := -X github.com/untied-ml/untied/repro/run.buildRevision=$(REV)
 SWEEP = ./bin/untied sweep -profile $(PROFILE) -jobs $(JOBS) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-table1-ext repro-noise \
-	repro-tune repro-transfer repro-depth \
+	repro-tune repro-transfer repro-depth repro-biotorch repro-biotorch-lr repro-biotorch-lenet \
 	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-compare bench-pytorch
 
 help:
@@ -60,6 +60,13 @@ repro-transfer: build data ## WM and IA tuned on ResNet-18, applied to ResNet-34
 
 repro-depth: build data ## gap to backprop against depth, ResNet-18 to ResNet-152
 	$(SWEEP) -experiment depth
+
+repro-biotorch-lr: build data ## BioTorch's LeNet benchmark, step 1: each rule's learning rate per data set, TPE on a validation split (resumes; writes repro/results/biotorch-lenet-lr/PROFILE/)
+	./bin/untied tune -experiment biotorch-lenet-lr -profile $(PROFILE) -jobs $(JOBS)
+
+repro-biotorch: repro-biotorch-lenet ## BioTorch's LeNet benchmark: top-1 error on MNIST and Fashion-MNIST, every rule at its tuned rate (needs repro-biotorch-lr's settings, committed for quick)
+repro-biotorch-lenet: build data
+	$(SWEEP) -experiment biotorch-lenet
 
 bench: ## training-step benchmarks of every rule (compare rules with benchstat -col /rule)
 	mkdir -p bench/out

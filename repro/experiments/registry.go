@@ -19,7 +19,8 @@ type Experiment struct {
 	Name  string `json:"name"`
 	Title string `json:"title"`
 	// Kind says how its table is laid out: "accuracy" (a row per rule and
-	// model), "noise" (a row per rule, a column per noise setting), "depth"
+	// model), "error" (top-1 error, a row per rule, a column per data set,
+	// as BioTorch prints its benchmark), "noise" (a row per rule, a column per noise setting), "depth"
 	// (a row per rule, a column per model, with the gap to backprop against
 	// depth), or "tune" (a metaparameter search: untied tune).
 	Kind     string    `json:"kind"`
@@ -35,6 +36,12 @@ type Experiment struct {
 	// run, made once for both (the depth and transfer tables reuse table
 	// 1's runs of ResNet-18 and ResNet-50).
 	Runs string `json:"runs,omitempty"`
+	// Tuned, when set, applies to every cell the setting a search chose
+	// for it (untied tune's best.json): a path from the repository's
+	// root in which {profile} and {search} stand for the profile and the
+	// search's name ("<model>-<rule>-<setting>"), e.g.
+	// "repro/results/biotorch-lenet-lr/{profile}/{search}-best.json".
+	Tuned string `json:"tuned,omitempty"`
 	// Search holds, for an experiment of kind "tune", the metaparameter
 	// search of each rule (untied tune).
 	Search map[string]Search `json:"search,omitempty"`
@@ -133,8 +140,10 @@ func Parse(b []byte, from string) (*Experiment, error) {
 	switch {
 	case e.Name == "":
 		return nil, bad("name", "a non-empty name")
-	case !slices.Contains([]string{"accuracy", "noise", "depth", "tune"}, e.Kind):
-		return nil, bad("kind", `"accuracy", "noise", "depth" or "tune"`)
+	case !slices.Contains([]string{"accuracy", "error", "noise", "depth", "tune"}, e.Kind):
+		return nil, bad("kind", `"accuracy", "error", "noise", "depth" or "tune"`)
+	case e.Tuned != "" && !strings.Contains(e.Tuned, "{search}"):
+		return nil, bad("tuned", `a path with {search} (and {profile}) in it`)
 	case e.Kind == "tune" && len(e.Search) == 0:
 		return nil, bad("search", "a search space per rule for kind \"tune\"")
 	case len(e.Rules) == 0:
@@ -156,9 +165,6 @@ func Parse(b []byte, from string) (*Experiment, error) {
 			if _, ok := e.Search[r]; !ok {
 				return nil, bad("search."+r, "the search space of rule "+r)
 			}
-		}
-		if len(e.Settings) > 0 {
-			return nil, bad("settings", "none for kind \"tune\" (its trials are its settings)")
 		}
 	}
 	// Names become directories of runs and files of tables: each must be
@@ -260,4 +266,10 @@ func (e *Experiment) ProfileNames() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// TunedPath is the tuned setting of search name under a profile (see
+// Experiment.Tuned).
+func (e *Experiment) TunedPath(profile, search string) string {
+	return strings.NewReplacer("{profile}", profile, "{search}", search).Replace(e.Tuned)
 }

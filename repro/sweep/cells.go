@@ -121,14 +121,10 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 	if e.Kind == "tune" {
 		return trialCells(e, p, profileName, root, models, rules, seeds)
 	}
-	settings := e.Settings
-	if len(settings) == 0 {
-		settings = []experiments.Setting{{}}
-	}
 	var cells []Cell
 	for _, m := range models {
 		for _, r := range rules {
-			for _, s := range settings {
+			for _, s := range settingsOf(e) {
 				for _, seed := range seeds {
 					cfg := p.Config
 					cfg.Model, cfg.Rule, cfg.Seed = m, r, seed
@@ -139,6 +135,12 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 					}
 					if err := strictOverlay(s.Config, &cfg); err != nil {
 						return nil, fmt.Errorf("sweep: %s setting %q: %w", e.Name, s.Name, err)
+					}
+					if e.Tuned != "" {
+						k := SearchKey{Model: m, Rule: r, Setting: s.Name}
+						if err := applyTuned(&cfg, e.TunedPath(profileName, k.Name())); err != nil {
+							return nil, fmt.Errorf("sweep: %s cell %s: %w", e.Name, k, err)
+						}
 					}
 					if !applies(cfg) {
 						continue
@@ -153,6 +155,27 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 		}
 	}
 	return cells, nil
+}
+
+// settingsOf returns e's settings, or one plain setting without any.
+func settingsOf(e *experiments.Experiment) []experiments.Setting {
+	if len(e.Settings) == 0 {
+		return []experiments.Setting{{}}
+	}
+	return e.Settings
+}
+
+// applyTuned applies the tuned setting at path (a search's best.json) to
+// cfg, whose rule it must be of.
+func applyTuned(cfg *result.Config, path string) error {
+	t, err := ReadTuned(path)
+	if err != nil {
+		return err
+	}
+	if t.Rule != cfg.Rule {
+		return fmt.Errorf("%s tuned rule %q, the cell runs %q", path, t.Rule, cfg.Rule)
+	}
+	return t.Apply(cfg)
 }
 
 // place gives cell c its configuration and its directory under root,
@@ -171,14 +194,7 @@ func place(c Cell, cfg result.Config, e *experiments.Experiment, root, profileNa
 func variant(cfg *result.Config, name string, v experiments.Variant) error {
 	cfg.Rule, cfg.Variant = v.Rule, name
 	if v.Tuned != "" {
-		t, err := ReadTuned(v.Tuned)
-		if err != nil {
-			return err
-		}
-		if t.Rule != v.Rule {
-			return fmt.Errorf("%s tuned rule %q, the variant varies %q", v.Tuned, t.Rule, v.Rule)
-		}
-		if err := t.Apply(cfg); err != nil {
+		if err := applyTuned(cfg, v.Tuned); err != nil {
 			return err
 		}
 	}
@@ -193,6 +209,7 @@ type Tuned struct {
 	Profile    string          `json:"profile"`
 	Rule       string          `json:"rule"`
 	Model      string          `json:"model"`
+	Setting    string          `json:"setting,omitempty"`
 	Trial      int             `json:"trial"`    // 0-based index of the best trial
 	Trials     int             `json:"trials"`   // trials finished when it was written
 	ValTop1    float64         `json:"val_top1"` // the objective, percent on the validation split

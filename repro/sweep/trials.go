@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -63,9 +64,33 @@ func CheckTrial(path string, t TrialFile, s experiments.Search) error {
 // TrialName names trial k's directory (and its cells' setting).
 func TrialName(k int) string { return fmt.Sprintf("trial%03d", k) }
 
-// SearchDir is the directory of the trials of rule on model.
-func SearchDir(root string, e *experiments.Experiment, profile, model, rule string) string {
-	return filepath.Join(root, e.RunsName(), profile, model, rule)
+// SearchKey names one search of a tune experiment: a rule on a model,
+// under one of the experiment's settings ("" for none; e.g. a data set).
+type SearchKey struct{ Model, Rule, Setting string }
+
+// Dir is the directory of the search's trials.
+func (k SearchKey) Dir(root string, e *experiments.Experiment, profile string) string {
+	return filepath.Join(root, e.RunsName(), profile, k.Model, k.Rule, filepath.FromSlash(k.Setting))
+}
+
+// Name names the search's output files: "<model>-<rule>", then
+// "-<setting>" with a setting ("/" in it becoming "-").
+func (k SearchKey) Name() string {
+	name := k.Model + "-" + k.Rule
+	if k.Setting != "" {
+		name += "-" + strings.ReplaceAll(k.Setting, "/", "-")
+	}
+	return name
+}
+
+// TrialSetting is the Setting of the cells of the search's trial i.
+func (k SearchKey) TrialSetting(i int) string { return path.Join(k.Setting, TrialName(i)) }
+
+func (k SearchKey) String() string {
+	if k.Setting == "" {
+		return k.Rule + " on " + k.Model
+	}
+	return k.Rule + " on " + k.Model + " (" + k.Setting + ")"
 }
 
 // ReadTrials reads the trial.json files of a search directory in order,
@@ -162,27 +187,33 @@ func roundSig(v float64) float64 {
 }
 
 // trialCells returns the cells of the trials proposed so far for every
-// rule and model of a search experiment.
+// rule, model and setting of a search experiment.
 func trialCells(e *experiments.Experiment, p profile, profileName, root string, models, rules []string, seeds []uint64) ([]Cell, error) {
 	var cells []Cell
 	for _, m := range models {
 		for _, r := range rules {
-			trials, err := ReadTrials(SearchDir(root, e, profileName, m, r))
-			if err != nil {
-				return nil, err
-			}
-			for _, t := range trials {
-				for _, seed := range seeds {
-					cfg := p.Config
-					cfg.Model, cfg.Rule, cfg.Seed = m, r, seed
-					if err := strictOverlay(t.Config, &cfg); err != nil {
-						return nil, fmt.Errorf("sweep: %s trial %d: %w", r, t.Index, err)
+			for _, s := range settingsOf(e) {
+				k := SearchKey{Model: m, Rule: r, Setting: s.Name}
+				trials, err := ReadTrials(k.Dir(root, e, profileName))
+				if err != nil {
+					return nil, err
+				}
+				for _, t := range trials {
+					for _, seed := range seeds {
+						cfg := p.Config
+						cfg.Model, cfg.Rule, cfg.Seed = m, r, seed
+						if err := strictOverlay(s.Config, &cfg); err != nil {
+							return nil, fmt.Errorf("sweep: %s setting %q: %w", e.Name, s.Name, err)
+						}
+						if err := strictOverlay(t.Config, &cfg); err != nil {
+							return nil, fmt.Errorf("sweep: %s trial %d: %w", k, t.Index, err)
+						}
+						c, err := place(Cell{Rule: r, Model: m, Setting: k.TrialSetting(t.Index), Seed: seed}, cfg, e, root, profileName)
+						if err != nil {
+							return nil, err
+						}
+						cells = append(cells, c)
 					}
-					c, err := place(Cell{Rule: r, Model: m, Setting: TrialName(t.Index), Seed: seed}, cfg, e, root, profileName)
-					if err != nil {
-						return nil, err
-					}
-					cells = append(cells, c)
 				}
 			}
 		}
@@ -201,6 +232,7 @@ type SearchBudget struct {
 	// proposes (0: tune.DefaultStartup).
 	Startup       int
 	Models, Rules []string
+	Settings      []string // the experiment's settings' names; one "" without
 }
 
 // Budget returns the budget of a search experiment's profile.
@@ -221,5 +253,9 @@ func Budget(e *experiments.Experiment, profileName string) (SearchBudget, error)
 			return SearchBudget{}, fmt.Errorf("sweep: %s profile %s: rule %q has no entry in \"search\"", e.Name, profileName, r)
 		}
 	}
-	return SearchBudget{Trials: p.Trials, Generation: p.Generation, Startup: p.Startup, Models: models, Rules: rules}, nil
+	var settings []string
+	for _, s := range settingsOf(e) {
+		settings = append(settings, s.Name)
+	}
+	return SearchBudget{Trials: p.Trials, Generation: p.Generation, Startup: p.Startup, Models: models, Rules: rules, Settings: settings}, nil
 }

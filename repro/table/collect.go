@@ -13,11 +13,12 @@ import (
 	"github.com/untied-ml/untied/repro/result"
 )
 
-// Key identifies a row: a rule on a model under one setting.
+// Key identifies a row: a rule on a model and a data set under one
+// setting.
 type Key struct {
-	Rule, Model string
-	NoiseSite   string  // "" without noise
-	NoiseVar    float64 // 0 without noise
+	Rule, Model, Data string
+	NoiseSite         string  // "" without noise
+	NoiseVar          float64 // 0 without noise
 }
 
 // Row is the aggregate of the finished runs of one Key (one per seed).
@@ -32,6 +33,7 @@ type Row struct {
 	Angle                  Stat // final mean weight angle, degrees
 	AlignScale             float64
 	TauFrac                float64 // the alignment time scale as a fraction of the run; 0 if none
+	LR                     float64 // the base learning rate of its first run
 	// Alignment is the rule's alignment loss as its first run recorded
 	// it: coefficients before the scale, the loss's input, centring; ""
 	// for rules that do not train B.
@@ -98,7 +100,7 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 			skipped++
 			continue
 		}
-		k := Key{Rule: cmp.Or(r.Config.Variant, r.Config.Rule), Model: r.Config.Model}
+		k := Key{Rule: cmp.Or(r.Config.Variant, r.Config.Rule), Model: r.Config.Model, Data: r.Config.Data}
 		if r.Config.NoiseVar > 0 {
 			k.NoiseSite, k.NoiseVar = r.Config.NoiseSite, r.Config.NoiseVar
 		}
@@ -106,7 +108,7 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 	}
 	for k, rs := range byKey {
 		var t1, t5, a []float64
-		row := Row{Key: k, Seeds: len(rs), AlignScale: rs[0].Config.AlignScale, Alignment: alignment(rs[0].Config), Results: rs}
+		row := Row{Key: k, Seeds: len(rs), AlignScale: rs[0].Config.AlignScale, LR: rs[0].Config.LR, Alignment: alignment(rs[0].Config), Results: rs}
 		for _, r := range rs {
 			if r.Diverged != "" {
 				row.Diverged++
@@ -135,6 +137,9 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 	}
 	slices.SortFunc(rows, func(a, b Row) int {
 		if c := strings.Compare(a.Model, b.Model); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Data, b.Data); c != 0 {
 			return c
 		}
 		if c := rank(a.Rule) - rank(b.Rule); c != 0 {
@@ -167,10 +172,11 @@ func alignment(c result.Config) string {
 	return c.AlignTerms + " on " + in
 }
 
-// bpRow finds the backprop row for the same model and setting, falling
-// back to the noiseless one (backprop has no B for noise at site b).
+// bpRow finds the backprop row for the same model, data set and setting,
+// falling back to the noiseless one (backprop has no B for noise at site
+// b).
 func bpRow(rows []Row, k Key) (Row, bool) {
-	for _, want := range []Key{{Rule: "bp", Model: k.Model, NoiseSite: k.NoiseSite, NoiseVar: k.NoiseVar}, {Rule: "bp", Model: k.Model}} {
+	for _, want := range []Key{{Rule: "bp", Model: k.Model, Data: k.Data, NoiseSite: k.NoiseSite, NoiseVar: k.NoiseVar}, {Rule: "bp", Model: k.Model, Data: k.Data}} {
 		for _, r := range rows {
 			if r.Key == want {
 				return r, true

@@ -3,6 +3,7 @@ package table
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -170,5 +171,41 @@ func TestTauFracFromAFullRun(t *testing.T) {
 	}
 	if got := rows[0].TauFrac; got != 0.005 {
 		t.Errorf("TauFrac = %v, want 5/1000 from the seed that finished", got)
+	}
+}
+
+// TestErrorTable: BioTorch's layout, a column per data set, top-1 error
+// with its gap to backprop on the same data set and the row's learning
+// rate.
+func TestErrorTable(t *testing.T) {
+	root := t.TempDir()
+	for i, c := range []struct {
+		rule, data string
+		top1, lr   float64
+	}{{"bp", "mnist", 99, 0.1}, {"fa", "mnist", 98.2, 1e-3}, {"bp", "fashion-mnist", 91, 0.1}, {"fa", "fashion-mnist", 87, 2e-3}} {
+		r := record(c.rule, "lenet-mnist", 1, c.top1, 0, true)
+		r.Config.Data, r.Config.LR = c.data, c.lr
+		writeResult(t, filepath.Join(root, strconv.Itoa(i)), r)
+	}
+	rows, _, err := Collect(root, []string{"bp", "fa"})
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("Collect = %d rows, %v; want 4", len(rows), err)
+	}
+	out := t.TempDir()
+	e := &experiments.Experiment{Name: "bt", Title: "t", Kind: "error", Claims: map[string]string{"fa": "behind"},
+		Settings: []experiments.Setting{{Name: "mnist"}, {Name: "fashion-mnist"}}}
+	if err := Error(out, Header{Experiment: e, Profile: "quick"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "bt.md"))
+	for _, want := range []string{"| mnist | fashion-mnist |", "| lenet-mnist | bp | 1.00 (lr 0.1) | 9.00 (lr 0.1) |",
+		"| lenet-mnist | fa | 1.80 (+0.80; lr 0.001) | 13.00 (+4.00; lr 0.002) | behind |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("bt.md lacks %q:\n%s", want, md)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "bt.csv"))
+	if !strings.Contains(string(csv), "fa,lenet-mnist,mnist,1.80,0.00,0.80,0.001,1,0") {
+		t.Errorf("bt.csv lacks fa's mnist line:\n%s", csv)
 	}
 }

@@ -196,6 +196,8 @@ func render(e *experiments.Experiment, sf sweepFlags, cells []sweep.Cell, stdout
 	case "depth":
 		write = table.Depth
 		figures = append(figures, plot.Depth)
+	case "error":
+		write, figures = table.Error, nil
 	}
 	if err := write(dir, h, rows); err != nil {
 		fmt.Fprintf(stderr, "untied table: %v\n", err)

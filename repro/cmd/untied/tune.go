@@ -79,16 +79,19 @@ func tuneCmd(args []string, stdout, stderr io.Writer) int {
 	s := &search{e: e, sf: sf, budget: b.Trials, generation: b.Generation, startup: b.Startup, jobs: *jobs, w: w}
 	for _, m := range b.Models {
 		for _, r := range b.Rules {
-			if err := s.run(ctx, m, r); err != nil {
-				fmt.Fprintf(stderr, "untied tune: %s on %s: %v\n", r, m, err)
-				return 1
+			for _, set := range b.Settings {
+				k := sweep.SearchKey{Model: m, Rule: r, Setting: set}
+				if err := s.run(ctx, k); err != nil {
+					fmt.Fprintf(stderr, "untied tune: %s: %v\n", k, err)
+					return 1
+				}
+				best, err := s.report(k)
+				if err != nil {
+					fmt.Fprintf(stderr, "untied tune: %v\n", err)
+					return 1
+				}
+				fmt.Fprintln(stdout, best)
 			}
-			best, err := s.report(m, r)
-			if err != nil {
-				fmt.Fprintf(stderr, "untied tune: %v\n", err)
-				return 1
-			}
-			fmt.Fprintln(stdout, best)
 		}
 	}
 	return 0
@@ -127,25 +130,26 @@ func (t trial) loss() float64 {
 
 func (t trial) finished() bool { return !slices.Contains(t.results, nil) }
 
-// trials reads rule's trials on model and their cells' results. all is
+// trials reads the trials of search k and their cells' results. all is
 // the experiment's whole list of cells, which -jobs workers index.
-func (s *search) trials(model, rule string) (ts []trial, all []sweep.Cell, err error) {
+func (s *search) trials(k sweep.SearchKey) (ts []trial, all []sweep.Cell, err error) {
 	_, all, err = s.sf.load()
 	if err != nil {
 		return nil, nil, err
 	}
-	files, err := sweep.ReadTrials(sweep.SearchDir(s.sf.runs, s.e, s.sf.profile, model, rule))
+	dir := k.Dir(s.sf.runs, s.e, s.sf.profile)
+	files, err := sweep.ReadTrials(dir)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, f := range files {
-		path := filepath.Join(sweep.SearchDir(s.sf.runs, s.e, s.sf.profile, model, rule), sweep.TrialName(f.Index), "trial.json")
-		if err := sweep.CheckTrial(path, f, s.e.Search[rule]); err != nil {
+		path := filepath.Join(dir, sweep.TrialName(f.Index), "trial.json")
+		if err := sweep.CheckTrial(path, f, s.e.Search[k.Rule]); err != nil {
 			return nil, nil, err
 		}
 		t := trial{file: f}
 		for _, c := range all {
-			if c.Model == model && c.Rule == rule && c.Setting == sweep.TrialName(f.Index) {
+			if c.Model == k.Model && c.Rule == k.Rule && c.Setting == k.TrialSetting(f.Index) {
 				t.cells = append(t.cells, c)
 				var r *result.Record
 				if sweep.StatusOf(c) == sweep.Finished {
@@ -167,14 +171,15 @@ func (s *search) trials(model, rule string) (ts []trial, all []sweep.Cell, err e
 // experiment and the results, never on when the search was interrupted
 // (a generation half written when it stopped is completed with the same
 // points) or how many jobs ran it.
-func (s *search) run(ctx context.Context, model, rule string) error {
-	space, err := sweep.Space(s.e.Search[rule])
+func (s *search) run(ctx context.Context, k sweep.SearchKey) error {
+	search := s.e.Search[k.Rule]
+	space, err := sweep.Space(search)
 	if err != nil {
 		return err
 	}
-	dir := sweep.SearchDir(s.sf.runs, s.e, s.sf.profile, model, rule)
+	dir := k.Dir(s.sf.runs, s.e, s.sf.profile)
 	for {
-		ts, all, err := s.trials(model, rule)
+		ts, all, err := s.trials(k)
 		if err != nil {
 			return err
 		}
@@ -191,7 +196,7 @@ func (s *search) run(ctx context.Context, model, rule string) error {
 		case busy > 0:
 			// Another tune (or sweep) process runs them: wait for it
 			// rather than propose from a history it is still writing.
-			fmt.Fprintf(s.w, "tune: %s on %s: waiting for %d runs in other processes\n", rule, model, busy)
+			fmt.Fprintf(s.w, "tune: %s: waiting for %d runs in other processes\n", k, busy)
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -208,23 +213,23 @@ func (s *search) run(ctx context.Context, model, rule string) error {
 			history = append(history, tune.Trial{Point: t.file.Point, Loss: t.loss()})
 		}
 		n := min(s.generation, s.budget-start)
-		points, err := tune.Suggest(space, history, n, tune.Options{Seed: s.e.Search[rule].Seed, Startup: s.startup})
+		points, err := tune.Suggest(space, history, n, tune.Options{Seed: search.Seed, Startup: s.startup})
 		if err != nil {
 			return err
 		}
-		for k, t := range ts[start:] {
-			if !slices.Equal(t.file.Point, points[k]) {
+		for j, t := range ts[start:] {
+			if !slices.Equal(t.file.Point, points[j]) {
 				return fmt.Errorf("%s: point %v, but the search proposes %v from the trials before it (the experiment's search changed since: move %s away to search again)",
-					filepath.Join(dir, sweep.TrialName(t.file.Index), "trial.json"), t.file.Point, points[k], dir)
+					filepath.Join(dir, sweep.TrialName(t.file.Index), "trial.json"), t.file.Point, points[j], dir)
 			}
 		}
-		fmt.Fprintf(s.w, "tune: %s on %s: trials %d–%d of %d\n", rule, model, len(ts)+1, start+n, s.budget)
-		for k := len(ts) - start; k < n; k++ {
-			overlay, err := sweep.Overlay(s.e.Search[rule], points[k])
+		fmt.Fprintf(s.w, "tune: %s: trials %d–%d of %d\n", k, len(ts)+1, start+n, s.budget)
+		for j := len(ts) - start; j < n; j++ {
+			overlay, err := sweep.Overlay(search, points[j])
 			if err != nil {
 				return err
 			}
-			if err := sweep.WriteTrial(dir, sweep.TrialFile{Index: start + k, Params: sweep.ParamNames(s.e.Search[rule]), Point: points[k], Config: overlay}); err != nil {
+			if err := sweep.WriteTrial(dir, sweep.TrialFile{Index: start + j, Params: sweep.ParamNames(search), Point: points[j], Config: overlay}); err != nil {
 				return err
 			}
 		}
@@ -274,11 +279,11 @@ func (s *search) runCells(ctx context.Context, all []sweep.Cell, todo []int) err
 }
 
 // report writes the search's outputs under <results>/<experiment>/<profile>/:
-// <model>-<rule>-best.json (sweep.Tuned, which variants of other
-// experiments name), -trials.csv and the -trials plot; and returns a line
-// naming the best trial.
-func (s *search) report(model, rule string) (string, error) {
-	ts, _, err := s.trials(model, rule)
+// <search>-best.json (sweep.Tuned, which other experiments read; the
+// search's name is sweep.SearchKey.Name), -trials.csv and the -trials
+// plot; and returns a line naming the best trial.
+func (s *search) report(key sweep.SearchKey) (string, error) {
+	ts, _, err := s.trials(key)
 	if err != nil {
 		return "", err
 	}
@@ -286,12 +291,12 @@ func (s *search) report(model, rule string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	base := model + "-" + rule
+	base, search := key.Name(), s.e.Search[key.Rule]
 	var history []tune.Trial
 	var points []plot.TrialPoint
 	var c strings.Builder
 	cw := csv.NewWriter(&c)
-	head := append([]string{"trial"}, sweep.ParamNames(s.e.Search[rule])...)
+	head := append([]string{"trial"}, sweep.ParamNames(search)...)
 	cw.Write(append(head, "val_top1", "best_val_top1", "config"))
 	best := math.Inf(1)
 	for _, t := range ts {
@@ -302,7 +307,7 @@ func (s *search) report(model, rule string) (string, error) {
 			best = loss
 		}
 		row := []string{strconv.Itoa(t.file.Index)}
-		for i, p := range s.e.Search[rule].Params {
+		for i, p := range search.Params {
 			v := t.file.Point[i]
 			if p.Kind == string(tune.Choice) {
 				row = append(row, plainJSON(p.Values[int(v)]))
@@ -317,23 +322,23 @@ func (s *search) report(model, rule string) (string, error) {
 	if err := result.WriteFile(filepath.Join(dir, base+"-trials.csv"), []byte(c.String())); err != nil {
 		return "", err
 	}
-	title := fmt.Sprintf("%s: TPE search of %s on %s (%s)", s.e.Name, rule, model, s.sf.profile)
+	title := fmt.Sprintf("%s: TPE search of %s (%s)", s.e.Name, key, s.sf.profile)
 	if err := plot.Trials(dir, base+"-trials", title, points); err != nil {
 		return "", err
 	}
 	k := tune.Best(history)
 	if k < 0 {
-		return "", fmt.Errorf("%s on %s: no trial finished with a validation score", rule, model)
+		return "", fmt.Errorf("%s: no trial finished with a validation score", key)
 	}
 	t := ts[k]
-	tuned := sweep.Tuned{Experiment: s.e.Name, Profile: s.sf.profile, Rule: rule, Model: model, Trial: k,
+	tuned := sweep.Tuned{Experiment: s.e.Name, Profile: s.sf.profile, Rule: key.Rule, Model: key.Model, Setting: key.Setting, Trial: k,
 		Trials: len(ts), ValTop1: 100 - history[k].Loss, Config: t.file.Config}
 	path := filepath.Join(dir, base+"-best.json")
 	if err := result.WriteJSON(path, tuned); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s on %s: best of %d trials is trial %d, validation top-1 %.2f%%: %s (wrote %s)",
-		rule, model, len(ts), k, tuned.ValTop1, plainJSON(t.file.Config), path), nil
+	return fmt.Sprintf("%s: best of %d trials is trial %d, validation top-1 %.2f%%: %s (wrote %s)",
+		key, len(ts), k, tuned.ValTop1, plainJSON(t.file.Config), path), nil
 }
 
 // plainJSON is a JSON value on one line, a string without its quotes.

@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/sweep"
 	"github.com/untied-ml/untied/repro/tune"
 )
@@ -131,6 +133,51 @@ func TestNewExperimentsSmoke(t *testing.T) {
 		md, err := os.ReadFile(filepath.Join(base, "results", name, "smoke", name+".md"))
 		if err != nil || !strings.Contains(strings.ToLower(string(md)), "resnet-34") && !strings.Contains(string(md), "resnet34") {
 			t.Errorf("%s.md: %v, want a table with resnet34:\n%s", name, err, md)
+		}
+	}
+}
+
+// TestBioTorchSmoke runs the smoke profiles of BioTorch's LeNet benchmark:
+// the learning-rate search of one rule, a search per data set (the
+// experiment's settings), then the table, whose every cell runs at the
+// learning rate its committed smoke search chose.
+func TestBioTorchSmoke(t *testing.T) {
+	base := t.TempDir()
+	run := func(args ...string) string {
+		t.Helper()
+		var out, errb bytes.Buffer
+		args = append(args, "-runs", filepath.Join(base, "runs"), "-results", filepath.Join(base, "results"), "-quiet")
+		if code := mainErr(args, &out, &errb); code != 0 {
+			t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
+		}
+		return out.String()
+	}
+	out := run("tune", "-experiment", "biotorch-lenet-lr", "-profile", "smoke", "-rules", "fa")
+	for _, data := range []string{"mnist", "fashion-mnist"} {
+		best, err := sweep.ReadTuned(filepath.Join(base, "results", "biotorch-lenet-lr", "smoke", "lenet-mnist-fa-"+data+"-best.json"))
+		if err != nil || best.Setting != data || !strings.Contains(string(best.Config), `"lr"`) {
+			t.Errorf("fa's search on %s: %+v, %v; want a learning rate (untied tune printed %q)", data, best, err, out)
+		}
+	}
+	run("sweep", "-experiment", "biotorch-lenet", "-profile", "smoke")
+	md, err := os.ReadFile(filepath.Join(base, "results", "biotorch-lenet", "smoke", "biotorch-lenet.md"))
+	if err != nil || !strings.Contains(string(md), "| model | rule | mnist | fashion-mnist |") || !strings.Contains(string(md), "| lenet-mnist | dfa |") {
+		t.Errorf("biotorch-lenet.md: %v, want a column per data set and a dfa row:\n%s", err, md)
+	}
+	for _, rule := range []string{"bp", "fa", "dfa"} {
+		for _, data := range []string{"mnist", "fashion-mnist"} {
+			tuned, err := sweep.ReadTuned(filepath.Join("..", "..", "results", "biotorch-lenet-lr", "smoke", "lenet-mnist-"+rule+"-"+data+"-best.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := result.Read(filepath.Join(base, "runs", "biotorch-lenet", "smoke", "lenet-mnist", rule, data, "seed1", "result.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var set struct{ LR float64 }
+			if err := json.Unmarshal(tuned.Config, &set); err != nil || set.LR != r.Config.LR || r.Config.Data != data {
+				t.Errorf("%s on %s ran on %s at lr %v; its tuned setting is %s", rule, data, r.Config.Data, r.Config.LR, tuned.Config)
+			}
 		}
 	}
 }
