@@ -37,9 +37,11 @@ type profile struct {
 	Models []string
 	Seeds  []uint64
 	// Trials and Generation are a search's budget per rule and the
-	// trials proposed at once, Startup its random trials before TPE
+	// trials proposed at once, Startup its random trials before TPE,
+	// Stratified whether those cover the space as a Latin hypercube
 	// (experiments of kind "tune").
 	Trials, Generation, Startup int
+	Stratified                  bool
 	Config                      result.Config
 }
 
@@ -69,7 +71,7 @@ func parseProfile(e *experiments.Experiment, name string, base result.Config) (p
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return p, fmt.Errorf("sweep: %s profile %s: %w", e.Name, name, err)
 	}
-	for key, dst := range map[string]any{"rules": &p.Rules, "models": &p.Models, "seeds": &p.Seeds, "trials": &p.Trials, "generation": &p.Generation, "startup": &p.Startup} {
+	for key, dst := range map[string]any{"rules": &p.Rules, "models": &p.Models, "seeds": &p.Seeds, "trials": &p.Trials, "generation": &p.Generation, "startup": &p.Startup, "stratified": &p.Stratified} {
 		if r, ok := fields[key]; ok {
 			if err := json.Unmarshal(r, dst); err != nil {
 				return p, fmt.Errorf("sweep: %s profile %s: %s: %w", e.Name, name, key, err)

@@ -229,8 +229,10 @@ func trialCells(e *experiments.Experiment, p profile, profileName, root string, 
 type SearchBudget struct {
 	Trials, Generation int
 	// Startup is the number of trials drawn at random before TPE
-	// proposes (0: tune.DefaultStartup).
+	// proposes (0: tune.DefaultStartup), Stratified whether they are a
+	// Latin hypercube (tune.Options).
 	Startup       int
+	Stratified    bool
 	Models, Rules []string
 	Settings      []string // the experiment's settings' names; one "" without
 }
@@ -257,5 +259,5 @@ func Budget(e *experiments.Experiment, profileName string) (SearchBudget, error)
 	for _, s := range settingsOf(e) {
 		settings = append(settings, s.Name)
 	}
-	return SearchBudget{Trials: p.Trials, Generation: p.Generation, Startup: p.Startup, Models: models, Rules: rules, Settings: settings}, nil
+	return SearchBudget{Trials: p.Trials, Generation: p.Generation, Startup: p.Startup, Stratified: p.Stratified, Models: models, Rules: rules, Settings: settings}, nil
 }

@@ -11,6 +11,7 @@ import (
 const (
 	tagRandom uint64 = 0x72616e646f6d0001 // "random"
 	tagTPE    uint64 = 0x7470650000000002 // "tpe"
+	tagStrata uint64 = 0x7374726174610003 // "strata"
 )
 
 // splitmix is SplitMix64's finaliser: a bijection on uint64 that spreads
@@ -60,4 +61,17 @@ func (s stream) pick(w []float64) int {
 		}
 	}
 	return len(w) - 1
+}
+
+// permutation returns a permutation of 0..n−1 (Fisher–Yates).
+func (s stream) permutation(n int) []int {
+	p := make([]int, n)
+	for i := range p {
+		p[i] = i
+	}
+	for i := n - 1; i > 0; i-- {
+		j := int(s.uniform() * float64(i+1))
+		p[i], p[j] = p[j], p[i]
+	}
+	return p
 }

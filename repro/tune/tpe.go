@@ -21,6 +21,13 @@ type Options struct {
 	// suggestion; default 24 (hyperopt's n_EI_candidates).
 	Candidates int
 
+	// Stratified draws the Startup points as a Latin hypercube: each
+	// parameter's prior is cut into Startup slices of equal probability
+	// and every slice holds one startup point, so a short search covers
+	// the whole range (plain random startup points can all miss the
+	// decade that matters). Off, they are independent draws, as hyperopt's.
+	Stratified bool
+
 	// Gamma sets the size of the good set as hyperopt does:
 	// n_good = min(ceil(Gamma·sqrt(n)), 25) for n finite losses (at least
 	// 1 when n > 0); default 0.25 (hyperopt's gamma). The cap of 25 is
@@ -78,19 +85,35 @@ func Random(space Space, n int, seed uint64, offset int) ([]Point, error) {
 // priorDraw draws one point from the prior of every parameter, in order.
 func priorDraw(space Space, s stream) Point {
 	p := make(Point, len(space))
-	for i, prm := range space {
-		u := s.uniform()
-		switch prm.Kind {
-		case Choice:
-			p[i] = math.Min(math.Floor(u*float64(prm.N)), float64(prm.N-1))
-		case LogUniform:
-			lo, hi := math.Log(prm.Low), math.Log(prm.High)
-			p[i] = clamp(math.Exp(lo+u*(hi-lo)), prm.Low, prm.High)
-		default:
-			p[i] = clamp(prm.Low+u*(prm.High-prm.Low), prm.Low, prm.High)
-		}
+	for i := range space {
+		p[i] = fromUniform(space[i], s.uniform())
 	}
 	return p
+}
+
+// stratifiedDraw draws startup point j of n as a Latin hypercube does:
+// parameter i's draw lies in slice perm_i(j) of n equal-probability slices
+// of its prior, perm_i a permutation of 0..n−1 fixed by (seed, i), so the
+// n startup points fill every slice of every parameter once.
+func stratifiedDraw(space Space, s stream, seed uint64, j, n int) Point {
+	p := make(Point, len(space))
+	for i := range space {
+		perm := newStream(seed, tagStrata, uint64(i), 0).permutation(n)
+		p[i] = fromUniform(space[i], (float64(perm[j])+s.uniform())/float64(n))
+	}
+	return p
+}
+
+// fromUniform maps u in [0, 1) to prm's prior.
+func fromUniform(prm Param, u float64) float64 {
+	switch prm.Kind {
+	case Choice:
+		return math.Min(math.Floor(u*float64(prm.N)), float64(prm.N-1))
+	case LogUniform:
+		lo, hi := math.Log(prm.Low), math.Log(prm.High)
+		return clamp(math.Exp(lo+u*(hi-lo)), prm.Low, prm.High)
+	}
+	return clamp(prm.Low+u*(prm.High-prm.Low), prm.Low, prm.High)
 }
 
 func clamp(x, lo, hi float64) float64 { return math.Min(math.Max(x, lo), hi) }
@@ -125,7 +148,12 @@ func Suggest(space Space, history []Trial, n int, opt Options) ([]Point, error) 
 	var models []*estimators // built on the first TPE point
 	for k := range pts {
 		if h+k < opt.Startup {
-			pts[k] = priorDraw(space, newStream(opt.Seed, tagRandom, uint64(h+k), 0))
+			s := newStream(opt.Seed, tagRandom, uint64(h+k), 0)
+			if opt.Stratified {
+				pts[k] = stratifiedDraw(space, s, opt.Seed, h+k, opt.Startup)
+			} else {
+				pts[k] = priorDraw(space, s)
+			}
 			continue
 		}
 		if models == nil {

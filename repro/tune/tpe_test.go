@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -259,6 +260,45 @@ func TestParzen(t *testing.T) {
 	for i, w := range []float64{2.0 / 7, 1.0 / 7, 3.0 / 7, 1.0 / 7} {
 		if math.Abs(c.p[i]-w) > 1e-12 {
 			t.Errorf("newCategorical(2 2 0 of 4).p[%d] = %v, want %v", i, c.p[i], w)
+		}
+	}
+}
+
+// TestStratifiedStartup: with Stratified, the startup points put one draw
+// in each of Startup equal-probability slices of every parameter's prior
+// (here quarters of a log range and of a uniform one), the same whether
+// proposed at once or a generation at a time.
+func TestStratifiedStartup(t *testing.T) {
+	space := Space{{Name: "lr", Kind: LogUniform, Low: 1e-5, High: 0.1}, {Name: "m", Kind: Uniform, Low: 0, High: 1}}
+	opt := Options{Seed: 7, Startup: 4, Stratified: true}
+	all, err := Suggest(space, nil, 4, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var history []Trial
+	for g := 0; g < 2; g++ {
+		two, err := Suggest(space, history, 2, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, p := range two {
+			if !slices.Equal(p, all[2*g+k]) {
+				t.Errorf("generation %d point %d = %v, want %v (as proposed at once)", g, k, p, all[2*g+k])
+			}
+			history = append(history, Trial{Point: p, Loss: 1})
+		}
+	}
+	for i := range space {
+		seen := map[int]bool{}
+		for _, p := range all {
+			u := p[i]
+			if space[i].Kind == LogUniform {
+				u = math.Log10(u/1e-5) / 4
+			}
+			seen[int(u*4)] = true
+		}
+		if len(seen) != 4 {
+			t.Errorf("parameter %s: startup points %v fill slices %v, want all four", space[i].Name, all, seen)
 		}
 	}
 }

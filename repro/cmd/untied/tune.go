@@ -76,7 +76,7 @@ func tuneCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	s := &search{e: e, sf: sf, budget: b.Trials, generation: b.Generation, startup: b.Startup, jobs: *jobs, w: w}
+	s := &search{e: e, sf: sf, budget: b.Trials, generation: b.Generation, startup: b.Startup, stratified: b.Stratified, jobs: *jobs, w: w}
 	for _, m := range b.Models {
 		for _, r := range b.Rules {
 			for _, set := range b.Settings {
@@ -103,6 +103,7 @@ type search struct {
 	sf                 sweepFlags
 	budget, generation int
 	startup            int
+	stratified         bool
 	jobs               int
 	w                  io.Writer
 }
@@ -213,7 +214,7 @@ func (s *search) run(ctx context.Context, k sweep.SearchKey) error {
 			history = append(history, tune.Trial{Point: t.file.Point, Loss: t.loss()})
 		}
 		n := min(s.generation, s.budget-start)
-		points, err := tune.Suggest(space, history, n, tune.Options{Seed: search.Seed, Startup: s.startup})
+		points, err := tune.Suggest(space, history, n, tune.Options{Seed: search.Seed, Startup: s.startup, Stratified: s.stratified})
 		if err != nil {
 			return err
 		}
