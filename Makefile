@@ -37,7 +37,7 @@ data: ## install Fashion-MNIST (Debian's dataset-fashion-mnist) if missing
 	@bash ci/fashion-mnist.sh
 
 train: build data ## the main job: LeNet with feedback alignment vs backprop on Fashion-MNIST (a finished runs/ dir is kept: remove it to train again)
-	./bin/untied train -data fashion-mnist -model lenet -rule bp -epochs 2 -seed 1 -out runs/lenet-bp
+	./bin/untied train -data fashion-mnist -model lenet -rule bp -epochs 2 -seed 1 -lr 0.05 -out runs/lenet-bp
 	./bin/untied train -data fashion-mnist -model lenet -rule fa -epochs 2 -seed 1 -lr 0.005 -out runs/lenet-fa
 
 golden-update: ## regenerate golden/testdata from the current code (review the diff!)

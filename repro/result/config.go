@@ -108,6 +108,32 @@ func Defaults() Config {
 		CheckpointEvery: 200}
 }
 
+// DefaultLR is the learning rate untied train uses when -lr is not given:
+// Defaults().LR (0.05) for the ResNets, whose BatchNorm keeps every rule
+// stable there; for the LeNets (lenet, lenet-mnist), which have no
+// normalisation and on which most rules diverge at backprop's rate, the
+// rule's own rate from make repro-biotorch-lr (quick profile: TPE on a
+// validation split, repro/results/biotorch-lenet-lr/quick/), the lower of
+// its MNIST and Fashion-MNIST choices. Rules not searched there (the
+// variants of WM and IA, custom compositions) take the lowest searched
+// rate, at which every searched rule trains.
+func DefaultLR(model, rule string) float64 {
+	if model != "lenet" && model != "lenet-mnist" {
+		return Defaults().LR
+	}
+	if lr, ok := leNetLR[rule]; ok {
+		return lr
+	}
+	return leNetLR["ia"]
+}
+
+// leNetLR holds the searched LeNet rates (see DefaultLR).
+var leNetLR = map[string]float64{
+	"bp": 0.01111, "usf": 0.01111, "brsf": 0.01111, "frsf": 0.01111,
+	"fa": 0.001561, "wm": 0.001561, "kp": 0.001561,
+	"dfa": 0.0002406, "ia": 0.0002406, "sa": 0.0002406, "aa": 0.0002406,
+}
+
 // DefaultAlignTime is the alignment time scale τ/T every table's short
 // profiles use, shorter than the paper's 1 % (align.DefaultTimeFraction):
 // on the quick profile (ResNet-18, 750 steps) AA did 1.4 points better at

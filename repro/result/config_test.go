@@ -58,3 +58,20 @@ func TestParseMilestones(t *testing.T) {
 		t.Errorf("milestones with the step schedule: %v", err)
 	}
 }
+
+// TestDefaultLR: every preset has a LeNet rate no higher than the ResNets'
+// default; the ResNets keep the default.
+func TestDefaultLR(t *testing.T) {
+	for _, rule := range Rules() {
+		lr := DefaultLR("lenet", rule)
+		if !(lr > 0 && lr <= Defaults().LR) || DefaultLR("lenet-mnist", rule) != lr {
+			t.Errorf("DefaultLR(lenet, %s) = %v, lenet-mnist %v", rule, lr, DefaultLR("lenet-mnist", rule))
+		}
+		if got := DefaultLR("resnet18", rule); got != Defaults().LR {
+			t.Errorf("DefaultLR(resnet18, %s) = %v, want %v", rule, got, Defaults().LR)
+		}
+	}
+	if DefaultLR("lenet", "fa") >= DefaultLR("lenet", "bp") {
+		t.Error("FA's LeNet rate is not below backprop's")
+	}
+}

@@ -81,7 +81,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Rule, "rule", cfg.Rule, "learning rule: "+strings.Join(result.Rules(), ", "))
 	fs.IntVar(&cfg.Epochs, "epochs", cfg.Epochs, "training epochs")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "batch size")
-	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "base learning rate")
+	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "base learning rate; on the LeNets, when not given, the rule's own (README, \"Training one model\")")
 	fs.StringVar(&cfg.Schedule, "schedule", cfg.Schedule, "learning-rate schedule: cosine, step (÷10 at -milestones) or constant")
 	fs.StringVar(&cfg.Milestones, "milestones", "", `where -schedule step divides by 10, as fractions of the run, e.g. "0.5,0.75" (default: 1/3, 2/3, 8/9, the paper's epochs 30, 60, 80 of 90)`)
 	fs.Float64Var(&cfg.WarmupEpochs, "warmup", 0, "linear warm-up, in epochs")
@@ -133,6 +133,9 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.Align != "" && !flagSet(fs, "rule") {
 		cfg.Rule = "custom"
+	}
+	if !flagSet(fs, "lr") {
+		cfg.LR = result.DefaultLR(cfg.Model, cfg.Rule)
 	}
 	if *tuned != "" {
 		asked := cfg.Rule
