@@ -1,7 +1,10 @@
 package result
 
 import (
+	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -73,5 +76,32 @@ func TestDefaultLR(t *testing.T) {
 	}
 	if DefaultLR("lenet", "fa") >= DefaultLR("lenet", "bp") {
 		t.Error("FA's LeNet rate is not below backprop's")
+	}
+}
+
+// TestDefaultLRMatchesSearch: each searched rule's LeNet rate is the lower of
+// the MNIST and Fashion-MNIST rates committed by make repro-biotorch-lr
+// (quick), so the defaults cannot drift from the search that chose them.
+func TestDefaultLRMatchesSearch(t *testing.T) {
+	const dir = "../results/biotorch-lenet-lr/quick"
+	for rule, want := range leNetLR {
+		lowest := math.Inf(1)
+		for _, set := range []string{"mnist", "fashion-mnist"} {
+			path := filepath.Join(dir, "lenet-mnist-"+rule+"-"+set+"-best.json")
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var best struct {
+				Config struct{ LR float64 } `json:"config"`
+			}
+			if err := json.Unmarshal(raw, &best); err != nil || best.Config.LR <= 0 {
+				t.Fatalf("%s: config.lr: %v", path, err)
+			}
+			lowest = math.Min(lowest, best.Config.LR)
+		}
+		if want != lowest {
+			t.Errorf("leNetLR[%s] = %v, the search chose %v", rule, want, lowest)
+		}
 	}
 }
