@@ -1,7 +1,7 @@
 package align
 
 import (
-	"github.com/untied-ml/untied/core/gemm"
+	"github.com/untied-ml/untied/core/sched"
 	"github.com/untied-ml/untied/core/vec"
 )
 
@@ -40,7 +40,7 @@ func (p *pass) run(u, v, d []float32, a, b float32) sums {
 	}
 	p.part = p.part[:chunks]
 	p.u, p.v, p.d, p.a, p.b = u, v, d, a, b
-	gemm.Parallel(chunks, 1, p)
+	sched.Parallel(chunks, 1, p)
 	p.u, p.v, p.d = nil, nil, nil // drop references to the tensors
 	var s sums
 	for _, c := range p.part {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/untied-ml/untied/core/gemm"
+	"github.com/untied-ml/untied/core/sched"
 	"github.com/untied-ml/untied/core/tensor"
 	"github.com/untied-ml/untied/core/vec"
 )
@@ -70,7 +70,7 @@ func (bn *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	bn.out = tensor.Ensure(bn.out, x.Shape...)
 	bn.ensureSums()
 	bn.loop = bnLoop{bn: bn, x: x}
-	gemm.Parallel(bn.C, 1, &bn.loop)
+	sched.Parallel(bn.C, 1, &bn.loop)
 	bn.loop = bnLoop{}
 	return bn.out
 }
@@ -146,7 +146,7 @@ func (bn *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	bn.dx = tensor.Ensure(bn.dx, dy.Shape...)
 	bn.ensureSums()
 	bn.loop = bnLoop{bn: bn, dy: dy}
-	gemm.Parallel(bn.C, 1, &bn.loop)
+	sched.Parallel(bn.C, 1, &bn.loop)
 	bn.loop = bnLoop{}
 	return bn.dx
 }

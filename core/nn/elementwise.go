@@ -1,7 +1,7 @@
 package nn
 
 import (
-	"github.com/untied-ml/untied/core/gemm"
+	"github.com/untied-ml/untied/core/sched"
 	"github.com/untied-ml/untied/core/vec"
 )
 
@@ -17,7 +17,7 @@ const (
 )
 
 // elemLoop is one elementwise loop over equal-length slices. Each layer
-// keeps its own and passes it by pointer to gemm.Parallel, so the loops
+// keeps its own and passes it by pointer to sched.Parallel, so the loops
 // allocate nothing; each element is written by one goroutine, so the
 // result does not depend on the thread count.
 type elemLoop struct {
@@ -31,7 +31,7 @@ func (l *elemLoop) run(op int, dst, a, b []float32) {
 	if b != nil {
 		l.b = b[:len(dst)]
 	}
-	gemm.Parallel(len(dst), elemGrain, l)
+	sched.Parallel(len(dst), elemGrain, l)
 	*l = elemLoop{} // drop references to the tensors
 }
 
