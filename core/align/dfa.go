@@ -15,12 +15,13 @@ import (
 // index and its shape, never on the order in which layers first ask for it.
 const dfaStream = 0x646661 << 32 // "dfa"
 
-// OutputError stores the network's output error e = dL/dlogits ([N,
-// classes]) of this step for direct feedback alignment (train.Trainer calls
-// it after the loss, before the backward pass; it implements
-// train.OutputErrorRule). Other rules use the call to start their
-// alignment gradients early: see Rule.early.
-func (r *Rule) OutputError(e *tensor.Tensor) {
+// BeforeBackward is called between the loss and the backward pass of the
+// step Before opened, with the network's output error e = dL/dlogits ([N,
+// classes]); it implements train.BeforeBackwardRule. Direct feedback
+// alignment keeps e, which its transports project to every layer; the
+// rules with a Filter(x, D) call prepare it now, so the layers' backward
+// pass can compute it (see Rule.early).
+func (r *Rule) BeforeBackward(e *tensor.Tensor) {
 	if !r.spec.Direct {
 		r.early()
 		return
@@ -28,9 +29,9 @@ func (r *Rule) OutputError(e *tensor.Tensor) {
 	if len(e.Shape) != 2 {
 		panic(fmt.Sprintf("align: dfa: output error shape %v, want [N, classes]", e.Shape))
 	}
-	r.e = tensor.Ensure(r.e, e.Shape...)
-	copy(r.e.Data, e.Data[:e.Len()])
-	r.fresh = true
+	r.outErr = tensor.Ensure(r.outErr, e.Shape...)
+	copy(r.outErr.Data, e.Data[:e.Len()])
+	r.outErrNow = true
 }
 
 // Projection returns D of untied layer i under dfa: [classes, input size
@@ -43,10 +44,10 @@ func (r *Rule) Projection(i int) *tensor.Tensor { return r.layers[i].proj }
 // shaped like the layer's input.
 func (r *Rule) direct(l *layer) nn.Transport {
 	return func(dy, out *tensor.Tensor) *tensor.Tensor {
-		if !r.fresh {
-			panic("align: dfa: a layer's backward pass ran before this step's OutputError (use train.Trainer, or call Before and OutputError around the forward pass)")
+		if !r.outErrNow {
+			panic("align: dfa: a layer's backward pass ran before this step's BeforeBackward (use train.Trainer, or call Before and BeforeBackward around the forward pass)")
 		}
-		x, e := l.u.Input(), r.e
+		x, e := l.u.Input(), r.outErr
 		n := x.Shape[0]
 		if e.Shape[0] != n || dy.Shape[0] != n {
 			panic(fmt.Sprintf("align: dfa: output error of %d samples for a layer batch of %d", e.Shape[0], n))

@@ -304,9 +304,9 @@ func TestDirectTrainingReducesLoss(t *testing.T) {
 	}
 }
 
-// TestDirectNeedsOutputError: a backward pass after Before without
-// OutputError panics rather than using a stale error.
-func TestDirectNeedsOutputError(t *testing.T) {
+// TestDirectNeedsBeforeBackward: a backward pass after Before without
+// BeforeBackward panics rather than using a stale error.
+func TestDirectNeedsBeforeBackward(t *testing.T) {
 	net, _, _ := probedNet(1)
 	r := newDFA(t, net, 1)
 	x, labels := dfaBatch(3, 1)
@@ -315,8 +315,8 @@ func TestDirectNeedsOutputError(t *testing.T) {
 	logits := net.Forward(x, true)
 	_, e := nn.SoftmaxCrossEntropy(logits, labels, nil)
 	defer func() {
-		if v := recover(); v == nil || !strings.Contains(v.(string), "OutputError") {
-			t.Errorf("Backward without OutputError: panic %v, want one naming OutputError", v)
+		if v := recover(); v == nil || !strings.Contains(v.(string), "BeforeBackward") {
+			t.Errorf("Backward without BeforeBackward: panic %v, want one naming BeforeBackward", v)
 		}
 	}()
 	net.Backward(e)
@@ -331,7 +331,7 @@ func TestDirectCleared(t *testing.T) {
 		t.Fatal(err)
 	}
 	x, labels := dfaBatch(3, 1)
-	train.New(net, nil).Step(x, labels) // no OutputError: dfa would panic
+	train.New(net, nil).Step(x, labels) // no BeforeBackward: dfa would panic
 	fc2 := nn.UntiedLayers(net)[3]
 	_, b := fc2.Weights()
 	want := fc2.Transpose(fc2.OutputGrad(), b.Value.Data, nil)
@@ -340,7 +340,7 @@ func TestDirectCleared(t *testing.T) {
 	}
 }
 
-// TestDirectAllocs: once the projections exist, OutputError and the
+// TestDirectAllocs: once the projections exist, BeforeBackward and the
 // transports allocate nothing (dense layers allocate nothing themselves).
 func TestDirectAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
@@ -355,7 +355,7 @@ func TestDirectAllocs(t *testing.T) {
 	step := func() {
 		r.Before(0)
 		_, e = nn.SoftmaxCrossEntropy(net.Forward(x, true), labels, e)
-		r.OutputError(e)
+		r.BeforeBackward(e)
 		net.Backward(e)
 	}
 	step()

@@ -31,18 +31,18 @@
 // (Coef), times a global Scale, plus what the rule does besides: the backward
 // route, whether an optimizer trains B, Kolen-Pollack's transport of W's task
 // gradient, sign symmetry, input noise. Preset returns the named rules; New
-// builds a *Rule, which implements train.Rule (and train.OutputErrorRule,
+// builds a *Rule, which implements train.Rule (and train.BeforeBackwardRule,
 // for dfa): AfterBackward adds the alignment-loss gradient into every B.Grad
 // (the task optimizer must exclude Feedback parameters, and a second
 // optimizer over them applies it), Before rewrites B for the sign-symmetry
 // rules.
 //
-// Under train.Trainer, OutputError (after the forward pass, before the
+// Under train.Trainer, BeforeBackward (after the forward pass, before the
 // backward pass) also starts the alignment gradients of the rules whose
 // Filter(x, D) call has a D the forward pass fixes (aa, wm and any
 // composition with Sparse, NullBack, or Amp without Null): a conv layer
 // then computes Pb beside Pf and Filter(x, D) beside W's gradient, each
-// from one lowering of its input (nn.Untied's KeepFeedbackProjection and
+// from one lowering of its input (nn.Fused's KeepFeedbackProjection and
 // FilterAlong), and AfterBackward does the rest. The result is
 // AfterBackward's alone, bit for bit except where Decay or Self has added
 // to B.Grad before that Filter (then to rounding).
@@ -54,7 +54,7 @@
 //	dx[n, :] = e[n, :]·D        e = dL/dlogits [N, classes], D [classes, size]
 //
 // reshaped to the input's shape, size the input's elements per sample. The
-// Trainer hands e to Rule.OutputError after the loss and before the
+// Trainer hands e to Rule.BeforeBackward after the loss and before the
 // backward pass. W's gradient still comes from the layer's real upstream
 // dy, so the output layer's is exact and a hidden layer's is
 // ((e·D′) ⊙ f′)ᵀ·x, D′ the projection of the layer that reads its

@@ -10,19 +10,19 @@ import (
 	"github.com/untied-ml/untied/core/train"
 )
 
-// lateRule hides OutputError, so AfterBackward computes every alignment
+// lateRule hides BeforeBackward, so AfterBackward computes every alignment
 // gradient itself, as when a caller drives the rule without train.Trainer.
 type lateRule struct{ r *Rule }
 
 func (l lateRule) Before(step int)        { l.r.Before(step) }
 func (l lateRule) AfterBackward(step int) { l.r.AfterBackward(step) }
 
-// TestEarlyMatchesLate: with train.Trainer, OutputError prepares the
+// TestEarlyMatchesLate: with train.Trainer, BeforeBackward prepares the
 // alignment gradients and the conv layers compute Pb with Pf and
 // Filter(x, D) with W's gradient (FilterAlong) from one lowering of x
 // each. Where B.Grad holds nothing before that Filter (no Decay or Self
 // beside it), every sum is the same, so the steps are bit for bit those of
-// the rule without OutputError; the reference pass of StepWithReference
+// the rule without BeforeBackward; the reference pass of StepWithReference
 // runs the layers' Backward twice and must not count D twice.
 func TestEarlyMatchesLate(t *testing.T) {
 	x, labels := dfaBatch(8, 1)
@@ -111,11 +111,11 @@ func TestEarlyWithDecay(t *testing.T) {
 			o.g = append(o.g, append([]float32(nil), l.b.Grad.Data...))
 			// The bound's magnitudes, from the late rule's own D.
 			var bnd []float64
-			if l.filter == filterSum {
-				ax, ad := absOf(l.x), absOf(l.d)
+			if l.plan.filter == filterSum {
+				ax, ad := absOf(l.plan.x), absOf(l.filterD)
 				af := make([]float32, l.b.Grad.Len())
 				l.u.Filter(ax, ad, af, 0)
-				k := float64(l.d.Len() / l.w.Value.Shape[0])
+				k := float64(l.filterD.Len() / l.w.Value.Shape[0])
 				gamma := (k + 1) * 0x1p-24 / (1 - (k+1)*0x1p-24)
 				for j, v := range l.b.Value.Data {
 					bnd = append(bnd, 2*gamma*(math.Abs(2*r.coef[Decay]*float64(v))+float64(af[j])))

@@ -11,50 +11,61 @@ import (
 )
 
 // Rule applies a Spec to a network's untied layers. It implements
-// train.Rule and train.OutputErrorRule. It is not safe for concurrent use.
+// train.Rule and train.BeforeBackwardRule. It is not safe for concurrent
+// use.
 type Rule struct {
-	spec    Spec
-	total   int
-	scale   float64
-	layers  []*layer
-	coef    [numPrimitives]float64 // this step's scaled coefficients
-	has     [numPrimitives]bool
-	rng     *rand.Rand
-	loss    []float64
-	seed    uint64
-	e       *tensor.Tensor // dfa: this step's output error
-	fresh   bool           // dfa: e is this step's (OutputError since Before)
-	step    int            // the step of the last Before
-	stepped bool           // Before ran and AfterBackward has not
-	pass    pass           // the fused sweep over activations, reused by every layer
+	spec   Spec
+	total  int
+	scale  float64
+	layers []*layer
+	coef   [numPrimitives]float64 // this step's scaled coefficients
+	has    [numPrimitives]bool
+	rng    *rand.Rand
+	loss   []float64
+	seed   uint64
+	pass   pass // the fused sweep over activations, reused by every layer
+
+	// The step in progress:
+	step      int            // the step of the last Before
+	inStep    bool           // Before ran and AfterBackward has not
+	outErr    *tensor.Tensor // dfa: the output error BeforeBackward stored
+	outErrNow bool           // dfa: outErr is the step in progress's
 }
 
 // layer is one untied layer and its scratch, reused from step to step.
 type layer struct {
-	u      nn.Untied
-	w, b   *nn.Param
-	fanIn  int
-	noise  *tensor.Tensor // alignment input, with InputNoise
-	pf, pb *tensor.Tensor // Apply(x, W), Apply(x, B)
-	rf, rb *tensor.Tensor // Transpose(Pf, B), Transpose(Pb, W)
-	q      *tensor.Tensor // Apply(Rb, W)
-	d      *tensor.Tensor // output-shaped combination fed to Filter
-	mag    []float32      // frSF magnitudes
-	index  int            // in New's layers
-	proj   *tensor.Tensor // dfa: D, [classes, input size per sample]
-	terms  [numPrimitives]float64
-	gs     []float32              // B-shaped scratch: Amp's gradient when it has a Filter call of its own
-	norm   [numPrimitives]float64 // the divisors of this step's terms (Normalize)
-	mean   []float64              // Center: a batch mean, one sample's size
+	u     nn.Untied
+	fused nn.Fused // u's shared passes; nil when it has none
+	w, b  *nn.Param
+	fanIn int
+	index int            // in New's layers
+	mag   []float32      // frSF magnitudes
+	proj  *tensor.Tensor // dfa: D, [classes, input size per sample]
+	terms [numPrimitives]float64
+	norm  [numPrimitives]float64 // the divisors of this step's terms (Normalize)
 
-	// Between prepare and finish (see align):
-	x      *tensor.Tensor         // the alignment input
-	pfT    *tensor.Tensor         // Pf (read only unless it is pf)
-	c      [numPrimitives]float64 // the coefficients divided by norm
-	filter int                    // the Filter(x, D) call left for finish
-	ready  bool                   // prepare ran this step (early)
-	along  bool                   // the layer's Backward computes fb = Filter(x, D)
-	fb     []float32              // B-shaped: that Filter, or NaN at 0 until it ran
+	// Scratch:
+	noise   *tensor.Tensor // alignment input, with InputNoise
+	pf, pb  *tensor.Tensor // Apply(x, W), Apply(x, B)
+	rf, rb  *tensor.Tensor // Transpose(Pf, B), Transpose(Pb, W)
+	rbW     *tensor.Tensor // Apply(Rb, W)
+	filterD *tensor.Tensor // output-shaped: the argument D of a Filter(·, D) call
+	ampGrad []float32      // B-shaped: Amp's gradient, when it has a Filter call of its own
+	mean    []float64      // Center: a batch mean, one sample's size
+
+	plan  plan             // this step's activity terms, from prepare to finish
+	along nn.FilterRequest // early's request that the layer's Backward compute plan.filter
+}
+
+// plan is what prepare leaves for finish: one layer's activity terms for
+// one step, half computed (see align and early).
+type plan struct {
+	prepared bool                   // prepare ran for the step in progress (early)
+	alongSet bool                   // the layer took along (FilterAlong) for it
+	x        *tensor.Tensor         // the alignment input
+	pf       *tensor.Tensor         // Pf = x∘W (read only unless it is the layer's pf)
+	coef     [numPrimitives]float64 // the scaled coefficients divided by norm
+	filter   filterCall             // the Filter(x, filterD) call left for finish
 }
 
 // New returns the rule of spec for layers (as from nn.UntiedLayers), over a
@@ -91,6 +102,7 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 			return nil, fmt.Errorf("align: layer %d: W and B must be parameters of the same size", i)
 		}
 		l := &layer{u: u, w: w, b: b, fanIn: w.Value.Len() / w.Value.Shape[0], index: i}
+		l.fused, _ = u.(nn.Fused)
 		if spec.Sign == SignFixedRandom {
 			l.mag = make([]float32, w.Value.Len())
 			std := math.Sqrt(2 / float64(l.fanIn))
@@ -101,7 +113,9 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 		// Pb of the layer's own input: the layer computes it with Pf,
 		// from one lowering of the input. Not under sign symmetry, whose
 		// Before rewrites B, possibly after a caller's forward pass.
-		u.KeepFeedbackProjection((r.has[Sparse] || r.has[NullBack]) && spec.InputNoise == nil && spec.Sign == NoSign)
+		if l.fused != nil {
+			l.fused.KeepFeedbackProjection((r.has[Sparse] || r.has[NullBack]) && spec.InputNoise == nil && spec.Sign == NoSign)
+		}
 		u.SetRoute(spec.Route)
 		if spec.Direct {
 			u.SetTransport(r.direct(l))
@@ -145,14 +159,13 @@ func (r *Rule) Coef(p Primitive, step int) float64 {
 	return 0
 }
 
-// Before sets B = sign(W)·M for the sign-symmetry rules. Under dfa it
-// marks the last output error stale until OutputError. Other rules do
-// nothing.
+// Before opens step: it sets B = sign(W)·M for the sign-symmetry rules,
+// and under dfa marks the last output error stale until BeforeBackward.
 func (r *Rule) Before(step int) {
-	r.fresh = false
-	r.step, r.stepped = step, true
+	r.outErrNow = false
+	r.step, r.inStep = step, true
 	for _, l := range r.layers {
-		l.ready = false
+		l.plan.prepared = false
 	}
 	if r.spec.Sign == NoSign {
 		return
@@ -186,8 +199,8 @@ func (r *Rule) Before(step int) {
 // W.Grad into B.Grad for Kolen-Pollack), using the layer's last forward
 // input. It allocates nothing once its scratch has grown to the batch.
 func (r *Rule) AfterBackward(step int) {
-	stepped := r.stepped && r.step == step
-	r.stepped = false
+	inStep := r.inStep && r.step == step
+	r.inStep = false
 	if len(r.spec.Terms) == 0 && !r.spec.KolenPollack {
 		return
 	}
@@ -195,8 +208,8 @@ func (r *Rule) AfterBackward(step int) {
 		r.coef[p] = r.Coef(p, step)
 	}
 	for i, l := range r.layers {
-		if !stepped { // early's work was for another step
-			l.ready = false
+		if !inStep { // early's work was for another step
+			l.plan.prepared = false
 		}
 		r.loss[i] = r.align(l)
 		if r.spec.KolenPollack {
@@ -207,13 +220,13 @@ func (r *Rule) AfterBackward(step int) {
 
 // align adds Σ c_p·∂R_p/∂B into B.Grad and returns Σ c_p·R_p. The
 // activity terms are computed in two halves: prepare, which needs only the
-// forward pass (OutputError may have run it already, see early), and
+// forward pass (BeforeBackward may have run it already, see early), and
 // finish.
 func (r *Rule) align(l *layer) float64 {
 	c, has := &r.coef, &r.has
 	w, b := l.w.Value.Data[:l.w.Value.Len()], l.b.Value.Data[:l.b.Value.Len()]
 	g := l.b.Grad.Data[:l.b.Grad.Len()]
-	if !l.ready {
+	if !l.plan.prepared {
 		l.norm = [numPrimitives]float64{1, 1, 1, 1, 1, 1}
 	}
 	var total float64
@@ -226,19 +239,14 @@ func (r *Rule) align(l *layer) float64 {
 		tensor.Axpy(float32(-c[Self]), w, g)
 	}
 	if r.activity() {
-		if !l.ready {
-			if l.along { // a request of an early for another step
-				l.u.FilterAlong(nil, nil)
-				l.along = false
-			}
+		if !l.plan.prepared {
+			l.dropAlong() // a request of an early for another step
 			r.prepare(l)
 		}
 		r.finish(l)
 	}
-	if l.along {
-		l.u.FilterAlong(nil, nil)
-	}
-	l.ready, l.along = false, false
+	l.dropAlong()
+	l.plan.prepared = false
 	for _, t := range r.spec.Terms {
 		total += r.coef[t.Prim] * l.terms[t.Prim] / l.norm[t.Prim]
 	}
@@ -251,12 +259,40 @@ func (r *Rule) activity() bool {
 	return has[Amp] || has[Null] || has[Sparse] || has[NullBack]
 }
 
-// The Filter(x, ·) call prepare leaves for finish.
+// filterCall is the Filter(x, D) call prepare leaves for finish.
+type filterCall int
+
 const (
-	filterNone = iota
-	filterAmp  // Amp alone: gs = Filter(x, D), D = −(1/N)·Pf
-	filterSum  // the terms' sum: B.Grad += Filter(x, D)
+	filterNone filterCall = iota
+	filterAmp             // Amp alone: ampGrad = Filter(x, D), D = −(1/N)·Pf
+	filterSum             // the terms' sum: B.Grad += Filter(x, D)
 )
+
+// dropAlong cancels the layer's FilterAlong request, if any.
+func (l *layer) dropAlong() {
+	if l.plan.alongSet {
+		l.fused.FilterAlong(nil)
+		l.plan.alongSet = false
+	}
+}
+
+// forwardProjection returns the layer's Input()∘W from its forward pass, nil when
+// it cannot give it (see nn.Fused.Projection).
+func (l *layer) forwardProjection() *tensor.Tensor {
+	if l.fused == nil {
+		return nil
+	}
+	return l.fused.Projection()
+}
+
+// feedbackProjection returns the layer's Input()∘B from its forward pass,
+// nil when it did not compute it (see nn.Fused.FeedbackProjection).
+func (l *layer) feedbackProjection() *tensor.Tensor {
+	if l.fused == nil {
+		return nil
+	}
+	return l.fused.FeedbackProjection()
+}
 
 // prepare is the half of align's activity terms that needs only the forward
 // pass: the projections, the energies, the scaled coefficients, and D, the
@@ -278,7 +314,7 @@ func (r *Rule) prepare(l *layer) {
 	n := float64(x.Shape[0])
 	var pfT *tensor.Tensor // Pf = x∘W: the layer's own output when it can give it
 	if has[Amp] || has[Null] {
-		if pfT = l.u.Projection(); pfT == nil || !own {
+		if pfT = l.forwardProjection(); pfT == nil || !own {
 			l.pf = l.u.Apply(x, w, l.pf)
 			pfT = l.pf
 		}
@@ -293,7 +329,7 @@ func (r *Rule) prepare(l *layer) {
 	needPb := has[Sparse] || has[NullBack]
 	var pbT *tensor.Tensor
 	if needPb {
-		if pbT = l.u.FeedbackProjection(); pbT == nil || !own || r.spec.Sign != NoSign {
+		if pbT = l.feedbackProjection(); pbT == nil || !own || r.spec.Sign != NoSign {
 			l.pb = l.u.Apply(x, b, l.pb)
 			pbT = l.pb
 		}
@@ -324,8 +360,8 @@ func (r *Rule) prepare(l *layer) {
 	var pfSq float64                   // ‖Pf‖², for that quotient and Null's energy
 	switch {
 	case ampAlone:
-		l.d = tensor.Ensure(l.d, pfT.Shape...)
-		pfSq = r.pass.run(pf, nil, l.d.Data, float32(-1/n), 0).uu
+		l.filterD = tensor.Ensure(l.filterD, pfT.Shape...)
+		pfSq = r.pass.run(pf, nil, l.filterD.Data, float32(-1/n), 0).uu
 	case r.spec.Normalize && (has[Null] || ampRayleigh):
 		pfSq = r.pass.run(pf, nil, nil, 0, 0).uu
 	}
@@ -359,30 +395,30 @@ func (r *Rule) prepare(l *layer) {
 	// The terms whose gradient is Filter(x, ·) share one Filter call:
 	// D = −(c_amp/N)·Pf + (2c_sparse/N)·Pb + (2c_nullb/N)·Apply(Rb, W).
 	// Amp beside Null without Pb (IA) is merged with Null in finish.
-	l.filter = filterNone
+	l.plan.filter = filterNone
 	switch {
 	case ampAlone:
-		l.filter = filterAmp
+		l.plan.filter = filterAmp
 	case needPb:
 		// One pass gives Amp's and Sparse's values and their part of D.
-		l.filter = filterSum
-		l.d = tensor.Ensure(l.d, pbT.Shape...)
+		l.plan.filter = filterSum
+		l.filterD = tensor.Ensure(l.filterD, pbT.Shape...)
 		a, bb := float32(-c[Amp]/n), float32(2*c[Sparse]/n)
 		if has[Amp] {
-			s := r.pass.run(pf, pb, l.d.Data, a, bb)
+			s := r.pass.run(pf, pb, l.filterD.Data, a, bb)
 			l.terms[Amp], l.terms[Sparse] = -s.uv/n, s.vv/n
 		} else {
-			l.terms[Sparse] = r.pass.run(pb, nil, l.d.Data, bb, 0).uu / n
+			l.terms[Sparse] = r.pass.run(pb, nil, l.filterD.Data, bb, 0).uu / n
 		}
 	}
 	if has[NullBack] {
 		l.rb = l.u.Transpose(pbT, w, l.rb)
 		rb := l.rb.Data[:l.rb.Len()]
 		l.terms[NullBack] = tensor.Dot(rb, rb) / n
-		l.q = l.u.Apply(l.rb, w, l.q)
-		tensor.Axpy(float32(2*c[NullBack]/n), l.q.Data[:l.q.Len()], l.d.Data)
+		l.rbW = l.u.Apply(l.rb, w, l.rbW)
+		tensor.Axpy(float32(2*c[NullBack]/n), l.rbW.Data[:l.rbW.Len()], l.filterD.Data)
 	}
-	l.x, l.pfT, l.c = x, pfT, c
+	l.plan.x, l.plan.pf, l.plan.coef = x, pfT, c
 }
 
 // finish is the other half: the Filter(x, D) call, unless the layer's
@@ -391,26 +427,25 @@ func (r *Rule) finish(l *layer) {
 	has := &r.has
 	b := l.b.Value.Data[:l.b.Value.Len()]
 	g := l.b.Grad.Data[:l.b.Grad.Len()]
-	x, pfT, c := l.x, l.pfT, &l.c
+	x, pfT, c := l.plan.x, l.plan.pf, &l.plan.coef
 	n := float64(x.Shape[0])
-	// along: the layer's Backward set l.fb = Filter(x, D); it always
-	// overwrites fb[0], which early set to NaN.
-	along := l.along && !math.IsNaN(float64(l.fb[0]))
-	switch l.filter {
+	// The layer's backward pass computed plan.filter into along.Grad.
+	along := l.plan.alongSet && l.along.Done
+	switch l.plan.filter {
 	case filterAmp:
-		gs := l.fb // Amp's gradient before its coefficient
+		gs := l.along.Grad // Amp's gradient before its coefficient
 		if !along {
-			l.gs = grow(l.gs, len(g))
-			l.u.Filter(x, l.d, l.gs, 0)
-			gs = l.gs
+			l.ampGrad = grow(l.ampGrad, len(g))
+			l.u.Filter(x, l.filterD, l.ampGrad, 0)
+			gs = l.ampGrad
 		}
 		l.terms[Amp] = tensor.Dot(gs, b)
 		tensor.Axpy(float32(c[Amp]), gs, g)
 	case filterSum:
 		if along {
-			tensor.Add(g, l.fb)
+			tensor.Add(g, l.along.Grad)
 		} else {
-			l.u.Filter(x, l.d, g, 1)
+			l.u.Filter(x, l.filterD, g, 1)
 		}
 	}
 	if has[Null] {
@@ -430,21 +465,21 @@ func (r *Rule) finish(l *layer) {
 			l.u.Filter(l.rf, pfT, g, 1)
 		} else {
 			l.terms[Null] = r.pass.run(rf, nil, nil, 0, 0).uu / n
-			l.d = tensor.Ensure(l.d, pfT.Shape...)
-			r.pass.run(pf, nil, l.d.Data, float32(2*c[Null]/n), 0)
-			l.u.Filter(l.rf, l.d, g, 1)
+			l.filterD = tensor.Ensure(l.filterD, pfT.Shape...)
+			r.pass.run(pf, nil, l.filterD.Data, float32(2*c[Null]/n), 0)
+			l.u.Filter(l.rf, l.filterD, g, 1)
 		}
 	}
 }
 
-// early runs prepare for every layer from OutputError, between the forward
-// and backward passes of the step Before announced, and hands each layer
-// D (FilterAlong) so its backward pass computes Filter(x, D) with W's
-// gradient from one lowering of x. AfterBackward of the same step then
-// runs only finish. Only where the rule has such a Filter call on the
+// early runs prepare for every layer from BeforeBackward, between the
+// forward and backward passes of the step Before announced, and hands each
+// Fused layer D (FilterAlong) so its backward pass computes Filter(x, D)
+// with W's gradient from one lowering of x. AfterBackward of the same step
+// then runs only finish. Only where the rule has such a Filter call on the
 // layer's own input.
 func (r *Rule) early() {
-	if !r.stepped || !r.activity() || r.spec.InputNoise != nil {
+	if !r.inStep || !r.activity() || r.spec.InputNoise != nil {
 		return
 	}
 	has := &r.has
@@ -459,13 +494,12 @@ func (r *Rule) early() {
 			continue
 		}
 		r.prepare(l)
-		l.ready = true
-		if l.filter == filterNone {
+		l.plan.prepared = true
+		if l.plan.filter == filterNone || l.fused == nil {
 			continue
 		}
-		l.fb = grow(l.fb, l.b.Grad.Len())
-		l.fb[0] = float32(math.NaN())
-		l.along = l.u.FilterAlong(l.d, l.fb)
+		l.along = nn.FilterRequest{D: l.filterD, Grad: grow(l.along.Grad, l.b.Grad.Len())}
+		l.plan.alongSet = l.fused.FilterAlong(&l.along)
 	}
 }
 

@@ -96,7 +96,7 @@ type Spec struct {
 	Sign         SignMode
 	// Direct is direct feedback alignment (Nøkland 2016): every layer's
 	// input gradient is dx[n] = e[n]·D, e = dL/dlogits the network's output
-	// error (Rule.OutputError) and D a fixed random [classes, input size]
+	// error (Rule.BeforeBackward) and D a fixed random [classes, input size]
 	// matrix of the layer (Rule.Projection), instead of dy·B. B is not read
 	// and not trained. It needs the feedback route and no term, Kolen-Pollack
 	// or sign mode.

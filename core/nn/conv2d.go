@@ -29,9 +29,10 @@ type Conv2D struct {
 	keepPb bool           // KeepFeedbackProjection
 	pb     *tensor.Tensor // x∘B of the last Forward, when valid
 	pbOK   bool
-	fd     *tensor.Tensor // FilterAlong's d (nil: none)
-	fdw    []float32      // and its dw
+	along  *FilterRequest // FilterAlong's pending request (nil: none)
 }
+
+var _ Fused = (*Conv2D)(nil)
 
 // NewConv2D returns a k×k convolution with He-initialised W and B drawn
 // independently.
@@ -90,7 +91,7 @@ func (c *Conv2D) Filter(x, dy *tensor.Tensor, dw []float32, beta float32) {
 // Forward computes conv(x, W) + bias.
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.x = x
-	c.pbOK, c.fd, c.fdw = false, nil, nil
+	c.pbOK, c.along = false, nil
 	op := c.opFor(x)
 	if c.keepPb && train {
 		n := x.Shape[0]
@@ -121,8 +122,9 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // transport) or through W (backprop route).
 func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	c.dy = dy
-	if c.fd != nil {
-		c.opFor(c.x).BackwardFilterPair(c.x.Shape[0], c.x.Data, dy.Data, c.W.Grad.Data, 1, c.fd.Data, c.fdw, 0)
+	if req := c.along; req != nil {
+		c.opFor(c.x).BackwardFilterPair(c.x.Shape[0], c.x.Data, dy.Data, c.W.Grad.Data, 1, req.D.Data, req.Grad, 0)
+		req.Done = true
 	} else {
 		c.Filter(c.x, dy, c.W.Grad.Data, 1)
 	}
@@ -196,15 +198,17 @@ func (c *Conv2D) FeedbackProjection() *tensor.Tensor {
 	return c.pb
 }
 
-// FilterAlong makes Backward compute dw = Filter(x, d) beside W's gradient
-// (conv.Op.BackwardFilterPair): one lowering of x for both. It declines
-// before the first Forward or when d or dw has the wrong size.
-func (c *Conv2D) FilterAlong(d *tensor.Tensor, dw []float32) bool {
-	c.fd, c.fdw = nil, nil
-	if d == nil || c.x == nil || c.out == nil || d.Len() != c.out.Len() || len(dw) < c.W.Value.Len() {
+// FilterAlong makes every Backward until the next Forward compute
+// req.Grad = Filter(x, req.D) beside W's gradient (conv.Op.BackwardFilterPair): one lowering of x for
+// both. It declines before the first Forward or when D or Grad has the
+// wrong size.
+func (c *Conv2D) FilterAlong(req *FilterRequest) bool {
+	c.along = nil
+	if req == nil || req.D == nil || c.x == nil || c.out == nil || req.D.Len() != c.out.Len() || len(req.Grad) < c.W.Value.Len() {
 		return false
 	}
-	c.fd, c.fdw = d, dw
+	req.Done = false
+	c.along = req
 	return true
 }
 

@@ -30,6 +30,10 @@ type Dense struct {
 	in    []int
 }
 
+// Dense is Untied but not Fused: its products read x as it is, so there
+// is no lowering to share with a rule.
+var _ Untied = (*Dense)(nil)
+
 // NewDense returns a Dense layer with He-initialised W and B (drawn
 // independently) and an optional zero bias.
 func NewDense(name string, in, out int, bias bool, rng *rand.Rand) *Dense {
@@ -138,22 +142,3 @@ func (d *Dense) Route() Route { return d.route }
 // route; f gets dy [N, Out] and returns [N, In], viewed in the input's
 // shape. nil restores B.
 func (d *Dense) SetTransport(f Transport) { d.tr = f }
-
-// KeepFeedbackProjection does nothing: a dense layer has no lowering to
-// share, so Apply(Input(), B) costs what a kept projection would.
-func (d *Dense) KeepFeedbackProjection(bool) {}
-
-// FeedbackProjection returns nil (see KeepFeedbackProjection).
-func (d *Dense) FeedbackProjection() *tensor.Tensor { return nil }
-
-// FilterAlong declines: a dense layer's Filter reads x as it is, so the
-// caller's own Filter call costs the same.
-func (d *Dense) FilterAlong(*tensor.Tensor, []float32) bool { return false }
-
-// Projection returns the last Forward's output when there is no bias.
-func (d *Dense) Projection() *tensor.Tensor {
-	if d.Bias != nil {
-		return nil
-	}
-	return d.out
-}

@@ -9,7 +9,11 @@
 //
 // Layers do not know which learning rule trains B: a rule reaches a layer
 // only through the Untied interface (its two weights, its last input and its
-// linear map), and the route is set from outside with SetRoute.
+// linear map), and the route is set from outside with SetRoute. A layer may
+// also implement Fused, the optional passes it can share with a rule (a
+// conv lowers its input once for several products); every Fused method has
+// a plain equivalent through Untied. Package nn/nntest holds the
+// conformance suite every Untied layer must pass.
 //
 // Modules keep the tensors they produce and reuse them on the next call, so
 // an output is valid until the module's next Forward (or Backward). Backward

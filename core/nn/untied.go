@@ -66,8 +66,11 @@ type Linear interface {
 	Filter(x, dy *tensor.Tensor, dw []float32, beta float32)
 }
 
-// Untied is the narrow interface through which a learning rule reaches a
-// layer with feedback weights.
+// Untied is what every layer with feedback weights offers a learning rule:
+// its linear map, its two weights, the activity of its last step, and the
+// choice of the weights (or transport) that carry the error down. A rule
+// reaches a layer only through this interface (and Fused); the layer never
+// knows which rule trains it.
 type Untied interface {
 	Module
 	Linear
@@ -75,31 +78,6 @@ type Untied interface {
 	Weights() (w, b *Param)
 	// Input returns the input of the last Forward call (nil before it).
 	Input() *tensor.Tensor
-	// Projection returns Input()∘W as of the last Forward, the layer's
-	// output when it has no bias, so a rule need not compute it again; nil
-	// when the layer has a bias or has not run. Read only, valid until the
-	// next Forward.
-	Projection() *tensor.Tensor
-	// KeepFeedbackProjection makes every training Forward also compute
-	// Input()∘B (on by keep), where the layer can do so cheaper than a
-	// later Apply: a conv lowers its input once for W and B. A rule whose
-	// loss needs x∘B of the layer's own input asks for it; the layer does
-	// not know why.
-	KeepFeedbackProjection(keep bool)
-	// FeedbackProjection returns Input()∘B as computed by the last Forward
-	// (with the B of that Forward) when it was a training Forward with
-	// KeepFeedbackProjection on, else nil. Read only, valid until the next
-	// Forward.
-	FeedbackProjection() *tensor.Tensor
-	// FilterAlong makes every Backward until the next Forward also set
-	// dw = Filter(Input(), d), d shaped like the output, in the same pass
-	// as W's gradient where the layer can share it (a conv lowers its
-	// input once for both). It reports whether the layer took the request;
-	// a layer that gains nothing declines and the caller calls Filter
-	// itself. d and dw must stay untouched until then; nil d cancels.
-	// This lets a rule whose alignment gradient is Filter(x, D), with D
-	// known before the backward pass, skip a lowering of x.
-	FilterAlong(d *tensor.Tensor, dw []float32) bool
 	// OutputGrad returns the gradient the last Backward call received
 	// (nil before it): the error this layer sends down through B or W.
 	OutputGrad() *tensor.Tensor
@@ -112,4 +90,45 @@ type Untied interface {
 	// still comes from the upstream gradient, and the backprop route always
 	// uses W, so the exact reference pass ignores f.
 	SetTransport(f Transport)
+}
+
+// Fused is implemented by an Untied layer that can share work between its
+// own passes and a rule's alignment terms (as io.WriterTo beside
+// io.Writer): a conv lowers its input once for several products. Every
+// method is a speed-up with a plain equivalent through Linear, which a rule
+// uses when the layer is not Fused or declines; the results are equal
+// (nntest checks it).
+type Fused interface {
+	Untied
+	// Projection returns Input()∘W as of the last Forward, the layer's
+	// output when it has no bias, so a rule need not compute it again; nil
+	// when the layer has a bias or has not run. Read only, valid until the
+	// next Forward.
+	Projection() *tensor.Tensor
+	// KeepFeedbackProjection makes every training Forward also compute
+	// Input()∘B (on by keep). A rule whose loss needs x∘B of the layer's
+	// own input asks for it; the layer does not know why.
+	KeepFeedbackProjection(keep bool)
+	// FeedbackProjection returns Input()∘B as computed by the last Forward
+	// (with the B of that Forward) when it was a training Forward with
+	// KeepFeedbackProjection on, else nil. Read only, valid until the next
+	// Forward.
+	FeedbackProjection() *tensor.Tensor
+	// FilterAlong asks every Backward until the next Forward to also set
+	// req.Grad = Filter(Input(), req.D) in the same pass as W's gradient,
+	// and req.Done. It reports whether the layer took the request (it may
+	// decline, e.g. for a wrong size; the caller then calls Filter itself).
+	// FilterAlong(nil) drops a pending request. req and its tensors must
+	// stay untouched while it is pending.
+	FilterAlong(req *FilterRequest) bool
+}
+
+// FilterRequest is a rule's request that a Fused layer's backward pass
+// compute Grad = Filter(Input(), D) beside W's gradient. This lets a rule
+// whose alignment gradient is Filter(x, D), with D known before the
+// backward pass, skip a lowering of x.
+type FilterRequest struct {
+	D    *tensor.Tensor // shaped like the layer's output
+	Grad []float32      // W-sized; overwritten
+	Done bool           // set by a Backward that filled Grad
 }

@@ -21,14 +21,15 @@ type Rule interface {
 	AfterBackward(step int)
 }
 
-// OutputErrorRule is a Rule that also reads the network's output error
-// e = dL/dlogits ([N, classes], the mean cross-entropy's gradient) of every
-// step, before any backward pass of that step: direct feedback alignment
-// projects it to every layer. e is the Trainer's buffer, valid until the
-// next step.
-type OutputErrorRule interface {
+// BeforeBackwardRule is a Rule that also acts between the loss and the
+// backward pass of every step, given the network's output error
+// e = dL/dlogits ([N, classes], the mean cross-entropy's gradient): direct
+// feedback alignment projects e to every layer; other rules may prepare
+// work the backward pass can share. e is the Trainer's buffer, valid until
+// the next step.
+type BeforeBackwardRule interface {
 	Rule
-	OutputError(e *tensor.Tensor)
+	BeforeBackward(e *tensor.Tensor)
 }
 
 // Trainer runs training steps of Net. Its buffers are reused, so a step
@@ -116,8 +117,8 @@ func (t *Trainer) gradients(x *tensor.Tensor, labels []int32, exact [][]float32,
 	t.logits = t.Net.Forward(x, true)
 	correct = nn.TopK(t.logits, labels, 1)
 	loss, t.grad = nn.SoftmaxCrossEntropy(t.logits, labels, t.grad)
-	if r, ok := t.Rule.(OutputErrorRule); ok {
-		r.OutputError(t.grad)
+	if r, ok := t.Rule.(BeforeBackwardRule); ok {
+		r.BeforeBackward(t.grad)
 	}
 	if exact != nil {
 		t.exactGradients(exact)
