@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/untied-ml/untied/core/nn"
-	"github.com/untied-ml/untied/core/optim"
+	"github.com/untied-ml/untied/core/noise"
 )
 
 // SignMode selects a sign-symmetry rule, which sets B = sign(W)·M before
@@ -46,15 +46,15 @@ func (m SignMode) String() string {
 	return fmt.Sprintf("SignMode(%d)", int(m))
 }
 
-// Dist is the distribution of alignment-input noise: the same choice, with
-// the same meaning, as the update noise of core/optim.
-type Dist = optim.Dist
+// Dist is the distribution of alignment-input noise (core/noise's, shared
+// with the update noise of core/optim).
+type Dist = noise.Dist
 
 const (
 	// Normal draws N(0, σ²).
-	Normal = optim.Normal
+	Normal = noise.Normal
 	// Uniform draws U(−√3σ, √3σ), which has variance σ².
-	Uniform = optim.Uniform
+	Uniform = noise.Uniform
 )
 
 // InputNoise replaces the alignment loss's input x by noise of x's shape

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/noise"
 	"github.com/untied-ml/untied/core/optim"
 )
 
@@ -64,7 +65,7 @@ func ExamplePaperStepDecay() {
 
 // Noisy updates on the feedback weights only, configured from flag values.
 func ExampleNoise() {
-	dist, err := optim.ParseDist("uniform")
+	dist, err := noise.ParseDist("uniform")
 	if err != nil {
 		panic(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/untied-ml/untied/core/noise"
 )
 
 // Noise configures noisy updates (the robustness experiment, docs/rules.md §7):
@@ -22,47 +24,17 @@ type Noise struct {
 	Seed     uint64 // draws are a PCG stream fixed by Seed
 }
 
-// Dist is the distribution of the update noise.
-type Dist int
+// Dist is the distribution of the update noise (core/noise's, shared with
+// align's input noise).
+type Dist = noise.Dist
 
 const (
-	_ Dist = iota
 	// Normal draws ε from N(0, Variance).
-	Normal
+	Normal = noise.Normal
 	// Uniform draws ε from U(−√(3·Variance), √(3·Variance)), which has the
 	// same variance.
-	Uniform
+	Uniform = noise.Uniform
 )
-
-// ParseDist parses a flag value: "normal" or "uniform".
-func ParseDist(s string) (Dist, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "normal":
-		return Normal, nil
-	case "uniform":
-		return Uniform, nil
-	}
-	return 0, fmt.Errorf("optim: unknown noise distribution %q (want \"normal\" or \"uniform\")", s)
-}
-
-func (d Dist) String() string {
-	switch d {
-	case Normal:
-		return "normal"
-	case Uniform:
-		return "uniform"
-	}
-	return fmt.Sprintf("Dist(%d)", int(d))
-}
-
-// Set parses s into d, so a *Dist is a flag.Value.
-func (d *Dist) Set(s string) error {
-	v, err := ParseDist(s)
-	if err == nil {
-		*d = v
-	}
-	return err
-}
 
 // Site says which of an optimizer's parameters get update noise.
 type Site int

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/noise"
 	"github.com/untied-ml/untied/core/tensor"
 )
 
@@ -208,8 +209,8 @@ func TestNewSGDErrors(t *testing.T) {
 func BenchmarkStep(b *testing.B) {
 	const n = 1 << 16
 	for _, nest := range []bool{false, true} {
-		for _, noise := range []string{"none", "normal", "uniform"} {
-			b.Run(fmt.Sprintf("nesterov=%v/noise=%s/elems=%d", nest, noise, 4*n), func(b *testing.B) {
+		for _, dist := range []string{"none", "normal", "uniform"} {
+			b.Run(fmt.Sprintf("nesterov=%v/noise=%s/elems=%d", nest, dist, 4*n), func(b *testing.B) {
 				params := []*nn.Param{
 					nn.NewParam("w", nn.Forward, n), nn.NewParam("b", nn.Feedback, n),
 					nn.NewParam("bn", nn.Norm, n), nn.NewParam("bias", nn.Bias, n),
@@ -218,8 +219,8 @@ func BenchmarkStep(b *testing.B) {
 					p.Grad.Fill(1e-3)
 				}
 				cfg := SGDConfig{LR: Constant(1e-3), Momentum: 0.9, Nesterov: nest, WeightDecay: 1e-4}
-				if noise != "none" {
-					d, _ := ParseDist(noise)
+				if dist != "none" {
+					d, _ := noise.ParseDist(dist)
 					cfg.Noise = &Noise{Variance: 1e-4, Dist: d, Site: SiteAll, Seed: 1}
 				}
 				o := mustSGD(b, params, cfg)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/untied-ml/untied/core/align"
 	"github.com/untied-ml/untied/core/model"
+	"github.com/untied-ml/untied/core/noise"
 	"github.com/untied-ml/untied/core/optim"
 )
 
@@ -219,7 +220,7 @@ func (c *Config) Validate() error {
 	if _, err := optim.ParseSite(c.NoiseSite); err != nil {
 		return bad("noise-site", c.NoiseSite, "b or all")
 	}
-	if _, err := optim.ParseDist(c.NoiseDist); err != nil {
+	if _, err := noise.ParseDist(c.NoiseDist); err != nil {
 		return bad("noise-dist", c.NoiseDist, "normal or uniform")
 	}
 	if c.Align != "" {
@@ -250,7 +251,7 @@ func (cfg Config) RuleRequest(totalSteps int) (align.Request, error) {
 		req.Terms = terms
 	}
 	if cfg.AlignInputNoise > 0 {
-		dist, err := optim.ParseDist(cfg.AlignInputDist)
+		dist, err := noise.ParseDist(cfg.AlignInputDist)
 		if err != nil {
 			return req, fmt.Errorf("config: -align-input-dist: %w", err)
 		}

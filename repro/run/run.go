@@ -19,6 +19,7 @@ import (
 	"github.com/untied-ml/untied/core/data"
 	"github.com/untied-ml/untied/core/model"
 	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/noise"
 	"github.com/untied-ml/untied/core/optim"
 	"github.com/untied-ml/untied/core/train"
 	"github.com/untied-ml/untied/repro/result"
@@ -298,7 +299,7 @@ func updateNoise(cfg result.Config, spec align.Spec) (*optim.Noise, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run: -noise-site: %w", err)
 	}
-	dist, err := optim.ParseDist(cfg.NoiseDist)
+	dist, err := noise.ParseDist(cfg.NoiseDist)
 	if err != nil {
 		return nil, fmt.Errorf("run: -noise-dist: %w", err)
 	}
