@@ -296,77 +296,103 @@ func (l *layer) feedbackProjection() *tensor.Tensor {
 
 // prepare is the half of align's activity terms that needs only the forward
 // pass: the projections, the energies, the scaled coefficients, and D, the
-// output-shaped argument of the one Filter(x, D) call the terms share.
+// output-shaped argument of the one Filter(x, D) call the terms share. It
+// fills l.plan for finish.
 func (r *Rule) prepare(l *layer) {
 	has := &r.has
-	l.norm = [numPrimitives]float64{1, 1, 1, 1, 1, 1}
-	w, b := l.w.Value.Data[:l.w.Value.Len()], l.b.Value.Data[:l.b.Value.Len()]
-	x := l.u.Input()
-	if x == nil {
-		panic("align: AfterBackward before the layer's first Forward")
-	}
-	own := true // x is the layer's own input
-	if r.spec.InputNoise != nil {
-		l.noise = tensor.Ensure(l.noise, x.Shape...)
-		r.fillNoise(l.noise.Data)
-		x, own = l.noise, false
-	}
-	n := float64(x.Shape[0])
-	var pfT *tensor.Tensor // Pf = x∘W: the layer's own output when it can give it
-	if has[Amp] || has[Null] {
-		if pfT = l.forwardProjection(); pfT == nil || !own {
-			l.pf = l.u.Apply(x, w, l.pf)
-			pfT = l.pf
-		}
-		if r.spec.Center {
-			pfT = l.centered(pfT, &l.pf)
-		}
-	}
-	// Pb = x∘B only where a gradient needs it: Amp's value comes from
-	// the adjoint identity ⟨Pf, x∘B⟩ = ⟨Filter(x, Pf), B⟩ instead. The
-	// layer computed it in its forward pass when it could (see New); B
-	// has not moved since, as only the optimizer and Before change it.
-	needPb := has[Sparse] || has[NullBack]
-	var pbT *tensor.Tensor
-	if needPb {
-		if pbT = l.feedbackProjection(); pbT == nil || !own || r.spec.Sign != NoSign {
-			l.pb = l.u.Apply(x, b, l.pb)
-			pbT = l.pb
-		}
-		if r.spec.Center {
-			pbT = l.centered(pbT, &l.pb)
-		}
-	}
+	x, own := r.alignmentInput(l)
+	pfT, pbT := r.projections(l, x, own)
 	// With Center, x̃ = x − m (m the batch mean) and (x − m)∘V =
 	// centre(x∘V) for any weights V. Every Filter call below takes an
 	// output-shaped argument with zero batch mean (built from the
 	// centred Pf and Pb), and Filter(x̃, D) = Filter(x, D) when D sums to
 	// zero over the batch, so x itself stands in for x̃ there. The IA
 	// merge's −⟨Rf, x⟩ is likewise unchanged (Rf sums to zero too).
-	// With Normalize the activity terms are divided by energies of
-	// this batch (constants): a per-layer step-size control.
-	// The input energy only divides the terms on Pb (and Amp beside them).
-	var pf, pb []float32
-	if pfT != nil {
-		pf = pfT.Data[:pfT.Len()]
-	}
-	if needPb {
-		pb = pbT.Data[:pbT.Len()]
-	}
+	//
 	// Amp alone (WM) takes its own Filter(x, D), D = −(1/N)·Pf, built in
 	// the pass that measures Pf's energy.
-	ampAlone := has[Amp] && !has[Null] && !needPb
-	ampRayleigh := has[Amp] && !needPb // Normalize divides Amp by W's Rayleigh quotient (below)
-	var pfSq float64                   // ‖Pf‖², for that quotient and Null's energy
+	ampAlone := has[Amp] && !has[Null] && pbT == nil
+	var pfSq float64 // ‖Pf‖², for Normalize
 	switch {
 	case ampAlone:
 		l.filterD = tensor.Ensure(l.filterD, pfT.Shape...)
-		pfSq = r.pass.run(pf, nil, l.filterD.Data, float32(-1/n), 0).uu
-	case r.spec.Normalize && (has[Null] || ampRayleigh):
-		pfSq = r.pass.run(pf, nil, nil, 0, 0).uu
+		pfSq = r.pass.run(pfT.Data[:pfT.Len()], nil, l.filterD.Data, float32(-1/float64(x.Shape[0])), 0).uu
+	case r.spec.Normalize && (has[Null] || has[Amp] && pbT == nil):
+		pfSq = r.pass.run(pfT.Data[:pfT.Len()], nil, nil, 0, 0).uu
 	}
+	l.norm = [numPrimitives]float64{1, 1, 1, 1, 1, 1}
+	if r.spec.Normalize {
+		r.normalize(l, x, pfT, pbT, pfSq)
+	}
+	c := r.coef // a copy, divided by the energies
+	for p := range c {
+		c[p] /= l.norm[p]
+	}
+	l.plan.filter = filterNone
+	switch {
+	case ampAlone:
+		l.plan.filter = filterAmp
+	case pbT != nil:
+		l.plan.filter = filterSum
+		r.sumFilterArgument(l, &c, pfT, pbT)
+	}
+	l.plan.x, l.plan.pf, l.plan.coef = x, pfT, c
+}
+
+// alignmentInput returns the input x of the layer's alignment terms: its
+// own last input (own), or noise of that shape under InputNoise.
+func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, own bool) {
+	x = l.u.Input()
+	if x == nil {
+		panic("align: AfterBackward before the layer's first Forward")
+	}
+	if r.spec.InputNoise == nil {
+		return x, true
+	}
+	l.noise = tensor.Ensure(l.noise, x.Shape...)
+	r.fillNoise(l.noise.Data)
+	return l.noise, false
+}
+
+// projections returns Pf = x∘W where a term needs it and Pb = x∘B where a
+// gradient needs it (nil otherwise), centred under Center. Amp's value
+// comes from the adjoint identity ⟨Pf, x∘B⟩ = ⟨Filter(x, Pf), B⟩ instead
+// of Pb. A Fused layer gives either from its forward pass on its own
+// input (Pb when New asked for it; B has not moved since, as only the
+// optimizer and Before change it, and Before only under sign symmetry).
+func (r *Rule) projections(l *layer, x *tensor.Tensor, own bool) (pf, pb *tensor.Tensor) {
+	has := &r.has
+	if has[Amp] || has[Null] {
+		if pf = l.forwardProjection(); pf == nil || !own {
+			l.pf = l.u.Apply(x, l.w.Value.Data[:l.w.Value.Len()], l.pf)
+			pf = l.pf
+		}
+		if r.spec.Center {
+			pf = l.centered(pf, &l.pf)
+		}
+	}
+	if has[Sparse] || has[NullBack] {
+		if pb = l.feedbackProjection(); pb == nil || !own || r.spec.Sign != NoSign {
+			l.pb = l.u.Apply(x, l.b.Value.Data[:l.b.Value.Len()], l.pb)
+			pb = l.pb
+		}
+		if r.spec.Center {
+			pb = l.centered(pb, &l.pb)
+		}
+	}
+	return pf, pb
+}
+
+// normalize sets l.norm, the divisors of the activity terms under
+// Normalize: energies of this batch (constants), a per-layer step-size
+// control. The input energy divides the terms on Pb (and Amp beside
+// them), the reconstruction energy Null; Amp without a term on Pb is
+// divided by W's Rayleigh quotient. pfSq is ‖Pf‖².
+func (r *Rule) normalize(l *layer, x, pfT, pbT *tensor.Tensor, pfSq float64) {
+	has := &r.has
+	ampRayleigh := has[Amp] && pbT == nil
 	cx, cf := 1.0, 1.0
-	if r.spec.Normalize && needPb {
+	if pbT != nil {
 		var msq float64 // Center: the energy per element of m
 		if r.spec.Center {
 			msq = l.meanSquareOfBatchMean(x)
@@ -374,51 +400,52 @@ func (r *Rule) prepare(l *layer) {
 		xSq := r.pass.run(x.Data[:x.Len()], nil, nil, 0, 0).uu
 		cx = inputEnergy(xSq, x, pbT, l.fanIn, l.w.Value.Shape[0], msq)
 	}
-	if r.spec.Normalize && (has[Null] || ampRayleigh) {
+	if has[Null] || ampRayleigh {
 		cf = reconstructionEnergy(pfSq, pfT, l.fanIn, x.Shape[1])
 	}
 	l.norm[Sparse], l.norm[NullBack], l.norm[Null] = cx, cx, cf
 	l.norm[Amp] = cx
-	if r.spec.Normalize && ampRayleigh {
+	if ampRayleigh {
 		// Amp without a quadratic term on Pb (WM, IA) balances Decay:
 		// divided by W's Rayleigh quotient its fixed point keeps W's
 		// scale.
 		// ρ = ‖Pf‖²/(N‖W‖²), from cf = ‖Pf‖²/N·taps.
+		w := l.w.Value.Data[:l.w.Value.Len()]
 		taps := float64(l.fanIn) / float64(x.Shape[1])
 		rho := cf / taps / tensor.Dot(w, w)
 		l.norm[Amp] = max(rho, 0x1p-126)
 	}
-	c := r.coef // a copy, divided by the energies
-	for p := range c {
-		c[p] /= l.norm[p]
-	}
-	// The terms whose gradient is Filter(x, ·) share one Filter call:
-	// D = −(c_amp/N)·Pf + (2c_sparse/N)·Pb + (2c_nullb/N)·Apply(Rb, W).
-	// Amp beside Null without Pb (IA) is merged with Null in finish.
-	l.plan.filter = filterNone
-	switch {
-	case ampAlone:
-		l.plan.filter = filterAmp
-	case needPb:
-		// One pass gives Amp's and Sparse's values and their part of D.
-		l.plan.filter = filterSum
-		l.filterD = tensor.Ensure(l.filterD, pbT.Shape...)
-		a, bb := float32(-c[Amp]/n), float32(2*c[Sparse]/n)
-		if has[Amp] {
-			s := r.pass.run(pf, pb, l.filterD.Data, a, bb)
-			l.terms[Amp], l.terms[Sparse] = -s.uv/n, s.vv/n
-		} else {
-			l.terms[Sparse] = r.pass.run(pb, nil, l.filterD.Data, bb, 0).uu / n
-		}
+}
+
+// sumFilterArgument builds, for the terms on Pb, the argument of their
+// shared Filter call,
+//
+//	D = −(c_amp/N)·Pf + (2c_sparse/N)·Pb + (2c_nullb/N)·Apply(Rb, W),
+//
+// in l.filterD, and sets the values of those terms. c holds the
+// coefficients divided by the norms. (Amp beside Null without Pb, IA, is
+// merged with Null in finish instead.)
+func (r *Rule) sumFilterArgument(l *layer, c *[numPrimitives]float64, pfT, pbT *tensor.Tensor) {
+	has := &r.has
+	n := float64(pbT.Shape[0])
+	pb := pbT.Data[:pbT.Len()]
+	l.filterD = tensor.Ensure(l.filterD, pbT.Shape...)
+	// One pass gives Amp's and Sparse's values and their part of D.
+	a, bb := float32(-c[Amp]/n), float32(2*c[Sparse]/n)
+	if has[Amp] {
+		s := r.pass.run(pfT.Data[:pfT.Len()], pb, l.filterD.Data, a, bb)
+		l.terms[Amp], l.terms[Sparse] = -s.uv/n, s.vv/n
+	} else {
+		l.terms[Sparse] = r.pass.run(pb, nil, l.filterD.Data, bb, 0).uu / n
 	}
 	if has[NullBack] {
+		w := l.w.Value.Data[:l.w.Value.Len()]
 		l.rb = l.u.Transpose(pbT, w, l.rb)
 		rb := l.rb.Data[:l.rb.Len()]
 		l.terms[NullBack] = tensor.Dot(rb, rb) / n
 		l.rbW = l.u.Apply(l.rb, w, l.rbW)
 		tensor.Axpy(float32(2*c[NullBack]/n), l.rbW.Data[:l.rbW.Len()], l.filterD.Data)
 	}
-	l.plan.x, l.plan.pf, l.plan.coef = x, pfT, c
 }
 
 // finish is the other half: the Filter(x, D) call, unless the layer's
