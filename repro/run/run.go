@@ -85,7 +85,7 @@ func RunContext(ctx context.Context, cfg result.Config, w io.Writer) (*result.Re
 		return res, result.WriteJSON(resultPath, res)
 	}
 	resuming := res != nil
-	if n := warmupSteps(cfg, rule.Spec().TrainB, in.train.Batches()); n > 0 && !resuming {
+	if n := warmupSteps(cfg, rule.Spec(), in.train.Batches()); n > 0 && !resuming {
 		if err := alignWarmup(cfg, net, trainer, in.train, n, w); err != nil {
 			return nil, err
 		}

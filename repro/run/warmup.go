@@ -5,6 +5,8 @@ import (
 	"io"
 	"math"
 
+	"github.com/untied-ml/untied/core/align"
+
 	"github.com/untied-ml/untied/core/data"
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/optim"
@@ -14,9 +16,12 @@ import (
 )
 
 // warmupSteps is the number of alignment-only steps cfg asks for before
-// training: AlignWarmup × the run's steps, rounded, for rules that train B.
-func warmupSteps(cfg result.Config, trainsB bool, stepsPerEpoch int) int {
-	if !trainsB || cfg.AlignWarmup <= 0 {
+// training: AlignWarmup × the run's steps, rounded, for rules whose B an
+// alignment loss trains. Not Kolen-Pollack: its B takes W's task gradient,
+// so with W fixed a warm-up only moves B away from W (on LeNet it made KP
+// diverge at the second step).
+func warmupSteps(cfg result.Config, spec align.Spec, stepsPerEpoch int) int {
+	if !spec.TrainB || spec.KolenPollack || cfg.AlignWarmup <= 0 {
 		return 0
 	}
 	return int(math.Round(cfg.AlignWarmup * float64(cfg.Epochs*stepsPerEpoch)))

@@ -23,7 +23,7 @@ func TestAlignWarmup(t *testing.T) {
 		}
 		return l
 	}
-	for _, rule := range []string{"sa", "fa"} {
+	for _, rule := range []string{"sa", "fa", "kp"} {
 		cfg := smokeConfig(t, rule)
 		cfg.Epochs, cfg.AlignScale = 1, 100 // τ of 5 steps at lr 0.05: the warm-up aligns B
 		plain := losses(cfg)
