@@ -38,9 +38,6 @@ func Volume(shape []int) int {
 // Len is the number of elements.
 func (t *Tensor) Len() int { return Volume(t.Shape) }
 
-// Dim returns the size of dimension i.
-func (t *Tensor) Dim(i int) int { return t.Shape[i] }
-
 // NCHW returns the four dimensions of an image batch.
 func (t *Tensor) NCHW() (n, c, h, w int) {
 	if len(t.Shape) != 4 {
