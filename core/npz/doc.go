@@ -14,6 +14,6 @@
 // is checked against the entry's size before anything is allocated for it,
 // and no input makes it panic (FuzzReadNPY).
 //
-// The package depends on the standard library only; core/checkpoint maps a
-// network's state onto it.
+// The package depends on the standard library and core/atomicfile only;
+// core/checkpoint maps a network's state onto it.
 package npz

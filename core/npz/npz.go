@@ -2,16 +2,16 @@ package npz
 
 import (
 	"archive/zip"
-	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/untied-ml/untied/core/atomicfile"
 )
 
 // modTime is every entry's modification time, fixed so that equal arrays
@@ -19,10 +19,10 @@ import (
 var modTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Write writes arrays to path as an .npz archive, entry "name.npy" per
-// array, sorted by name, uncompressed (as np.savez). It writes a temporary
-// file in path's directory and renames it, so path holds either its old
-// contents or the whole new archive.
-func Write(path string, arrays map[string]Array) (err error) {
+// array, sorted by name, uncompressed (as np.savez), through
+// core/atomicfile: path holds either its old contents or the whole new
+// archive, mode 0644.
+func Write(path string, arrays map[string]Array) error {
 	names := slices.Sorted(maps.Keys(arrays))
 	for _, name := range names {
 		if name == "" || strings.HasSuffix(name, "/") {
@@ -32,44 +32,21 @@ func Write(path string, arrays map[string]Array) (err error) {
 			return fmt.Errorf("npz: %s: array %q: %v", path, name, err)
 		}
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		zw := zip.NewWriter(w)
+		for _, name := range names {
+			e, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store, Modified: modTime})
+			if err != nil {
+				return err
+			}
+			if err := writeNPY(e, arrays[name]); err != nil {
+				return fmt.Errorf("array %q: %w", name, err)
+			}
+		}
+		return zw.Close()
+	})
 	if err != nil {
-		return fmt.Errorf("npz: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	zw := zip.NewWriter(bw)
-	for _, name := range names {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store, Modified: modTime})
-		if err != nil {
-			return fmt.Errorf("npz: %s: %w", path, err)
-		}
-		if err := writeNPY(w, arrays[name]); err != nil {
-			return fmt.Errorf("npz: %s: array %q: %w", path, name, err)
-		}
-	}
-	if err := zw.Close(); err != nil {
 		return fmt.Errorf("npz: %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("npz: %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("npz: %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("npz: %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("npz: %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("npz: %w", err)
 	}
 	return nil
 }
