@@ -15,5 +15,12 @@
 // and no input makes it panic (FuzzReadNPY).
 //
 // The package depends on the standard library and core/atomicfile only;
-// core/checkpoint maps a network's state onto it.
+// core/checkpoint maps a network's state onto it. It is not built on
+// codeberg.org/sbinet/npyio (v0.14.0), which reads and writes the same
+// format, because that reader allocates whatever shape a header claims
+// before it reads any data: a 92-byte .npy claiming 4·10⁹ float32 makes it
+// ask for 16 GB and the process die of a fatal out-of-memory error (not a
+// recoverable panic), where Read here returns an error naming the entry
+// (TestReadHugeClaim). Its npz writer also deflates every entry, where
+// np.savez, and Write here, store them.
 package npz

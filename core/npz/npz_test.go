@@ -390,3 +390,26 @@ func FuzzReadNPY(f *testing.F) {
 		}
 	})
 }
+
+// TestReadHugeClaim: a stored .npy whose header claims 4·10⁹ float32 (16 GB)
+// over 16 bytes of data is rejected from the claim, before any allocation
+// for it (a reader that allocates first dies of an out-of-memory error).
+func TestReadHugeClaim(t *testing.T) {
+	body := npy("'<f4'", "False", "(4000000000,)", le32(1, 2, 3, 4))
+	if _, err := readNPY(bytes.NewReader(body), int64(len(body))); err == nil {
+		t.Fatal("readNPY accepted a header claiming 4e9 elements over 16 bytes")
+	}
+	path := filepath.Join(t.TempDir(), "huge.npz")
+	zbuf := &bytes.Buffer{}
+	zw := zip.NewWriter(zbuf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "x.npy", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(body)
+	zw.Close()
+	os.WriteFile(path, zbuf.Bytes(), 0o644)
+	if _, err := Read(path); err == nil || !strings.Contains(err.Error(), "x.npy") {
+		t.Errorf("Read = %v, want an error naming the entry", err)
+	}
+}
