@@ -24,9 +24,9 @@ func BenchmarkVec(b *testing.B) {
 			{"DotHat", func() { DotHat(dy, x, 0.1, 1.1) }},
 			{"NormGrad", func() { NormGrad(dst, dy, x, 0.1, 1.1, 1.2, 0.3, 0.4) }},
 		} {
-			for _, impl := range impls() {
-				b.Run(fmt.Sprintf("f=%s/n=%d/impl=%s", f.name, n, impl), func(b *testing.B) {
-					withImpl(impl, func() {
+			for _, im := range impls {
+				b.Run(fmt.Sprintf("f=%s/n=%d/impl=%s", f.name, n, im.name), func(b *testing.B) {
+					withImpl(im, func() {
 						for b.Loop() {
 							f.f()
 						}
@@ -53,9 +53,9 @@ func BenchmarkElementwise(b *testing.B) {
 			if op.name == "Relu" {
 				moved = 2
 			}
-			for _, impl := range impls() {
-				b.Run(fmt.Sprintf("f=%s/n=%d/impl=%s", op.name, n, impl), func(b *testing.B) {
-					withImpl(impl, func() {
+			for _, im := range impls {
+				b.Run(fmt.Sprintf("f=%s/n=%d/impl=%s", op.name, n, im.name), func(b *testing.B) {
+					withImpl(im, func() {
 						for b.Loop() {
 							op.f(dst, x, y)
 						}
@@ -84,9 +84,9 @@ func BenchmarkDots(b *testing.B) {
 			if f.dst {
 				moved++
 			}
-			for _, impl := range impls() {
-				b.Run(fmt.Sprintf("f=%s/n=%d/impl=%s", f.name, n, impl), func(b *testing.B) {
-					withImpl(impl, func() {
+			for _, im := range impls {
+				b.Run(fmt.Sprintf("f=%s/n=%d/impl=%s", f.name, n, im.name), func(b *testing.B) {
+					withImpl(im, func() {
 						for b.Loop() {
 							f.f(dst, u, v, 0.5, 1.5)
 						}

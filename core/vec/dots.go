@@ -14,7 +14,7 @@ func SumSq(x []float32) float64 {
 	n := len(x) &^ (sumBlock - 1)
 	var q float64
 	if n > 0 {
-		q = sumSqBlocks(x[:n])
+		q = best.sumSq(x[:n])
 	}
 	return sumSqTail(q, x[n:])
 }
@@ -28,7 +28,7 @@ func ScaleSumSq(dst, x []float32, a float32) float64 {
 	n := len(x) &^ (sumBlock - 1)
 	var q float64
 	if n > 0 {
-		q = scaleSumSqBlocks(dst[:n], x[:n], a)
+		q = best.scaleSumSq(dst[:n], x[:n], a)
 	}
 	q = sumSqTail(q, x[n:]) // before dst is written: it may be x
 	scaleGeneric(dst[n:], x[n:], a)
@@ -42,7 +42,7 @@ func Dots(u, v []float32) (uu, uv, vv float64) {
 	}
 	n := len(u) &^ (sumBlock - 1)
 	if n > 0 {
-		uu, uv, vv = dotsBlocks(u[:n], v[:n])
+		uu, uv, vv = best.dots(u[:n], v[:n])
 	}
 	return dotsTail(uu, uv, vv, u[n:], v[n:])
 }
@@ -56,7 +56,7 @@ func AxpbyDots(dst, u, v []float32, a, b float32) (uu, uv, vv float64) {
 	}
 	n := len(u) &^ (sumBlock - 1)
 	if n > 0 {
-		uu, uv, vv = axpbyDotsBlocks(dst[:n], u[:n], v[:n], a, b)
+		uu, uv, vv = best.axpbyDots(dst[:n], u[:n], v[:n], a, b)
 	}
 	uu, uv, vv = dotsTail(uu, uv, vv, u[n:], v[n:]) // before dst is written: it may be u or v
 	axpbyGeneric(dst[n:], u[n:], v[n:], a, b)

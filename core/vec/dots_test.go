@@ -70,7 +70,7 @@ func TestDots(t *testing.T) {
 						continue
 					}
 					var gen [3]float64
-					for _, impl := range impls() {
+					for _, im := range impls {
 						uc := append([]float32(nil), u...)
 						var dst []float32
 						if f.dst {
@@ -80,11 +80,11 @@ func TestDots(t *testing.T) {
 							dst = uc
 						}
 						var got [3]float64
-						withImpl(impl, func() { got[0], got[1], got[2] = f.f(dst, uc, v, a, b) })
-						if impl == "generic" {
+						withImpl(im, func() { got[0], got[1], got[2] = f.f(dst, uc, v, a, b) })
+						if im == generic {
 							gen = got
 						} else if !same(got[0], gen[0]) || !same(got[1], gen[1]) || !same(got[2], gen[2]) {
-							t.Errorf("%s n=%d %s alias=%v: %s gives %v, generic %v", d.name, n, f.name, alias, impl, got, gen)
+							t.Errorf("%s n=%d %s alias=%v: %s gives %v, generic %v", d.name, n, f.name, alias, im.name, got, gen)
 						}
 						for k := range got {
 							w, tol := want[k], gamma(n-1, u64)*abs[k]
@@ -92,12 +92,12 @@ func TestDots(t *testing.T) {
 								w, tol = 0, 0
 							}
 							if e := math.Abs(got[k] - w); !(e <= tol) {
-								t.Errorf("%s n=%d %s %s: sum %d = %v, want %v ± %.3g", d.name, n, f.name, impl, k, got[k], w, tol)
+								t.Errorf("%s n=%d %s %s: sum %d = %v, want %v ± %.3g", d.name, n, f.name, im.name, k, got[k], w, tol)
 							}
 						}
 						if dst != nil {
 							if i := sameSlice(dst, wd); i >= 0 {
-								t.Errorf("%s n=%d %s %s alias=%v: dst[%d] = %v, want %v", d.name, n, f.name, impl, alias, i, dst[i], wd[i])
+								t.Errorf("%s n=%d %s %s alias=%v: dst[%d] = %v, want %v", d.name, n, f.name, im.name, alias, i, dst[i], wd[i])
 							}
 						}
 					}
@@ -129,10 +129,10 @@ func TestDotsSpecialValues(t *testing.T) {
 							continue
 						}
 						wd := wantDst(f, u, v, a, b)
-						for _, impl := range impls() {
+						for _, im := range impls {
 							dst := make([]float32, n)
 							var got [3]float64
-							withImpl(impl, func() { got[0], got[1], got[2] = f.f(dst, u, v, a, b) })
+							withImpl(im, func() { got[0], got[1], got[2] = f.f(dst, u, v, a, b) })
 							// The other terms are finite, and the one at p is
 							// sf² or sf times the other input's finite value.
 							w := [3]float64{sf * sf, float64(u[p]) * float64(v[p]), sf * sf}
@@ -146,12 +146,12 @@ func TestDotsSpecialValues(t *testing.T) {
 							}
 							for k := range got {
 								if !class(got[k], w[k]) {
-									t.Errorf("n=%d %s[%d]=%v %s %s: sum %d = %v", n, "uv"[side:side+1], p, s, f.name, impl, k, got[k])
+									t.Errorf("n=%d %s[%d]=%v %s %s: sum %d = %v", n, "uv"[side:side+1], p, s, f.name, im.name, k, got[k])
 								}
 							}
 							if f.dst {
 								if i := sameSlice(dst, wd); i >= 0 {
-									t.Errorf("n=%d %s[%d]=%v %s %s: dst[%d] = %v, want %v", n, "uv"[side:side+1], p, s, f.name, impl, i, dst[i], wd[i])
+									t.Errorf("n=%d %s[%d]=%v %s %s: dst[%d] = %v, want %v", n, "uv"[side:side+1], p, s, f.name, im.name, i, dst[i], wd[i])
 								}
 							}
 						}
@@ -183,15 +183,15 @@ func TestDotsLengthMismatchPanics(t *testing.T) {
 
 func TestDotsNoAllocs(t *testing.T) {
 	u, v, dst := make([]float32, 1500), make([]float32, 1500), make([]float32, 1500)
-	for _, impl := range impls() {
-		withImpl(impl, func() {
+	for _, im := range impls {
+		withImpl(im, func() {
 			if a := testing.AllocsPerRun(10, func() {
 				SumSq(u)
 				ScaleSumSq(dst, u, 2)
 				Dots(u, v)
 				AxpbyDots(dst, u, v, 2, 3)
 			}); a != 0 {
-				t.Errorf("%s: %v allocations per call", impl, a)
+				t.Errorf("%s: %v allocations per call", im.name, a)
 			}
 		})
 	}

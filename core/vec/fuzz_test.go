@@ -20,7 +20,7 @@ func FuzzMatchesGeneric(f *testing.F) {
 	f.Add(seed, float32(0.1), float32(1.3), float32(0.9), float32(-0.2))
 	f.Add([]byte{}, float32(0), float32(1), float32(1), float32(0))
 	f.Fuzz(func(t *testing.T, data []byte, mu, is, g, b float32) {
-		if len(impls()) < 2 {
+		if len(impls) < 2 {
 			t.Skip("only the generic loops here")
 		}
 		v := make([]float32, len(data)/4)
@@ -53,32 +53,32 @@ func FuzzMatchesGeneric(f *testing.F) {
 			return r
 		}
 		var gen result
-		withImpl("generic", func() { gen = run() })
-		for _, impl := range impls()[1:] {
+		withImpl(generic, func() { gen = run() })
+		for _, im := range impls[1:] {
 			var r result
-			withImpl(impl, func() { r = run() })
+			withImpl(im, func() { r = run() })
 			if !same(r.s, gen.s) || !same(r.ss, gen.ss) {
-				t.Errorf("%s: ShiftedSums = (%v, %v), generic (%v, %v)", impl, r.s, r.ss, gen.s, gen.ss)
+				t.Errorf("%s: ShiftedSums = (%v, %v), generic (%v, %v)", im.name, r.s, r.ss, gen.s, gen.ss)
 			}
 			if !same(r.sdy, gen.sdy) || !same(r.sdyx, gen.sdyx) {
-				t.Errorf("%s: DotHat = (%v, %v), generic (%v, %v)", impl, r.sdy, r.sdyx, gen.sdy, gen.sdyx)
+				t.Errorf("%s: DotHat = (%v, %v), generic (%v, %v)", im.name, r.sdy, r.sdyx, gen.sdy, gen.sdyx)
 			}
 			if i := sameSlice(r.norm, gen.norm); i >= 0 {
-				t.Errorf("%s: Normalize dst[%d] = %v, generic %v", impl, i, r.norm[i], gen.norm[i])
+				t.Errorf("%s: Normalize dst[%d] = %v, generic %v", im.name, i, r.norm[i], gen.norm[i])
 			}
 			if i := sameSlice(r.grad, gen.grad); i >= 0 {
-				t.Errorf("%s: NormGrad dst[%d] = %v, generic %v", impl, i, r.grad[i], gen.grad[i])
+				t.Errorf("%s: NormGrad dst[%d] = %v, generic %v", im.name, i, r.grad[i], gen.grad[i])
 			}
 			for j, op := range elementwiseOps {
 				if i := elemDiff(op.nanPair, r.elem[j], gen.elem[j], dy, x); i >= 0 {
-					t.Errorf("%s: %s dst[%d] = %#08x, generic %#08x", impl, op.name, i,
+					t.Errorf("%s: %s dst[%d] = %#08x, generic %#08x", im.name, op.name, i,
 						math.Float32bits(r.elem[j][i]), math.Float32bits(gen.elem[j][i]))
 				}
 			}
 			for j, f := range dotsForms {
 				for k := range 3 {
 					if !same(r.dots[j][k], gen.dots[j][k]) {
-						t.Errorf("%s: %s sum %d = %v, generic %v", impl, f.name, k, r.dots[j][k], gen.dots[j][k])
+						t.Errorf("%s: %s sum %d = %v, generic %v", im.name, f.name, k, r.dots[j][k], gen.dots[j][k])
 					}
 				}
 				// Which NaN a product of two NaNs (a·x) or a sum of two
@@ -88,7 +88,7 @@ func FuzzMatchesGeneric(f *testing.F) {
 					ax, by := g*x[i], b*dy[i]
 					pair := g != g && x[i] != x[i] || f.hasV && (b != b && dy[i] != dy[i] || ax != ax && by != by)
 					if !sameBits(d, gen.dotsDst[j][i], d, d, pair) {
-						t.Errorf("%s: %s dst[%d] = %#08x, generic %#08x", impl, f.name, i,
+						t.Errorf("%s: %s dst[%d] = %#08x, generic %#08x", im.name, f.name, i,
 							math.Float32bits(d), math.Float32bits(gen.dotsDst[j][i]))
 						break
 					}

@@ -96,10 +96,10 @@ func TestElementwiseSpecialBits(t *testing.T) {
 	x, y := pairs()
 	for _, op := range elementwiseOps {
 		var gen []float32
-		for _, impl := range impls() {
+		for _, im := range impls {
 			dst := make([]float32, len(x))
-			withImpl(impl, func() { op.f(dst, x, y) })
-			if impl == "generic" {
+			withImpl(im, func() { op.f(dst, x, y) })
+			if im == generic {
 				gen = dst
 				for i, v := range dst {
 					if want := op.def(x[i], y[i]); !sameBits(v, want, x[i], y[i], op.nanPair) {
@@ -109,7 +109,7 @@ func TestElementwiseSpecialBits(t *testing.T) {
 				}
 			} else if i := elemDiff(op.nanPair, dst, gen, x, y); i >= 0 {
 				t.Errorf("%s(%#08x, %#08x) %s = %#08x, generic %#08x", op.name, math.Float32bits(x[i]), math.Float32bits(y[i]),
-					impl, math.Float32bits(dst[i]), math.Float32bits(gen[i]))
+					im.name, math.Float32bits(dst[i]), math.Float32bits(gen[i]))
 			}
 		}
 	}
@@ -122,8 +122,8 @@ func TestElementwiseZeroSigns(t *testing.T) {
 	negZero := bitsFrom(0x80000000)
 	nan := bitsFrom(0xffc00000)
 	n := 2*lanes + 3 // blocks and a tail
-	for _, impl := range impls() {
-		withImpl(impl, func() {
+	for _, im := range impls {
+		withImpl(im, func() {
 			for _, c := range []struct {
 				name    string
 				f       func(dst, x, y []float32)
@@ -164,7 +164,7 @@ func TestElementwiseZeroSigns(t *testing.T) {
 					if c.wantNaN && v != v || !c.wantNaN && math.Float32bits(v) == c.want {
 						continue
 					}
-					t.Errorf("%s %s: dst[%d] = %#08x (%v)", impl, c.name, i, math.Float32bits(v), v)
+					t.Errorf("%s %s: dst[%d] = %#08x (%v)", im.name, c.name, i, math.Float32bits(v), v)
 					break
 				}
 			}
@@ -187,10 +187,10 @@ func TestElementwise(t *testing.T) {
 		x, y := fill(r, n, gen), fill(r, n, gen)
 		for _, op := range elementwiseOps {
 			var g []float32
-			for _, impl := range impls() {
+			for _, im := range impls {
 				dst := make([]float32, n)
-				withImpl(impl, func() { op.f(dst, x, y) })
-				if impl == "generic" {
+				withImpl(im, func() { op.f(dst, x, y) })
+				if im == generic {
 					g = dst
 					for i, v := range dst {
 						if w := op.def(x[i], y[i]); !sameBits(v, w, x[i], y[i], op.nanPair) {
@@ -199,13 +199,13 @@ func TestElementwise(t *testing.T) {
 						}
 					}
 				} else if i := elemDiff(op.nanPair, dst, g, x, y); i >= 0 {
-					t.Errorf("n=%d %s %s: dst[%d] = %#08x, generic %#08x", n, op.name, impl, i, math.Float32bits(dst[i]), math.Float32bits(g[i]))
+					t.Errorf("n=%d %s %s: dst[%d] = %#08x, generic %#08x", n, op.name, im.name, i, math.Float32bits(dst[i]), math.Float32bits(g[i]))
 				}
 				// In place, dst the first input.
 				in := append([]float32(nil), x...)
-				withImpl(impl, func() { op.f(in, in, y) })
+				withImpl(im, func() { op.f(in, in, y) })
 				if i := elemDiff(op.nanPair, in, dst, x, y); i >= 0 {
-					t.Errorf("n=%d %s %s in place: dst[%d] = %v, want %v", n, op.name, impl, i, in[i], dst[i])
+					t.Errorf("n=%d %s %s in place: dst[%d] = %v, want %v", n, op.name, im.name, i, in[i], dst[i])
 				}
 			}
 		}

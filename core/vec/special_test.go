@@ -13,14 +13,14 @@ func TestHatIdentical(t *testing.T) {
 		for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 31, 33, 49, 64, 100} {
 			r := rand.New(rand.NewPCG(uint64(n), 40+uint64(di)))
 			x := fill(r, n, d.gen)
-			for _, impl := range impls() {
-				withImpl(impl, func() {
+			for _, im := range impls {
+				withImpl(im, func() {
 					// Normalize with g = 1, b = 0 returns x̂.
 					dst := make([]float32, n)
 					Normalize(dst, x, d.mu, d.is, 1, 0)
 					for i, v := range dst {
 						if h := hat(x[i], d.mu, d.is); v != h {
-							t.Errorf("%s n=%d %s: Normalize x̂[%d] = %v, want %v", d.name, n, impl, i, v, h)
+							t.Errorf("%s n=%d %s: Normalize x̂[%d] = %v, want %v", d.name, n, im.name, i, v, h)
 						}
 					}
 					// NormGrad with dy = 0, scale = 1, mdy = 0, mdyx = −1
@@ -29,7 +29,7 @@ func TestHatIdentical(t *testing.T) {
 					NormGrad(dst, zero, x, d.mu, d.is, 1, 0, -1)
 					for i, v := range dst {
 						if h := hat(x[i], d.mu, d.is); v != h {
-							t.Errorf("%s n=%d %s: NormGrad x̂[%d] = %v, want %v", d.name, n, impl, i, v, h)
+							t.Errorf("%s n=%d %s: NormGrad x̂[%d] = %v, want %v", d.name, n, im.name, i, v, h)
 						}
 					}
 					// DotHat with dy one-hot at i returns Σdy·x̂ = x̂[i].
@@ -38,7 +38,7 @@ func TestHatIdentical(t *testing.T) {
 						_, s := DotHat(zero, x, d.mu, d.is)
 						zero[i] = 0
 						if h := hat(x[i], d.mu, d.is); s != float64(h) {
-							t.Errorf("%s n=%d %s: DotHat x̂[%d] = %v, want %v", d.name, n, impl, i, s, h)
+							t.Errorf("%s n=%d %s: DotHat x̂[%d] = %v, want %v", d.name, n, im.name, i, s, h)
 						}
 					}
 				})
@@ -71,11 +71,11 @@ func TestSpecialValues(t *testing.T) {
 				dy := fill(r, n, func(r *rand.Rand) float32 { return float32(r.NormFloat64()) })
 				x[p], dy[p] = v, 1
 				vf := float64(v)
-				for _, impl := range impls() {
-					withImpl(impl, func() {
+				for _, im := range impls {
+					withImpl(im, func() {
 						s, ss := ShiftedSums(x, 0)
 						if !class(s, vf) || !class(ss, vf*vf) {
-							t.Errorf("n=%d x[%d]=%v %s: ShiftedSums = (%v, %v)", n, p, v, impl, s, ss)
+							t.Errorf("n=%d x[%d]=%v %s: ShiftedSums = (%v, %v)", n, p, v, im.name, s, ss)
 						}
 						dst := make([]float32, n)
 						Normalize(dst, x, mu, is, g, b)
@@ -85,12 +85,12 @@ func TestSpecialValues(t *testing.T) {
 								want = g*((vf-mu)*is) + b
 							}
 							if !class(float64(got), want) {
-								t.Errorf("n=%d x[%d]=%v %s: Normalize dst[%d] = %v", n, p, v, impl, i, got)
+								t.Errorf("n=%d x[%d]=%v %s: Normalize dst[%d] = %v", n, p, v, im.name, i, got)
 							}
 						}
 						sdy, sdyx := DotHat(dy, x, mu, is)
 						if !class(sdy, 0) || !class(sdyx, (vf-mu)*is) {
-							t.Errorf("n=%d x[%d]=%v %s: DotHat = (%v, %v)", n, p, v, impl, sdy, sdyx)
+							t.Errorf("n=%d x[%d]=%v %s: DotHat = (%v, %v)", n, p, v, im.name, sdy, sdyx)
 						}
 						NormGrad(dst, dy, x, mu, is, scale, mdy, mdyx)
 						for i, got := range dst {
@@ -99,18 +99,18 @@ func TestSpecialValues(t *testing.T) {
 								want = scale * (1 - mdy - (vf-mu)*is*mdyx)
 							}
 							if !class(float64(got), want) {
-								t.Errorf("n=%d x[%d]=%v %s: NormGrad dst[%d] = %v", n, p, v, impl, i, got)
+								t.Errorf("n=%d x[%d]=%v %s: NormGrad dst[%d] = %v", n, p, v, im.name, i, got)
 							}
 						}
 						// The same value in dy, with x̂ = 1 there.
 						x[p], dy[p] = mu+1/is, v
 						sdy, sdyx = DotHat(dy, x, mu, is)
 						if !class(sdy, vf) || !class(sdyx, vf) {
-							t.Errorf("n=%d dy[%d]=%v %s: DotHat = (%v, %v)", n, p, v, impl, sdy, sdyx)
+							t.Errorf("n=%d dy[%d]=%v %s: DotHat = (%v, %v)", n, p, v, im.name, sdy, sdyx)
 						}
 						NormGrad(dst, dy, x, mu, is, scale, mdy, mdyx)
 						if !class(float64(dst[p]), scale*(vf-mdy-mdyx)) {
-							t.Errorf("n=%d dy[%d]=%v %s: NormGrad dst[%d] = %v", n, p, v, impl, p, dst[p])
+							t.Errorf("n=%d dy[%d]=%v %s: NormGrad dst[%d] = %v", n, p, v, im.name, p, dst[p])
 						}
 						x[p], dy[p] = v, 1
 					})
@@ -148,8 +148,8 @@ func TestLengthMismatchPanics(t *testing.T) {
 
 func TestNoAllocs(t *testing.T) {
 	x, dy, dst := make([]float32, 49), make([]float32, 49), make([]float32, 49)
-	for _, impl := range impls() {
-		withImpl(impl, func() {
+	for _, im := range impls {
+		withImpl(im, func() {
 			if a := testing.AllocsPerRun(10, func() {
 				ShiftedSums(x, 1)
 				Normalize(dst, x, 0, 1, 1, 0)
@@ -160,7 +160,7 @@ func TestNoAllocs(t *testing.T) {
 				Add(dst, dy, x)
 				AddRelu(dst, dy, x)
 			}); a != 0 {
-				t.Errorf("%s: %v allocations per call", impl, a)
+				t.Errorf("%s: %v allocations per call", im.name, a)
 			}
 		})
 	}

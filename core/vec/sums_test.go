@@ -23,19 +23,19 @@ func TestShiftedSums(t *testing.T) {
 				z.Mul(z, z)
 			})
 			var gs, gss float64
-			for _, impl := range impls() {
+			for _, im := range impls {
 				var s, ss float64
-				withImpl(impl, func() { s, ss = ShiftedSums(x, k) })
-				if impl == "generic" {
+				withImpl(im, func() { s, ss = ShiftedSums(x, k) })
+				if im == generic {
 					gs, gss = s, ss
 				} else if !same(s, gs) || !same(ss, gss) {
-					t.Errorf("%s n=%d: %s gives (%v, %v), generic (%v, %v)", d.name, n, impl, s, ss, gs, gss)
+					t.Errorf("%s n=%d: %s gives (%v, %v), generic (%v, %v)", d.name, n, im.name, s, ss, gs, gss)
 				}
 				if e, tol := math.Abs(s-ws), gamma(n, u64)*as; !(e <= tol) {
-					t.Errorf("%s n=%d %s: Σ(x−k) = %v, want %v ± %.3g", d.name, n, impl, s, ws, tol)
+					t.Errorf("%s n=%d %s: Σ(x−k) = %v, want %v ± %.3g", d.name, n, im.name, s, ws, tol)
 				}
 				if e, tol := math.Abs(ss-wss), gamma(n+2, u64)*ass; !(e <= tol) {
-					t.Errorf("%s n=%d %s: Σ(x−k)² = %v, want %v ± %.3g", d.name, n, impl, ss, wss, tol)
+					t.Errorf("%s n=%d %s: Σ(x−k)² = %v, want %v ± %.3g", d.name, n, im.name, ss, wss, tol)
 				}
 			}
 		}
@@ -55,19 +55,19 @@ func TestDotHat(t *testing.T) {
 				z.Mul(big64(float64(dy[i])), big64(float64(hat(x[i], d.mu, d.is))))
 			})
 			var g1, g2 float64
-			for _, impl := range impls() {
+			for _, im := range impls {
 				var sdy, sdyx float64
-				withImpl(impl, func() { sdy, sdyx = DotHat(dy, x, d.mu, d.is) })
-				if impl == "generic" {
+				withImpl(im, func() { sdy, sdyx = DotHat(dy, x, d.mu, d.is) })
+				if im == generic {
 					g1, g2 = sdy, sdyx
 				} else if !same(sdy, g1) || !same(sdyx, g2) {
-					t.Errorf("%s n=%d: %s gives (%v, %v), generic (%v, %v)", d.name, n, impl, sdy, sdyx, g1, g2)
+					t.Errorf("%s n=%d: %s gives (%v, %v), generic (%v, %v)", d.name, n, im.name, sdy, sdyx, g1, g2)
 				}
 				if e, tol := math.Abs(sdy-wdy), gamma(n-1, u64)*ady; !(e <= tol) {
-					t.Errorf("%s n=%d %s: Σdy = %v, want %v ± %.3g", d.name, n, impl, sdy, wdy, tol)
+					t.Errorf("%s n=%d %s: Σdy = %v, want %v ± %.3g", d.name, n, im.name, sdy, wdy, tol)
 				}
 				if e, tol := math.Abs(sdyx-wdyx), gamma(n-1, u64)*adyx; !(e <= tol) {
-					t.Errorf("%s n=%d %s: Σdy·x̂ = %v, want %v ± %.3g", d.name, n, impl, sdyx, wdyx, tol)
+					t.Errorf("%s n=%d %s: Σdy·x̂ = %v, want %v ± %.3g", d.name, n, im.name, sdyx, wdyx, tol)
 				}
 			}
 		}

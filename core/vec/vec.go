@@ -17,7 +17,7 @@ const lanes = 8
 func ShiftedSums(x []float32, k float64) (s, ss float64) {
 	n := len(x) &^ (sumBlock - 1)
 	if n > 0 {
-		s, ss = shiftedSumsBlocks(x[:n], k)
+		s, ss = best.shiftedSums(x[:n], k)
 	}
 	for _, v := range x[n:] {
 		d := float64(v) - k
@@ -36,7 +36,7 @@ func Normalize(dst, x []float32, mu, is, g, b float32) {
 	}
 	n := len(x) &^ (lanes - 1)
 	if n > 0 {
-		normalizeBlocks(dst[:n], x[:n], mu, is, g, b)
+		best.normalize(dst[:n], x[:n], mu, is, g, b)
 	}
 	normalizeGeneric(dst[n:], x[n:], mu, is, g, b)
 }
@@ -50,7 +50,7 @@ func DotHat(dy, x []float32, mu, is float32) (sdy, sdyx float64) {
 	}
 	n := len(dy) &^ (sumBlock - 1)
 	if n > 0 {
-		sdy, sdyx = dotHatBlocks(dy[:n], x[:n], mu, is)
+		sdy, sdyx = best.dotHat(dy[:n], x[:n], mu, is)
 	}
 	for i, a := range dy[n:] {
 		sdy += float64(a)
@@ -69,7 +69,7 @@ func NormGrad(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32) {
 	}
 	n := len(x) &^ (lanes - 1)
 	if n > 0 {
-		normGradBlocks(dst[:n], dy[:n], x[:n], mu, is, scale, mdy, mdyx)
+		best.normGrad(dst[:n], dy[:n], x[:n], mu, is, scale, mdy, mdyx)
 	}
 	normGradGeneric(dst[n:], dy[n:], x[n:], mu, is, scale, mdy, mdyx)
 }
@@ -86,7 +86,7 @@ func Relu(dst, x []float32) {
 	}
 	n := len(x) &^ (lanes - 1)
 	if n > 0 {
-		reluBlocks(dst[:n], x[:n])
+		best.relu(dst[:n], x[:n])
 	}
 	reluGeneric(dst[n:], x[n:])
 }
@@ -100,7 +100,7 @@ func ReluGrad(dst, dy, y []float32) {
 	}
 	n := len(dy) &^ (lanes - 1)
 	if n > 0 {
-		reluGradBlocks(dst[:n], dy[:n], y[:n])
+		best.reluGrad(dst[:n], dy[:n], y[:n])
 	}
 	reluGradGeneric(dst[n:], dy[n:], y[n:])
 }
@@ -112,7 +112,7 @@ func Add(dst, a, b []float32) {
 	}
 	n := len(a) &^ (lanes - 1)
 	if n > 0 {
-		addBlocks(dst[:n], a[:n], b[:n])
+		best.add(dst[:n], a[:n], b[:n])
 	}
 	addGeneric(dst[n:], a[n:], b[n:])
 }
@@ -125,7 +125,7 @@ func AddRelu(dst, a, b []float32) {
 	}
 	n := len(a) &^ (lanes - 1)
 	if n > 0 {
-		addReluBlocks(dst[:n], a[:n], b[:n])
+		best.addRelu(dst[:n], a[:n], b[:n])
 	}
 	addReluGeneric(dst[n:], a[n:], b[n:])
 }

@@ -1,0 +1,58 @@
+package vec
+
+// An impl is one set of the block loops behind vec's functions, the same
+// idiom as core/gemm's: generic, compiled everywhere, is the definition;
+// archImpls adds what this CPU can run (avx2 on amd64, chosen at start-up
+// through golang.org/x/sys/cpu, so GODEBUG=cpu.avx2=off turns it off), the
+// preferred one last, and best is the one every function uses. Every impl
+// gives bit-identical results (TestImpls, and every test of the package
+// runs on each through forEachImpl).
+type impl struct {
+	name        string
+	shiftedSums func(x []float32, k float64) (s, ss float64)
+	dotHat      func(dy, x []float32, mu, is float32) (sdy, sdyx float64)
+	normalize   func(dst, x []float32, mu, is, g, b float32)
+	normGrad    func(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32)
+	relu        func(dst, x []float32)
+	reluGrad    func(dst, dy, y []float32)
+	add         func(dst, a, b []float32)
+	addRelu     func(dst, a, b []float32)
+	sumSq       func(x []float32) float64
+	scaleSumSq  func(dst, x []float32, a float32) float64
+	dots        func(u, v []float32) (uu, uv, vv float64)
+	axpbyDots   func(dst, u, v []float32, a, b float32) (uu, uv, vv float64)
+}
+
+// generic is the pure-Go impl, compiled everywhere.
+var generic = &impl{
+	name:        "generic",
+	shiftedSums: shiftedSumsGeneric,
+	dotHat:      dotHatGeneric,
+	normalize:   normalizeGeneric,
+	normGrad:    normGradGeneric,
+	relu:        reluGeneric,
+	reluGrad:    reluGradGeneric,
+	add:         addGeneric,
+	addRelu:     addReluGeneric,
+	sumSq:       sumSqGeneric,
+	scaleSumSq:  scaleSumSqGeneric,
+	dots:        dotsGeneric,
+	axpbyDots:   axpbyDotsGeneric,
+}
+
+// impls lists the implementations this CPU can run, generic first and the
+// preferred one last; best is the one the package uses.
+var (
+	impls = append([]*impl{generic}, archImpls()...)
+	best  = impls[len(impls)-1]
+)
+
+// Impls names the implementations this CPU can run; the package uses the
+// last.
+func Impls() []string {
+	names := make([]string, len(impls))
+	for i, im := range impls {
+		names[i] = im.name
+	}
+	return names
+}

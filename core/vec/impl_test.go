@@ -1,0 +1,31 @@
+package vec
+
+import "testing"
+
+// withImpl runs f with im as the package's implementation; the tests run
+// every check once per implementation this CPU can run:
+//
+//	for _, im := range impls {
+//		withImpl(im, func() { ... })
+//	}
+func withImpl(im *impl, f func()) {
+	defer func(old *impl) { best = old }(best)
+	best = im
+	f()
+}
+
+// TestImpls: generic comes first and is the pure-Go definition; every
+// other implementation fills every loop; the one in use is the last.
+func TestImpls(t *testing.T) {
+	if impls[0] != generic || best != impls[len(impls)-1] {
+		t.Fatalf("impls %v, best %s: want generic first and best last", Impls(), best.name)
+	}
+	t.Logf("implementations %v, in use %s", Impls(), best.name)
+	for _, im := range impls {
+		if im.shiftedSums == nil || im.dotHat == nil || im.normalize == nil || im.normGrad == nil ||
+			im.relu == nil || im.reluGrad == nil || im.add == nil || im.addRelu == nil ||
+			im.sumSq == nil || im.scaleSumSq == nil || im.dots == nil || im.axpbyDots == nil {
+			t.Errorf("impl %s lacks a loop", im.name)
+		}
+	}
+}
