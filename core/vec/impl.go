@@ -46,13 +46,3 @@ var (
 	impls = append([]*impl{generic}, archImpls()...)
 	best  = impls[len(impls)-1]
 )
-
-// Impls names the implementations this CPU can run; the package uses the
-// last.
-func Impls() []string {
-	names := make([]string, len(impls))
-	for i, im := range impls {
-		names[i] = im.name
-	}
-	return names
-}

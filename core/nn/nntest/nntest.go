@@ -111,7 +111,7 @@ func (c *checker) linear() {
 		c.errorf("Transpose", "shape %v, want the input's %v", dx.Shape, x.Shape)
 		return
 	}
-	if a, b := inner(y.Data, dy.Data), inner(x.Data, dx.Data); !near(a, b, norm(y.Data)*norm(dy.Data)) {
+	if a, b := tensor.Dot(y.Data, dy.Data), tensor.Dot(x.Data, dx.Data); !near(a, b, tensor.Norm(y.Data)*tensor.Norm(dy.Data)) {
 		c.errorf("Transpose", "not the adjoint of Apply in x: ⟨Apply(x, V), dy⟩ = %.7g, ⟨x, Transpose(dy, V)⟩ = %.7g", a, b)
 	}
 	// ⟨Filter(x, dy), U⟩ = ⟨Apply(x, U), dy⟩: Filter is the gradient in
@@ -120,7 +120,7 @@ func (c *checker) linear() {
 	u.Filter(x, dy, g.Data, 0)
 	uw := c.random(w.Value.Shape...)
 	yu := u.Apply(x, uw.Data, nil)
-	if a, b := inner(g.Data, uw.Data), inner(yu.Data, dy.Data); !near(a, b, norm(yu.Data)*norm(dy.Data)) {
+	if a, b := tensor.Dot(g.Data, uw.Data), tensor.Dot(yu.Data, dy.Data); !near(a, b, tensor.Norm(yu.Data)*tensor.Norm(dy.Data)) {
 		c.errorf("Filter", "not the gradient of ⟨Apply(x, V), dy⟩ in V: ⟨Filter(x, dy), U⟩ = %.7g, ⟨Apply(x, U), dy⟩ = %.7g", a, b)
 	}
 	// beta = 1 adds.
@@ -176,7 +176,7 @@ func (c *checker) backward() {
 	if !closeTo(w.Grad.Data, wantW.Data) {
 		c.errorf("Backward", "W.Grad is not Filter(x, dy): off by up to %.3g", maxDiff(w.Grad.Data, wantW.Data))
 	}
-	if norm(b.Grad.Data) != 0 {
+	if tensor.Norm(b.Grad.Data) != 0 {
 		c.errorf("Backward", "wrote into B.Grad (a rule's business)")
 	}
 	if g := u.OutputGrad(); g == nil || !closeTo(g.Data[:g.Len()], dy.Data) {
@@ -313,16 +313,6 @@ func clone(t *tensor.Tensor) *tensor.Tensor {
 	}
 	return t.Clone()
 }
-
-func inner(a, b []float32) float64 {
-	var s float64
-	for i, v := range a {
-		s += float64(v) * float64(b[i])
-	}
-	return s
-}
-
-func norm(a []float32) float64 { return math.Sqrt(inner(a, a)) }
 
 // near reports |a − b| ≤ tol·scale, scale the product of the norms that
 // bound both inner products.
