@@ -14,7 +14,15 @@ JOBS ?= $(if $(filter smoke quick,$(PROFILE)),$(NPROC),1)
 # (empty outside a git checkout; Go's own VCS stamp is often turned off).
 REV := $(shell git describe --always --dirty --abbrev=12 2>/dev/null)
 LDFLAGS := -X github.com/untied-ml/untied/repro/run.buildRevision=$(REV)
-SWEEP = ./bin/untied sweep -profile $(PROFILE) -jobs $(JOBS) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(if $(CELLS),-cells $(CELLS))
+# SCHEDULER=slurm submits a sweep to Slurm as a job array, with its tables as
+# a job that runs when the array ends (untied sweep -slurm); SLURM_FLAGS
+# passes the site's settings, e.g. "-partition gpu -account lab -time 4:00:00
+# -sbatch-preamble site.sbatch". The searches (repro-tune, repro-biotorch-lr)
+# run locally.
+SCHEDULER ?= local
+SLURM_FLAGS ?=
+RUN_ON = $(if $(filter slurm,$(SCHEDULER)),-slurm $(SLURM_FLAGS),-jobs $(JOBS) $(if $(CELLS),-cells $(CELLS)))
+SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(RUN_ON)
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-table1-ext repro-noise \
 	repro-tune repro-transfer repro-depth repro-biotorch repro-biotorch-lr repro-biotorch-lenet \
@@ -43,11 +51,11 @@ train: build data ## the main job: LeNet with feedback alignment vs backprop on 
 golden-update: ## regenerate golden/testdata from the current code (review the diff!)
 	$(GO) test ./golden/ -run Golden -update
 
-repro-table1: build data ## table 1: accuracy of every rule on ResNet-18/50 (PROFILE=smoke|quick|full|imagenet, DATA_DIR=, CELLS=i/n, JOBS=)
+repro-table1: build data ## table 1: accuracy of every rule on ResNet-18/50 (PROFILE=smoke|quick|full|imagenet, DATA_DIR=, CELLS=i/n, JOBS=, SCHEDULER=slurm SLURM_FLAGS=)
 	$(SWEEP) -experiment table1
 
 repro-table1-ext: build data ## table 1's other rows: KP, uSF, frSF, DFA and the data-input WM and IA (profile quick-ext)
-	./bin/untied sweep -experiment table1 -profile quick-ext -jobs $(NPROC) $(if $(CELLS),-cells $(CELLS))
+	./bin/untied sweep -experiment table1 -profile quick-ext $(RUN_ON)
 
 repro-noise: build data ## robustness to noisy updates (same variables as repro-table1)
 	$(SWEEP) -experiment noise

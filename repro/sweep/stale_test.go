@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,4 +242,32 @@ func TestResultsWithoutRequestAreFinished(t *testing.T) {
 		t.Errorf("Run of an old finished result = %v, want nil", err)
 	}
 	unchanged(t, "sweep over an old result", before, c)
+}
+
+// TestFailedCell: a cell whose run fails (here: no CIFAR-10 where it is
+// told to look) is recorded as failed with its error, never as finished;
+// the next sweep runs it again, and a finished run clears the record.
+func TestFailedCell(t *testing.T) {
+	root := t.TempDir()
+	cells := smokeWith(t, root, "data", "cifar10")[:1]
+	cells[0].Config.DataDir = filepath.Join(root, "no-cifar")
+	if err := Run(cells, Options{}); err == nil {
+		t.Fatal("a cell without its data ran")
+	}
+	if s := StatusOf(cells[0]); s != Failed {
+		t.Errorf("status %v, want failed", s)
+	}
+	if msg := FailureOf(cells[0]); !strings.Contains(msg, "cifar10") {
+		t.Errorf("recorded failure %q does not say what failed", msg)
+	}
+	if todo, _, err := Plan(cells, false, io.Discard); err != nil || len(todo) != 1 {
+		t.Errorf("Plan after a failure: %v, %v; want the cell to run again", todo, err)
+	}
+	cells[0].Config.Data, cells[0].Config.DataDir = "synthetic", ""
+	if err := Run(cells, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if s, msg := StatusOf(cells[0]), FailureOf(cells[0]); s != Finished || msg != "" {
+		t.Errorf("after a finished run: status %v, failure %q", s, msg)
+	}
 }

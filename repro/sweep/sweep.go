@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/untied-ml/untied/core/atomicfile"
 	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/run"
 )
@@ -25,7 +27,15 @@ const (
 	// differs from the cell's configuration (the experiment was edited
 	// since): never run, resumed, overwritten or counted as done.
 	Stale
+	// Failed is a cell whose last attempt ended in an error (not an
+	// interruption): its FailedFile says which. It is run again, resuming
+	// from its checkpoint if it has one.
+	Failed
 )
+
+// FailedFile, in a cell's directory, holds the error of the cell's last
+// failed attempt; a finished result supersedes it.
+const FailedFile = "failed.txt"
 
 // String names the status, for messages.
 func (s Status) String() string {
@@ -38,6 +48,8 @@ func (s Status) String() string {
 		return "finished"
 	case Stale:
 		return "stale"
+	case Failed:
+		return "failed"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
@@ -58,7 +70,7 @@ func inspect(c Cell) (Status, error) {
 	r, err := result.Read(filepath.Join(c.Config.Out, "result.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || err != nil && r == nil:
-		return Pending, nil
+		return partialOrFailed(c, Pending), nil
 	case r.RequestedConfig != nil:
 		if diff := result.Differences(*r.RequestedConfig, c.Config, result.Significant); len(diff) > 0 {
 			return Stale, &StaleError{Cell: c, Finished: r.Finished, Diff: diff}
@@ -67,7 +79,30 @@ func inspect(c Cell) (Status, error) {
 	if r.Finished {
 		return Finished, nil
 	}
-	return Partial, nil
+	return partialOrFailed(c, Partial), nil
+}
+
+// partialOrFailed returns Failed if the cell's last attempt failed, else s.
+func partialOrFailed(c Cell, s Status) Status {
+	if _, err := os.Stat(filepath.Join(c.Config.Out, FailedFile)); err == nil {
+		return Failed
+	}
+	return s
+}
+
+// FailureOf returns the error recorded by the cell's last failed attempt
+// ("" if none).
+func FailureOf(c Cell) string {
+	b, _ := os.ReadFile(filepath.Join(c.Config.Out, FailedFile))
+	return strings.TrimSpace(string(b))
+}
+
+// recordFailure writes err into the cell's FailedFile, so that a status
+// query (untied sweep -status) reports the cell as failed, never finished.
+func recordFailure(c Cell, err error) {
+	if os.MkdirAll(c.Config.Out, 0o755) == nil {
+		atomicfile.WriteBytes(filepath.Join(c.Config.Out, FailedFile), []byte(err.Error()+"\n"))
+	}
 }
 
 // StaleCells returns the StaleErrors of the stale cells among cells,
@@ -186,6 +221,9 @@ func Run(cells []Cell, opt Options) error {
 		}
 		if err != nil {
 			err = fmt.Errorf("cell %s: %w", c.ID(), err)
+			if ctx.Err() == nil {
+				recordFailure(c, err)
+			}
 			if !opt.KeepGoing || ctx.Err() != nil {
 				return err
 			}
@@ -193,6 +231,7 @@ func Run(cells []Cell, opt Options) error {
 			errs = append(errs, err)
 			continue
 		}
+		os.Remove(filepath.Join(c.Config.Out, FailedFile)) // an earlier attempt's
 		fmt.Fprintf(w, "sweep: %s: top-1 %.2f%%, weight angle %.1f°, %.0f s\n", c.ID(), res.TestTop1, res.MeanWeightAngle, res.WallSeconds)
 	}
 	fmt.Fprintf(w, "sweep: done in %s\n", time.Since(start).Round(time.Second))

@@ -83,6 +83,8 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("quiet", false, "no progress")
 	noTable := fs.Bool("no-table", false, "do not render the tables after the sweep")
 	jobs := fs.Int("jobs", 1, "cells to run at once, each job a process of its own with GOMAXPROCS/jobs threads (small models gain little from a second thread)")
+	var sl slurmFlags
+	sl.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -96,12 +98,24 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	if err == nil && *jobs < 1 {
 		err = fmt.Errorf("-jobs %d: want at least 1", *jobs)
 	}
+	if err == nil && sl.on && sf.cells != "" {
+		err = errors.New("-slurm with -cells: the array splits the cells itself (see -slurm-tasks)")
+	}
+	if err == nil && sl.dryRun && !sl.on {
+		err = errors.New("-dry-run: only with -slurm")
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
 		fs.Usage()
 		return 2
 	}
 	e, all, err := sf.load()
+	switch {
+	case err == nil && sl.status:
+		return sweepStatus(e, sf, sl, all, stdout, stderr)
+	case err == nil && sl.on:
+		return sweepSlurm(e, sf, sl, all, stdout, stderr)
+	}
 	var cells []sweep.Cell
 	if err == nil {
 		cells, err = sweep.Slice(all, i, n)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Stops what ci/slurm-up.sh started, by the daemons' PID files.
+set -uo pipefail
+state=/var/lib/untied-slurm
+for pid in "$state/slurmd.pid" "$state/slurmctld.pid"; do
+  [ -s "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
+done
+pkill -x munged 2>/dev/null
+exit 0
