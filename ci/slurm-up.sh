@@ -48,6 +48,9 @@ SlurmdLogFile=$state/slurmd.log
 MpiDefault=none
 SchedulerParameters=batch_sched_delay=1
 MinJobAge=600
+# A requeued job may start again once its old credential expires (120 s by
+# default): short, so that the preemption test need not wait two minutes.
+AuthInfo=cred_expire=10
 KillWait=10
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
