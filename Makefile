@@ -17,11 +17,12 @@ LDFLAGS := -X github.com/untied-ml/untied/repro/run.buildRevision=$(REV)
 # SCHEDULER=slurm submits a sweep to Slurm as a job array, with its tables as
 # a job that runs when the array ends (untied sweep -slurm); SLURM_FLAGS
 # passes the site's settings, e.g. "-partition gpu -account lab -time 4:00:00
-# -sbatch-preamble site.sbatch". The searches (repro-tune, repro-biotorch-lr)
-# run locally.
+# -sbatch-preamble site.sbatch"). The searches (repro-tune, repro-biotorch-lr)
+# run here and submit each generation of trials as a job array.
 SCHEDULER ?= local
 SLURM_FLAGS ?=
 RUN_ON = $(if $(filter slurm,$(SCHEDULER)),-slurm $(SLURM_FLAGS),-jobs $(JOBS) $(if $(CELLS),-cells $(CELLS)))
+TUNE_ON = $(if $(filter slurm,$(SCHEDULER)),-slurm $(SLURM_FLAGS),-jobs $(JOBS))
 SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(RUN_ON)
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-table1-ext repro-noise \
@@ -61,7 +62,7 @@ repro-noise: build data ## robustness to noisy updates (same variables as repro-
 	$(SWEEP) -experiment noise
 
 repro-tune: build data ## TPE search of WM's and IA's metaparameters on ResNet-18, on a validation split (resumes; writes repro/results/tune/PROFILE/)
-	./bin/untied tune -profile $(PROFILE) -jobs $(JOBS) $(if $(DATA_DIR),-data-dir $(DATA_DIR))
+	./bin/untied tune -profile $(PROFILE) $(TUNE_ON) $(if $(DATA_DIR),-data-dir $(DATA_DIR))
 
 repro-transfer: build data ## WM and IA tuned on ResNet-18, applied to ResNet-34, ResNet-50 and ResNet-50 v2 (needs repro-tune's setting, committed)
 	$(SWEEP) -experiment transfer
@@ -70,7 +71,7 @@ repro-depth: build data ## gap to backprop against depth, ResNet-18 to ResNet-15
 	$(SWEEP) -experiment depth
 
 repro-biotorch-lr: build data ## BioTorch's LeNet benchmark, step 1: each rule's learning rate per data set, TPE on a validation split (resumes; writes repro/results/biotorch-lenet-lr/PROFILE/)
-	./bin/untied tune -experiment biotorch-lenet-lr -profile $(PROFILE) -jobs $(JOBS)
+	./bin/untied tune -experiment biotorch-lenet-lr -profile $(PROFILE) $(TUNE_ON)
 
 repro-biotorch: repro-biotorch-lenet ## BioTorch's LeNet benchmark: top-1 error on MNIST and Fashion-MNIST, every rule at its tuned rate (needs repro-biotorch-lr's settings, committed for quick)
 repro-biotorch-lenet: build data

@@ -15,12 +15,14 @@ package slurm
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Options are the site's settings for every job: they become #SBATCH lines.
@@ -172,6 +174,29 @@ func Queue(name string) (map[int]string, error) {
 		}
 	}
 	return states, nil
+}
+
+// Wait polls squeue every poll until job id has left the queue (it ended,
+// in any state), or ctx ends.
+func Wait(ctx context.Context, id string, poll time.Duration) error {
+	for {
+		out, err := exec.CommandContext(ctx, "squeue", "-h", "-j", id, "-o", "%i").CombinedOutput()
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil && bytes.Contains(out, []byte("Invalid job id")):
+			return nil // ended and already purged from the controller
+		case err != nil:
+			return fmt.Errorf("slurm: squeue -j %s: %w: %s", id, err, bytes.TrimSpace(out))
+		case len(bytes.TrimSpace(out)) == 0:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
 }
 
 // Available reports whether the Slurm commands are here and a controller

@@ -27,12 +27,18 @@ func (f *slurmFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.on, "slurm", false, "submit the cells to Slurm as a job array (task i runs -cells i/n) and the tables as a job that runs when it ends")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "with -slurm: print the sbatch scripts, submit nothing")
 	fs.BoolVar(&f.status, "status", false, "print which cells are finished, running, failed, partial or waiting (with -slurm, also the array's tasks in squeue)")
+	fs.IntVar(&f.tasks, "slurm-tasks", 0, "with -slurm: array tasks to split the cells into (0: one per cell)")
+	f.registerSite(fs)
+}
+
+// registerSite registers the flags of a site's settings, which untied tune
+// -slurm shares.
+func (f *slurmFlags) registerSite(fs *flag.FlagSet) {
 	fs.StringVar(&f.opts.Partition, "partition", "", "with -slurm: the partition (sbatch --partition)")
 	fs.StringVar(&f.opts.Account, "account", "", "with -slurm: the account to charge (sbatch --account)")
 	fs.StringVar(&f.opts.Time, "time", "", "with -slurm: each task's time limit (sbatch --time, e.g. 4:00:00); USR1 comes 5 minutes before it")
 	fs.StringVar(&f.opts.Mem, "mem", "", "with -slurm: each task's memory (sbatch --mem, e.g. 8G)")
 	fs.StringVar(&f.preamble, "sbatch-preamble", "", "with -slurm: a file of the site's #SBATCH lines (and setup such as module load), placed after the generated ones")
-	fs.IntVar(&f.tasks, "slurm-tasks", 0, "with -slurm: array tasks to split the cells into (0: one per cell)")
 	fs.IntVar(&f.limit, "throttle", 0, "with -slurm: at most this many tasks at once (the array's %; 0: no limit)")
 	fs.IntVar(&f.cpus, "cpus-per-task", 0, "with -slurm: CPUs per task (0: the cells' threads, or 1)")
 }
@@ -51,7 +57,7 @@ func sweepSlurm(e *experiments.Experiment, sf sweepFlags, f slurmFlags, all []sw
 		return 1
 	}
 	if e.Kind == "tune" {
-		return fail("experiment %s is a search: run untied tune (on a node; its trials do not run as array tasks yet)", e.Name)
+		return fail("experiment %s is a search: run untied tune -slurm, which submits its trials a generation at a time", e.Name)
 	}
 	if err := sweep.StaleCells(all); err != nil {
 		return fail("%v", err)
@@ -73,41 +79,18 @@ func sweepSlurm(e *experiments.Experiment, sf sweepFlags, f slurmFlags, all []sw
 		fmt.Fprintf(stdout, "all %d cells are finished; rendering the tables here\n", len(all))
 		return render(e, sf, all, stdout, stderr)
 	}
-	if f.preamble != "" {
-		b, err := os.ReadFile(f.preamble)
-		if err != nil {
-			return fail("-sbatch-preamble: %v", err)
-		}
-		f.opts.Preamble = string(b)
-	}
-	cpus := f.cpus
-	if cpus <= 0 {
-		cpus = 1
-		for _, c := range all {
-			cpus = max(cpus, c.Config.Threads)
-		}
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return fail("cannot find this command for the jobs to run: %v", err)
-	}
-	wd, err := os.Getwd()
+	name := jobName(e, sf.profile)
+	array, err := f.array(name, filepath.Join(sf.runs, e.Name, sf.profile, "slurm"), n, todo, all,
+		append(append([]string{"sweep"}, sf.args()...), "-jobs", "1", "-no-table", "-keep-going"))
 	if err != nil {
 		return fail("%v", err)
 	}
-	logs := filepath.Join(sf.runs, e.Name, sf.profile, "slurm")
-	if !filepath.IsAbs(logs) {
-		logs = filepath.Join(wd, logs)
-	}
-	name := jobName(e, sf.profile)
-	array := slurm.Array{Name: name, Tasks: n, Run: todo, Limit: f.limit, CPUs: cpus, LogDir: logs, WorkDir: wd,
-		Command: append(append([]string{exe, "sweep"}, sf.args()...), "-jobs", "1", "-no-table", "-keep-going"),
-		Options: f.opts}
+	logs, wd, exe := array.LogDir, array.WorkDir, array.Command[0]
 	script, err := array.Script()
 	if err != nil {
 		return fail("%v", err)
 	}
-	tables := slurm.Job{Name: name + "-table", LogDir: logs, WorkDir: wd, Options: f.opts,
+	tables := slurm.Job{Name: name + "-table", LogDir: logs, WorkDir: wd, Options: array.Options,
 		Command: []string{exe, "table", "-experiment", sf.experiment, "-profile", sf.profile, "-runs", sf.runs, "-results", sf.results}}
 	if f.dryRun {
 		fmt.Fprintf(stdout, "# The job array: %d of %d tasks (%d cells); submit with sbatch.\n%s\n", len(todo), n, len(all), script)
@@ -128,6 +111,40 @@ func sweepSlurm(e *experiments.Experiment, sf sweepFlags, f slurmFlags, all []sw
 	fmt.Fprintf(stdout, "submitted job array %s (%s: %d tasks for %d cells) and job %s (the tables, when it ends); logs in %s\n"+
 		"watch it with: untied sweep -status -slurm %s\n", id, name, len(todo), len(all), tid, logs, strings.Join(sf.args(), " "))
 	return 0
+}
+
+// array returns the job array whose task i (of n; those in run) runs the
+// untied command args with -cells i/n appended, logging into logs, with
+// the site's settings of f, and CPUs per task from f or else the cells'
+// threads.
+func (f slurmFlags) array(name, logs string, n int, run []int, cells []sweep.Cell, args []string) (slurm.Array, error) {
+	if f.preamble != "" {
+		b, err := os.ReadFile(f.preamble)
+		if err != nil {
+			return slurm.Array{}, fmt.Errorf("-sbatch-preamble: %w", err)
+		}
+		f.opts.Preamble = string(b)
+	}
+	cpus := f.cpus
+	if cpus <= 0 {
+		cpus = 1
+		for _, c := range cells {
+			cpus = max(cpus, c.Config.Threads)
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return slurm.Array{}, fmt.Errorf("cannot find this command for the jobs to run: %w", err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return slurm.Array{}, err
+	}
+	if !filepath.IsAbs(logs) {
+		logs = filepath.Join(wd, logs)
+	}
+	return slurm.Array{Name: name, Tasks: n, Run: run, Limit: f.limit, CPUs: cpus, LogDir: logs, WorkDir: wd,
+		Command: append([]string{exe}, args...), Options: f.opts}, nil
 }
 
 // sweepStatus prints the state of every cell from the run directories and,

@@ -222,3 +222,31 @@ func TestSweepStatusAndDryRun(t *testing.T) {
 		t.Error("a dry run made the log directory")
 	}
 }
+
+// TestSlurmTune runs a search with its trials as array tasks, a generation
+// at a time, and checks it chooses what a local search chooses, trial for
+// trial.
+func TestSlurmTune(t *testing.T) {
+	needSlurm(t)
+	t.Setenv(asCommand, "1")
+	dir := t.TempDir()
+	for _, where := range []string{"slurm", "local"} {
+		args := []string{"tune", "-experiment", "biotorch-lenet-lr", "-profile", "smoke", "-rules", "bp", "-quiet",
+			"-runs", filepath.Join(dir, where, "runs"), "-results", filepath.Join(dir, where, "results")}
+		if where == "slurm" {
+			args = append(args, "-slurm")
+		}
+		runUntied(t, args...)
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "slurm", "runs", "biotorch-lenet-lr", "smoke", "slurm", "*.out"))
+	if len(logs) != 4 { // 2 searches × 2 trials, each its own array task
+		t.Errorf("%d task logs, want 4: %v", len(logs), logs)
+	}
+	for _, f := range []string{"lenet-mnist-bp-mnist-best.json", "lenet-mnist-bp-mnist-trials.csv", "lenet-mnist-bp-fashion-mnist-best.json", "lenet-mnist-bp-fashion-mnist-trials.csv"} {
+		got, err1 := os.ReadFile(filepath.Join(dir, "slurm", "results", "biotorch-lenet-lr", "smoke", f))
+		want, err2 := os.ReadFile(filepath.Join(dir, "local", "results", "biotorch-lenet-lr", "smoke", f))
+		if err1 != nil || err2 != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: the search on Slurm (%v) differs from the local one (%v):\n%s\n---\n%s", f, err1, err2, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -21,6 +22,7 @@ import (
 	"github.com/untied-ml/untied/repro/plot"
 	"github.com/untied-ml/untied/repro/result"
 	"github.com/untied-ml/untied/repro/run"
+	"github.com/untied-ml/untied/repro/slurm"
 	"github.com/untied-ml/untied/repro/sweep"
 	"github.com/untied-ml/untied/repro/tune"
 )
@@ -40,6 +42,9 @@ func tuneCmd(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("jobs", 1, "trials to run at once, each a process with GOMAXPROCS/jobs threads (the search itself does not depend on it)")
 	only := fs.String("rules", "", "comma-separated rules to search (default: the experiment's)")
 	quiet := fs.Bool("quiet", false, "no progress")
+	var sl slurmFlags
+	fs.BoolVar(&sl.on, "slurm", false, "run each generation's trials on Slurm, as a job array, and wait for it (the search itself runs here)")
+	sl.registerSite(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -76,7 +81,7 @@ func tuneCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptible()
 	defer stop()
-	s := &search{e: e, sf: sf, budget: b.Trials, generation: b.Generation, startup: b.Startup, stratified: b.Stratified, jobs: *jobs, w: w}
+	s := &search{e: e, sf: sf, budget: b.Trials, generation: b.Generation, startup: b.Startup, stratified: b.Stratified, jobs: *jobs, slurm: sl, w: w}
 	for _, m := range b.Models {
 		for _, r := range b.Rules {
 			for _, set := range b.Settings {
@@ -105,6 +110,7 @@ type search struct {
 	startup            int
 	stratified         bool
 	jobs               int
+	slurm              slurmFlags // slurm.on: trials run as array tasks
 	w                  io.Writer
 }
 
@@ -265,6 +271,9 @@ func unfinished(ts []trial, all []sweep.Cell) (todo []int, busy int, err error) 
 
 // runCells runs cells todo (indices into all) as a sweep does.
 func (s *search) runCells(ctx context.Context, all []sweep.Cell, todo []int) error {
+	if s.slurm.on {
+		return s.runCellsSlurm(ctx, all, todo)
+	}
 	if s.jobs > 1 {
 		return runJobs(ctx, s.jobs, threadsPerJob(s.jobs), all, todo, s.sf.args(), false, s.w)
 	}
@@ -277,6 +286,49 @@ func (s *search) runCells(ctx context.Context, all []sweep.Cell, todo []int) err
 		progress = s.w
 	}
 	return sweep.Run(cells, sweep.Options{Context: ctx, Progress: progress})
+}
+
+// runCellsSlurm runs cells todo (indices into all) as the tasks of a job
+// array, task g+1 of len(all) running `untied sweep -cells g+1/len(all)`,
+// that is cell g, and waits for the array to end. The trials' results are
+// the same as a local run's; a cell the array did not finish is an error
+// (with its failed.txt's reason), never proposed from. Interrupted, the
+// search leaves the array running: run it again to go on from its results.
+func (s *search) runCellsSlurm(ctx context.Context, all []sweep.Cell, todo []int) error {
+	tasks := make([]int, len(todo))
+	for i, g := range todo {
+		tasks[i] = g + 1
+	}
+	array, err := s.slurm.array(jobName(s.e, s.sf.profile), filepath.Join(s.sf.runs, s.e.Name, s.sf.profile, "slurm"),
+		len(all), tasks, all, append(append([]string{"sweep"}, s.sf.args()...), "-jobs", "1", "-no-table", "-keep-going"))
+	if err != nil {
+		return err
+	}
+	script, err := array.Script()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(array.LogDir, 0o755); err != nil {
+		return err
+	}
+	id, err := slurm.Submit(script, "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.w, "tune: %d runs submitted as job array %s; waiting for it (logs in %s)\n", len(todo), id, array.LogDir)
+	if err := slurm.Wait(ctx, id, 2*time.Second); err != nil {
+		return fmt.Errorf("job array %s: %w (it keeps running; run the search again to go on from its results)", id, err)
+	}
+	var failed []string
+	for _, g := range todo {
+		if c := all[g]; sweep.StatusOf(c) != sweep.Finished {
+			failed = append(failed, fmt.Sprintf("%s (%s)", c.ID(), cmp.Or(sweep.FailureOf(c), "no result; see the task's log")))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("job array %s ended with %d runs unfinished: %s", id, len(failed), strings.Join(failed, "; "))
+	}
+	return nil
 }
 
 // report writes the search's outputs under <results>/<experiment>/<profile>/:
