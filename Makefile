@@ -17,7 +17,7 @@ LDFLAGS := -X github.com/untied-ml/untied/repro/run.buildRevision=$(REV)
 # SCHEDULER=slurm submits a sweep to Slurm as a job array, with its tables as
 # a job that runs when the array ends (untied sweep -slurm); SLURM_FLAGS
 # passes the site's settings, e.g. "-partition gpu -account lab -time 4:00:00
-# -sbatch-preamble site.sbatch"). The searches (repro-tune, repro-biotorch-lr)
+# -sbatch-preamble site.sbatch". The searches (repro-tune, repro-biotorch-lr)
 # run here and submit each generation of trials as a job array.
 SCHEDULER ?= local
 SLURM_FLAGS ?=
