@@ -2,8 +2,7 @@
 # Stops what ci/slurm-up.sh started, by the daemons' PID files.
 set -uo pipefail
 state=/var/lib/untied-slurm
-for pid in "$state/slurmd.pid" "$state/slurmctld.pid"; do
+for pid in "$state/slurmd.pid" "$state/slurmctld.pid" /run/munge/munged.pid; do
   [ -s "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
 done
-pkill -x munged 2>/dev/null
 exit 0

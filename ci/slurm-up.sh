@@ -55,11 +55,11 @@ KillWait=10
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
-if ! pgrep -x munged >/dev/null; then
-  runuser -u munge -- /usr/sbin/munged
-fi
-pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld
-pgrep -x slurmd >/dev/null || /usr/sbin/slurmd
+# alive NAME: a process NAME runs (not a zombie left by an earlier shell).
+alive() { pgrep -x "$1" -r R,S,D,I,T >/dev/null; }
+alive munged || runuser -u munge -- /usr/sbin/munged
+alive slurmctld || /usr/sbin/slurmctld
+alive slurmd || /usr/sbin/slurmd
 for _ in $(seq 60); do
   if sinfo -h -o %T 2>/dev/null | grep -qx idle; then
     echo "slurm-up: node $host idle ($cpus CPUs, $mem MB)"
@@ -69,5 +69,5 @@ for _ in $(seq 60); do
 done
 echo "slurm-up: the node did not become idle in 60 s:" >&2
 sinfo >&2 || true
-tail -20 "$state/slurmctld.log" "$state/slurmd.log" >&2 || true
+tail -n 20 "$state/slurmctld.log" "$state/slurmd.log" >&2 || true
 exit 1
