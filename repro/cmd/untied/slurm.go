@@ -185,6 +185,7 @@ func sweepStatus(e *experiments.Experiment, sf sweepFlags, f slurmFlags, all []s
 			lines = append(lines, fmt.Sprintf("  %-9s %s", state, c.ID()))
 		}
 	}
+	failed := count["failed"]
 	var parts []string
 	for _, s := range []string{"finished", "running", "queued", "failed", "partial", "pending", "stale"} {
 		if count[s] > 0 {
@@ -202,18 +203,8 @@ func sweepStatus(e *experiments.Experiment, sf sweepFlags, f slurmFlags, all []s
 	for _, l := range lines {
 		fmt.Fprintln(stdout, l)
 	}
-	if count := countOf(all, sweep.Failed); count > 0 {
+	if failed > 0 {
 		return 1
 	}
 	return 0
-}
-
-func countOf(cells []sweep.Cell, s sweep.Status) int {
-	n := 0
-	for _, c := range cells {
-		if sweep.StatusOf(c) == s {
-			n++
-		}
-	}
-	return n
 }
