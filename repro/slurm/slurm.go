@@ -176,6 +176,32 @@ func Queue(name string) (map[int]string, error) {
 	return states, nil
 }
 
+// Accounting returns the last state sacct records for each array task of
+// the jobs called name (1-based task index → COMPLETED, FAILED, TIMEOUT,
+// ...), ended ones included. It fails where the cluster keeps no
+// accounting (AccountingStorageType=accounting_storage/none).
+func Accounting(name string) (map[int]string, error) {
+	out, err := exec.Command("sacct", "-n", "-X", "-P", "--name", name, "-o", "JobID,State").CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("slurm: sacct: %w: %s", err, bytes.TrimSpace(out))
+	}
+	return parseAccounting(string(out)), nil
+}
+
+// parseAccounting reads sacct's "JOB_TASK|STATE" lines; a task listed
+// twice (requeued) keeps its last state, and "CANCELLED by 0" is CANCELLED.
+func parseAccounting(out string) map[int]string {
+	states := map[int]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		id, state, ok := strings.Cut(strings.TrimSpace(line), "|")
+		_, task, isTask := strings.Cut(id, "_")
+		if i, err := strconv.Atoi(task); ok && isTask && err == nil {
+			states[i], _, _ = strings.Cut(state, " ")
+		}
+	}
+	return states
+}
+
 // Wait polls squeue every poll until job id has left the queue (it ended,
 // in any state), or ctx ends.
 func Wait(ctx context.Context, id string, poll time.Duration) error {

@@ -57,3 +57,11 @@ func TestArrayScript(t *testing.T) {
 		t.Error("a task outside 1..Tasks was accepted")
 	}
 }
+
+func TestParseAccounting(t *testing.T) {
+	got := parseAccounting("47_1|COMPLETED\n47_2|FAILED\n47_[3-4]|PENDING\n47_2|CANCELLED by 0\n48|COMPLETED\n")
+	want := map[int]string{1: "COMPLETED", 2: "CANCELLED"}
+	if len(got) != len(want) || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("parseAccounting = %v, want %v", got, want)
+	}
+}

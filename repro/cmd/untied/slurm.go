@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -157,11 +158,16 @@ func sweepStatus(e *experiments.Experiment, sf sweepFlags, f slurmFlags, all []s
 		n = len(all)
 	}
 	if f.on {
+		// sacct's record of the ended tasks (where the cluster keeps
+		// one), then squeue's of the queued and running ones.
+		if acct, err := slurm.Accounting(jobName(e, sf.profile)); err == nil {
+			maps.Copy(states, acct)
+		}
 		q, err := slurm.Queue(jobName(e, sf.profile))
 		if err != nil {
 			fmt.Fprintf(stderr, "untied sweep -status: %v (showing the run directories alone)\n", err)
 		}
-		states = q
+		maps.Copy(states, q)
 	}
 	count := map[string]int{}
 	var lines []string
@@ -170,8 +176,8 @@ func sweepStatus(e *experiments.Experiment, sf sweepFlags, f slurmFlags, all []s
 		if busy, _ := run.Busy(c.Config.Out); busy && state != "finished" {
 			state = "running"
 		}
-		if q, ok := states[k%n+1]; ok && state != "finished" && state != "running" {
-			state = strings.ToLower(q) // pending, running, ... in Slurm's queue
+		if q, ok := states[k%n+1]; ok && state != "finished" && state != "running" && q != "COMPLETED" {
+			state = strings.ToLower(q) // pending, running, failed, timeout, ... in Slurm
 			if state == "pending" {
 				state = "queued"
 			}
