@@ -140,14 +140,14 @@ func (c *checker) forward() {
 	w, b := u.Weights()
 	want := u.Apply(x, w.Value.Data, nil)
 	y := u.Forward(x, true).Clone()
-	if !closeTo(y.Data[:y.Len()], want.Data) {
+	if !matches(y, want.Data) {
 		c.errorf("Forward", "output differs from Apply(x, W) by up to %.3g", maxDiff(y.Data[:y.Len()], want.Data))
 	}
-	if in := u.Input(); in == nil || !closeTo(in.Data[:in.Len()], x.Data) {
+	if in := u.Input(); !matches(in, x.Data) {
 		c.errorf("Input", "does not return the last Forward's input")
 	}
 	scramble(c, b)
-	if y2 := u.Forward(x, true); !closeTo(y2.Data[:y2.Len()], y.Data) {
+	if y2 := u.Forward(x, true); !matches(y2, y.Data) {
 		c.errorf("Forward", "output moved when only B changed: the forward pass reads B")
 	}
 }
@@ -164,7 +164,7 @@ func (c *checker) backward() {
 	}
 	// The feedback route: dx = Transpose(dy, B); W's gradient Filter(x, dy).
 	dx := clone(u.Backward(dy))
-	if dx == nil || !closeTo(dx.Data, u.Transpose(dy, b.Value.Data, nil).Data) {
+	if !matches(dx, u.Transpose(dy, b.Value.Data, nil).Data) {
 		c.errorf("Backward", "on the feedback route the input gradient is not Transpose(dy, B)")
 		return
 	}
@@ -179,12 +179,12 @@ func (c *checker) backward() {
 	if tensor.Norm(b.Grad.Data) != 0 {
 		c.errorf("Backward", "wrote into B.Grad (a rule's business)")
 	}
-	if g := u.OutputGrad(); g == nil || !closeTo(g.Data[:g.Len()], dy.Data) {
+	if g := u.OutputGrad(); !matches(g, dy.Data) {
 		c.errorf("OutputGrad", "does not return the last Backward's dy")
 	}
 	// Never W: the same backward pass with W scrambled sends the same error.
 	scramble(c, w)
-	if dx2 := u.Backward(dy); dx2 == nil || !closeTo(dx2.Data[:dx2.Len()], dx.Data) {
+	if dx2 := u.Backward(dy); !matches(dx2, dx.Data) {
 		c.errorf("Backward", "on the feedback route the input gradient moved when only W changed: it reads W")
 	}
 	if !closeTo(w.Grad.Data, scaled(2, wantW.Data)) {
@@ -195,7 +195,7 @@ func (c *checker) backward() {
 	if u.Route() != nn.BackpropRoute {
 		c.errorf("SetRoute", "Route() = %v after SetRoute(backprop)", u.Route())
 	}
-	if dx3 := u.Backward(dy); dx3 == nil || !closeTo(dx3.Data[:dx3.Len()], u.Transpose(dy, w.Value.Data, nil).Data) {
+	if dx3 := u.Backward(dy); !matches(dx3, u.Transpose(dy, w.Value.Data, nil).Data) {
 		c.errorf("Backward", "on the backprop route the input gradient is not Transpose(dy, W)")
 	}
 }
@@ -215,19 +215,19 @@ func (c *checker) transport() {
 		copy(out.Data, sent.Data)
 		return out
 	})
-	if dx := u.Backward(dy); dx == nil || !closeTo(dx.Data[:dx.Len()], sent.Data) {
+	if dx := u.Backward(dy); !matches(dx, sent.Data) {
 		c.errorf("SetTransport", "on the feedback route Backward does not return the transport's result")
 	}
-	if got == nil || !closeTo(got.Data[:got.Len()], dy.Data) {
+	if !matches(got, dy.Data) {
 		c.errorf("SetTransport", "the transport was not given the upstream gradient")
 	}
 	u.SetRoute(nn.BackpropRoute)
-	if dx := u.Backward(dy); dx == nil || !closeTo(dx.Data[:dx.Len()], u.Transpose(dy, w.Value.Data, nil).Data) {
+	if dx := u.Backward(dy); !matches(dx, u.Transpose(dy, w.Value.Data, nil).Data) {
 		c.errorf("SetTransport", "the backprop route used the transport")
 	}
 	u.SetRoute(nn.FeedbackRoute)
 	u.SetTransport(nil)
-	if dx := u.Backward(dy); dx == nil || !closeTo(dx.Data[:dx.Len()], u.Transpose(dy, b.Value.Data, nil).Data) {
+	if dx := u.Backward(dy); !matches(dx, u.Transpose(dy, b.Value.Data, nil).Data) {
 		c.errorf("SetTransport", "SetTransport(nil) did not restore B")
 	}
 }
@@ -243,10 +243,10 @@ func (c *checker) fused() {
 
 	f.KeepFeedbackProjection(true)
 	y := u.Forward(x, true).Clone()
-	if p := f.Projection(); p != nil && !closeTo(p.Data[:p.Len()], plainY.Data) {
+	if p := f.Projection(); p != nil && !matches(p, plainY.Data) {
 		c.errorf("Projection", "differs from Apply(x, W) by up to %.3g", maxDiff(p.Data[:p.Len()], plainY.Data))
 	}
-	if pb := f.FeedbackProjection(); pb != nil && !closeTo(pb.Data[:pb.Len()], plainPb.Data) {
+	if pb := f.FeedbackProjection(); pb != nil && !matches(pb, plainPb.Data) {
 		c.errorf("FeedbackProjection", "differs from Apply(x, B) by up to %.3g", maxDiff(pb.Data[:pb.Len()], plainPb.Data))
 	}
 	u.Forward(x, false)
@@ -254,7 +254,7 @@ func (c *checker) fused() {
 		c.errorf("FeedbackProjection", "not nil after an evaluation Forward")
 	}
 	f.KeepFeedbackProjection(false)
-	if y2 := u.Forward(x, true); f.FeedbackProjection() != nil || !closeTo(y2.Data[:y2.Len()], y.Data) {
+	if y2 := u.Forward(x, true); f.FeedbackProjection() != nil || !matches(y2, y.Data) {
 		c.errorf("KeepFeedbackProjection", "off: FeedbackProjection is not nil, or the output moved")
 	}
 
@@ -336,6 +336,11 @@ func maxDiff(a, b []float32) float64 {
 		m = max(m, math.Abs(float64(v)-float64(b[i])))
 	}
 	return m
+}
+
+// matches reports that t is not nil and its elements are closeTo want.
+func matches(t *tensor.Tensor, want []float32) bool {
+	return t != nil && closeTo(t.Data[:t.Len()], want)
 }
 
 // closeTo reports that a equals want to within tol of want's largest
