@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"sort"
 	"strconv"
@@ -95,6 +96,19 @@ trap requeue USR1
 wait "$pid"
 `, a.Tasks, a.Tasks, Quote(a.WorkDir), QuoteAll(a.Command), a.Tasks)
 	return b.String(), nil
+}
+
+// Submit makes the log directory and submits the array; it returns the
+// job's id.
+func (a Array) Submit() (string, error) {
+	script, err := a.Script()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(a.LogDir, 0o755); err != nil {
+		return "", fmt.Errorf("slurm: %w", err)
+	}
+	return Submit(script, "")
 }
 
 // Job is a single job, such as the rendering of the tables.

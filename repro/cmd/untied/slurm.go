@@ -80,28 +80,23 @@ func sweepSlurm(e *experiments.Experiment, sf sweepFlags, f slurmFlags, all []sw
 		fmt.Fprintf(stdout, "all %d cells are finished; rendering the tables here\n", len(all))
 		return render(e, sf, all, stdout, stderr)
 	}
-	name := jobName(e, sf.profile)
-	array, err := f.array(name, filepath.Join(sf.runs, e.Name, sf.profile, "slurm"), n, todo, all,
-		append(append([]string{"sweep"}, sf.args()...), "-jobs", "1", "-no-table", "-keep-going"))
+	array, err := f.array(e, sf, n, todo, all)
 	if err != nil {
 		return fail("%v", err)
 	}
-	logs, wd, exe := array.LogDir, array.WorkDir, array.Command[0]
-	script, err := array.Script()
-	if err != nil {
-		return fail("%v", err)
-	}
-	tables := slurm.Job{Name: name + "-table", LogDir: logs, WorkDir: wd, Options: array.Options,
-		Command: []string{exe, "table", "-experiment", sf.experiment, "-profile", sf.profile, "-runs", sf.runs, "-results", sf.results}}
+	name, logs := array.Name, array.LogDir
+	tables := slurm.Job{Name: name + "-table", LogDir: logs, WorkDir: array.WorkDir, Options: array.Options,
+		Command: []string{array.Command[0], "table", "-experiment", sf.experiment, "-profile", sf.profile, "-runs", sf.runs, "-results", sf.results}}
 	if f.dryRun {
+		script, err := array.Script()
+		if err != nil {
+			return fail("%v", err)
+		}
 		fmt.Fprintf(stdout, "# The job array: %d of %d tasks (%d cells); submit with sbatch.\n%s\n", len(todo), n, len(all), script)
 		fmt.Fprintf(stdout, "# The tables, submitted with sbatch --dependency=afterany:<the array's job id>.\n%s", tables.Script())
 		return 0
 	}
-	if err := os.MkdirAll(logs, 0o755); err != nil {
-		return fail("%v", err)
-	}
-	id, err := slurm.Submit(script, "")
+	id, err := array.Submit()
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -114,11 +109,11 @@ func sweepSlurm(e *experiments.Experiment, sf sweepFlags, f slurmFlags, all []sw
 	return 0
 }
 
-// array returns the job array whose task i (of n; those in run) runs the
-// untied command args with -cells i/n appended, logging into logs, with
-// the site's settings of f, and CPUs per task from f or else the cells'
-// threads.
-func (f slurmFlags) array(name, logs string, n int, run []int, cells []sweep.Cell, args []string) (slurm.Array, error) {
+// array returns the job array of experiment e's sweep under sf: task i
+// (of n; those in run) runs `untied sweep -cells i/n`, one cell at a time,
+// logging into the profile's slurm/ directory of runs, with the site's
+// settings of f, and CPUs per task from f or else the cells' threads.
+func (f slurmFlags) array(e *experiments.Experiment, sf sweepFlags, n int, run []int, cells []sweep.Cell) (slurm.Array, error) {
 	if f.preamble != "" {
 		b, err := os.ReadFile(f.preamble)
 		if err != nil {
@@ -141,11 +136,13 @@ func (f slurmFlags) array(name, logs string, n int, run []int, cells []sweep.Cel
 	if err != nil {
 		return slurm.Array{}, err
 	}
+	logs := filepath.Join(sf.runs, e.Name, sf.profile, "slurm")
 	if !filepath.IsAbs(logs) {
 		logs = filepath.Join(wd, logs)
 	}
-	return slurm.Array{Name: name, Tasks: n, Run: run, Limit: f.limit, CPUs: cpus, LogDir: logs, WorkDir: wd,
-		Command: append([]string{exe}, args...), Options: f.opts}, nil
+	command := append(append([]string{exe, "sweep"}, sf.args()...), "-jobs", "1", "-no-table", "-keep-going")
+	return slurm.Array{Name: jobName(e, sf.profile), Tasks: n, Run: run, Limit: f.limit, CPUs: cpus, LogDir: logs, WorkDir: wd,
+		Command: command, Options: f.opts}, nil
 }
 
 // sweepStatus prints the state of every cell from the run directories and,

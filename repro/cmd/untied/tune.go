@@ -299,19 +299,11 @@ func (s *search) runCellsSlurm(ctx context.Context, all []sweep.Cell, todo []int
 	for i, g := range todo {
 		tasks[i] = g + 1
 	}
-	array, err := s.slurm.array(jobName(s.e, s.sf.profile), filepath.Join(s.sf.runs, s.e.Name, s.sf.profile, "slurm"),
-		len(all), tasks, all, append(append([]string{"sweep"}, s.sf.args()...), "-jobs", "1", "-no-table", "-keep-going"))
+	array, err := s.slurm.array(s.e, s.sf, len(all), tasks, all)
 	if err != nil {
 		return err
 	}
-	script, err := array.Script()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(array.LogDir, 0o755); err != nil {
-		return err
-	}
-	id, err := slurm.Submit(script, "")
+	id, err := array.Submit()
 	if err != nil {
 		return err
 	}
