@@ -107,7 +107,7 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 			l.mag = make([]float32, w.Value.Len())
 			std := math.Sqrt(2 / float64(l.fanIn))
 			for j := range l.mag {
-				l.mag[j] = float32(math.Abs(r.rng.NormFloat64() * std))
+				l.mag[j] = randomMagnitude(r.rng, std)
 			}
 		}
 		// Pb of the layer's own input: the layer computes it with Pf,
@@ -179,7 +179,7 @@ func (r *Rule) Before(step int) {
 			case SignUniform:
 				m = float32(std)
 			case SignBatchRandom:
-				m = float32(math.Abs(r.rng.NormFloat64() * std))
+				m = randomMagnitude(r.rng, std)
 			case SignFixedRandom:
 				m = l.mag[j]
 			}
@@ -193,6 +193,16 @@ func (r *Rule) Before(step int) {
 			}
 		}
 	}
+}
+
+// randomMagnitude draws a brSF or frSF magnitude: uniform on [0, √3·std),
+// so E[M²] = std². This is BioTorch's draw (the absolute value of a
+// uniform initialisation); |N(0, std²)|, with the same second moment, has a
+// heavier tail (coefficient of variation 0.76 against 0.58) and on
+// LeNet-MNIST's Fashion-MNIST run (1 epoch, lr 0.0111) cost brSF 2.2
+// points of test accuracy (81.3 against 83.5, seeds 1 and 2).
+func randomMagnitude(rng *rand.Rand, std float64) float32 {
+	return float32(math.Sqrt(3) * std * rng.Float64())
 }
 
 // AfterBackward adds every layer's alignment-loss gradient into B.Grad (and

@@ -11,10 +11,12 @@ import (
 )
 
 // TestSign: after Before, B = sign(W)·M. uSF: |B| = √(2/fanIn) exactly (as
-// float32). brSF and frSF: E[B²] = 2/fanIn; the sample mean of B² over n
-// elements of (2/fanIn)·χ²₁ has relative standard deviation √(2/n), and the
-// test allows 5 of them (n = 20000: 5 %). brSF redraws every Before, frSF
-// keeps its magnitudes when W changes.
+// float32). brSF and frSF: M uniform on [0, √(6/fanIn)), so E[B²] =
+// 2/fanIn; the sample mean of B² = (6/fanIn)·u² over n elements has
+// relative standard deviation √(0.8/n), and the test allows 5 of them
+// (n = 20000: 3.2 %); no |B| lies past the support's end, and a fifth of
+// them lie in each fifth of it, within 5 binomial standard deviations.
+// brSF redraws every Before, frSF keeps its magnitudes when W changes.
 func TestSign(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -39,6 +41,7 @@ func TestSign(t *testing.T) {
 				for step := 0; step < 3; step++ {
 					r.Before(step)
 					var s2 float64
+					var fifths [5]int
 					for j, w := range wp.Value.Data {
 						b := bp.Value.Data[j]
 						if (w > 0) != (b > 0) || (w < 0) != (b < 0) {
@@ -48,9 +51,21 @@ func TestSign(t *testing.T) {
 							t.Fatalf("uSF |B[%d]| = %v, want %v", j, b, math.Sqrt(v))
 						}
 						s2 += float64(b) * float64(b)
+						if u := math.Abs(float64(b)) / math.Sqrt(3*v); u >= 1 {
+							t.Fatalf("%s |B[%d]| = %v, past the support's end %v", mode, j, b, math.Sqrt(3*v))
+						} else if w != 0 {
+							fifths[int(5*u)]++
+						}
 					}
-					if got := s2 / n; math.Abs(got-v) > 5*math.Sqrt(2/n)*v {
+					if got := s2 / n; math.Abs(got-v) > 5*math.Sqrt(0.8/n)*v {
 						t.Errorf("step %d: mean B² = %v, want %v", step, got, v)
+					}
+					if mode != "usf" {
+						for k, c := range fifths {
+							if math.Abs(float64(c)-n/5) > 5*math.Sqrt(n*0.2*0.8) {
+								t.Errorf("step %d: %d of %v magnitudes in fifth %d of the support, want about %v", step, c, n, k, n/5)
+							}
+						}
 					}
 					mags := make([]float32, len(bp.Value.Data))
 					for j, b := range bp.Value.Data {

@@ -24,10 +24,10 @@ const (
 	// SignUniform is uSF, uniform magnitudes: M = √(2/fanIn) for every element, so B² is
 	// exactly 2/fanIn.
 	SignUniform
-	// SignBatchRandom is brSF, batch-random magnitudes: M = |z|, z ~ N(0, 2/fanIn) i.i.d.,
+	// SignBatchRandom is brSF, batch-random magnitudes: M ~ U[0, √(6/fanIn)) i.i.d.,
 	// redrawn every batch (every Before), so E[B²] = 2/fanIn.
 	SignBatchRandom
-	// SignFixedRandom is frSF, fixed random magnitudes: M = |z|, z ~ N(0, 2/fanIn) i.i.d.,
+	// SignFixedRandom is frSF, fixed random magnitudes: M ~ U[0, √(6/fanIn)) i.i.d.,
 	// drawn once in New and kept.
 	SignFixedRandom
 )
