@@ -90,9 +90,10 @@ bench-pytorch: ## ResNet-18 training step, untied against PyTorch (Debian python
 gemm-generate: ## regenerate core/gemm/kernel_amd64.s and core/vec/vec_amd64.s from their avo generators (_asm)
 	$(GO) generate ./core/gemm ./core/vec
 
-gemm-check: ## gemm: generated asm up to date; purego and no-AVX2 fallbacks; arm64 vet
+gemm-check: ## gemm: generated asm up to date; purego, AVX2-only and no-AVX2 fallbacks; arm64 vet
 	bash ci/gemm-generate-check.sh
 	$(GO) test -tags purego ./core/gemm/ ./core/vec/
+	GODEBUG=cpu.avx512f=off $(GO) test ./core/gemm/ ./core/vec/
 	GODEBUG=cpu.avx2=off,cpu.fma=off $(GO) test ./core/gemm/ ./core/vec/
 	GOARCH=arm64 $(GO) vet ./...
 

@@ -22,7 +22,7 @@ type impl struct {
 }
 
 // maxTile bounds mr·nr over all impls; edge tiles use a local array this big.
-const maxTile = 128
+const maxTile = 256
 
 // generic is the pure-Go impl, compiled everywhere.
 var generic = &impl{

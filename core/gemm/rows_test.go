@@ -67,11 +67,7 @@ func TestSgemmRows(t *testing.T) {
 							}
 							continue
 						}
-						for i := range got {
-							if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))) {
-								t.Fatalf("%s: C[%d,%d] = %v, Sgemm on B stored gives %v", what, i/ldc, i%ldc, got[i], want[i])
-							}
-						}
+						sameBits32(t, what+" against Sgemm on B stored", got, want)
 					}
 				}
 			}

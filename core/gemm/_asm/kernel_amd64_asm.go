@@ -14,39 +14,65 @@ import (
 )
 
 const (
-	unroll = 4 // k steps per loop iteration
-	f32    = 4 // bytes per float32
-	lanes  = 8 // float32 per ymm
+	unroll = 4  // k steps per loop iteration
+	f32    = 4  // bytes per float32
+	lanes  = 8  // float32 per ymm
+	line   = 64 // bytes per cache line
 )
+
+// An isa is the vector width a kernel is written for.
+type isa struct {
+	name  string // name suffix: AVX2 or AVX512
+	lanes int    // float32 per register
+	vec   func() VecVirtual
+	zero  func(v VecVirtual)
+}
+
+var (
+	avx2   = isa{"AVX2", 8, YMM, func(v VecVirtual) { VXORPS(v, v, v) }}
+	avx512 = isa{"AVX512", 16, ZMM, func(v VecVirtual) { VPXORD(v, v, v) }}
+)
+
+func (s isa) bytes() int { return s.lanes * f32 }
 
 func main() {
 	ConstraintExpr("!purego")
 	// 4×24 rather than BLIS's 6×16: seven loads per twelve FMAs instead of
 	// eight, m = 16 (common in conv layers) splits into whole tiles, and it
 	// measured a little faster here.
-	kernel(4, 3, false)
-	kernel(4, 3, true)
+	kernel(avx2, 4, 3, false)
+	kernel(avx2, 4, 3, true)
 	dot(4, 3)
+	// 8×32 on zmm: 16 accumulators, two loads of B and eight broadcasts per
+	// sixteen FMAs (ten loads per 512 flops, against seven per 192 at
+	// 4×24), and the same kc, so each element of C sums in AVX2's order.
+	kernel(avx512, 8, 2, false)
+	kernel(avx512, 8, 2, true)
 	Generate()
 }
 
-// kernel emits kernel{mr}x{nr}AVX2, kernelGeneric for an mr×nr tile with
-// nr = 8·nvec: mr·nvec ymm accumulators (at most 12, so that with nvec
-// vectors of B and one broadcast all fit in 16 registers) hold the tile; each
-// k step loads nvec vectors of B, broadcasts mr values of A and issues
-// mr·nvec FMAs. With rows it emits kernelRows{mr}x{nr}AVX2 instead, which
-// reads row p of the B panel in place at b[off[p]:] (kernelRowsGeneric):
-// the same FMAs in the same order, one more load per k step.
-func kernel(mr, nvec int, rows bool) {
-	nr := nvec * lanes
+// kernel emits kernel{mr}x{nr}{ISA}, kernelGeneric for an mr×nr tile with
+// nr = lanes·nvec: mr·nvec accumulators (with nvec vectors of B and one
+// broadcast, they must fit in the register file: 16 ymm for AVX2, 32 zmm
+// for AVX-512) hold the tile; each k step loads nvec vectors of B,
+// broadcasts mr values of A and issues mr·nvec FMAs. With rows it emits
+// kernelRows{mr}x{nr}{ISA} instead, which reads row p of the B panel in
+// place at b[off[p]:] (kernelRowsGeneric): the same FMAs in the same
+// order, one more load per k step.
+func kernel(set isa, mr, nvec int, rows bool) {
+	if regs := map[string]int{"AVX2": 16, "AVX512": 32}[set.name]; mr*nvec+nvec+1 > regs {
+		panic(fmt.Sprintf("%s %d×%d: %d registers needed, %d exist", set.name, mr, nvec, mr*nvec+nvec+1, regs))
+	}
+	nr := nvec * set.lanes
+	vb := set.bytes()
 	aStep, bStep := mr*f32, nr*f32
-	name := fmt.Sprintf("kernel%dx%dAVX2", mr, nr)
+	name := fmt.Sprintf("kernel%dx%d%s", mr, nr, set.name)
 	sig := "func(k int, a, b, c []float32, ldc int, beta float32)"
-	doc := fmt.Sprintf("%s is kernelGeneric for a %d×%d tile, with AVX2 and FMA.", name, mr, nr)
+	doc := fmt.Sprintf("%s is kernelGeneric for a %d×%d tile, with %s and FMA.", name, mr, nr, set.name)
 	if rows {
-		name = fmt.Sprintf("kernelRows%dx%dAVX2", mr, nr)
+		name = fmt.Sprintf("kernelRows%dx%d%s", mr, nr, set.name)
 		sig = "func(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)"
-		doc = fmt.Sprintf("%s is kernelRowsGeneric for a %d×%d tile, with AVX2 and FMA.", name, mr, nr)
+		doc = fmt.Sprintf("%s is kernelRowsGeneric for a %d×%d tile, with %s and FMA.", name, mr, nr, set.name)
 	}
 	TEXT(name, NOSPLIT, sig)
 	Doc(doc)
@@ -66,12 +92,14 @@ func kernel(mr, nvec int, rows bool) {
 	SHLQ(Imm(2), ldc) // bytes per row of C
 
 	// Fetch the C tile now, so that the loads and stores at the end find it
-	// in cache: rows are ldc apart, nr floats (up to two lines) each. This
-	// measured +15% at 2048³, where C rows 8 KiB apart miss every time.
+	// in cache: rows are ldc apart, nr floats each. This measured +15% at
+	// 2048³, where C rows 8 KiB apart miss every time.
 	pc := GP64()
 	MOVQ(cp, pc)
 	for i := 0; i < mr; i++ {
-		PREFETCHT0(Mem{Base: pc})
+		for d := 0; d < nr*f32-1; d += line {
+			PREFETCHT0(Mem{Base: pc, Disp: d})
+		}
 		PREFETCHT0(Mem{Base: pc, Disp: nr*f32 - 1})
 		if i < mr-1 {
 			ADDQ(ldc, pc)
@@ -82,8 +110,8 @@ func kernel(mr, nvec int, rows bool) {
 	for i := range acc {
 		acc[i] = make([]VecVirtual, nvec)
 		for j := range acc[i] {
-			acc[i][j] = YMM()
-			VXORPS(acc[i][j], acc[i][j], acc[i][j])
+			acc[i][j] = set.vec()
+			set.zero(acc[i][j])
 		}
 	}
 
@@ -97,11 +125,11 @@ func kernel(mr, nvec int, rows bool) {
 			row = Mem{Base: bp, Index: r, Scale: f32}
 		}
 		for j := range bv {
-			bv[j] = YMM()
-			VMOVUPS(row.Offset(32*j), bv[j])
+			bv[j] = set.vec()
+			VMOVUPS(row.Offset(vb*j), bv[j])
 		}
 		for i := 0; i < mr; i++ {
-			t := YMM()
+			t := set.vec()
 			VBROADCASTSS(Mem{Base: ap, Disp: u*aStep + i*f32}, t)
 			for j := range bv {
 				VFMADD231PS(bv[j], t, acc[i][j])
@@ -149,7 +177,7 @@ func kernel(mr, nvec int, rows bool) {
 	Comment("beta == 0: overwrite C.")
 	for i := 0; i < mr; i++ {
 		for j := 0; j < nvec; j++ {
-			VMOVUPS(acc[i][j], Mem{Base: cp, Disp: 32 * j})
+			VMOVUPS(acc[i][j], Mem{Base: cp, Disp: vb * j})
 		}
 		if i < mr-1 {
 			ADDQ(ldc, cp)
@@ -160,12 +188,12 @@ func kernel(mr, nvec int, rows bool) {
 
 	Comment("C = acc + beta·C.")
 	Label(accumulate)
-	bv := YMM()
+	bv := set.vec()
 	VBROADCASTSS(beta, bv)
 	for i := 0; i < mr; i++ {
 		for j := 0; j < nvec; j++ {
-			VFMADD231PS(Mem{Base: cp, Disp: 32 * j}, bv, acc[i][j])
-			VMOVUPS(acc[i][j], Mem{Base: cp, Disp: 32 * j})
+			VFMADD231PS(Mem{Base: cp, Disp: vb * j}, bv, acc[i][j])
+			VMOVUPS(acc[i][j], Mem{Base: cp, Disp: vb * j})
 		}
 		if i < mr-1 {
 			ADDQ(ldc, cp)
