@@ -90,24 +90,27 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// BenchmarkPeak reports one core's FMA peak (GFLOP/s, and GFLOP per
-// CPU-second), the yardstick for BenchmarkSgemm's "percent of peak", taken
-// in the same run because on a shared virtual machine it moves.
+// BenchmarkPeak reports one core's FMA peak for each instruction set the
+// kernels use (GFLOP/s, and GFLOP per CPU-second), the yardstick for
+// BenchmarkSgemm's "percent of peak", taken in the same run because on a
+// shared virtual machine it moves.
 func BenchmarkPeak(b *testing.B) {
-	if !peak.Available {
-		b.Skip("no AVX2+FMA peak loop in this build")
+	if len(peak.Loops()) == 0 {
+		b.Skip("no FMA peak loop in this build")
 	}
 	const n = 1 << 20
-	b.Run("isa=avx2-fma/threads=1", func(b *testing.B) {
-		defer setGOMAXPROCS(1)()
-		cpu0 := cpuSeconds()
-		for b.Loop() {
-			peak.FMA(n)
-		}
-		flop := float64(n) * peak.FlopsPerIter * float64(b.N) / 1e9
-		b.ReportMetric(flop/b.Elapsed().Seconds(), "GFLOP/s")
-		if cpu := cpuSeconds() - cpu0; cpu0 >= 0 && cpu > 0 {
-			b.ReportMetric(flop/cpu, "GFLOP/cpu-s")
-		}
-	})
+	for _, l := range peak.Loops() {
+		b.Run("isa="+l.ISA+"/threads=1", func(b *testing.B) {
+			defer setGOMAXPROCS(1)()
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				l.Run(n)
+			}
+			flop := float64(n) * float64(l.Flops) * float64(b.N) / 1e9
+			b.ReportMetric(flop/b.Elapsed().Seconds(), "GFLOP/s")
+			if cpu := cpuSeconds() - cpu0; cpu0 >= 0 && cpu > 0 {
+				b.ReportMetric(flop/cpu, "GFLOP/cpu-s")
+			}
+		})
+	}
 }

@@ -5,6 +5,14 @@
 // figure would misstate any "percent of peak".
 package peak
 
-// FlopsPerIter is the float32 operations of one iteration of FMA: twelve
-// 8-lane fused multiply-adds.
-const FlopsPerIter = 12 * 8 * 2
+// A Loop is one instruction set's peak loop: Run(n) issues n iterations of
+// independent FMA chains with no memory access, Flops float32 operations
+// each.
+type Loop struct {
+	ISA   string // e.g. avx2-fma, avx512-fma: the benchmark's name for it
+	Flops int
+	Run   func(n int)
+}
+
+// Loops lists the peak loops this CPU can run, narrowest first.
+func Loops() []Loop { return loops }
