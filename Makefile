@@ -84,7 +84,7 @@ bench: ## training-step benchmarks of every rule (compare rules with benchstat -
 bench-compare: ## old vs new training step, interleaved, through benchstat (BASE=<rev>; BENCH=, COUNT=, PKG= as bench/compare.sh)
 	bash bench/compare.sh $(BASE)
 
-bench-pytorch: ## ResNet-18 training step, untied against PyTorch (Debian python3-torch) in one run
+bench-pytorch: ## training steps of ResNet-18/50 at three sizes, untied against PyTorch (Debian python3-torch, NCHW and channels_last) in one run; NETS=ref for ResNet-18 w16 only
 	bash ci/bench-pytorch.sh
 
 gemm-generate: ## regenerate core/gemm/kernel_amd64.s and core/vec/vec_amd64.s from their avo generators (_asm)

@@ -7,12 +7,12 @@
 # (bench/*_test.go) around BASE's library, so both report the same metrics.
 #
 #   bash bench/compare.sh HEAD~3
-#   BENCH='TrainStep/model=resnet18/width=16/rule=(bp|fa)$' COUNT=10 bash bench/compare.sh ba5dad3
+#   BENCH='TrainStep/model=resnet18/width=16/size=28/batch=128/rule=(bp|fa)$' COUNT=10 bash bench/compare.sh ba5dad3
 #   PKG=./core/conv BENCH='Conv/layer=l1_3x3' BENCHTIME=10x bash bench/compare.sh HEAD
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:?usage: bench/compare.sh BASE-REVISION}
-BENCH=${BENCH:-TrainStep/model=resnet18/width=16/rule=bp$}
+BENCH=${BENCH:-TrainStep/model=resnet18/width=16/size=28/batch=128/rule=bp$}
 COUNT=${COUNT:-8}
 BENCHTIME=${BENCHTIME:-4x}
 PROCS=${PROCS:-2}

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""One training step of the BenchmarkTrainStep network in PyTorch, for the ratio
+"""One training step of a BenchmarkTrainStep network in PyTorch, for the ratio
 of untied's speed to PyTorch's measured in the same run (make bench-pytorch).
 
-The network is untied's ResNet-18 with the small-image stem (core/model): 3x3
-stride-1 stem conv + BN + ReLU, no max-pool; basic blocks of widths w, 2w, 4w, 8w
-at strides 1, 2, 2, 2; a 1x1 projection (conv + BN) on the first block of every
-group, also at stride 1; global average pool; a dense layer to 10 classes. Input
-128 x 1 x 28 x 28, SGD with Nesterov momentum 0.9 and weight decay 1e-4, backprop.
-Needs Debian's python3-torch; prints a benchmark line in Go's format.
+The networks are untied's (core/model) ResNets, v1, post-activation:
+- ResNet-18: basic blocks, ResNet-50: bottleneck blocks (1x1, 3x3 with the
+  stride, 1x1 to 4x the width), in four groups of widths w, 2w, 4w, 8w at
+  strides 1, 2, 2, 2, with a 1x1 projection (conv + BN) on the first block of
+  every group, also at stride 1;
+- the small-image stem (3x3 stride-1 conv + BN + ReLU, no max-pool) or the
+  ImageNet one (7x7 stride-2 conv + BN + ReLU, 3x3 stride-2 max-pool);
+- global average pool and a dense layer.
+SGD with Nesterov momentum 0.9 and weight decay 1e-4, backprop, random inputs.
+--memory-format picks NCHW (contiguous) or channels_last for the network and
+its input. Needs Debian's python3-torch; prints a benchmark line in Go's
+format, named as bench/train_test.go names the same network.
 """
 import argparse
 import time
@@ -16,49 +22,75 @@ import torch
 import torch.nn as nn
 
 
-class Basic(nn.Module):
-    def __init__(self, cin, cout, stride, project):
+def conv_bn(cin, cout, k, stride):
+    return [nn.Conv2d(cin, cout, k, stride, k // 2, bias=False), nn.BatchNorm2d(cout)]
+
+
+class Block(nn.Module):
+    """A v1 residual block: relu(branch(x) + shortcut(x))."""
+
+    def __init__(self, branch, shortcut):
         super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout, momentum=0.1, eps=1e-5)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout, momentum=0.1, eps=1e-5)
-        self.proj = None
-        if project:
-            self.proj = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        self.branch = nn.Sequential(*branch)
+        self.shortcut = nn.Sequential(*shortcut) if shortcut else None
 
     def forward(self, x):
-        y = torch.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return torch.relu(y + (x if self.proj is None else self.proj(x)))
+        s = x if self.shortcut is None else self.shortcut(x)
+        return torch.relu(self.branch(x) + s)
 
 
-def resnet18(width, classes=10):
-    layers = [nn.Conv2d(1, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+def basic(cin, width, stride, project):
+    branch = conv_bn(cin, width, 3, stride) + [nn.ReLU()] + conv_bn(width, width, 3, 1)
+    return Block(branch, conv_bn(cin, width, 1, stride) if project else None), width
+
+
+def bottleneck(cin, width, stride, project):
+    out = 4 * width
+    branch = (conv_bn(cin, width, 1, 1) + [nn.ReLU()] + conv_bn(width, width, 3, stride) + [nn.ReLU()] +
+              conv_bn(width, out, 1, 1))
+    return Block(branch, conv_bn(cin, out, 1, stride) if project else None), out
+
+
+ARCHS = {"resnet18": (basic, [2, 2, 2, 2]), "resnet50": (bottleneck, [3, 4, 6, 3])}
+
+
+def resnet(arch, width, channels, classes, small_stem):
+    block, counts = ARCHS[arch]
+    if small_stem:
+        layers = conv_bn(channels, width, 3, 1) + [nn.ReLU()]
+    else:
+        layers = conv_bn(channels, width, 7, 2) + [nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
     cin = width
-    for g in range(4):
-        cout = width << g
-        for i in range(2):
+    for g, n in enumerate(counts):
+        for i in range(n):
             stride = 2 if (g > 0 and i == 0) else 1
-            layers.append(Basic(cin, cout, stride, i == 0))
-            cin = cout
+            b, cin = block(cin, width << g, stride, i == 0)
+            layers.append(b)
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, classes)]
     return nn.Sequential(*layers)
 
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--arch", default="resnet18", choices=sorted(ARCHS))
     p.add_argument("--width", type=int, default=16)
+    p.add_argument("--size", type=int, default=28)
+    p.add_argument("--channels", type=int, default=1)
+    p.add_argument("--classes", type=int, default=10)
+    p.add_argument("--imagenet-stem", action="store_true", help="7x7/2 conv and max-pool instead of the small stem")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--memory-format", default="nchw", choices=["nchw", "channels_last"])
+    p.add_argument("--label", default="", help="appended to impl= in the output line")
     a = p.parse_args()
     torch.manual_seed(1)
     torch.set_num_threads(a.threads)
-    net = resnet18(a.width)
+    fmt = torch.channels_last if a.memory_format == "channels_last" else torch.contiguous_format
+    net = resnet(a.arch, a.width, a.channels, a.classes, not a.imagenet_stem).to(memory_format=fmt)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4)
-    x = torch.randn(a.batch, 1, 28, 28)
-    y = torch.randint(0, 10, (a.batch,))
+    x = torch.randn(a.batch, a.channels, a.size, a.size).contiguous(memory_format=fmt)
+    y = torch.randint(0, a.classes, (a.batch,))
     loss_fn = nn.CrossEntropyLoss()
 
     def step():
@@ -73,8 +105,8 @@ def main():
     for _ in range(a.steps):
         step()
     dt = (time.perf_counter() - t0) / a.steps
-    print(f"BenchmarkTrainStep/model=resnet18/width={a.width}/rule=bp/impl=pytorch-{a.threads} "
-          f"{a.steps} {dt * 1e9:.0f} ns/op {a.batch / dt:.2f} img/s")
+    print(f"BenchmarkTrainStep/model={a.arch}/width={a.width}/size={a.size}/batch={a.batch}/rule=bp/"
+          f"impl=pytorch-{a.memory_format}{a.label}-{a.threads} {a.steps} {dt * 1e9:.0f} ns/op {a.batch / dt:.2f} img/s")
 
 
 if __name__ == "__main__":
