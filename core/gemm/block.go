@@ -22,8 +22,8 @@ type buffers struct {
 	tile      [maxTile]float32
 	// The dot path's lanes, a tile's rows of A and of R.
 	lanes []float32
-	aoff  [dotMR]int
-	boff  [dotNR]int
+	aoff  [maxDotRows]int
+	boff  [maxDotRows]int
 }
 
 func (bf *buffers) grow(im *impl) {

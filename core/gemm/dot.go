@@ -5,21 +5,25 @@ package gemm
 // filter gradient, dW = dY·COLᵀ, with k the positions of a whole batch
 // (10⁵ here) and m, n the filter's rows and columns (16 to 1152). The
 // blocked engine would pack Rᵀ, a transpose of all of COL that costs as
-// much as the multiply; here a kernel reads 4 rows of A and 3 of R where
-// they lie and keeps their 12 dot products in eight lanes each, and the
-// lanes are summed once at the end.
+// much as the multiply; here a kernel reads dotMR rows of A and dotNR of R
+// where they lie (4 and 3 for AVX2, 4 and 6 for AVX-512) and keeps their
+// dot products in eight lanes each, and the lanes are summed once at the
+// end.
 //
 // Order of the sums, fixed by the call alone: lane l of an element sums
 // the products of index l mod 8 in increasing order, the lanes are added
 // pairwise ((0+1)+(2+3))+((4+5)+(6+7)), then the k mod 8 last products one
 // by one; then C = alpha·sum + beta·C. One goroutine computes each element.
-const (
-	dotMR, dotNR = 4, 3
-	dotTile      = dotMR * dotNR * 8 // floats of lanes per tile
-	// dotKC is the slice of k per kernel call: 4 rows of A, 4 KiB each,
-	// stay in L1 while the chunk's rows of R stream past them from L2.
-	dotKC = 1024
-)
+//
+// The tile's shape changes none of this, so impls whose dot kernels differ
+// only in their tiles give the same bits.
+//
+// dotKC is the slice of k per kernel call: 4 rows of A, 4 KiB each, stay
+// in L1 while the chunk's rows of R stream past them from L2.
+const dotKC = 1024
+
+// dotTile is the floats of lanes of one of im's dot tiles.
+func (im *impl) dotTile() int { return im.dotMR * im.dotNR * 8 }
 
 // dotCall reports whether cl runs on the dot path.
 func (cl *call) dotCall() bool {
@@ -29,6 +33,7 @@ func (cl *call) dotCall() bool {
 // dotBlock computes C[i0:i1, j0:j1] of a dot call.
 func (cl *call) dotBlock(bf *buffers, i0, i1, j0, j1 int) {
 	im := cl.im
+	dotMR, dotNR, dotTile := im.dotMR, im.dotNR, im.dotTile()
 	ti, tj := (i1-i0+dotMR-1)/dotMR, (j1-j0+dotNR-1)/dotNR
 	if n := ti * tj * dotTile; len(bf.lanes) < n {
 		bf.lanes = make([]float32, n)
@@ -36,7 +41,7 @@ func (cl *call) dotBlock(bf *buffers, i0, i1, j0, j1 int) {
 	lanes := bf.lanes[:ti*tj*dotTile]
 	clear(lanes)
 	k8 := cl.k &^ 7
-	aoff, boff := bf.aoff[:], bf.boff[:]
+	aoff, boff := bf.aoff[:dotMR], bf.boff[:dotNR]
 	for pc := 0; pc < k8; pc += dotKC {
 		kb := min(dotKC, k8-pc)
 		for t := 0; t < ti; t++ {

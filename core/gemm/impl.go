@@ -17,12 +17,18 @@ type impl struct {
 	// the panel and calls kernel.
 	rowsKernel func(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)
 	// dotKernel, if not nil, runs SgemmRows with tB as dot products
-	// (dot.go); without it that call packs Rᵀ like any other B.
-	dotKernel func(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)
+	// (dot.go) on tiles of dotMR rows of A by dotNR rows of R (each at most
+	// maxDotRows); without it that call packs Rᵀ like any other B.
+	dotKernel    func(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)
+	dotMR, dotNR int
 }
 
 // maxTile bounds mr·nr over all impls; edge tiles use a local array this big.
-const maxTile = 256
+// maxDotRows bounds dotMR and dotNR.
+const (
+	maxTile    = 256
+	maxDotRows = 8
+)
 
 // generic is the pure-Go impl, compiled everywhere.
 var generic = &impl{

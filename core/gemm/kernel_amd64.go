@@ -8,8 +8,7 @@ import "golang.org/x/sys/cpu"
 
 // hasAVX2 selects the AVX2+FMA kernel; GODEBUG=cpu.avx2=off,cpu.fma=off
 // turns it off from outside. hasAVX512 selects the AVX-512 one
-// (GODEBUG=cpu.avx512f=off turns it off); its impl still uses AVX2's dot
-// kernel, so it needs both.
+// (GODEBUG=cpu.avx512f=off turns it off); its kernels use AVX512F only.
 var (
 	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
@@ -45,6 +44,7 @@ var avx2 = &impl{
 	kernel:     kernel4x24AVX2,
 	rowsKernel: kernelRows4x24AVX2,
 	dotKernel:  dot4x3AVX2,
+	dotMR:      4, dotNR: 3,
 }
 
 // kernel8x32AVX512 is kernelGeneric(8, 32, ...) on sixteen zmm
@@ -60,6 +60,12 @@ func kernel8x32AVX512(k int, a, b, c []float32, ldc int, beta float32)
 //go:noescape
 func kernelRows8x32AVX512(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)
 
+// dot4x6AVX512 is dotGeneric(4, 6, ...) on zmm: each register holds two
+// elements' eight lanes, so its sums are dot4x3AVX2's.
+//
+//go:noescape
+func dot4x6AVX512(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)
+
 // avx512 uses the 32 zmm registers for a tile of 8×32, two and a half
 // times AVX2's, with AVX2's kc: every element of C sums its products in
 // the same order as under avx2, so the two give identical results
@@ -70,7 +76,8 @@ var avx512 = &impl{
 	mc: 120, kc: 384, nc: 1920,
 	kernel:     kernel8x32AVX512,
 	rowsKernel: kernelRows8x32AVX512,
-	dotKernel:  dot4x3AVX2,
+	dotKernel:  dot4x6AVX512,
+	dotMR:      4, dotNR: 6,
 }
 
 func archImpls() []*impl {

@@ -32,7 +32,7 @@ func run(cl *call) {
 	cl.splitN = cl.n >= cl.m
 	mr, nr := im.mr, im.nr
 	if cl.dotCall() {
-		mr, nr = dotMR, dotNR
+		mr, nr = im.dotMR, im.dotNR
 	}
 	dim, unit := cl.m, mr
 	if cl.splitN {

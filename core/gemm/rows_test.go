@@ -119,22 +119,28 @@ func TestDotKernel(t *testing.T) {
 			return
 		}
 		r := rand.New(rand.NewPCG(17, 18))
+		mr, nr, tile := im.dotMR, im.dotNR, im.dotTile()
 		for _, k := range []int{0, 8, 16, 24, 40, 1024} {
-			a, b := randSlice(r, 5*k+9), randSlice(r, 4*k+7)
-			aoff := []int{3, k + 5, 2*k + 1, 4*k + 9}
-			boff := []int{7, 2*k + 2, 3 * k}
-			got, want := randSlice(r, dotTile), make([]float32, dotTile)
+			a, b := randSlice(r, (mr+1)*k+9), randSlice(r, (nr+1)*k+7)
+			aoff, boff := make([]int, mr), make([]int, nr)
+			for i := range aoff {
+				aoff[i] = r.IntN(k+9) + i*k // rows at odd offsets, may overlap
+			}
+			for j := range boff {
+				boff[j] = r.IntN(k+7) + j*k
+			}
+			got, want := randSlice(r, tile), make([]float32, tile)
 			copy(want, got)
-			scale := make([]float64, dotTile)
+			scale := make([]float64, tile)
 			for i, ao := range aoff {
 				for j, bo := range boff {
 					for p := 0; p < k; p++ {
-						scale[(i*dotNR+j)*8+p%8] += math.Abs(float64(a[ao+p]) * float64(b[bo+p]))
+						scale[(i*nr+j)*8+p%8] += math.Abs(float64(a[ao+p]) * float64(b[bo+p]))
 					}
 				}
 			}
 			im.dotKernel(k, a, aoff, b, boff, got)
-			dotGeneric(dotMR, dotNR, k, a, aoff, b, boff, want)
+			dotGeneric(mr, nr, k, a, aoff, b, boff, want)
 			for l := range got {
 				sc := scale[l] + math.Abs(float64(want[l]))
 				if d := math.Abs(float64(got[l]) - float64(want[l])); !(d <= 2*bound(k/8, sc)) {

@@ -48,6 +48,7 @@ func main() {
 	// 4×24), and the same kc, so each element of C sums in AVX2's order.
 	kernel(avx512, 8, 2, false)
 	kernel(avx512, 8, 2, true)
+	dot512(2, 6)
 	Generate()
 }
 
@@ -278,6 +279,100 @@ func dot(mr, nr int) {
 	for i := range acc {
 		for j := range acc[i] {
 			VMOVUPS(acc[i][j], Mem{Base: accp, Disp: 32 * (i*nr + j)})
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// dot512 emits dot{2·mp}x{nr}AVX512, dotGeneric for 2·mp rows of A and nr
+// of R on zmm registers without changing its sums: each zmm accumulator
+// holds two elements' eight lanes, rows 2p and 2p+1 of A against row s of
+// R, so every lane still sums the products of its index mod 8 in
+// increasing order and the results equal dot4x3AVX2's bit for bit. Per
+// step of eight k: nr 256-bit rows of R broadcast to both halves, mp pairs
+// of A rows (one load and one insert each), mp·nr FMAs. The lanes in acc
+// keep dotGeneric's layout: element (i, j) at (i·nr+j)·8.
+func dot512(mp, nr int) {
+	mr := 2 * mp
+	if mp*nr+nr+1 > 32 || mr+nr+3 > 13 {
+		panic(fmt.Sprintf("dot512 %d×%d: too many registers", mr, nr))
+	}
+	name := fmt.Sprintf("dot%dx%dAVX512", mr, nr)
+	TEXT(name, NOSPLIT, "func(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)")
+	Doc(fmt.Sprintf("%s is dotGeneric for %d rows of A and %d of R, with AVX-512.", name, mr, nr))
+	Pragma("noescape")
+
+	k := Load(Param("k"), GP64())
+	SHLQ(Imm(2), k) // bytes
+	rows := func(base, offs string, n int) []GPVirtual {
+		b := Load(Param(base).Base(), GP64())
+		o := Load(Param(offs).Base(), GP64())
+		r := make([]GPVirtual, n)
+		for i := range r {
+			r[i] = GP64()
+			MOVQ(Mem{Base: o, Disp: 8 * i}, r[i])
+			LEAQ(Mem{Base: b, Index: r[i], Scale: f32}, r[i])
+		}
+		return r
+	}
+	arow := rows("a", "aoff", mr)
+	brow := rows("b", "boff", nr)
+	// acc's pointer is loaded again at the end rather than kept: with
+	// mr+nr row pointers there are few general registers to spare.
+	accp := Load(Param("acc").Base(), GP64())
+	lane := func(i, j int) Mem { return Mem{Base: accp, Disp: 32 * (i*nr + j)} }
+	acc := make([][]VecVirtual, mp)
+	for p := range acc {
+		acc[p] = make([]VecVirtual, nr)
+		for j := range acc[p] {
+			acc[p][j] = ZMM()
+			VMOVUPS(lane(2*p, j), acc[p][j].AsY())
+			VINSERTF64X4(Imm(1), lane(2*p+1, j), acc[p][j], acc[p][j])
+		}
+	}
+	idx := GP64()
+	XORQ(idx, idx)
+
+	// One step of eight k at byte offset u of the current position.
+	step := func(u int) {
+		rv := make([]VecVirtual, nr)
+		for j := range rv {
+			rv[j] = ZMM()
+			VBROADCASTF64X4(Mem{Base: brow[j], Index: idx, Scale: 1, Disp: u}, rv[j])
+		}
+		for p := 0; p < mp; p++ {
+			av := ZMM()
+			VMOVUPS(Mem{Base: arow[2*p], Index: idx, Scale: 1, Disp: u}, av.AsY())
+			VINSERTF64X4(Imm(1), Mem{Base: arow[2*p+1], Index: idx, Scale: 1, Disp: u}, av, av)
+			for j := range rv {
+				VFMADD231PS(av, rv[j], acc[p][j])
+			}
+		}
+	}
+	loop, tail, done := name+"_loop", name+"_tail", name+"_done"
+	end := GP64()
+	Comment("Main loop: two steps of eight per iteration.")
+	MOVQ(k, end)
+	SUBQ(Imm(32), end) // the last offset from which two steps fit
+	Label(loop)
+	CMPQ(idx, end)
+	JGE(LabelRef(tail))
+	step(0)
+	step(32)
+	ADDQ(Imm(64), idx)
+	JMP(LabelRef(loop))
+	Label(tail)
+	CMPQ(idx, k)
+	JGE(LabelRef(done))
+	step(0)
+	ADDQ(Imm(32), idx)
+	Label(done)
+	accp = Load(Param("acc").Base(), GP64())
+	for p := range acc {
+		for j := range acc[p] {
+			VMOVUPS(acc[p][j].AsY(), lane(2*p, j))
+			VEXTRACTF64X4(Imm(1), acc[p][j], lane(2*p+1, j))
 		}
 	}
 	VZEROUPPER()
