@@ -55,3 +55,29 @@ func BenchmarkSgemmTrans(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRowsKernel times each rows kernel on rows of B where a
+// convolution has them: row p at p·stride floats into one slice, stride
+// odd so most rows start off a vector boundary (misaligned, as shifted
+// image rows are); compare with BenchmarkKernel's packed panel.
+func BenchmarkRowsKernel(b *testing.B) {
+	const k, stride = 384, 37
+	for _, im := range impls {
+		if im.rowsKernel == nil {
+			continue
+		}
+		ap := make([]float32, im.mr*k)
+		rows := make([]float32, k*stride+im.nr)
+		off := make([]int, k)
+		for p := range off {
+			off[p] = p * stride
+		}
+		c := make([]float32, im.mr*im.nr)
+		b.Run(fmt.Sprintf("impl=%s/k=%d", im.name, k), func(b *testing.B) {
+			for b.Loop() {
+				im.rowsKernel(k, ap, rows, off, c, im.nr, 1)
+			}
+			b.ReportMetric(2*float64(im.mr*im.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
