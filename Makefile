@@ -27,7 +27,7 @@ SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-table1-ext repro-noise \
 	repro-tune repro-transfer repro-depth repro-biotorch repro-biotorch-lr repro-biotorch-lenet \
-	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-compare bench-pytorch
+	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-compare bench-pytorch memory-pytorch
 
 help:
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -83,6 +83,9 @@ bench: ## training-step benchmarks of every rule (compare rules with benchstat -
 
 bench-compare: ## old vs new training step, interleaved, through benchstat (BASE=<rev>; BENCH=, COUNT=, PKG= as bench/compare.sh)
 	bash bench/compare.sh $(BASE)
+
+memory-pytorch: ## working memory of a ResNet-18 w16 training step (peak RSS at batch 128 less batch 8), untied against PyTorch
+	bash ci/memory-pytorch.sh
 
 bench-pytorch: ## training steps of ResNet-18/50 at three sizes, untied against PyTorch (Debian python3-torch, NCHW and channels_last) in one run; NETS=ref for ResNet-18 w16 only
 	bash ci/bench-pytorch.sh

@@ -16,6 +16,7 @@ its input. Needs Debian's python3-torch; prints a benchmark line in Go's
 format, named as bench/train_test.go names the same network.
 """
 import argparse
+import resource
 import time
 
 import torch
@@ -83,7 +84,10 @@ def main():
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--memory-format", default="nchw", choices=["nchw", "channels_last"])
     p.add_argument("--label", default="", help="appended to impl= in the output line")
+    p.add_argument("--rss", action="store_true",
+                   help="also print peak resident memory after import torch and after the steps (MB)")
     a = p.parse_args()
+    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     torch.manual_seed(1)
     torch.set_num_threads(a.threads)
     fmt = torch.channels_last if a.memory_format == "channels_last" else torch.contiguous_format
@@ -105,8 +109,12 @@ def main():
     for _ in range(a.steps):
         step()
     dt = (time.perf_counter() - t0) / a.steps
+    rss = ""
+    if a.rss:
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = f" {peak_mb:.0f} peak-MB {base_mb:.0f} import-MB"
     print(f"BenchmarkTrainStep/model={a.arch}/width={a.width}/size={a.size}/batch={a.batch}/rule=bp/"
-          f"impl=pytorch-{a.memory_format}{a.label}-{a.threads} {a.steps} {dt * 1e9:.0f} ns/op {a.batch / dt:.2f} img/s")
+          f"impl=pytorch-{a.memory_format}{a.label}-{a.threads} {a.steps} {dt * 1e9:.0f} ns/op {a.batch / dt:.2f} img/s{rss}")
 
 
 if __name__ == "__main__":
