@@ -8,7 +8,7 @@ import (
 )
 
 // forEachImpl runs f as a subtest once per implementation this CPU can run
-// (generic, and avx2 or neon where present), so every kernel passes the same
+// (generic, and avx2, avx512 or neon where present), so every kernel passes the same
 // tests.
 func forEachImpl(t *testing.T, f func(t *testing.T, im *impl)) {
 	for _, im := range impls {
