@@ -130,9 +130,8 @@ func DefaultLR(model, rule string) float64 {
 
 // leNetLR holds the searched LeNet rates (see DefaultLR).
 var leNetLR = map[string]float64{
-	"bp": 0.01111, "usf": 0.01111, "brsf": 0.01111, "frsf": 0.01111,
-	"wm": 0.001561, "kp": 0.001561,
-	"fa": 0.000315, "dfa": 0.0002406, "ia": 0.0002406, "sa": 0.0002406, "aa": 0.0002406,
+	"bp": 0.02807, "usf": 0.003091, "brsf": 0.003091, "frsf": 0.003091, "kp": 0.003091,
+	"fa": 0.000315, "dfa": 0.000315, "wm": 0.000315, "ia": 0.000315, "sa": 0.000315, "aa": 0.000315,
 }
 
 // DefaultAlignTime is the alignment time scale τ/T every table's short
