@@ -46,7 +46,7 @@ for _ in $(seq "$ROUNDS"); do
     if [ "$spec" = "${nets[0]}" ]; then
       # shellcheck disable=SC2086
       ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 $PY bench/pytorch_trainstep.py $flags --threads 2 \
-        --steps "$steps" --memory-format channels_last --label -avx2 | tee -a "$out"
+        --steps "$steps" --memory-format channels_last --label=-avx2 | tee -a "$out"
     fi
   done
 done
