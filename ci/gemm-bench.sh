@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks Sgemm: untied's implementations (generic, avx2 or neon), gonum,
+# Benchmarks Sgemm: untied's implementations (generic, avx2, avx512 or neon), gonum,
 # and OpenBLAS when Debian's libopenblas-dev is there (installed here if we
 # are root), 1 and 2 threads, squares and conv shapes. Rounds are
 # interleaved (each runs every benchmark once) so that load from elsewhere
@@ -15,8 +15,9 @@
 # their own with that autogroup nice, which gives them both CPUs for the run.
 #
 # OpenBLAS 0.3.21 takes this machine's CPU for a Prescott (SSE3), so it runs
-# twice: with OPENBLAS_CORETYPE=Haswell (AVX2+FMA, the ISA untied targets)
-# and SkylakeX (AVX-512), shown as impl=openblas-Haswell / openblas-SkylakeX.
+# twice: with OPENBLAS_CORETYPE=Haswell (AVX2+FMA, against untied's avx2)
+# and SkylakeX (AVX-512, against avx512), shown as impl=openblas-Haswell /
+# openblas-SkylakeX.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-10}
@@ -67,5 +68,8 @@ echo "== GFLOP/s by implementation (results in $OUT)"
 GOFLAGS= $BENCHSTAT -filter '.name:Sgemm' -col /impl -row /threads,/shape "$OUT" | awk -v RS= -v ORS='\n\n' '/GFLOP\/s /'
 echo "== GFLOP per CPU-second (not counting other processes' turns)"
 GOFLAGS= $BENCHSTAT -filter '.name:Sgemm' -col /impl -row /threads,/shape "$OUT" | awk -v RS= -v ORS='\n\n' '/GFLOP\/cpu-s/'
-echo "== avx2 or neon: 2 threads against 1"
-GOFLAGS= $BENCHSTAT -filter '/impl:(avx2 OR neon)' -col /threads -row /shape "$OUT" | awk -v RS= -v ORS='\n\n' '/GFLOP\/s /'
+for im in avx512 avx2 neon; do
+	grep -q "impl=$im/" "$OUT" || continue
+	echo "== $im: 2 threads against 1"
+	GOFLAGS= $BENCHSTAT -filter "/impl:$im" -col /threads -row /shape "$OUT" | awk -v RS= -v ORS='\n\n' '/GFLOP\/s /'
+done
