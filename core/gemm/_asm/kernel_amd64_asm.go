@@ -218,19 +218,8 @@ func dot(mr, nr int) {
 
 	k := Load(Param("k"), GP64())
 	SHLQ(Imm(2), k) // bytes
-	rows := func(base, offs string, n int) []GPVirtual {
-		b := Load(Param(base).Base(), GP64())
-		o := Load(Param(offs).Base(), GP64())
-		r := make([]GPVirtual, n)
-		for i := range r {
-			r[i] = GP64()
-			MOVQ(Mem{Base: o, Disp: 8 * i}, r[i])
-			LEAQ(Mem{Base: b, Index: r[i], Scale: f32}, r[i])
-		}
-		return r
-	}
-	arow := rows("a", "aoff", mr)
-	brow := rows("b", "boff", nr)
+	arow := rowPointers("a", "aoff", mr)
+	brow := rowPointers("b", "boff", nr)
 	accp := Load(Param("acc").Base(), GP64())
 	acc := make([][]VecVirtual, mr)
 	for i := range acc {
@@ -258,6 +247,34 @@ func dot(mr, nr int) {
 			}
 		}
 	}
+	dotLoop(name, k, idx, step)
+	for i := range acc {
+		for j := range acc[i] {
+			VMOVUPS(acc[i][j], Mem{Base: accp, Disp: 32 * (i*nr + j)})
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// rowPointers loads the addresses of n rows of the slice parameter base,
+// at the offsets in the []int parameter offs, into general registers.
+func rowPointers(base, offs string, n int) []GPVirtual {
+	b := Load(Param(base).Base(), GP64())
+	o := Load(Param(offs).Base(), GP64())
+	r := make([]GPVirtual, n)
+	for i := range r {
+		r[i] = GP64()
+		MOVQ(Mem{Base: o, Disp: 8 * i}, r[i])
+		LEAQ(Mem{Base: b, Index: r[i], Scale: f32}, r[i])
+	}
+	return r
+}
+
+// dotLoop emits a dot kernel's loop over k bytes of its rows: two steps of
+// eight floats per iteration while they fit, then at most one more (k is a
+// multiple of 8 floats); step(u) emits one step at byte offset u from idx.
+func dotLoop(name string, k, idx Register, step func(u int)) {
 	loop, tail, done := name+"_loop", name+"_tail", name+"_done"
 	end := GP64()
 	Comment("Main loop: two steps of eight per iteration.")
@@ -276,13 +293,6 @@ func dot(mr, nr int) {
 	step(0)
 	ADDQ(Imm(32), idx)
 	Label(done)
-	for i := range acc {
-		for j := range acc[i] {
-			VMOVUPS(acc[i][j], Mem{Base: accp, Disp: 32 * (i*nr + j)})
-		}
-	}
-	VZEROUPPER()
-	RET()
 }
 
 // dot512 emits dot{2·mp}x{nr}AVX512, dotGeneric for 2·mp rows of A and nr
@@ -305,19 +315,8 @@ func dot512(mp, nr int) {
 
 	k := Load(Param("k"), GP64())
 	SHLQ(Imm(2), k) // bytes
-	rows := func(base, offs string, n int) []GPVirtual {
-		b := Load(Param(base).Base(), GP64())
-		o := Load(Param(offs).Base(), GP64())
-		r := make([]GPVirtual, n)
-		for i := range r {
-			r[i] = GP64()
-			MOVQ(Mem{Base: o, Disp: 8 * i}, r[i])
-			LEAQ(Mem{Base: b, Index: r[i], Scale: f32}, r[i])
-		}
-		return r
-	}
-	arow := rows("a", "aoff", mr)
-	brow := rows("b", "boff", nr)
+	arow := rowPointers("a", "aoff", mr)
+	brow := rowPointers("b", "boff", nr)
 	// acc's pointer is loaded again at the end rather than kept: with
 	// mr+nr row pointers there are few general registers to spare.
 	accp := Load(Param("acc").Base(), GP64())
@@ -350,24 +349,7 @@ func dot512(mp, nr int) {
 			}
 		}
 	}
-	loop, tail, done := name+"_loop", name+"_tail", name+"_done"
-	end := GP64()
-	Comment("Main loop: two steps of eight per iteration.")
-	MOVQ(k, end)
-	SUBQ(Imm(32), end) // the last offset from which two steps fit
-	Label(loop)
-	CMPQ(idx, end)
-	JGE(LabelRef(tail))
-	step(0)
-	step(32)
-	ADDQ(Imm(64), idx)
-	JMP(LabelRef(loop))
-	Label(tail)
-	CMPQ(idx, k)
-	JGE(LabelRef(done))
-	step(0)
-	ADDQ(Imm(32), idx)
-	Label(done)
+	dotLoop(name, k, idx, step)
 	accp = Load(Param("acc").Base(), GP64())
 	for p := range acc {
 		for j := range acc[p] {
