@@ -77,7 +77,7 @@ repro-biotorch: repro-biotorch-lenet ## BioTorch's LeNet benchmark: top-1 error 
 repro-biotorch-lenet: build data
 	$(SWEEP) -experiment biotorch-lenet
 
-bench: ## training-step benchmarks of every rule (compare rules with benchstat -col /rule)
+bench: ## training-step benchmarks: every rule on ResNet-18 w16, backprop on three larger networks (compare rules with benchstat -col /rule)
 	mkdir -p bench/out
 	$(GO) test ./bench/ -run '^$$' -bench TrainStep -benchtime 5x -count 6 | tee bench/out/trainstep.txt
 
