@@ -212,14 +212,7 @@ func kernel(set isa, mr, nvec int, rows bool) {
 // mr·nr FMAs: seven loads per twelve FMAs at 4×3, as the 4×24 kernel.
 func dot(mr, nr int) {
 	name := fmt.Sprintf("dot%dx%dAVX2", mr, nr)
-	TEXT(name, NOSPLIT, "func(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)")
-	Doc(fmt.Sprintf("%s is dotGeneric for %d rows of A and %d of R, with AVX2 and FMA.", name, mr, nr))
-	Pragma("noescape")
-
-	k := Load(Param("k"), GP64())
-	SHLQ(Imm(2), k) // bytes
-	arow := rowPointers("a", "aoff", mr)
-	brow := rowPointers("b", "boff", nr)
+	k, arow, brow := dotEntry(name, "AVX2 and FMA", mr, nr)
 	accp := Load(Param("acc").Base(), GP64())
 	acc := make([][]VecVirtual, mr)
 	for i := range acc {
@@ -255,6 +248,17 @@ func dot(mr, nr int) {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// dotEntry opens dot kernel name for mr rows of A and nr of R: its
+// declaration, k in bytes, and the rows' addresses.
+func dotEntry(name, isaDoc string, mr, nr int) (k Register, arow, brow []GPVirtual) {
+	TEXT(name, NOSPLIT, "func(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)")
+	Doc(fmt.Sprintf("%s is dotGeneric for %d rows of A and %d of R, with %s.", name, mr, nr, isaDoc))
+	Pragma("noescape")
+	k = Load(Param("k"), GP64())
+	SHLQ(Imm(2), k) // bytes
+	return k, rowPointers("a", "aoff", mr), rowPointers("b", "boff", nr)
 }
 
 // rowPointers loads the addresses of n rows of the slice parameter base,
@@ -309,14 +313,7 @@ func dot512(mp, nr int) {
 		panic(fmt.Sprintf("dot512 %d×%d: too many registers", mr, nr))
 	}
 	name := fmt.Sprintf("dot%dx%dAVX512", mr, nr)
-	TEXT(name, NOSPLIT, "func(k int, a []float32, aoff []int, b []float32, boff []int, acc []float32)")
-	Doc(fmt.Sprintf("%s is dotGeneric for %d rows of A and %d of R, with AVX-512.", name, mr, nr))
-	Pragma("noescape")
-
-	k := Load(Param("k"), GP64())
-	SHLQ(Imm(2), k) // bytes
-	arow := rowPointers("a", "aoff", mr)
-	brow := rowPointers("b", "boff", nr)
+	k, arow, brow := dotEntry(name, "AVX-512", mr, nr)
 	// acc's pointer is loaded again at the end rather than kept: with
 	// mr+nr row pointers there are few general registers to spare.
 	accp := Load(Param("acc").Base(), GP64())
