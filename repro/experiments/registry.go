@@ -42,6 +42,13 @@ type Experiment struct {
 	// search's name ("<model>-<rule>-<setting>"), e.g.
 	// "repro/results/biotorch-lenet-lr/{profile}/{search}-best.json".
 	Tuned string `json:"tuned,omitempty"`
+	// DivergedRetries is how many times a cell whose run diverges is run
+	// again, each time at half the learning rate of the run before, in a
+	// directory of its own beside the cell's; the table reports the last
+	// run and marks its rate as halved. A searched rate is the best on
+	// validation, so it often lies at the edge of stability, and the
+	// table's run (on the whole training set) can cross it. 0: never.
+	DivergedRetries int `json:"diverged_retries,omitempty"`
 	// Search holds, for an experiment of kind "tune", the metaparameter
 	// search of each rule (untied tune).
 	Search map[string]Search `json:"search,omitempty"`
@@ -144,6 +151,8 @@ func Parse(b []byte, from string) (*Experiment, error) {
 		return nil, bad("kind", `"accuracy", "error", "noise", "depth" or "tune"`)
 	case e.Tuned != "" && !strings.Contains(e.Tuned, "{search}"):
 		return nil, bad("tuned", `a path with {search} (and {profile}) in it`)
+	case e.DivergedRetries < 0 || e.DivergedRetries > 0 && e.Kind == "tune":
+		return nil, bad("diverged_retries", "a count >= 0, and 0 for a search (a diverged trial is a result)")
 	case e.Kind == "tune" && len(e.Search) == 0:
 		return nil, bad("search", "a search space per rule for kind \"tune\"")
 	case len(e.Rules) == 0:

@@ -26,11 +26,16 @@ type Config struct {
 	// Variant names the table row a run belongs to when it is not the
 	// plain preset (e.g. "wm-tuned", a preset with tuned fields); "" for
 	// the preset itself. Set by sweeps; tables group runs by it.
-	Variant  string  `json:"variant,omitempty"`
-	Epochs   int     `json:"epochs"`
-	Batch    int     `json:"batch"`
-	LR       float64 `json:"lr"`
-	Schedule string  `json:"schedule"` // cosine, step, constant
+	Variant string  `json:"variant,omitempty"`
+	Epochs  int     `json:"epochs"`
+	Batch   int     `json:"batch"`
+	LR      float64 `json:"lr"`
+	// LRHalved counts the times a sweep halved the cell's learning rate
+	// after its run diverged (an experiment's diverged_retries); LR is
+	// already the halved rate, so it changes nothing in the run. Tables
+	// mark such a rate.
+	LRHalved int    `json:"lr_halved,omitempty"`
+	Schedule string `json:"schedule"` // cosine, step, constant
 	// Milestones are where the step schedule divides the rate by 10, as
 	// fractions of the run ("0.5,0.75", BioTorch's epochs 50 and 75 of
 	// 100); "" is the paper's 1/3, 2/3 and 8/9 (its epochs 30, 60, 80 of 90).
@@ -172,6 +177,8 @@ func (c *Config) Validate() error {
 		return bad("batch", c.Batch, "≥ 1")
 	case !(c.LR > 0):
 		return bad("lr", c.LR, "> 0")
+	case c.LRHalved < 0:
+		return bad("lr_halved", c.LRHalved, "≥ 0")
 	case !slices.Contains(schedules, c.Schedule):
 		return bad("schedule", c.Schedule, "one of "+strings.Join(schedules, ", "))
 	case c.Milestones != "" && c.Schedule != "step":

@@ -15,6 +15,7 @@ import (
 //   - Threads: results never depend on the thread count;
 //   - CheckpointEvery: a resumed run equals an uninterrupted one
 //     (TestInterruptedRunResumesExactly);
+//   - LRHalved: a record of how LR came about;
 //   - NoiseSite and NoiseDist without update noise (NoiseVar 0), and
 //     AlignInputDist without input noise (AlignInputNoise 0);
 //   - every alignment field under a rule that does not train B, which
@@ -22,7 +23,7 @@ import (
 //
 // MetricsEvery stays: it sets what metrics.jsonl (the curves) holds.
 func Inert(c Config) Config {
-	c.Out, c.DataDir, c.Threads, c.CheckpointEvery = "", "", 0, 0
+	c.Out, c.DataDir, c.Threads, c.CheckpointEvery, c.LRHalved = "", "", 0, 0, 0
 	if c.NoiseVar == 0 {
 		c.NoiseSite, c.NoiseDist = "", ""
 	}

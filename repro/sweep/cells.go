@@ -19,6 +19,9 @@ type Cell struct {
 	Rule, Model, Setting string
 	Seed                 uint64
 	Config               result.Config // Out is the cell's own directory
+	// Retries is how many times a run of the cell that diverges is run
+	// again at half the rate (the experiment's diverged_retries).
+	Retries int
 }
 
 // ID names the cell within its experiment and profile, as a relative path.
@@ -147,7 +150,7 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 					if !applies(cfg) {
 						continue
 					}
-					c, err := place(Cell{Rule: r, Model: m, Setting: s.Name, Seed: seed}, cfg, e, root, profileName)
+					c, err := place(Cell{Rule: r, Model: m, Setting: s.Name, Seed: seed, Retries: e.DivergedRetries}, cfg, e, root, profileName)
 					if err != nil {
 						return nil, err
 					}

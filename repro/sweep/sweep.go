@@ -54,9 +54,10 @@ func (s Status) String() string {
 	return fmt.Sprintf("Status(%d)", int(s))
 }
 
-// StatusOf reads the state of cell c from its result.json.
+// StatusOf reads the state of cell c from its result.json (that of its
+// current run: see ResultPath).
 func StatusOf(c Cell) Status {
-	s, _ := inspect(c)
+	_, s, _ := current(c)
 	return s
 }
 
@@ -111,7 +112,7 @@ func recordFailure(c Cell, err error) {
 func StaleCells(cells []Cell) error {
 	var errs []error
 	for _, c := range cells {
-		if s, err := inspect(c); s == Stale {
+		if _, s, err := current(c); s == Stale {
 			errs = append(errs, err)
 		}
 	}
@@ -143,7 +144,7 @@ func (e *StaleError) Error() string {
 func Plan(cells []Cell, keepGoing bool, w io.Writer) (todo []int, stale []error, err error) {
 	finished := 0
 	for k, c := range cells {
-		switch s, err := inspect(c); s {
+		switch _, s, err := current(c); s {
 		case Finished:
 			finished++
 		case Stale:
@@ -204,7 +205,13 @@ func Run(cells []Cell, opt Options) error {
 		if opt.Progress != nil {
 			prog = opt.Progress
 		}
+		c, _, _ = current(c) // a retry at a halved rate, if c diverged before
 		res, err := run.RunContext(ctx, c.Config, prog)
+		for errors.Is(err, run.ErrDiverged) && c.Config.LRHalved < c.Retries {
+			c = attempt(cells[k], c.Config.LRHalved+1)
+			fmt.Fprintf(w, "sweep: %s: %v; again at half the rate, lr %.3g, in %s\n", c.ID(), err, c.Config.LR, c.Config.Out)
+			res, err = run.RunContext(ctx, c.Config, prog)
+		}
 		if errors.Is(err, run.ErrDiverged) {
 			fmt.Fprintf(w, "sweep: %s: %v (recorded; the table marks it)\n", c.ID(), err)
 			continue

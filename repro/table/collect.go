@@ -34,6 +34,7 @@ type Row struct {
 	AlignScale             float64
 	TauFrac                float64 // the alignment time scale as a fraction of the run; 0 if none
 	LR                     float64 // the base learning rate of its first run
+	LRHalved               int     // how often a sweep halved that rate after a divergence
 	// Alignment is the rule's alignment loss as its first run recorded
 	// it: coefficients before the scale, the loss's input, centring; ""
 	// for rules that do not train B.
@@ -108,7 +109,7 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 	}
 	for k, rs := range byKey {
 		var t1, t5, a []float64
-		row := Row{Key: k, Seeds: len(rs), AlignScale: rs[0].Config.AlignScale, LR: rs[0].Config.LR, Alignment: alignment(rs[0].Config), Results: rs}
+		row := Row{Key: k, Seeds: len(rs), AlignScale: rs[0].Config.AlignScale, LR: rs[0].Config.LR, LRHalved: rs[0].Config.LRHalved, Alignment: alignment(rs[0].Config), Results: rs}
 		for _, r := range rs {
 			if r.Diverged != "" {
 				row.Diverged++

@@ -52,7 +52,7 @@ func Error(dir string, h Header, rows []Row) error {
 	md.WriteString("---|\n")
 	var c bytes.Buffer
 	cw := csv.NewWriter(&c)
-	cw.Write([]string{"rule", "model", "data", "top1_error", "top1_error_std", "gap_to_bp", "lr", "seeds", "diverged"})
+	cw.Write([]string{"rule", "model", "data", "top1_error", "top1_error_std", "gap_to_bp", "lr", "lr_halved", "seeds", "diverged"})
 	for _, l := range lines {
 		fmt.Fprintf(&md, "| %s | %s |", l.model, l.rule)
 		for _, d := range datas {
@@ -67,13 +67,28 @@ func Error(dir string, h Header, rows []Row) error {
 			if g, ok := gap(rows, r); ok && r.Rule != "bp" {
 				gs, gc = fmt.Sprintf("%+.2f; ", 0-g), f2(0-g) // 0−g: no "-0.00"
 			}
-			fmt.Fprintf(&md, " %s (%slr %.3g) |", cell, gs, r.LR)
+			fmt.Fprintf(&md, " %s (%slr %.3g%s) |", cell, gs, r.LR, halvedNote(r.LRHalved))
 			cw.Write([]string{r.Rule, r.Model, r.Data, f2(e.Top1.Mean), f2(e.Top1.Std), gc, strconv.FormatFloat(r.LR, 'g', 4, 64),
-				strconv.Itoa(r.Seeds), strconv.Itoa(r.Diverged)})
+				strconv.Itoa(r.LRHalved), strconv.Itoa(r.Seeds), strconv.Itoa(r.Diverged)})
 		}
 		fmt.Fprintf(&md, " %s |\n", h.Experiment.Claims[l.rule])
+	}
+	if slices.ContainsFunc(rows, func(r Row) bool { return r.LRHalved > 0 }) {
+		md.WriteString("\nA rate marked halved is the searched one halved after the run at it diverged (the experiment's diverged_retries); the search's own choice is in its best.json.\n")
 	}
 	md.WriteString(alignmentNote(rows))
 	md.WriteString(machineNote(rows))
 	return write(dir, h.Experiment.Name, md.Bytes(), &c, cw)
+}
+
+// halvedNote marks a learning rate a sweep halved n times after
+// divergences ("" for n = 0).
+func halvedNote(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return ", halved after a divergence"
+	}
+	return fmt.Sprintf(", halved %d times after divergences", n)
 }

@@ -176,7 +176,7 @@ func TestTauFracFromAFullRun(t *testing.T) {
 
 // TestErrorTable: BioTorch's layout, a column per data set, top-1 error
 // with its gap to backprop on the same data set and the row's learning
-// rate.
+// rate, marked when a sweep halved it after a divergence.
 func TestErrorTable(t *testing.T) {
 	root := t.TempDir()
 	for i, c := range []struct {
@@ -185,6 +185,9 @@ func TestErrorTable(t *testing.T) {
 	}{{"bp", "mnist", 99, 0.1}, {"fa", "mnist", 98.2, 1e-3}, {"bp", "fashion-mnist", 91, 0.1}, {"fa", "fashion-mnist", 87, 2e-3}} {
 		r := record(c.rule, "lenet-mnist", 1, c.top1, 0, true)
 		r.Config.Data, r.Config.LR = c.data, c.lr
+		if c.lr == 2e-3 {
+			r.Config.LRHalved = 1
+		}
 		writeResult(t, filepath.Join(root, strconv.Itoa(i)), r)
 	}
 	rows, _, err := Collect(root, []string{"bp", "fa"})
@@ -199,13 +202,16 @@ func TestErrorTable(t *testing.T) {
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "bt.md"))
 	for _, want := range []string{"| mnist | fashion-mnist |", "| lenet-mnist | bp | 1.00 (lr 0.1) | 9.00 (lr 0.1) |",
-		"| lenet-mnist | fa | 1.80 (+0.80; lr 0.001) | 13.00 (+4.00; lr 0.002) | behind |"} {
+		"| lenet-mnist | fa | 1.80 (+0.80; lr 0.001) | 13.00 (+4.00; lr 0.002, halved after a divergence) | behind |",
+		"A rate marked halved is the searched one halved"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("bt.md lacks %q:\n%s", want, md)
 		}
 	}
 	csv, _ := os.ReadFile(filepath.Join(out, "bt.csv"))
-	if !strings.Contains(string(csv), "fa,lenet-mnist,mnist,1.80,0.00,0.80,0.001,1,0") {
-		t.Errorf("bt.csv lacks fa's mnist line:\n%s", csv)
+	for _, want := range []string{"fa,lenet-mnist,mnist,1.80,0.00,0.80,0.001,0,1,0", "fa,lenet-mnist,fashion-mnist,13.00,0.00,4.00,0.002,1,1,0"} {
+		if !strings.Contains(string(csv), want) {
+			t.Errorf("bt.csv lacks %q:\n%s", want, csv)
+		}
 	}
 }

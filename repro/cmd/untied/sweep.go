@@ -179,7 +179,7 @@ func render(e *experiments.Experiment, sf sweepFlags, cells []sweep.Cell, stdout
 	}
 	var paths, missing []string
 	for _, c := range cells {
-		path := filepath.Join(c.Config.Out, "result.json")
+		path := sweep.ResultPath(c)
 		paths = append(paths, path)
 		if _, err := os.Stat(path); err != nil {
 			missing = append(missing, c.ID())

@@ -1,0 +1,49 @@
+package sweep
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/untied-ml/untied/repro/result"
+)
+
+// attempt returns run k of cell c: run 0 is c itself, run k > 0 is c at
+// its rate halved k times, in the directory <c's>-lr-halved-<k> beside
+// c's, its configuration recording lr_halved k.
+func attempt(c Cell, k int) Cell {
+	if k == 0 {
+		return c
+	}
+	c.Config.LR = math.Ldexp(c.Config.LR, -k)
+	c.Config.LRHalved = k
+	c.Config.Out = fmt.Sprintf("%s-lr-halved-%d", c.Config.Out, k)
+	return c
+}
+
+// current returns the run of cell c that stands for it: the first whose
+// run has not diverged, or is the last c may make, or has not finished
+// (the one to run next); its status; and, for a stale one, why.
+func current(c Cell) (Cell, Status, error) {
+	for k := 0; ; k++ {
+		a := attempt(c, k)
+		s, err := inspect(a)
+		if s != Finished || k == c.Retries || !diverged(a) {
+			return a, s, err
+		}
+	}
+}
+
+// diverged reports whether cell c's result says its run diverged.
+func diverged(c Cell) bool {
+	r, err := result.Read(filepath.Join(c.Config.Out, "result.json"))
+	return err == nil && r.Diverged != ""
+}
+
+// ResultPath is the result.json that stands for cell c in a table: its
+// own run's, or, after a divergence, that of the run at a halved rate
+// that followed it (see Cell.Retries).
+func ResultPath(c Cell) string {
+	a, _, _ := current(c)
+	return filepath.Join(a.Config.Out, "result.json")
+}
