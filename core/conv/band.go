@@ -25,8 +25,7 @@ type band struct {
 	g     int // images laid out; 0 before the first
 	plane int // floats per channel and phase
 	n     int // grid positions: ((g−1)·hp + OutH)·Wp
-	xp    []float32
-	off   []int // row (c, kh, kw) of the im2col matrix: its offset in xp
+	off   []int // row (c, kh, kw) of the im2col matrix: its offset in the planes
 }
 
 // bandGeom is the band's shape apart from the group size.
@@ -108,8 +107,6 @@ func (o *Op) layBand(x []float32, i0, g int) {
 		// more where a shift to the right wraps into the next row.
 		b.plane = (b.top + g*b.hp + b.reach + 1) * b.wp
 		s := o.Stride
-		b.xp = grow(b.xp, o.C*s*s*b.plane)
-		clear(b.xp) // the padding; the images' pixels are written below
 		b.off = b.off[:0]
 		for c := 0; c < o.C; c++ {
 			for kh := 0; kh < o.KH; kh++ {
@@ -121,7 +118,9 @@ func (o *Op) layBand(x []float32, i0, g int) {
 			}
 		}
 	}
-	o.perImage(taskBand, x, b.xp, i0, g)
+	s := o.Stride
+	o.scr.xp = grow(o.scr.xp, o.C*s*s*b.plane)
+	o.perImage(taskBand, x, o.scr.xp, i0, g)
 }
 
 // bandForward is forward on the banded layout.
@@ -132,10 +131,11 @@ func (o *Op) bandForward(n int, x, w []float32, ys ...[]float32) {
 		gi := min(g, n-i0)
 		o.layBand(x, i0, gi)
 		grid := o.band.n
-		o.mat = grow(o.mat, rows*grid)
-		gemm.SgemmRows(false, false, rows, grid, ckk, 1, w, ckk, o.band.xp, o.band.off, 0, o.mat, grid)
+		mat := grow(o.scr.mat, rows*grid)
+		o.scr.mat = mat
+		gemm.SgemmRows(false, false, rows, grid, ckk, 1, w, ckk, o.scr.xp, o.band.off, 0, mat, grid)
 		for j, y := range ys {
-			o.perImage(taskBandScatter, o.mat[j*o.K*grid:], y, i0, gi)
+			o.perImage(taskBandScatter, mat[j*o.K*grid:], y, i0, gi)
 		}
 	}
 }
@@ -150,20 +150,32 @@ func (o *Op) bandBackwardFilter(n int, x, c []float32, beta float32, dys ...[]fl
 		gi := min(g, n-i0)
 		o.layBand(x, i0, gi)
 		grid := o.band.n
-		o.mat = grow(o.mat, rows*grid)
+		mat := grow(o.scr.mat, rows*grid)
+		o.scr.mat = mat
 		for j, dy := range dys {
-			o.perImage(taskBandGather, dy, o.mat[j*o.K*grid:], i0, gi)
+			o.perImage(taskBandGather, dy, mat[j*o.K*grid:], i0, gi)
 		}
-		gemm.SgemmRows(false, true, rows, ckk, grid, 1, o.mat, grid, o.band.xp, o.band.off, beta, c, ckk)
+		gemm.SgemmRows(false, true, rows, ckk, grid, 1, mat, grid, o.scr.xp, o.band.off, beta, c, ckk)
 		beta = 1
 	}
 }
 
 // bandImage lays image i of the batch x [n,C,H,W] out as image j of the
-// band.
+// band, zeros in the padding of its rows: the planes may hold another
+// pass's data (a shared Scratch), so every pass writes all it reads.
 func (o *Op) bandImage(xp, x []float32, i, j int) {
 	b := &o.band
 	hw, st := o.H*o.W, o.Stride
+	for c := 0; c < o.C; c++ {
+		for a := 0; a < st; a++ {
+			for ph := 0; ph < st; ph++ {
+				if b.rowUsed[a] && b.colUsed[ph] {
+					p := ((c*st+a)*st + ph) * b.plane
+					b.clearPads(xp[p:p+b.plane], j, (o.H-a+st-1)/st, (o.W-ph+st-1)/st)
+				}
+			}
+		}
+	}
 	for c := 0; c < o.C; c++ {
 		src := x[(i*o.C+c)*hw : (i*o.C+c+1)*hw]
 		for y := 0; y < o.H; y++ {
@@ -189,6 +201,25 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 			}
 		}
 	}
+}
+
+// clearPads zeroes what image j owns of plane p (its grid rows, and for
+// the first image the rows above it, for the last those below) but the
+// runs of cols pixels that its first rows rows start at column left.
+func (b *band) clearPads(p []float32, j, rows, cols int) {
+	lo, hi := (b.top+j*b.hp)*b.wp, (b.top+(j+1)*b.hp)*b.wp
+	if j == 0 {
+		lo = 0
+	}
+	if j == b.g-1 {
+		hi = len(p)
+	}
+	for r := 0; r < rows; r++ {
+		at := (b.top+j*b.hp+r)*b.wp + b.left
+		clear(p[lo:at])
+		lo = at + cols
+	}
+	clear(p[lo:hi])
 }
 
 // bandOut copies image j of the grid-shaped matrix mat [K, grid] (the

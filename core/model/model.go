@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/untied-ml/untied/core/conv"
 	"github.com/untied-ml/untied/core/nn"
 )
 
@@ -95,16 +96,31 @@ func New(cfg Config) (nn.Module, error) {
 		return nil, err
 	}
 	b := &builder{rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed))}
+	var net nn.Module
 	switch a.family {
 	case lenet:
-		return b.lenet(cfg), nil
+		net = b.lenet(cfg)
 	case lenetMNIST:
-		return b.lenetMNIST(cfg), nil
+		net = b.lenetMNIST(cfg)
 	case resnetCIFAR:
-		return b.cifarResNet(cfg, a), nil
+		net = b.cifarResNet(cfg, a)
 	default:
-		return b.resNet(cfg, a), nil
+		net = b.resNet(cfg, a)
 	}
+	shareScratch(net)
+	return net, nil
+}
+
+// shareScratch gives every convolution of net one conv.Scratch: they run
+// one after another, so the network needs the buffers of its largest pass
+// only, not of every layer's.
+func shareScratch(net nn.Module) {
+	s := new(conv.Scratch)
+	nn.Walk(net, func(m nn.Module) {
+		if c, ok := m.(*nn.Conv2D); ok {
+			c.Scratch = s
+		}
+	})
 }
 
 // check validates cfg and returns its architecture.

@@ -17,6 +17,10 @@ type Conv2D struct {
 	W, B        *Param
 	Bias        *Param // nil for none
 	NoInputGrad bool   // skip the input gradient (first layer)
+	// Scratch, when set, holds the buffers of the engine's passes,
+	// shared with the network's other convolutions (see conv.Scratch);
+	// nil: the layer's own.
+	Scratch *conv.Scratch
 
 	route Route
 	tr    Transport      // nil: Transpose through B or W
@@ -60,6 +64,9 @@ func (c *Conv2D) opFor(x *tensor.Tensor) *conv.Op {
 	op, err := conv.New(conv.Shape{C: c.In, H: h, W: w, K: c.Out, KH: c.K, KW: c.K, Stride: c.Stride, Pad: c.Pad})
 	if err != nil {
 		panic(fmt.Sprintf("nn: %s: %v", c.Name, err))
+	}
+	if c.Scratch != nil {
+		op.Share(c.Scratch)
 	}
 	c.op = op
 	return op
