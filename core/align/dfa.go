@@ -2,7 +2,6 @@ package align
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/untied-ml/untied/core/gemm"
@@ -62,16 +61,15 @@ func (r *Rule) direct(l *layer) nn.Transport {
 
 // projection returns the layer's D of shape [classes, size], drawing it on
 // first use (and again, from the same stream, if the shape changes):
-// entries i.i.d. N(0, 2/fanIn), the layer's He variance, that of B.
+// entries i.i.d. N(0, σ²), σ the layer's InitStd, B's scale.
 func (l *layer) projection(seed uint64, classes, size int) *tensor.Tensor {
 	if l.proj != nil && l.proj.SameShape(classes, size) {
 		return l.proj
 	}
 	rng := rand.New(rand.NewPCG(seed, dfaStream+uint64(l.index)))
 	l.proj = tensor.New(classes, size)
-	std := math.Sqrt(2 / float64(l.fanIn))
 	for j := range l.proj.Data {
-		l.proj.Data[j] = float32(rng.NormFloat64() * std)
+		l.proj.Data[j] = float32(rng.NormFloat64() * l.std)
 	}
 	return l.proj
 }

@@ -60,8 +60,8 @@
 // ((e·D′) ⊙ f′)ᵀ·x, D′ the projection of the layer that reads its
 // activity: Nøkland's update. D is drawn on the layer's first backward
 // pass (the input size is known only then) from New's seed and the layer's
-// index, entries i.i.d. N(0, 2/fanIn), the layer's He variance (fanIn =
-// len(W)/W.Shape[0]), which is B's: dfa differs from fa only in the
+// index, entries i.i.d. N(0, σ²), σ the layer's nn.Untied.InitStd (He's
+// √(2/fanIn), fanIn = len(W)/W.Shape[0], or Xavier's), B's scale: dfa differs from fa only in the
 // pathway of the error, not in the scale of the feedback weights, so the
 // two compare in one table. The alternative, N(0, 1/classes), gives every
 // input unit an error with the RMS of e whatever the layer's width; on

@@ -38,6 +38,7 @@ type layer struct {
 	fused nn.Fused // u's shared passes; nil when it has none
 	w, b  *nn.Param
 	fanIn int
+	std   float64        // the std W and B were drawn with (nn.Untied's InitStd)
 	index int            // in New's layers
 	mag   []float32      // frSF magnitudes
 	proj  *tensor.Tensor // dfa: D, [classes, input size per sample]
@@ -101,13 +102,12 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 		if w == nil || b == nil || w.Value.Len() != b.Value.Len() || b.Grad.Len() != b.Value.Len() {
 			return nil, fmt.Errorf("align: layer %d: W and B must be parameters of the same size", i)
 		}
-		l := &layer{u: u, w: w, b: b, fanIn: w.Value.Len() / w.Value.Shape[0], index: i}
+		l := &layer{u: u, w: w, b: b, fanIn: w.Value.Len() / w.Value.Shape[0], std: u.InitStd(), index: i}
 		l.fused, _ = u.(nn.Fused)
 		if spec.Sign == SignFixedRandom {
 			l.mag = make([]float32, w.Value.Len())
-			std := math.Sqrt(2 / float64(l.fanIn))
 			for j := range l.mag {
-				l.mag[j] = randomMagnitude(r.rng, std)
+				l.mag[j] = randomMagnitude(r.rng, l.std)
 			}
 		}
 		// Pb of the layer's own input: the layer computes it with Pf,
@@ -172,7 +172,7 @@ func (r *Rule) Before(step int) {
 	}
 	for _, l := range r.layers {
 		w, b := l.w.Value.Data[:l.w.Value.Len()], l.b.Value.Data
-		std := math.Sqrt(2 / float64(l.fanIn))
+		std := l.std
 		for j, v := range w {
 			var m float32
 			switch r.spec.Sign {

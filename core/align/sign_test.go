@@ -10,9 +10,10 @@ import (
 	"github.com/untied-ml/untied/core/tensor"
 )
 
-// TestSign: after Before, B = sign(W)·M. uSF: |B| = √(2/fanIn) exactly (as
-// float32). brSF and frSF: M uniform on [0, √(6/fanIn)), so E[B²] =
-// 2/fanIn; the sample mean of B² = (6/fanIn)·u² over n elements has
+// TestSign: after Before, B = sign(W)·M, on layers drawn He's way and
+// Xavier's (σ² = 2/fanIn or 2/(fanIn+fanOut)). uSF: |B| = σ exactly (as
+// float32). brSF and frSF: M uniform on [0, √3·σ), so E[B²] = σ²; the
+// sample mean of B² = 3σ²·u² over n elements has
 // relative standard deviation √(0.8/n), and the test allows 5 of them
 // (n = 20000: 3.2 %); no |B| lies past the support's end, and a fifth of
 // them lie in each fifth of it, within 5 binomial standard deviations.
@@ -21,10 +22,20 @@ func TestSign(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		layer func(*rand.Rand) nn.Untied
-		fanIn int
+		v     float64 // E[B²]: the layer's initialisation variance
 	}{
-		{"dense", func(r *rand.Rand) nn.Untied { return nn.NewDense("d", 100, 200, false, r) }, 100},
-		{"conv", func(r *rand.Rand) nn.Untied { return nn.NewConv2D("c", 20, 110, 3, 1, 1, false, r) }, 180},
+		{"dense", func(r *rand.Rand) nn.Untied { return nn.NewDense("d", 100, 200, false, r) }, 2.0 / 100},
+		{"conv", func(r *rand.Rand) nn.Untied { return nn.NewConv2D("c", 20, 110, 3, 1, 1, false, r) }, 2.0 / 180},
+		{"dense-xavier", func(r *rand.Rand) nn.Untied {
+			d := nn.NewDense("d", 100, 200, false, r)
+			d.InitXavier(r)
+			return d
+		}, 2.0 / 300},
+		{"conv-xavier", func(r *rand.Rand) nn.Untied {
+			c := nn.NewConv2D("c", 20, 110, 3, 1, 1, false, r)
+			c.InitXavier(r)
+			return c
+		}, 2.0 / (180 + 990)},
 	} {
 		for _, mode := range []string{"usf", "brsf", "frsf"} {
 			t.Run(tc.name+"/"+mode, func(t *testing.T) {
@@ -35,7 +46,7 @@ func TestSign(t *testing.T) {
 					t.Fatal(err)
 				}
 				wp, bp := u.Weights()
-				v := 2 / float64(tc.fanIn)
+				v := tc.v
 				n := float64(bp.Value.Len())
 				var prev []float32
 				for step := 0; step < 3; step++ {

@@ -13,22 +13,23 @@ import (
 
 // SignMode selects a sign-symmetry rule, which sets B = sign(W)·M before
 // every forward pass (Liao, Leibo & Poggio 2016; Xiao et al. 2018). The
-// magnitudes M are scaled so that B has the second moment of the layer's He
-// initialisation, E[B²] = 2/fanIn with fanIn = len(W)/W.Shape[0] (dense In,
-// conv In·K·K); sign(0) = 0.
+// magnitudes M are scaled so that B has the second moment of the layer's
+// initialisation, E[B²] = σ² with σ its nn.Untied.InitStd (He's √(2/fanIn),
+// fanIn = len(W)/W.Shape[0]: dense In, conv In·K·K; or Xavier's); sign(0) = 0.
 type SignMode int
 
 const (
 	// NoSign leaves B alone.
 	NoSign SignMode = iota
-	// SignUniform is uSF, uniform magnitudes: M = √(2/fanIn) for every element, so B² is
-	// exactly 2/fanIn.
+	// SignUniform is uSF, uniform magnitudes: M = σ for every element, so
+	// B² is exactly σ².
 	SignUniform
-	// SignBatchRandom is brSF, batch-random magnitudes: M ~ U[0, √(6/fanIn)) i.i.d.,
-	// redrawn every batch (every Before), so E[B²] = 2/fanIn.
+	// SignBatchRandom is brSF, batch-random magnitudes: M ~ U[0, √3·σ)
+	// i.i.d. (√(6/fanIn) for He's σ), redrawn every batch (every Before),
+	// so E[B²] = σ².
 	SignBatchRandom
-	// SignFixedRandom is frSF, fixed random magnitudes: M ~ U[0, √(6/fanIn)) i.i.d.,
-	// drawn once in New and kept.
+	// SignFixedRandom is frSF, fixed random magnitudes: M ~ U[0, √3·σ)
+	// i.i.d., drawn once in New and kept.
 	SignFixedRandom
 )
 

@@ -22,9 +22,9 @@ import "github.com/untied-ml/untied/core/gemm"
 // 4×4, and at 1×1 nothing.
 type band struct {
 	bandGeom
-	g     int // images laid out; 0 before the first
-	plane int // floats per channel and phase
-	n     int // grid positions: ((g−1)·hp + OutH)·Wp
+	g     int   // images laid out; 0 before the first
+	plane int   // floats per channel and phase
+	n     int   // grid positions: ((g−1)·hp + OutH)·Wp
 	off   []int // row (c, kh, kw) of the im2col matrix: its offset in the planes
 }
 

@@ -1,6 +1,10 @@
 package model
 
-import "github.com/untied-ml/untied/core/nn"
+import (
+	"math/rand/v2"
+
+	"github.com/untied-ml/untied/core/nn"
+)
 
 // lenetPad is the padding of LeNet's first conv: 2 on 28×28 inputs (MNIST,
 // so the map entering conv2 is 14×14 as in LeCun's 32×32 original), else 0.
@@ -54,16 +58,25 @@ const lenetMNISTSize = 32
 // max-pool 2/2 → conv 5×5 16 → ReLU → max-pool 2/2 → conv 5×5 120 → ReLU
 // → flatten → dense 84 → dense Classes, every layer with a bias and, as
 // there, no nonlinearity between the two dense layers. On its 32×32 input
-// the third conv covers its whole 5×5 input.
+// the third conv covers its whole 5×5 input. As BioTorch's benchmark
+// configurations ("init": "xavier") have it, W and B are drawn
+// Xavier-uniform, biases zero, so sign symmetry's magnitudes and DFA's
+// matrices take Xavier's scale too (nn.Untied.InitStd).
 func (b *builder) lenetMNIST(cfg Config) nn.Module {
 	conv1 := nn.NewConv2D("conv1", cfg.InChannels, 6, 5, 1, 0, true, b.rng)
 	conv1.NoInputGrad = true
+	conv2 := nn.NewConv2D("conv2", 6, 16, 5, 1, 0, true, b.rng)
+	conv3 := nn.NewConv2D("conv3", 16, 120, 5, 1, 0, true, b.rng)
+	fc1 := nn.NewDense("fc1", 120, 84, true, b.rng)
+	fc2 := nn.NewDense("fc2", 84, cfg.Classes, true, b.rng)
+	for _, l := range []interface{ InitXavier(*rand.Rand) }{conv1, conv2, conv3, fc1, fc2} {
+		l.InitXavier(b.rng)
+	}
 	return nn.NewSequential(
 		conv1, &nn.ReLU{}, nn.NewMaxPool(2, 2, 0),
-		nn.NewConv2D("conv2", 6, 16, 5, 1, 0, true, b.rng), &nn.ReLU{}, nn.NewMaxPool(2, 2, 0),
-		nn.NewConv2D("conv3", 16, 120, 5, 1, 0, true, b.rng), &nn.ReLU{},
+		conv2, &nn.ReLU{}, nn.NewMaxPool(2, 2, 0),
+		conv3, &nn.ReLU{},
 		&nn.Flatten{},
-		nn.NewDense("fc1", 120, 84, true, b.rng),
-		nn.NewDense("fc2", 84, cfg.Classes, true, b.rng),
+		fc1, fc2,
 	)
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -191,6 +192,37 @@ func TestConfigErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("New(%+v) error %q does not mention %q", tt.cfg, err, s)
 				}
+			}
+		}
+	}
+}
+
+// TestLeNetMNISTIsXavier: BioTorch's LeNetMNIST draws W and B
+// Xavier-uniform (its benchmarks' "init": "xavier"), so every untied
+// layer's InitStd is √(2/(fanIn+fanOut)) and its weights lie within
+// √(6/(fanIn+fanOut)); the other networks keep He's √(2/fanIn).
+func TestLeNetMNISTIsXavier(t *testing.T) {
+	for _, arch := range []string{"lenet-mnist", "lenet"} {
+		net, err := New(Config{Arch: arch, Classes: 10, InChannels: 1, InputSize: 32, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range nn.UntiedLayers(net) {
+			w, _ := u.Weights()
+			taps := w.Value.Len() / (w.Value.Shape[0] * w.Value.Shape[1]) // K² for a conv, 1 for a dense layer
+			fanIn, fanOut := w.Value.Shape[1]*taps, w.Value.Shape[0]*taps
+			want := math.Sqrt(2 / float64(fanIn))
+			if arch == "lenet-mnist" {
+				want = math.Sqrt(2 / float64(fanIn+fanOut))
+				a := float32(math.Sqrt(3) * want)
+				for _, v := range w.Value.Data {
+					if v <= -a || v >= a {
+						t.Fatalf("%s %s: W holds %v, outside Xavier's (−%v, %v)", arch, w.Name, v, a, a)
+					}
+				}
+			}
+			if got := u.InitStd(); math.Abs(got-want) > 1e-12*want {
+				t.Errorf("%s %s: InitStd %v, want %v", arch, w.Name, got, want)
 			}
 		}
 	}

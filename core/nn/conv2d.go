@@ -22,13 +22,14 @@ type Conv2D struct {
 	// nil: the layer's own.
 	Scratch *conv.Scratch
 
-	route Route
-	tr    Transport      // nil: Transpose through B or W
-	dy    *tensor.Tensor // the last Backward's upstream gradient
-	op    *conv.Op       // for the last input's spatial size
-	x     *tensor.Tensor
-	out   *tensor.Tensor
-	dx    *tensor.Tensor
+	initStd float64 // of W's and B's draws (InitStd)
+	route   Route
+	tr      Transport      // nil: Transpose through B or W
+	dy      *tensor.Tensor // the last Backward's upstream gradient
+	op      *conv.Op       // for the last input's spatial size
+	x       *tensor.Tensor
+	out     *tensor.Tensor
+	dx      *tensor.Tensor
 
 	keepPb bool           // KeepFeedbackProjection
 	pb     *tensor.Tensor // x∘B of the last Forward, when valid
@@ -45,7 +46,7 @@ func NewConv2D(name string, in, out, k, stride, pad int, bias bool, rng *rand.Ra
 		W: NewParam(name+".W", Forward, out, in, k, k),
 		B: NewParam(name+".B", Feedback, out, in, k, k)}
 	HeNormal(c.W, in*k*k, rng)
-	HeNormal(c.B, in*k*k, rng)
+	c.initStd = HeNormal(c.B, in*k*k, rng)
 	if bias {
 		c.Bias = NewParam(name+".bias", Bias, out)
 	}
@@ -170,6 +171,17 @@ func (c *Conv2D) Params() []*Param {
 
 // Weights returns W and B.
 func (c *Conv2D) Weights() (w, b *Param) { return c.W, c.B }
+
+// InitStd returns the standard deviation W and B were drawn with.
+func (c *Conv2D) InitStd() float64 { return c.initStd }
+
+// InitXavier draws W and B again, independently, Xavier-uniform (see
+// XavierUniform), with fans In·K² and Out·K².
+func (c *Conv2D) InitXavier(rng *rand.Rand) {
+	kk := c.K * c.K
+	XavierUniform(c.W, c.In*kk, c.Out*kk, rng)
+	c.initStd = XavierUniform(c.B, c.In*kk, c.Out*kk, rng)
+}
 
 // Input returns the last input.
 func (c *Conv2D) Input() *tensor.Tensor { return c.x }

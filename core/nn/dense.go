@@ -19,15 +19,16 @@ type Dense struct {
 	// then returns nil.
 	NoInputGrad bool
 
-	route Route
-	tr    Transport      // nil: Transpose through B or W
-	dy    *tensor.Tensor // the last Backward's upstream gradient
-	x     *tensor.Tensor // [N, In] view of the last input
-	xv    tensor.Tensor
-	out   *tensor.Tensor
-	dx    *tensor.Tensor
-	dxv   tensor.Tensor
-	in    []int
+	initStd float64 // of W's and B's draws (InitStd)
+	route   Route
+	tr      Transport      // nil: Transpose through B or W
+	dy      *tensor.Tensor // the last Backward's upstream gradient
+	x       *tensor.Tensor // [N, In] view of the last input
+	xv      tensor.Tensor
+	out     *tensor.Tensor
+	dx      *tensor.Tensor
+	dxv     tensor.Tensor
+	in      []int
 }
 
 // Dense is Untied but not Fused: its products read x as it is, so there
@@ -41,7 +42,7 @@ func NewDense(name string, in, out int, bias bool, rng *rand.Rand) *Dense {
 		W: NewParam(name+".W", Forward, out, in),
 		B: NewParam(name+".B", Feedback, out, in)}
 	HeNormal(d.W, in, rng)
-	HeNormal(d.B, in, rng)
+	d.initStd = HeNormal(d.B, in, rng)
 	if bias {
 		d.Bias = NewParam(name+".bias", Bias, out)
 	}
@@ -125,6 +126,16 @@ func (d *Dense) Params() []*Param {
 
 // Weights returns W and B.
 func (d *Dense) Weights() (w, b *Param) { return d.W, d.B }
+
+// InitStd returns the standard deviation W and B were drawn with.
+func (d *Dense) InitStd() float64 { return d.initStd }
+
+// InitXavier draws W and B again, independently, Xavier-uniform (see
+// XavierUniform), with fans In and Out.
+func (d *Dense) InitXavier(rng *rand.Rand) {
+	XavierUniform(d.W, d.In, d.Out, rng)
+	d.initStd = XavierUniform(d.B, d.In, d.Out, rng)
+}
 
 // Input returns the last input as [N, In].
 func (d *Dense) Input() *tensor.Tensor { return d.x }

@@ -97,3 +97,45 @@ func equal(a, b []float32) bool {
 	}
 	return true
 }
+
+// TestXavierUniform: InitXavier redraws W and B on U(−a, a), a =
+// √(6/(fanIn+fanOut)) with a conv's fans counting its taps, independently,
+// with the standard deviation a/√3 (5 standard errors of the sample's) that
+// InitStd then returns; before it, InitStd is He's √(2/fanIn).
+func TestXavierUniform(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	conv := NewConv2D("c", 16, 120, 5, 1, 0, true, rng)
+	dense := NewDense("d", 120, 84, true, rng)
+	for _, tc := range []struct {
+		u             Untied
+		fanIn, fanOut int
+		reinit        func(*rand.Rand)
+	}{{conv, 16 * 25, 120 * 25, conv.InitXavier}, {dense, 120, 84, dense.InitXavier}} {
+		if got, want := tc.u.InitStd(), math.Sqrt(2/float64(tc.fanIn)); got != want {
+			t.Errorf("%T: InitStd before InitXavier = %v, want He's %v", tc.u, got, want)
+		}
+		tc.reinit(rng)
+		a := math.Sqrt(6 / float64(tc.fanIn+tc.fanOut))
+		if got, want := tc.u.InitStd(), a/math.Sqrt(3); math.Abs(got-want) > 1e-15 {
+			t.Errorf("%T: InitStd = %v, want %v", tc.u, got, want)
+		}
+		w, b := tc.u.Weights()
+		for _, p := range []*Param{w, b} {
+			var s2 float64
+			for _, v := range p.Value.Data {
+				if math.Abs(float64(v)) >= a {
+					t.Fatalf("%s: %v outside (−%v, %v)", p.Name, v, a, a)
+				}
+				s2 += float64(v) * float64(v)
+			}
+			n := float64(p.Value.Len())
+			// Var of u² for u ~ U(−a, a) is 4a⁴/45.
+			if got, want := s2/n, a*a/3; math.Abs(got-want) > 5*math.Sqrt(4*a*a*a*a/45/n) {
+				t.Errorf("%s: mean square %v, want %v", p.Name, got, want)
+			}
+		}
+		if w.Value.Data[0] == b.Value.Data[0] && w.Value.Data[1] == b.Value.Data[1] {
+			t.Errorf("%T: W and B drawn alike", tc.u)
+		}
+	}
+}

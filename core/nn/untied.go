@@ -76,6 +76,10 @@ type Untied interface {
 	Linear
 	// Weights returns the forward weights W and the feedback weights B.
 	Weights() (w, b *Param)
+	// InitStd returns the standard deviation W and B were drawn with:
+	// He's √(2/fanIn), or Xavier's √(2/(fanIn+fanOut)) after InitXavier.
+	// Sign symmetry scales B's magnitudes by it, DFA its feedback matrix.
+	InitStd() float64
 	// Input returns the input of the last Forward call (nil before it).
 	Input() *tensor.Tensor
 	// OutputGrad returns the gradient the last Backward call received
