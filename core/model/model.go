@@ -111,14 +111,15 @@ func New(cfg Config) (nn.Module, error) {
 	return net, nil
 }
 
-// shareScratch gives every convolution of net one conv.Scratch: they run
-// one after another, so the network needs the buffers of its largest pass
-// only, not of every layer's.
+// shareScratch gives every convolution of net one conv.Scratch and one
+// nn.GradArena: they run one after another, so the network needs the
+// buffers of its largest pass only, not of every layer's. No network here
+// has two convolutions in a row, which an arena rules out.
 func shareScratch(net nn.Module) {
-	s := new(conv.Scratch)
+	s, g := new(conv.Scratch), new(nn.GradArena)
 	nn.Walk(net, func(m nn.Module) {
 		if c, ok := m.(*nn.Conv2D); ok {
-			c.Scratch = s
+			c.Scratch, c.Grads = s, g
 		}
 	})
 }

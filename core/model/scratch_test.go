@@ -12,25 +12,30 @@ import (
 )
 
 // TestSharedScratchIsExact: the convolutions of a network share one
-// conv.Scratch (model.New); every gradient, W's and B's, of two steps is
-// bit for bit that of the same network whose convolutions each keep their
-// own buffers. The second step finds the shared buffers full of other
-// layers' data, so a pass that read a pad it had not written would differ.
+// conv.Scratch and one nn.GradArena (model.New); under every rule, every
+// gradient, W's and B's, and the loss of two steps are bit for bit those
+// of the same network whose convolutions each keep their own buffers. The
+// second step finds the shared buffers full of other layers' data, so a
+// pass that read a pad it had not written, or a layer that read a
+// gradient another had overwritten, would differ.
 func TestSharedScratchIsExact(t *testing.T) {
 	nets := []model.Config{
 		{Arch: "resnet18", Width: 4, Classes: 10, InChannels: 3, InputSize: 32, Seed: 1},                  // 7×7/2 stem, strided 3×3 and 1×1
 		{Arch: "resnet50", Width: 4, Classes: 10, InChannels: 1, InputSize: 12, SmallStem: true, Seed: 2}, // bottlenecks, 3×3 and 2×2 maps
-		{Arch: "lenet-mnist", Classes: 10, InChannels: 1, InputSize: 32, Seed: 3},
+		{Arch: "resnet50v2", Width: 4, Classes: 10, InChannels: 1, InputSize: 12, SmallStem: true, Seed: 3},
+		{Arch: "resnet20", Width: 4, Classes: 10, InChannels: 3, InputSize: 8, Seed: 4},
+		{Arch: "lenet-mnist", Classes: 10, InChannels: 1, InputSize: 32, Seed: 5},
+		{Arch: "lenet", Classes: 10, InChannels: 1, InputSize: 28, Seed: 6},
 	}
 	for _, cfg := range nets {
-		for _, rule := range []string{"bp", "ia"} { // IA runs the pair passes
+		for _, rule := range align.Presets() {
 			shared, own := build(t, cfg, rule), build(t, cfg, rule)
 			nn.Walk(own.Net, func(m nn.Module) {
 				if c, ok := m.(*nn.Conv2D); ok {
-					if c.Scratch == nil {
-						t.Fatalf("%s: model.New left %s without the shared scratch", cfg.Arch, c.Name)
+					if c.Scratch == nil || c.Grads == nil {
+						t.Fatalf("%s: model.New left %s without the shared buffers", cfg.Arch, c.Name)
 					}
-					c.Scratch = nil
+					c.Scratch, c.Grads = nil, nil
 				}
 			})
 			for step := 0; step < 2; step++ {

@@ -21,6 +21,10 @@ type Conv2D struct {
 	// shared with the network's other convolutions (see conv.Scratch);
 	// nil: the layer's own.
 	Scratch *conv.Scratch
+	// Grads, when set, holds the input gradient Backward returns, in
+	// storage shared with the network's other convolutions (see
+	// GradArena); nil: the layer's own.
+	Grads *GradArena
 
 	initStd float64 // of W's and B's draws (InitStd)
 	route   Route
@@ -151,6 +155,9 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	}
 	if c.NoInputGrad {
 		return nil
+	}
+	if c.Grads != nil {
+		c.dx = c.Grads.tensor(c.Name, dy, c.dx, c.x.Shape)
 	}
 	if c.tr != nil && c.route == FeedbackRoute {
 		c.dx = transported(c.Name, c.tr, dy, c.dx, c.x.Len())

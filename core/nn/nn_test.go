@@ -1,8 +1,10 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/untied-ml/untied/core/tensor"
@@ -138,4 +140,23 @@ func TestXavierUniform(t *testing.T) {
 			t.Errorf("%T: W and B drawn alike", tc.u)
 		}
 	}
+}
+
+// TestGradArenaRefusesConvsInARow: a conv whose upstream gradient is the
+// arena it would write to (the conv above it shares it) panics, naming
+// itself, instead of reading what it overwrites.
+func TestGradArenaRefusesConvsInARow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	a := new(GradArena)
+	c1, c2 := NewConv2D("c1", 2, 3, 3, 1, 1, false, rng), NewConv2D("c2", 3, 3, 3, 1, 1, false, rng)
+	c1.Grads, c2.Grads = a, a
+	net := NewSequential(c1, c2)
+	x := tensor.New(2, 2, 5, 5)
+	y := net.Forward(x, true)
+	defer func() {
+		if msg := fmt.Sprint(recover()); !strings.Contains(msg, "c1") || !strings.Contains(msg, "GradArena") {
+			t.Errorf("panic %q, want one naming c1 and the arena", msg)
+		}
+	}()
+	net.Backward(tensor.New(y.Shape...))
 }

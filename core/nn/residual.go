@@ -51,9 +51,12 @@ func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	}
 	dh := r.Branch.Backward(dy)
 	if r.Shortcut != nil {
-		ds := r.Shortcut.Backward(dy)
+		// dh goes to r.dx before the shortcut's pass, which may write
+		// its gradient where dh lies (convs sharing a GradArena).
 		r.dx = tensor.Ensure(r.dx, dh.Shape...)
-		r.loop.run(opAdd, r.dx.Data, dh.Data, ds.Data)
+		copy(r.dx.Data, dh.Data[:dh.Len()])
+		ds := r.Shortcut.Backward(dy)
+		r.loop.run(opAdd, r.dx.Data, r.dx.Data, ds.Data)
 		dh = r.dx
 	}
 	if r.Pre == nil {
