@@ -135,8 +135,8 @@ func DefaultLR(model, rule string) float64 {
 
 // leNetLR holds the searched LeNet rates (see DefaultLR).
 var leNetLR = map[string]float64{
-	"bp": 0.02807, "usf": 0.003091, "brsf": 0.003091, "frsf": 0.003091, "kp": 0.003091,
-	"fa": 0.000315, "dfa": 0.000315, "wm": 0.000315, "ia": 0.000315, "sa": 0.000315, "aa": 0.000315,
+	"bp": 0.01718, "usf": 0.02442, "brsf": 0.0143, "frsf": 0.0143, "fa": 0.002192, "wm": 0.001356,
+	"kp": 0.001356, "sa": 0.001048, "dfa": 0.0004164, "ia": 0.0004164, "aa": 0.0004164,
 }
 
 // DefaultAlignTime is the alignment time scale τ/T every table's short
