@@ -175,8 +175,6 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 				}
 			}
 		}
-	}
-	for c := 0; c < o.C; c++ {
 		src := x[(i*o.C+c)*hw : (i*o.C+c+1)*hw]
 		for y := 0; y < o.H; y++ {
 			row := src[y*o.W : (y+1)*o.W]

@@ -27,7 +27,7 @@ func (a *GradArena) tensor(name string, dy, t *tensor.Tensor, shape []int) *tens
 	if cap(a.data) < n {
 		a.data = make([]float32, n)
 	}
-	if len(dy.Data) > 0 && cap(a.data) > 0 {
+	if len(dy.Data) > 0 {
 		lo := uintptr(unsafe.Pointer(unsafe.SliceData(a.data)))
 		at := uintptr(unsafe.Pointer(unsafe.SliceData(dy.Data)))
 		if at >= lo && at < lo+uintptr(cap(a.data))*4 {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-
-	"github.com/untied-ml/untied/repro/result"
 )
 
 // attempt returns run k of cell c: run 0 is c itself, run k > 0 is c at
@@ -27,17 +25,11 @@ func attempt(c Cell, k int) Cell {
 func current(c Cell) (Cell, Status, error) {
 	for k := 0; ; k++ {
 		a := attempt(c, k)
-		s, err := inspect(a)
-		if s != Finished || k == c.Retries || !diverged(a) {
+		s, r, err := inspect(a)
+		if s != Finished || k == c.Retries || r.Diverged == "" {
 			return a, s, err
 		}
 	}
-}
-
-// diverged reports whether cell c's result says its run diverged.
-func diverged(c Cell) bool {
-	r, err := result.Read(filepath.Join(c.Config.Out, "result.json"))
-	return err == nil && r.Diverged != ""
 }
 
 // ResultPath is the result.json that stands for cell c in a table: its

@@ -61,26 +61,27 @@ func StatusOf(c Cell) Status {
 	return s
 }
 
-// inspect reads the state of cell c from its result.json and, for a stale
-// cell, the error that says why. A result's request is compared with the
+// inspect reads the state of cell c from its result.json and returns it,
+// the record (nil if none could be read) and, for a stale cell, the error
+// that says why. A result's request is compared with the
 // cell's configuration under result.Significant, which leaves out what cannot
 // change a result (directories, threads, checkpoint interval, ...); a
 // result written before requests were recorded cannot be checked and is
 // taken to match.
-func inspect(c Cell) (Status, error) {
+func inspect(c Cell) (Status, *result.Record, error) {
 	r, err := result.Read(filepath.Join(c.Config.Out, "result.json"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || err != nil && r == nil:
-		return partialOrFailed(c, Pending), nil
+		return partialOrFailed(c, Pending), nil, nil
 	case r.RequestedConfig != nil:
 		if diff := result.Differences(*r.RequestedConfig, c.Config, result.Significant); len(diff) > 0 {
-			return Stale, &StaleError{Cell: c, Finished: r.Finished, Diff: diff}
+			return Stale, r, &StaleError{Cell: c, Finished: r.Finished, Diff: diff}
 		}
 	}
 	if r.Finished {
-		return Finished, nil
+		return Finished, r, nil
 	}
-	return partialOrFailed(c, Partial), nil
+	return partialOrFailed(c, Partial), r, nil
 }
 
 // partialOrFailed returns Failed if the cell's last attempt failed, else s.
