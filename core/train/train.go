@@ -1,6 +1,8 @@
 package train
 
 import (
+	"slices"
+
 	"github.com/untied-ml/untied/core/data"
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/tensor"
@@ -162,6 +164,11 @@ type Eval struct {
 	Loss       float64 // mean cross-entropy
 	Top1, Top5 float64 // percent
 	N          int
+	// Constant says every image got the same logits (to 1e-5 relative):
+	// the network's output no longer depends on its input, as when every
+	// unit of a layer has died. Trained or freshly initialised networks
+	// are never so.
+	Constant bool
 }
 
 // Evaluate runs net in evaluation mode (BatchNorm's running statistics)
@@ -175,6 +182,8 @@ func Evaluate(net nn.Module, src data.Source) (Eval, error) {
 		top1, top5 int
 		n          int
 		err        error
+		first      []float32 // the first image's logits
+		constant   = true
 	)
 	for i := 0; i < src.Batches(); i++ {
 		if x, labels, err = src.Batch(0, i, x, labels); err != nil {
@@ -187,9 +196,34 @@ func Evaluate(net nn.Module, src data.Source) (Eval, error) {
 		top1 += nn.TopK(logits, labels, 1)
 		top5 += nn.TopK(logits, labels, min(5, logits.Shape[1]))
 		n += len(labels)
+		if first == nil {
+			first = slices.Clone(logits.Data[:logits.Shape[1]])
+		}
+		constant = constant && rowsEqual(logits, first)
 	}
 	if n == 0 {
 		return Eval{}, nil
 	}
-	return Eval{Loss: loss / float64(n), Top1: 100 * float64(top1) / float64(n), Top5: 100 * float64(top5) / float64(n), N: n}, nil
+	return Eval{Loss: loss / float64(n), Top1: 100 * float64(top1) / float64(n), Top5: 100 * float64(top5) / float64(n), N: n,
+		Constant: constant}, nil
 }
+
+// rowsEqual reports whether every row of the batch's logits equals row
+// to 1e-5 relative to the row's largest magnitude.
+func rowsEqual(logits *tensor.Tensor, row []float32) bool {
+	var scale float32
+	for _, v := range row {
+		scale = max(scale, abs32(v))
+	}
+	tol := 1e-5 * max(scale, 1)
+	for i := 0; i < logits.Shape[0]; i++ {
+		for j, v := range logits.Data[i*len(row) : (i+1)*len(row)] {
+			if abs32(v-row[j]) > tol {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func abs32(v float32) float32 { return max(v, -v) }

@@ -91,8 +91,14 @@ func TestTrainingReducesLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.N != 64 || ev.Top1 < 0 || ev.Top1 > 100 || ev.Top5 < ev.Top1 {
-		t.Errorf("Evaluate = %+v, want N 64 and 0 ≤ top1 ≤ top5 ≤ 100", ev)
+	if ev.N != 64 || ev.Top1 < 0 || ev.Top1 > 100 || ev.Top5 < ev.Top1 || ev.Constant {
+		t.Errorf("Evaluate = %+v, want N 64, 0 ≤ top1 ≤ top5 ≤ 100 and outputs that depend on the input", ev)
+	}
+	for _, p := range net.Params() { // a dead network: every output is the same
+		clear(p.Value.Data)
+	}
+	if ev, err = Evaluate(net, l.Source()); err != nil || !ev.Constant {
+		t.Errorf("Evaluate of a zeroed network = %+v, %v; want Constant", ev, err)
 	}
 }
 

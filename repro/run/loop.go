@@ -83,7 +83,7 @@ func (l *loop) run() error {
 				}
 			}
 			if afterStepHook != nil {
-				afterStepHook(l.trainer.Steps())
+				afterStepHook(l.trainer.Steps(), l.net)
 			}
 			if every := l.cfg.CheckpointEvery; every > 0 && l.trainer.Steps()%every == 0 && i+1 < batches {
 				r.Step, r.Epoch, r.Batch = l.trainer.Steps(), epoch, i+1
@@ -100,6 +100,13 @@ func (l *loop) run() error {
 		}
 		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
 			return l.diverged("test loss", ev.Loss, epoch)
+		}
+		if ev.Constant {
+			// Every unit of some layer died: the output no longer depends
+			// on the input, and no gradient will revive it. Sign symmetry
+			// through LeNet at the edge of its stable rates ends so, at
+			// 11 % with its loss near ln(classes), never past lossBound.
+			return l.diverged("the same output for every test image; test top-1", ev.Top1, epoch)
 		}
 		var val train.Eval
 		valText := ""
@@ -168,7 +175,7 @@ func (l *loop) diverged(what string, v float64, epoch int) error {
 }
 
 // afterStepHook, when set by a test, is called after every step.
-var afterStepHook func(step int)
+var afterStepHook func(step int, net nn.Module)
 
 // save writes the checkpoint, then result.json, with the loop state as it
 // stands (epochTime: training time of the current epoch in this process).

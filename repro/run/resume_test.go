@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/repro/result"
 )
 
@@ -27,7 +28,7 @@ func TestInterruptedRunResumesExactly(t *testing.T) {
 	for _, stopAt := range []int{3, 4, 6} { // mid-epoch, at the epoch's end, just after a checkpoint
 		cfg.Out = t.TempDir()
 		ctx, cancel := context.WithCancel(context.Background())
-		afterStepHook = func(step int) {
+		afterStepHook = func(step int, _ nn.Module) {
 			if step == stopAt {
 				cancel()
 			}
@@ -96,7 +97,7 @@ func TestFinishedRunIsNeverOverwritten(t *testing.T) {
 	other.Out = t.TempDir()
 	other.CheckpointEvery = 1
 	ctx, cancel := context.WithCancel(context.Background())
-	afterStepHook = func(int) { cancel() }
+	afterStepHook = func(int, nn.Module) { cancel() }
 	RunContext(ctx, other, nil)
 	afterStepHook = nil
 	other.LR *= 2
@@ -109,6 +110,34 @@ func TestFinishedRunIsNeverOverwritten(t *testing.T) {
 	other.CheckpointEvery = 0
 	if _, err := Run(other, nil); err != nil {
 		t.Errorf("resuming with another checkpoint_every = %v, want the run finished", err)
+	}
+}
+
+// TestDeadNetworkIsDiverged: a run whose network's output stops
+// depending on its input (here every parameter zeroed at the end of the
+// first epoch) is finished as diverged though its loss stays near
+// ln(classes), far inside lossBound.
+func TestDeadNetworkIsDiverged(t *testing.T) {
+	cfg := smokeConfig(t, "bp")
+	steps := cfg.TrainLimit / cfg.Batch
+	afterStepHook = func(step int, net nn.Module) {
+		if step == steps {
+			for _, p := range net.Params() {
+				clear(p.Value.Data)
+			}
+		}
+	}
+	defer func() { afterStepHook = nil }()
+	_, err := Run(cfg, nil)
+	if !errors.Is(err, ErrDiverged) {
+		t.Fatalf("Run with a dead network = %v, want ErrDiverged", err)
+	}
+	res, err := result.Read(filepath.Join(cfg.Out, "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Diverged, "same output for every test image") || !strings.Contains(res.Diverged, "(epoch 1)") {
+		t.Errorf("diverged %q; want the same output for every test image, in epoch 1", res.Diverged)
 	}
 }
 

@@ -107,9 +107,11 @@ func RunContext(ctx context.Context, cfg result.Config, w io.Writer) (*result.Re
 }
 
 // ErrDiverged marks the error of a run whose loss stopped being a number
-// or left the bound of loop.lossBound.
-// Such a run is finished: its result.json says where it diverged and
-// has no accuracy, so tables print it as diverged and sweeps do not retry it.
+// or left the bound of loop.lossBound, or whose network gives the same
+// output for every test image (train.Eval.Constant). Such a run is finished: its result.json says
+// where it diverged and has no accuracy, so tables print it as diverged;
+// a sweep runs it again only at half the rate, where its experiment
+// allows (diverged_retries).
 var ErrDiverged = errors.New("diverged")
 
 // inputs is what a run trains and evaluates on, and the shape of its
