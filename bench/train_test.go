@@ -27,12 +27,14 @@ type trainNet struct {
 // ones with backprop, so the cost's growth with depth, width and image
 // size shows: ResNet-50 at the same width, ResNet-18 at full width on
 // CIFAR-sized images, and at full width on ImageNet-sized ones (standard
-// stem, batch 16).
+// stem, batch 16); and BioTorch's LeNet as its benchmark trains it
+// (32×32, batch 64), whose small layers test the engine's overheads.
 var trainNets = []trainNet{
 	{"resnet18", 16, 28, 1, 10, 128, true, []string{"bp", "fa", "sa", "aa", "wm", "ia", "kp", "usf", "brsf", "frsf"}},
 	{"resnet50", 16, 28, 1, 10, 128, true, []string{"bp"}},
 	{"resnet18", 64, 32, 3, 10, 128, true, []string{"bp"}},
 	{"resnet18", 64, 224, 3, 1000, 16, false, []string{"bp"}},
+	{"lenet-mnist", 0, 32, 1, 10, 64, false, []string{"bp", "brsf"}},
 }
 
 // BenchmarkTrainStep measures one full training step of each trainNet:

@@ -41,29 +41,77 @@ func (p *MaxPool) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		src := x.Data[plane*h*w : (plane+1)*h*w]
 		dst := p.out.Data[plane*oh*ow : (plane+1)*oh*ow]
 		arg := p.argmax[plane*oh*ow : (plane+1)*oh*ow]
-		for y := 0; y < oh; y++ {
-			for xo := 0; xo < ow; xo++ {
-				best, at := float32(math.Inf(-1)), int32(-1)
-				for kh := 0; kh < p.K; kh++ {
-					r := y*p.Stride - p.Pad + kh
-					if r < 0 || r >= h {
-						continue
-					}
-					for kw := 0; kw < p.K; kw++ {
-						col := xo*p.Stride - p.Pad + kw
-						if col < 0 || col >= w {
-							continue
-						}
-						if v := src[r*w+col]; v > best || at < 0 {
-							best, at = v, int32(r*w+col)
-						}
-					}
-				}
-				dst[y*ow+xo], arg[y*ow+xo] = best, at
-			}
+		if p.K == 2 && p.Stride == 2 && p.Pad == 0 {
+			pool2x2(src, dst, arg, w)
+		} else {
+			p.poolPadded(src, dst, arg, h, w)
 		}
 	}
 	return p.out
+}
+
+// poolPadded pools one image-channel plane of h×w into dst, recording
+// each maximum's index in arg, for any padding: windows are clipped to
+// the image, and the first of equal maxima wins.
+func (p *MaxPool) poolPadded(src, dst []float32, arg []int32, h, w int) {
+	oh, ow := p.outSize(h, w)
+	for y := 0; y < oh; y++ {
+		for xo := 0; xo < ow; xo++ {
+			best, at := float32(math.Inf(-1)), int32(-1)
+			for kh := 0; kh < p.K; kh++ {
+				r := y*p.Stride - p.Pad + kh
+				if r < 0 || r >= h {
+					continue
+				}
+				for kw := 0; kw < p.K; kw++ {
+					col := xo*p.Stride - p.Pad + kw
+					if col < 0 || col >= w {
+						continue
+					}
+					if v := src[r*w+col]; v > best || at < 0 {
+						best, at = v, int32(r*w+col)
+					}
+				}
+			}
+			dst[y*ow+xo], arg[y*ow+xo] = best, at
+		}
+	}
+}
+
+// pool2x2 is poolPadded for LeNet's pools, 2×2 with stride 2 and no
+// padding. It compares order keys (orderKey) under a mask instead of
+// branching on the data, which mispredicts on about half the candidates
+// (LeNet's training step spent a fifth of its time so). Same maxima and
+// winners as poolPadded, bit for bit, on data without NaN
+// (TestMaxPoolPaths).
+func pool2x2(src, dst []float32, arg []int32, w int) {
+	ow := w / 2
+	for y := range len(dst) / ow {
+		top, bottom := 2*y*w, (2*y+1)*w
+		row0, row1 := src[top:top+2*ow], src[bottom:bottom+2*ow]
+		for xo := range ow {
+			c := 2 * xo
+			best, at := orderKey(row0[c]), int64(top+c)
+			best, at = keepMax(best, at, orderKey(row0[c+1]), int64(top+c+1))
+			best, at = keepMax(best, at, orderKey(row1[c]), int64(bottom+c))
+			_, at = keepMax(best, at, orderKey(row1[c+1]), int64(bottom+c+1))
+			dst[y*ow+xo], arg[y*ow+xo] = src[at], int32(at)
+		}
+	}
+}
+
+// keepMax returns (key, i) if key > best, else (best, at), by masks.
+func keepMax(best, at, key, i int64) (int64, int64) {
+	more := (best - key) >> 63 // all ones where key > best
+	return best ^ (best^key)&more, at ^ (at^i)&more
+}
+
+// orderKey maps a float to an integer that orders as the floats do, -0
+// and +0 alike: the sign-magnitude bits turned two's complement.
+func orderKey(v float32) int64 {
+	b := int32(math.Float32bits(v))
+	m := b >> 31 // all ones for a negative float
+	return int64((b ^ (m & math.MaxInt32)) - m)
 }
 
 // Backward routes each output's gradient to the input that won its window.
