@@ -90,6 +90,11 @@ var shapes = []Shape{
 	{C: 2, H: 3, W: 4, K: 2, KH: 3, KW: 5, Stride: 1, Pad: 2},
 	{C: 1, H: 5, W: 1, K: 2, KH: 3, KW: 1, Stride: 1, Pad: 0},
 	{C: 2, H: 2, W: 2, K: 2, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	// One output position per image (LeNet's last conv), without and with padding.
+	{C: 3, H: 5, W: 5, K: 4, KH: 5, KW: 5, Stride: 1, Pad: 0},
+	{C: 2, H: 2, W: 2, K: 3, KH: 3, KW: 3, Stride: 2, Pad: 1},
+	// A filter wider than the padded image: its last tap reads nothing at stride 2.
+	{C: 2, H: 3, W: 2, K: 3, KH: 3, KW: 4, Stride: 2, Pad: 1},
 }
 
 func TestConvAgainstDirect(t *testing.T) {

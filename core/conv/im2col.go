@@ -10,7 +10,7 @@ func (o *Op) span(kw, ow int) (lo, hi int) {
 	}
 	hi = ow
 	if last := off + (ow-1)*o.Stride; last >= o.W {
-		hi = (o.W-1-off)/o.Stride + 1
+		hi = floorDiv(o.W-1-off, o.Stride) + 1 // a tap right of the image reads nothing
 	}
 	return min(lo, ow), max(min(hi, ow), min(lo, ow))
 }

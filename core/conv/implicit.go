@@ -53,6 +53,10 @@ func (o *Op) lowerRun(d, x []float32, i0, r, j int) {
 	p, hw := o.oh*o.ow, o.H*o.W
 	kk := o.KH * o.KW
 	c, kh, kw := r/kk, r%kk/o.KW, r%o.KW
+	if p == 1 { // one output position per image: one input pixel each
+		o.pixelRun(d, x[c*hw:], i0+j, kh, kw)
+		return
+	}
 	for len(d) > 0 {
 		i, pos := i0+j/p, j%p
 		cnt := min(len(d), p-pos)
@@ -63,6 +67,39 @@ func (o *Op) lowerRun(d, x []float32, i0, r, j int) {
 			o.planeRun(d[:cnt], plane, kh, kw, pos)
 		}
 		d, j = d[cnt:], j+cnt
+	}
+}
+
+// innerRun is planeRun without padding at stride 1, where every output
+// row reads ow pixels in a row of the plane: position (y, x) reads
+// src[y·w + x]. LeNet's rows are 10 to 28 long, too short for copy's call
+// to pay, so it moves them in a loop.
+func innerRun(d, src []float32, w, ow, pos int) {
+	y, x := pos/ow, pos%ow
+	for len(d) > 0 {
+		row := src[y*w+x : y*w+ow]
+		n := min(len(d), len(row))
+		for t, v := range row[:n] {
+			d[t] = v
+		}
+		d, y, x = d[n:], y+1, 0
+	}
+}
+
+// pixelRun is lowerRun for a convolution with a single output position
+// (LeNet's 5×5 conv on a 5×5 input, a dense layer in effect): d[t] is the
+// pixel (kh−P, kw−P) of the plane of image i+t that x begins with, or zero
+// in the padding.
+func (o *Op) pixelRun(d, x []float32, i, kh, kw int) {
+	h, w := kh-o.Pad, kw-o.Pad
+	if h < 0 || h >= o.H || w < 0 || w >= o.W {
+		clear(d)
+		return
+	}
+	image := o.C * o.H * o.W
+	x = x[i*image+h*o.W+w:]
+	for t := range d {
+		d[t] = x[t*image]
 	}
 }
 
@@ -103,6 +140,10 @@ func (o *Op) shiftedRun(d, plane []float32, kh, kw, pos int) {
 // row by output row.
 func (o *Op) planeRun(d, plane []float32, kh, kw, pos int) {
 	ow := o.ow
+	if o.Pad == 0 && o.Stride == 1 {
+		innerRun(d, plane[kh*o.W+kw:], o.W, ow, pos)
+		return
+	}
 	lo, hi := o.span(kw, ow)
 	off := kw - o.Pad
 	for len(d) > 0 {
