@@ -87,7 +87,7 @@ bench-compare: ## old vs new training step, interleaved, through benchstat (BASE
 memory-pytorch: ## working memory of a ResNet-18 w16 training step (peak RSS at batch 128 less batch 8), untied against PyTorch
 	bash ci/memory-pytorch.sh
 
-bench-pytorch: ## training steps of ResNet-18/50 at three sizes, untied against PyTorch (Debian python3-torch, NCHW and channels_last) in one run; NETS=ref for ResNet-18 w16 only
+bench-pytorch: ## training steps of ResNet-18/50 at three sizes and LeNet, untied against PyTorch (Debian python3-torch, NCHW and channels_last) in one run; NETS=ref for ResNet-18 w16 only, NETS=lenet for BioTorch's LeNet
 	bash ci/bench-pytorch.sh
 
 gemm-generate: ## regenerate core/gemm/kernel_amd64.s and core/vec/vec_amd64.s from their avo generators (_asm)

@@ -9,7 +9,10 @@ The networks are untied's (core/model) ResNets, v1, post-activation:
   every group, also at stride 1;
 - the small-image stem (3x3 stride-1 conv + BN + ReLU, no max-pool) or the
   ImageNet one (7x7 stride-2 conv + BN + ReLU, 3x3 stride-2 max-pool);
-- global average pool and a dense layer.
+- global average pool and a dense layer;
+and BioTorch's LeNetMNIST (--arch lenet-mnist): conv 6, 16, 120 (5x5, with
+biases, each followed by ReLU, the first two by a 2x2 max-pool), dense 84 and
+the classes, no ReLU between the two dense layers.
 SGD with Nesterov momentum 0.9 and weight decay 1e-4, backprop, random inputs.
 --memory-format picks NCHW (contiguous) or channels_last for the network and
 its input. Needs Debian's python3-torch; prints a benchmark line in Go's
@@ -71,9 +74,17 @@ def resnet(arch, width, channels, classes, small_stem):
     return nn.Sequential(*layers)
 
 
+def lenet_mnist(channels, classes):
+    return nn.Sequential(
+        nn.Conv2d(channels, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(),
+        nn.Linear(120, 84), nn.Linear(84, classes))
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--arch", default="resnet18", choices=sorted(ARCHS))
+    p.add_argument("--arch", default="resnet18", choices=sorted(ARCHS) + ["lenet-mnist"])
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--size", type=int, default=28)
     p.add_argument("--channels", type=int, default=1)
@@ -91,7 +102,11 @@ def main():
     torch.manual_seed(1)
     torch.set_num_threads(a.threads)
     fmt = torch.channels_last if a.memory_format == "channels_last" else torch.contiguous_format
-    net = resnet(a.arch, a.width, a.channels, a.classes, not a.imagenet_stem).to(memory_format=fmt)
+    if a.arch == "lenet-mnist":
+        net = lenet_mnist(a.channels, a.classes)
+    else:
+        net = resnet(a.arch, a.width, a.channels, a.classes, not a.imagenet_stem)
+    net = net.to(memory_format=fmt)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4)
     x = torch.randn(a.batch, a.channels, a.size, a.size).contiguous(memory_format=fmt)
     y = torch.randint(0, a.classes, (a.batch,))

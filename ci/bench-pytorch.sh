@@ -9,7 +9,8 @@
 # PyTorch runs as it comes: oneDNN and ATen pick the widest vectors the CPU
 # has. On the reference network (ResNet-18 width 16) it also runs held to
 # AVX2 (ONEDNN_MAX_CPU_ISA, ATEN_CPU_CAPABILITY), an extra line, not the
-# yardstick. NETS=ref times only the reference network.
+# yardstick. NETS=ref times only the reference network, NETS=PATTERN the
+# networks whose benchmark name matches it (NETS=lenet: BioTorch's LeNet).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
@@ -31,8 +32,13 @@ nets=(
   "model=resnet50/width=16/size=28/batch=128|--arch resnet50 --width 16 --size 28 --channels 1 --batch 128|3"
   "model=resnet18/width=64/size=32/batch=128|--arch resnet18 --width 64 --size 32 --channels 3 --batch 128|3"
   "model=resnet18/width=64/size=224/batch=16|--arch resnet18 --width 64 --size 224 --channels 3 --classes 1000 --imagenet-stem --batch 16|2"
+  "model=lenet-mnist/width=0/size=32/batch=64|--arch lenet-mnist --width 0 --size 32 --channels 1 --batch 64|50"
 )
-if [ "$NETS" = ref ]; then nets=("${nets[0]}"); fi
+case "$NETS" in
+  all) ;;
+  ref) nets=("${nets[0]}") ;;
+  *) mapfile -t nets < <(printf '%s\n' "${nets[@]}" | grep -- "$NETS") ;;
+esac
 
 for _ in $(seq "$ROUNDS"); do
   for spec in "${nets[@]}"; do
