@@ -79,21 +79,28 @@ func floorDiv(a, b int) int {
 	return q
 }
 
-// bandPays reports a geometry where the band is the faster way:
-// where its grid is at most 1.4 times the output. Measured on ResNet-18's
-// layers at width 16, batch 128 (BenchmarkConvBand, 6 interleaved rounds,
-// the medians of the three passes summed), the band against the lowering:
-// at 3×3 stride 1, 1.95× as fast at 28×28 (grid 1.07 times the output),
-// 1.47× at 14×14 (1.15), 1.19× at 7×7 (1.31), 0.91× at 4×4 (1.56), where
-// the lowering's cost is spread over 128 output channels; 2.7× on the stem
-// (one input channel); 1.34× on the 1×1 conv at 28×28 (grid = output); at
-// stride 2, 1.21× on the 3×3 conv from 28×28 (1.15), 1.17× on the 1×1
-// (1.0). Laying the images side by side rather than one under another
-// throws away less (1.25 at 4×4) but measured no faster: each tap's rows
-// then lie a whole row of images apart.
+// bandPays reports a geometry where the band is the faster way: where
+// its grid is at most 1.4 times the output, or 1 + 32/K times it for K
+// output channels under 80. The lowering copies C·KH·KW values per output
+// position whatever K is, so the fewer channels the product is spread
+// over, the more of the band's wasted grid its copying costs.
+// Measured on ResNet-18's layers at width 16, batch 128 (BenchmarkConvBand,
+// 6 interleaved rounds, the medians of the three passes summed), the band
+// against the lowering: at 3×3 stride 1, 1.95× as fast at 28×28 (grid 1.07
+// times the output), 1.47× at 14×14 (1.15), 1.19× at 7×7 (1.31), 0.91× at
+// 4×4 with K = 128 (1.56); 2.7× on the stem (one input channel); 1.34× on
+// the 1×1 conv at 28×28 (grid = output); at stride 2, 1.21× on the 3×3 conv
+// from 28×28 (1.15), 1.17× on the 1×1 (1.0). On LeNet's 5×5 conv from 6 to
+// K = 16 channels at 14×14 (grid 1.96 times its 10×10 output), 2.7× on the
+// forward pass and 2.4× on the filter gradient; on its 5×5 conv to 120
+// channels with one output position (grid 25 times), 0.09×. Laying the
+// images side by side rather than one under another throws away less
+// (1.25 at 4×4) but measured no faster: each tap's rows then lie a whole
+// row of images apart.
 func (s Shape) bandPays() bool {
 	g := s.bandGeom()
-	return 5*g.hp*g.wp <= 7*s.OutH()*s.OutW()
+	grid, out := g.hp*g.wp, s.OutH()*s.OutW()
+	return 5*grid <= 7*out || s.K*(grid-out) <= 32*out
 }
 
 // layBand lays images [i0, i0+g) of the NCHW batch x out in o.band.
