@@ -82,10 +82,12 @@ func tuneCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	s := &search{e: e, sf: sf, budget: b.Trials, generation: b.Generation, startup: b.Startup, stratified: b.Stratified, jobs: *jobs, slurm: sl, w: w}
+	s.searches = len(b.Models) * len(b.Rules) * len(b.Settings)
 	for _, m := range b.Models {
 		for _, r := range b.Rules {
 			for _, set := range b.Settings {
 				k := sweep.SearchKey{Model: m, Rule: r, Setting: set}
+				s.index++
 				if err := s.run(ctx, k); err != nil {
 					fmt.Fprintf(stderr, "untied tune: %s: %v\n", k, err)
 					return 1
@@ -112,6 +114,25 @@ type search struct {
 	jobs               int
 	slurm              slurmFlags // slurm.on: trials run as array tasks
 	w                  io.Writer
+	// Progress over every search of the invocation: the current one's
+	// number (from 1) of searches, and the generations this process ran
+	// and their wall time, from which it estimates the time left.
+	index, searches int
+	gens            int
+	genTime         time.Duration
+}
+
+// left estimates the time the rest of the invocation takes, this
+// generation (whose first trial is start) included, from the mean
+// generation this process ran; "?" before it ran one.
+func (s *search) left(start int) string {
+	if s.gens == 0 {
+		return "?"
+	}
+	per := (s.budget + s.generation - 1) / s.generation
+	n := per - start/s.generation + (s.searches-s.index)*per
+	left := s.genTime / time.Duration(s.gens) * time.Duration(n)
+	return fmt.Sprintf("about %.0f min", left.Minutes())
 }
 
 // trial is a trial with its cells' results.
@@ -196,9 +217,11 @@ func (s *search) run(ctx context.Context, k sweep.SearchKey) error {
 		}
 		switch {
 		case len(todo) > 0:
+			t0 := time.Now()
 			if err := s.runCells(ctx, all, todo); err != nil {
 				return err
 			}
+			s.gens, s.genTime = s.gens+1, s.genTime+time.Since(t0)
 			continue
 		case busy > 0:
 			// Another tune (or sweep) process runs them: wait for it
@@ -230,7 +253,7 @@ func (s *search) run(ctx context.Context, k sweep.SearchKey) error {
 					filepath.Join(dir, sweep.TrialName(t.file.Index), "trial.json"), t.file.Point, points[j], dir)
 			}
 		}
-		fmt.Fprintf(s.w, "tune: %s: trials %d–%d of %d\n", k, len(ts)+1, start+n, s.budget)
+		fmt.Fprintf(s.w, "tune: %s: trials %d–%d of %d (search %d of %d, %s left)\n", k, len(ts)+1, start+n, s.budget, s.index, s.searches, s.left(start))
 		for j := len(ts) - start; j < n; j++ {
 			overlay, err := sweep.Overlay(search, points[j])
 			if err != nil {

@@ -22,6 +22,7 @@ import (
 func TestTuneSmoke(t *testing.T) {
 	t.Setenv(asCommand, "1")
 	base := t.TempDir()
+	var log string // the last run's stderr
 	tune := func(runs, jobs string) string {
 		t.Helper()
 		var out, errb bytes.Buffer
@@ -29,10 +30,18 @@ func TestTuneSmoke(t *testing.T) {
 		if code := mainErr(args, &out, &errb); code != 0 {
 			t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
 		}
+		log = errb.String()
 		return out.String()
 	}
 	runs := filepath.Join(base, "runs")
 	first := tune(runs, "2")
+	// Progress over the invocation: which search, and the time left once
+	// a generation has run.
+	for _, want := range []string{"trials 1–2 of 3 (search 1 of 2, ? left)", "trials 3–3 of 3 (search 1 of 2, about ", "(search 2 of 2, about "} {
+		if !strings.Contains(log, want) {
+			t.Errorf("untied tune's log lacks %q:\n%s", want, log)
+		}
+	}
 	for _, f := range []string{"resnet18-wm-best.json", "resnet18-ia-best.json", "resnet18-wm-trials.csv", "resnet18-ia-trials.png"} {
 		if _, err := os.Stat(filepath.Join(base, "results", "tune", "smoke", f)); err != nil {
 			t.Errorf("after untied tune: %v", err)
