@@ -2,13 +2,17 @@ package data
 
 import "fmt"
 
-// Resized returns a copy of ds with every image resized to size×size by
-// bilinear interpolation, as torchvision's Resize does (pixel centres
-// aligned, source coordinates clamped at the border: align_corners=False).
+// Resized returns ds with every image resized to size×size by bilinear
+// interpolation, as torchvision's Resize does (pixel centres aligned,
+// source coordinates clamped at the border: align_corners=False): a copy,
+// or ds itself if its images have that size already.
 // BioTorch resizes MNIST's 28×28 images to 32×32 for its LeNetMNIST.
 func (ds *Dataset) Resized(size int) (*Dataset, error) {
 	if size < 1 {
 		return nil, fmt.Errorf("data: %s: resize to %d×%d, want a size ≥ 1", ds.Name, size, size)
+	}
+	if size == ds.H && size == ds.W {
+		return ds, nil // bilinear at scale 1 is the identity
 	}
 	ys, xs := bilinearTaps(ds.H, size), bilinearTaps(ds.W, size)
 	out := &Dataset{Name: ds.Name, N: ds.N, C: ds.C, H: size, W: size, Classes: ds.Classes,

@@ -53,6 +53,15 @@ func (b *builder) lenet(cfg Config) nn.Module {
 // 5×5 conv sees the 5×5 map that a 32×32 image leaves (MNIST resized).
 const lenetMNISTSize = 32
 
+// InputSize returns the only input size arch takes, or 0 if it takes
+// any: 32 for lenet-mnist.
+func InputSize(arch string) int {
+	if arch == "lenet-mnist" {
+		return lenetMNISTSize
+	}
+	return 0
+}
+
 // lenetMNIST builds BioTorch's LeNetMNIST (Sanfiz & Akrout 2021, the
 // network of its MNIST and Fashion-MNIST benchmark): conv 5×5 6 → ReLU →
 // max-pool 2/2 → conv 5×5 16 → ReLU → max-pool 2/2 → conv 5×5 120 → ReLU

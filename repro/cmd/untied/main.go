@@ -91,7 +91,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.Augment, "augment", false, "random crop (pad 2) and horizontal flip")
 	fs.IntVar(&cfg.TrainLimit, "train-limit", 0, "train on the first N images only (0 = all)")
 	fs.IntVar(&cfg.TestLimit, "test-limit", 0, "evaluate on the first N test images only (0 = all)")
-	fs.IntVar(&cfg.Resize, "resize", 0, "resize the images to N×N, bilinear (BioTorch's LeNet takes MNIST at 32; 0 = as stored)")
+	fs.IntVar(&cfg.Resize, "resize", 0, "resize the images to N×N, bilinear (0 = as stored; default: the model's input size if it has one, 32 for lenet-mnist, as BioTorch feeds MNIST to its LeNet)")
 	fs.Float64Var(&cfg.Val, "val", 0, "hold out the last N training images (or this fraction, if < 1), never trained on, and report val_top1 on them per epoch")
 	fs.IntVar(&cfg.CurveEvery, "curve-every", 0, "every N steps, record top-1 on a fixed held-out slice (validation set if -val, else test set) in result.json's curve (0 = none)")
 	fs.IntVar(&cfg.CurveImages, "curve-images", result.DefaultCurveImages, "images in -curve-every's held-out slice")
@@ -136,6 +136,9 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if !flagSet(fs, "lr") {
 		cfg.LR = result.DefaultLR(cfg.Model, cfg.Rule)
+	}
+	if !flagSet(fs, "resize") {
+		cfg.Resize = model.InputSize(cfg.Model) // lenet-mnist takes MNIST at 32, as BioTorch feeds it
 	}
 	if *tuned != "" {
 		asked := cfg.Rule
