@@ -164,10 +164,10 @@ type Eval struct {
 	Loss       float64 // mean cross-entropy
 	Top1, Top5 float64 // percent
 	N          int
-	// Constant says every image got the same logits (to 1e-5 relative):
-	// the network's output no longer depends on its input, as when every
-	// unit of a layer has died. Trained or freshly initialised networks
-	// are never so.
+	// Constant says every image got the same logits (to 1e-5 relative),
+	// of two or more: the network's output no longer depends on its
+	// input, as when every unit of a layer has died. Trained or freshly
+	// initialised networks are never so.
 	Constant bool
 }
 
@@ -205,7 +205,7 @@ func Evaluate(net nn.Module, src data.Source) (Eval, error) {
 		return Eval{}, nil
 	}
 	return Eval{Loss: loss / float64(n), Top1: 100 * float64(top1) / float64(n), Top5: 100 * float64(top5) / float64(n), N: n,
-		Constant: constant}, nil
+		Constant: constant && n > 1}, nil
 }
 
 // rowsEqual reports whether every row of the batch's logits equals row
