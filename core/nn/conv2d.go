@@ -141,17 +141,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		c.Filter(c.x, dy, c.W.Grad.Data, 1)
 	}
 	if c.Bias != nil {
-		n, k, hw := dy.Shape[0], c.Out, dy.Shape[2]*dy.Shape[3]
-		g := c.Bias.Grad.Data
-		for i := 0; i < n; i++ {
-			for j := 0; j < k; j++ {
-				var s float32
-				for _, v := range dy.Data[(i*k+j)*hw : (i*k+j+1)*hw] {
-					s += v
-				}
-				g[j] += s
-			}
-		}
+		addPlaneSums(c.Bias.Grad.Data, dy)
 	}
 	if c.NoInputGrad {
 		return nil
@@ -244,4 +234,38 @@ func (c *Conv2D) Projection() *tensor.Tensor {
 		return nil
 	}
 	return c.out
+}
+
+// addPlaneSums adds to g[j], for every image, the sum of channel j's
+// plane of dy [N, K, H, W] (a conv's bias gradient). Each plane sums in
+// order, one value after another; four planes go side by side, so the
+// additions of one wait on each other but not on the other three's.
+func addPlaneSums(g []float32, dy *tensor.Tensor) {
+	n, k, hw := dy.Shape[0], dy.Shape[1], dy.Shape[2]*dy.Shape[3]
+	for i := 0; i < n; i++ {
+		planes := dy.Data[i*k*hw : (i+1)*k*hw]
+		j := 0
+		for ; j+4 <= k; j += 4 {
+			p0, p1 := planes[j*hw:(j+1)*hw], planes[(j+1)*hw:(j+2)*hw]
+			p2, p3 := planes[(j+2)*hw:(j+3)*hw], planes[(j+3)*hw:(j+4)*hw]
+			var s0, s1, s2, s3 float32
+			for t := range p0 {
+				s0 += p0[t]
+				s1 += p1[t]
+				s2 += p2[t]
+				s3 += p3[t]
+			}
+			g[j] += s0
+			g[j+1] += s1
+			g[j+2] += s2
+			g[j+3] += s3
+		}
+		for ; j < k; j++ {
+			var s float32
+			for _, v := range planes[j*hw : (j+1)*hw] {
+				s += v
+			}
+			g[j] += s
+		}
+	}
 }
