@@ -135,8 +135,8 @@ func DefaultLR(model, rule string) float64 {
 
 // leNetLR holds the searched LeNet rates (see DefaultLR).
 var leNetLR = map[string]float64{
-	"bp": 0.01718, "usf": 0.02442, "brsf": 0.0143, "frsf": 0.0143, "fa": 0.002192, "wm": 0.001356,
-	"kp": 0.001356, "sa": 0.001048, "dfa": 0.0004164, "ia": 0.0004164, "aa": 0.0004164,
+	"bp": 0.01692, "usf": 0.01692, "frsf": 0.01692, "brsf": 0.01484, "fa": 0.002557, "wm": 0.002557,
+	"kp": 0.002557, "sa": 0.0005833, "dfa": 0.0005833, "aa": 0.0005833, "ia": 0.0001526,
 }
 
 // DefaultAlignTime is the alignment time scale τ/T every table's short

@@ -33,8 +33,13 @@ type Row struct {
 	Angle                  Stat // final mean weight angle, degrees
 	AlignScale             float64
 	TauFrac                float64 // the alignment time scale as a fraction of the run; 0 if none
-	LR                     float64 // the base learning rate of its first run
-	LRHalved               int     // how often a sweep halved that rate after a divergence
+	// LR is the highest base learning rate its seeds ran at, LRHalved
+	// how many times a sweep halved it after a divergence, and
+	// HalvedSeeds how many seeds ran at a rate a sweep halved: when that
+	// is some seeds but not all, LR is the others' (the searched) rate.
+	LR          float64
+	LRHalved    int
+	HalvedSeeds int
 	// Alignment is the rule's alignment loss as its first run recorded
 	// it: coefficients before the scale, the loss's input, centring; ""
 	// for rules that do not train B.
@@ -110,6 +115,14 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 	for k, rs := range byKey {
 		var t1, t5, a []float64
 		row := Row{Key: k, Seeds: len(rs), AlignScale: rs[0].Config.AlignScale, LR: rs[0].Config.LR, LRHalved: rs[0].Config.LRHalved, Alignment: alignment(rs[0].Config), Results: rs}
+		for _, r := range rs {
+			if r.Config.LR > row.LR {
+				row.LR, row.LRHalved = r.Config.LR, r.Config.LRHalved
+			}
+			if r.Config.LRHalved > 0 {
+				row.HalvedSeeds++
+			}
+		}
 		for _, r := range rs {
 			if r.Diverged != "" {
 				row.Diverged++

@@ -52,7 +52,7 @@ func Error(dir string, h Header, rows []Row) error {
 	md.WriteString("---|\n")
 	var c bytes.Buffer
 	cw := csv.NewWriter(&c)
-	cw.Write([]string{"rule", "model", "data", "top1_error", "top1_error_std", "gap_to_bp", "lr", "lr_halved", "seeds", "diverged"})
+	cw.Write([]string{"rule", "model", "data", "top1_error", "top1_error_std", "gap_to_bp", "lr", "lr_halved", "seeds", "diverged", "halved_seeds"})
 	for _, l := range lines {
 		fmt.Fprintf(&md, "| %s | %s |", l.model, l.rule)
 		for _, d := range datas {
@@ -67,28 +67,31 @@ func Error(dir string, h Header, rows []Row) error {
 			if g, ok := gap(rows, r); ok && r.Rule != "bp" {
 				gs, gc = fmt.Sprintf("%+.2f; ", 0-g), f2(0-g) // 0−g: no "-0.00"
 			}
-			fmt.Fprintf(&md, " %s (%slr %.3g%s) |", cell, gs, r.LR, halvedNote(r.LRHalved))
+			fmt.Fprintf(&md, " %s (%slr %.3g%s) |", cell, gs, r.LR, halvedNote(r))
 			cw.Write([]string{r.Rule, r.Model, r.Data, f2(e.Top1.Mean), f2(e.Top1.Std), gc, strconv.FormatFloat(r.LR, 'g', 4, 64),
-				strconv.Itoa(r.LRHalved), strconv.Itoa(r.Seeds), strconv.Itoa(r.Diverged)})
+				strconv.Itoa(r.LRHalved), strconv.Itoa(r.Seeds), strconv.Itoa(r.Diverged), strconv.Itoa(r.HalvedSeeds)})
 		}
 		fmt.Fprintf(&md, " %s |\n", h.Experiment.Claims[l.rule])
 	}
-	if slices.ContainsFunc(rows, func(r Row) bool { return r.LRHalved > 0 }) {
-		md.WriteString("\nA rate marked halved is the searched one halved after the run at it diverged (the experiment's diverged_retries); the search's own choice is in its best.json.\n")
+	if slices.ContainsFunc(rows, func(r Row) bool { return r.HalvedSeeds > 0 }) {
+		md.WriteString("\nA rate marked halved is the searched one halved after the run at it diverged (the experiment's diverged_retries); the search's own choice is in its best.json. " +
+			"Where only some seeds' runs diverged, the rate shown is the others', the searched one, and theirs is it halved once per divergence.\n")
 	}
 	md.WriteString(alignmentNote(rows))
 	md.WriteString(machineNote(rows))
 	return write(dir, h.Experiment.Name, md.Bytes(), &c, cw)
 }
 
-// halvedNote marks a learning rate a sweep halved n times after
-// divergences ("" for n = 0).
-func halvedNote(n int) string {
-	switch n {
-	case 0:
+// halvedNote marks the learning rate of a row whose runs a sweep halved
+// after divergences: every seed's ("" if none), or some seeds'.
+func halvedNote(r Row) string {
+	switch {
+	case r.HalvedSeeds == 0:
 		return ""
-	case 1:
+	case r.HalvedSeeds < r.Seeds:
+		return fmt.Sprintf(", halved after a divergence for %d of %d seeds", r.HalvedSeeds, r.Seeds)
+	case r.LRHalved == 1:
 		return ", halved after a divergence"
 	}
-	return fmt.Sprintf(", halved %d times after divergences", n)
+	return fmt.Sprintf(", halved %d times after divergences", r.LRHalved)
 }

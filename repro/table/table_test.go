@@ -174,6 +174,36 @@ func TestTauFracFromAFullRun(t *testing.T) {
 	}
 }
 
+// TestErrorTableSomeSeedsHalved: a row whose seed 1 diverged and ran
+// again at half the rate, and whose seed 2 did not, shows the searched
+// rate and how many seeds ran at less.
+func TestErrorTableSomeSeedsHalved(t *testing.T) {
+	root := t.TempDir()
+	for i, c := range []struct {
+		rule     string
+		seed     uint64
+		halve    int
+		top1, lr float64
+	}{{"bp", 1, 0, 99, 0.1}, {"fa", 1, 1, 98, 2e-3}, {"fa", 2, 0, 97, 4e-3}} {
+		r := record(c.rule, "lenet-mnist", c.seed, c.top1, 0, true)
+		r.Config.Data, r.Config.LR, r.Config.LRHalved = "mnist", c.lr, c.halve
+		writeResult(t, filepath.Join(root, strconv.Itoa(i)), r)
+	}
+	rows, _, err := Collect(root, []string{"bp", "fa"})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("Collect = %d rows, %v; want 2", len(rows), err)
+	}
+	out := t.TempDir()
+	e := &experiments.Experiment{Name: "bt", Title: "t", Kind: "error", Settings: []experiments.Setting{{Name: "mnist"}}}
+	if err := Error(out, Header{Experiment: e, Profile: "quick"}, rows); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "bt.md"))
+	if want := "(+1.50; lr 0.004, halved after a divergence for 1 of 2 seeds)"; !strings.Contains(string(md), want) {
+		t.Errorf("bt.md lacks %q:\n%s", want, md)
+	}
+}
+
 // TestErrorTable: BioTorch's layout, a column per data set, top-1 error
 // with its gap to backprop on the same data set and the row's learning
 // rate, marked when a sweep halved it after a divergence.
