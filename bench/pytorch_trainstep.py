@@ -12,7 +12,7 @@ The networks are untied's (core/model) ResNets, v1, post-activation:
 - global average pool and a dense layer;
 and BioTorch's LeNetMNIST (--arch lenet-mnist): conv 6, 16, 120 (5x5, with
 biases, each followed by ReLU, the first two by a 2x2 max-pool), dense 84 and
-the classes, no ReLU between the two dense layers.
+the classes, a ReLU between the two dense layers.
 SGD with Nesterov momentum 0.9 and weight decay 1e-4, backprop, random inputs.
 --memory-format picks NCHW (contiguous) or channels_last for the network and
 its input. Needs Debian's python3-torch; prints a benchmark line in Go's
@@ -79,7 +79,7 @@ def lenet_mnist(channels, classes):
         nn.Conv2d(channels, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 120, 5), nn.ReLU(), nn.Flatten(),
-        nn.Linear(120, 84), nn.Linear(84, classes))
+        nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, classes))
 
 
 def main():

@@ -65,9 +65,9 @@ func InputSize(arch string) int {
 // lenetMNIST builds BioTorch's LeNetMNIST (Sanfiz & Akrout 2021, the
 // network of its MNIST and Fashion-MNIST benchmark): conv 5×5 6 → ReLU →
 // max-pool 2/2 → conv 5×5 16 → ReLU → max-pool 2/2 → conv 5×5 120 → ReLU
-// → flatten → dense 84 → dense Classes, every layer with a bias and, as
-// there, no nonlinearity between the two dense layers. On its 32×32 input
-// the third conv covers its whole 5×5 input. As BioTorch's benchmark
+// → flatten → dense 84 → ReLU → dense Classes, every layer with a bias
+// (its le_net.py has relu1 to relu4, the last between fc1 and fc2). On
+// its 32×32 input the third conv covers its whole 5×5 input. As BioTorch's benchmark
 // configurations ("init": "xavier") have it, W and B are drawn
 // Xavier-uniform, biases zero, so sign symmetry's magnitudes and DFA's
 // matrices take Xavier's scale too (nn.Untied.InitStd).
@@ -86,6 +86,7 @@ func (b *builder) lenetMNIST(cfg Config) nn.Module {
 		conv2, &nn.ReLU{}, nn.NewMaxPool(2, 2, 0),
 		conv3, &nn.ReLU{},
 		&nn.Flatten{},
-		fc1, fc2,
+		fc1, &nn.ReLU{},
+		fc2,
 	)
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -225,5 +226,22 @@ func TestLeNetMNISTIsXavier(t *testing.T) {
 				t.Errorf("%s %s: InitStd %v, want %v", arch, w.Name, got, want)
 			}
 		}
+	}
+}
+
+// TestLeNetMNISTLayers: the layer chain is BioTorch's LeNetMNIST forward
+// (its le_net.py), ReLU after each of the three convs and after fc1.
+func TestLeNetMNISTLayers(t *testing.T) {
+	net, err := New(Config{Arch: "lenet-mnist", Classes: 10, InChannels: 1, InputSize: 32, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range net.(*nn.Sequential).Layers {
+		got = append(got, strings.TrimPrefix(fmt.Sprintf("%T", l), "*nn."))
+	}
+	want := []string{"Conv2D", "ReLU", "MaxPool", "Conv2D", "ReLU", "MaxPool", "Conv2D", "ReLU", "Flatten", "Dense", "ReLU", "Dense"}
+	if !slices.Equal(got, want) {
+		t.Errorf("lenet-mnist layers\n got %v\nwant %v", got, want)
 	}
 }
