@@ -2,6 +2,7 @@ package result
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -130,13 +131,13 @@ func DefaultLR(model, rule string) float64 {
 	if lr, ok := leNetLR[rule]; ok {
 		return lr
 	}
-	return leNetLR["ia"]
+	return slices.Min(slices.Collect(maps.Values(leNetLR)))
 }
 
 // leNetLR holds the searched LeNet rates (see DefaultLR).
 var leNetLR = map[string]float64{
-	"bp": 0.01692, "usf": 0.01692, "frsf": 0.01692, "brsf": 0.01484, "fa": 0.002557, "wm": 0.002557,
-	"kp": 0.002557, "sa": 0.0005833, "dfa": 0.0005833, "aa": 0.0005833, "ia": 0.0001526,
+	"bp": 0.01692, "usf": 0.01692, "frsf": 0.01692, "brsf": 0.01484, "fa": 0.003234, "kp": 0.003234,
+	"wm": 0.002294, "sa": 0.0005833, "dfa": 0.0005833, "aa": 0.0005833, "ia": 0.0005833,
 }
 
 // DefaultAlignTime is the alignment time scale τ/T every table's short

@@ -2,9 +2,11 @@ package result
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -103,5 +105,8 @@ func TestDefaultLRMatchesSearch(t *testing.T) {
 		if want != lowest {
 			t.Errorf("leNetLR[%s] = %v, the search chose %v", rule, want, lowest)
 		}
+	}
+	if got, want := DefaultLR("lenet", "custom"), slices.Min(slices.Collect(maps.Values(leNetLR))); got != want {
+		t.Errorf("an unsearched rule's LeNet rate is %v, want the lowest searched one, %v", got, want)
 	}
 }
