@@ -123,7 +123,13 @@ func Defaults() Config {
 // validation split, repro/results/biotorch-lenet-lr/quick/), the lower of
 // its MNIST and Fashion-MNIST choices. Rules not searched there (the
 // variants of WM and IA, custom compositions) take the lowest searched
-// rate, at which every searched rule trains.
+// rate, at which every searched rule trains. The variants that align B on
+// the data rather than on noise (wm-data, ia-data, ia-ampr) do not train
+// on the LeNets at any rate tried (2 epochs of LeNet-5 on Fashion-MNIST:
+// wm-data diverges at 5.8e-4 and reaches 18 % at 1.5e-4, the IA ones
+// diverge at both); their fixed point scales with the activations'
+// second moment, which nothing normalises on the LeNets (docs/rules.md,
+// "Why the data is a poor input for WM and IA").
 func DefaultLR(model, rule string) float64 {
 	if model != "lenet" && model != "lenet-mnist" {
 		return Defaults().LR
