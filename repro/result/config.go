@@ -142,8 +142,8 @@ func DefaultLR(model, rule string) float64 {
 
 // leNetLR holds the searched LeNet rates (see DefaultLR).
 var leNetLR = map[string]float64{
-	"bp": 0.01692, "usf": 0.01692, "frsf": 0.01692, "brsf": 0.01484, "fa": 0.003234, "kp": 0.003234,
-	"wm": 0.002294, "sa": 0.0005833, "dfa": 0.0005833, "aa": 0.0005833, "ia": 0.0005833,
+	"bp": 0.01692, "usf": 0.01692, "frsf": 0.01692, "brsf": 0.01484, "kp": 0.003234, "fa": 0.002294,
+	"wm": 0.0005833, "dfa": 0.0005833, "ia": 0.0001526, "sa": 0.0001526, "aa": 0.0001526,
 }
 
 // DefaultAlignTime is the alignment time scale τ/T every table's short
