@@ -114,7 +114,7 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 	}
 	for k, rs := range byKey {
 		var t1, t5, a []float64
-		row := Row{Key: k, Seeds: len(rs), AlignScale: rs[0].Config.AlignScale, LR: rs[0].Config.LR, LRHalved: rs[0].Config.LRHalved, Alignment: alignment(rs[0].Config), Results: rs}
+		row := Row{Key: k, Seeds: len(rs), AlignScale: rs[0].Config.AlignScale, Alignment: alignment(rs[0].Config), Results: rs}
 		for _, r := range rs {
 			if r.Config.LR > row.LR {
 				row.LR, row.LRHalved = r.Config.LR, r.Config.LRHalved
@@ -122,8 +122,6 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 			if r.Config.LRHalved > 0 {
 				row.HalvedSeeds++
 			}
-		}
-		for _, r := range rs {
 			if r.Diverged != "" {
 				row.Diverged++
 				if row.DivergedStep == 0 || r.Steps < row.DivergedStep {
