@@ -5,6 +5,10 @@ FASHION_DIR ?= /usr/share/datasets/fashion-mnist
 PROFILE ?= quick
 DATA_DIR ?=
 CELLS ?=
+# RULES, SEEDS: run only these rules' or seeds' cells (comma lists), e.g. the
+# 100-epoch profile of a few rules; the table shows every result there is.
+RULES ?=
+SEEDS ?=
 # JOBS: cells run at once, each a process with cores/JOBS threads. The small
 # profiles' models gain little from a second thread, so they run a cell per
 # core; the full-size ones use every core for one cell at a time.
@@ -21,7 +25,7 @@ LDFLAGS := -X github.com/untied-ml/untied/repro/run.buildRevision=$(REV)
 # run here and submit each generation of trials as a job array.
 SCHEDULER ?= local
 SLURM_FLAGS ?=
-RUN_ON = $(if $(filter slurm,$(SCHEDULER)),-slurm $(SLURM_FLAGS),-jobs $(JOBS) $(if $(CELLS),-cells $(CELLS)))
+RUN_ON = $(if $(filter slurm,$(SCHEDULER)),-slurm $(SLURM_FLAGS),-jobs $(JOBS) $(if $(CELLS),-cells $(CELLS)) $(if $(RULES),-rules $(RULES)) $(if $(SEEDS),-seeds $(SEEDS)))
 TUNE_ON = $(if $(filter slurm,$(SCHEDULER)),-slurm $(SLURM_FLAGS),-jobs $(JOBS))
 SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(RUN_ON)
 

@@ -2,12 +2,14 @@ package sweep
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/untied-ml/untied/core/align"
 	"github.com/untied-ml/untied/repro/experiments"
@@ -45,7 +47,12 @@ type profile struct {
 	// (experiments of kind "tune").
 	Trials, Generation, Startup int
 	Stratified                  bool
-	Config                      result.Config
+	// TunedFrom is the profile whose searches' settings the cells take
+	// (the experiment's Tuned path with it as {profile}); "" = this one.
+	// The 100-epoch profile takes the quick search's, as a search at 100
+	// epochs would cost tens of times the table.
+	TunedFrom string
+	Config    result.Config
 }
 
 // lists returns the rules, models and seeds the profile runs: its own
@@ -74,7 +81,7 @@ func parseProfile(e *experiments.Experiment, name string, base result.Config) (p
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return p, fmt.Errorf("sweep: %s profile %s: %w", e.Name, name, err)
 	}
-	for key, dst := range map[string]any{"rules": &p.Rules, "models": &p.Models, "seeds": &p.Seeds, "trials": &p.Trials, "generation": &p.Generation, "startup": &p.Startup, "stratified": &p.Stratified} {
+	for key, dst := range map[string]any{"rules": &p.Rules, "models": &p.Models, "seeds": &p.Seeds, "trials": &p.Trials, "generation": &p.Generation, "startup": &p.Startup, "stratified": &p.Stratified, "tuned_from": &p.TunedFrom} {
 		if r, ok := fields[key]; ok {
 			if err := json.Unmarshal(r, dst); err != nil {
 				return p, fmt.Errorf("sweep: %s profile %s: %s: %w", e.Name, name, key, err)
@@ -143,7 +150,7 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 					}
 					if e.Tuned != "" {
 						k := SearchKey{Model: m, Rule: r, Setting: s.Name}
-						if err := applyTuned(&cfg, e.TunedPath(profileName, k.Name())); err != nil {
+						if err := applyTuned(&cfg, e.TunedPath(cmp.Or(p.TunedFrom, profileName), k.Name())); err != nil {
 							return nil, fmt.Errorf("sweep: %s cell %s: %w", e.Name, k, err)
 						}
 					}
@@ -293,6 +300,42 @@ func Slice(cells []Cell, i, n int) ([]Cell, error) {
 	var out []Cell
 	for k := i - 1; k < len(cells); k += n {
 		out = append(out, cells[k])
+	}
+	return out, nil
+}
+
+// Select returns the cells of the given rules and seeds (nil: any), to run
+// a part of a sweep, e.g. the 100-epoch profile of a few rules. A rule or
+// seed no cell has is an error naming it and the ones there are.
+func Select(cells []Cell, rules []string, seeds []uint64) ([]Cell, error) {
+	hasRule, hasSeed := map[string]bool{}, map[uint64]bool{}
+	var ruleNames []string
+	var seedList []uint64
+	for _, c := range cells {
+		if !hasRule[c.Rule] {
+			hasRule[c.Rule] = true
+			ruleNames = append(ruleNames, c.Rule)
+		}
+		if !hasSeed[c.Seed] {
+			hasSeed[c.Seed] = true
+			seedList = append(seedList, c.Seed)
+		}
+	}
+	for _, r := range rules {
+		if !hasRule[r] {
+			return nil, fmt.Errorf("sweep: -rules: no cell runs rule %q (the rules are %v)", r, ruleNames)
+		}
+	}
+	for _, s := range seeds {
+		if !hasSeed[s] {
+			return nil, fmt.Errorf("sweep: -seeds: no cell runs seed %d (the seeds are %v)", s, seedList)
+		}
+	}
+	var out []Cell
+	for _, c := range cells {
+		if (rules == nil || slices.Contains(rules, c.Rule)) && (seeds == nil || slices.Contains(seeds, c.Seed)) {
+			out = append(out, c)
+		}
 	}
 	return out, nil
 }

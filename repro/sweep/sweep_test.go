@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -185,5 +186,57 @@ func TestNamesArePathElements(t *testing.T) {
 	}
 	if _, err := Cells(e, "p", t.TempDir()); err == nil || !strings.Contains(err.Error(), "seeds") {
 		t.Errorf("a profile with seed 2 twice: error %v, want one naming seeds", err)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	cells, err := Cells(load(t, "biotorch-lenet"), "quick", "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Select(cells, []string{"bp", "brsf"}, []uint64{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range got {
+		ids = append(ids, c.ID())
+	}
+	want := []string{"lenet-mnist/bp/mnist/seed2", "lenet-mnist/bp/fashion-mnist/seed2", "lenet-mnist/brsf/mnist/seed2", "lenet-mnist/brsf/fashion-mnist/seed2"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("Select(bp,brsf; seed 2) = %v, want %v", ids, want)
+	}
+	if all, err := Select(cells, nil, nil); err != nil || len(all) != len(cells) {
+		t.Errorf("Select(nil, nil) = %d cells, %v; want all %d", len(all), err, len(cells))
+	}
+	if _, err := Select(cells, []string{"bp", "nope"}, nil); err == nil || !strings.Contains(err.Error(), `"nope"`) {
+		t.Errorf("Select of an unknown rule: %v, want an error naming it", err)
+	}
+	if _, err := Select(cells, nil, []uint64{7}); err == nil || !strings.Contains(err.Error(), "seed 7") {
+		t.Errorf("Select of an unknown seed: %v, want an error naming it", err)
+	}
+}
+
+// TestFullProfileTakesQuickRates checks that biotorch-lenet's 100-epoch
+// profile runs each rule at the rate the quick search chose (its
+// tuned_from), as no 100-epoch search exists.
+func TestFullProfileTakesQuickRates(t *testing.T) {
+	e := load(t, "biotorch-lenet")
+	cells, err := Cells(e, "full", "root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cells {
+		if c.Config.Epochs != 100 {
+			t.Errorf("%s: %d epochs, want 100", c.ID(), c.Config.Epochs)
+		}
+		tuned, err := ReadTuned(e.TunedPath("quick", SearchKey{Model: c.Model, Rule: c.Rule, Setting: c.Setting}.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var set struct{ LR float64 }
+		if err := json.Unmarshal(tuned.Config, &set); err != nil || set.LR != c.Config.LR {
+			t.Errorf("%s: lr %v, the quick search chose %s", c.ID(), c.Config.LR, tuned.Config)
+		}
 	}
 }

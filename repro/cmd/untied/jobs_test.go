@@ -86,3 +86,41 @@ func TestSweepJobsSlice(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepJobsRules runs slice 2/2 of the smoke table's fa and sa cells
+// as two jobs: exactly that slice of the selection finishes, and the
+// table is rendered from what there is.
+func TestSweepJobsRules(t *testing.T) {
+	t.Setenv(asCommand, "1")
+	runs, results := t.TempDir(), t.TempDir()
+	args := []string{"sweep", "-experiment", "table1", "-profile", "smoke", "-runs", runs, "-results", results, "-rules", "fa,sa", "-seeds", "1", "-cells", "2/2", "-jobs", "2", "-quiet"}
+	var out, errb bytes.Buffer
+	if code := mainErr(args, &out, &errb); code != 0 {
+		t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
+	}
+	e, err := experiments.Load("table1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := sweep.Cells(e, "smoke", runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0 // index among the fa and sa cells
+	for _, c := range all {
+		want := false
+		if c.Rule == "fa" || c.Rule == "sa" {
+			want = k%2 == 1
+			k++
+		}
+		if got := sweep.StatusOf(c) == sweep.Finished; got != want {
+			t.Errorf("cell %s: finished %v, want %v", c.ID(), got, want)
+		}
+	}
+	for _, bad := range [][]string{{"-rules", "fa,nope"}, {"-seeds", "9"}, {"-seeds", "one"}} {
+		args := append([]string{"sweep", "-experiment", "table1", "-profile", "smoke", "-runs", runs, "-quiet"}, bad...)
+		if code := mainErr(args, &out, &errb); code != 2 {
+			t.Errorf("untied %v exited %d, want 2 (a usage error)", args, code)
+		}
+	}
+}

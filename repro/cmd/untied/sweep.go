@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/untied-ml/untied/repro/experiments"
@@ -19,6 +20,7 @@ import (
 // sweepFlags are the flags sweep and table share.
 type sweepFlags struct {
 	experiment, profile, runs, results, cells, dataDir string
+	rules, seeds                                       string // sweep's -rules and -seeds: comma lists, "" = all
 }
 
 func (s *sweepFlags) register(fs *flag.FlagSet) {
@@ -58,7 +60,32 @@ func (s *sweepFlags) args() []string {
 	if s.dataDir != "" {
 		a = append(a, "-data-dir", s.dataDir)
 	}
+	if s.rules != "" {
+		a = append(a, "-rules", s.rules)
+	}
+	if s.seeds != "" {
+		a = append(a, "-seeds", s.seeds)
+	}
 	return a
+}
+
+// selected returns the cells of all that -rules and -seeds select.
+func (s *sweepFlags) selected(all []sweep.Cell) ([]sweep.Cell, error) {
+	var rules []string
+	var seeds []uint64
+	if s.rules != "" {
+		rules = strings.Split(s.rules, ",")
+	}
+	if s.seeds != "" {
+		for _, f := range strings.Split(s.seeds, ",") {
+			v, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("-seeds %q: want a comma-separated list of seeds, e.g. 1,2", s.seeds)
+			}
+			seeds = append(seeds, v)
+		}
+	}
+	return sweep.Select(all, rules, seeds)
 }
 
 // parseSlice parses -cells i/n ("" = all).
@@ -79,6 +106,8 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	sf.register(fs)
 	fs.StringVar(&sf.cells, "cells", "", "run only slice i of n of the cells (i/n), to split a sweep across machines")
 	fs.StringVar(&sf.dataDir, "data-dir", "", "directory of the data set (ImageNet, CIFAR-10, or a non-default Fashion-MNIST)")
+	fs.StringVar(&sf.rules, "rules", "", "run only these rules' cells (comma-separated, e.g. bp,brsf); the table still shows every result there is")
+	fs.StringVar(&sf.seeds, "seeds", "", "run only these seeds' cells (comma-separated, e.g. 1)")
 	keepGoing := fs.Bool("keep-going", false, "run the remaining cells after one fails")
 	quiet := fs.Bool("quiet", false, "no progress")
 	noTable := fs.Bool("no-table", false, "do not render the tables after the sweep")
@@ -101,6 +130,9 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	if err == nil && sl.on && sf.cells != "" {
 		err = errors.New("-slurm with -cells: the array splits the cells itself (see -slurm-tasks)")
 	}
+	if err == nil && sl.on && (sf.rules != "" || sf.seeds != "") {
+		err = errors.New("-slurm with -rules or -seeds: not supported; submit the whole sweep (finished cells are skipped)")
+	}
 	if err == nil && sl.dryRun && !sl.on {
 		err = errors.New("-dry-run: only with -slurm")
 	}
@@ -110,15 +142,18 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	e, all, err := sf.load()
+	var run, cells []sweep.Cell // the cells selected, and this process's slice of them
+	if err == nil {
+		run, err = sf.selected(all)
+	}
 	switch {
 	case err == nil && sl.status:
-		return sweepStatus(e, sf, sl, all, stdout, stderr)
+		return sweepStatus(e, sf, sl, run, stdout, stderr)
 	case err == nil && sl.on:
 		return sweepSlurm(e, sf, sl, all, stdout, stderr)
 	}
-	var cells []sweep.Cell
 	if err == nil {
-		cells, err = sweep.Slice(all, i, n)
+		cells, err = sweep.Slice(run, i, n)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "untied sweep: %v\n", err)
@@ -131,7 +166,7 @@ func sweepCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptible()
 	defer stop()
 	if *jobs > 1 {
-		err = sweepJobs(ctx, *jobs, all, cells, i, n, sf.args(), *keepGoing, cmp.Or(progress, io.Discard))
+		err = sweepJobs(ctx, *jobs, run, cells, i, n, sf.args(), *keepGoing, cmp.Or(progress, io.Discard))
 	} else {
 		err = sweep.Run(cells, sweep.Options{Context: ctx, Progress: progress, KeepGoing: *keepGoing})
 	}
