@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/noise"
 	"github.com/untied-ml/untied/core/tensor"
 )
 
@@ -20,13 +21,14 @@ type Rule struct {
 	layers []*layer
 	coef   [numPrimitives]float64 // this step's scaled coefficients
 	has    [numPrimitives]bool
-	rng    *rand.Rand
+	rng    *rand.Rand   // the brSF and frSF magnitudes
+	noise  noise.Filler // InputNoise's, keyed by (seed, step, layer)
 	loss   []float64
 	seed   uint64
 	pass   pass // the fused sweep over activations, reused by every layer
 
 	// The step in progress:
-	step      int            // the step of the last Before
+	step      int            // the step of the last Before or AfterBackward
 	inStep    bool           // Before ran and AfterBackward has not
 	outErr    *tensor.Tensor // dfa: the output error BeforeBackward stored
 	outErrNow bool           // dfa: outErr is the step in progress's
@@ -93,6 +95,7 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 	if spec.InputNoise != nil {
 		n := *spec.InputNoise
 		r.spec.InputNoise = &n
+		r.noise = noise.Filler{Dist: n.Dist, Sigma: n.Sigma}
 	}
 	for _, t := range spec.Terms {
 		r.has[t.Prim] = true
@@ -210,7 +213,7 @@ func randomMagnitude(rng *rand.Rand, std float64) float32 {
 // input. It allocates nothing once its scratch has grown to the batch.
 func (r *Rule) AfterBackward(step int) {
 	inStep := r.inStep && r.step == step
-	r.inStep = false
+	r.step, r.inStep = step, false // the step whose noise the layers draw
 	if len(r.spec.Terms) == 0 && !r.spec.KolenPollack {
 		return
 	}
@@ -360,7 +363,7 @@ func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, own bool) {
 		return x, true
 	}
 	l.noise = tensor.Ensure(l.noise, x.Shape...)
-	r.fillNoise(l.noise.Data)
+	r.noise.Fill(l.noise.Data[:l.noise.Len()], r.seed, uint64(r.step), uint64(l.index))
 	return l.noise, false
 }
 
@@ -618,20 +621,6 @@ func (l *layer) meanSquareOfBatchMean(x *tensor.Tensor) float64 {
 		ss += m * m
 	}
 	return ss / float64(len(l.mean))
-}
-
-func (r *Rule) fillNoise(d []float32) {
-	n := r.spec.InputNoise
-	if n.Dist == Uniform {
-		h := math.Sqrt(3) * n.Sigma
-		for i := range d {
-			d[i] = float32((2*r.rng.Float64() - 1) * h)
-		}
-		return
-	}
-	for i := range d {
-		d[i] = float32(r.rng.NormFloat64() * n.Sigma)
-	}
 }
 
 func grow(b []float32, n int) []float32 {

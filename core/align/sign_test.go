@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/untied-ml/untied/core/nn"
@@ -170,6 +171,34 @@ func TestInputNoise(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestInputNoiseResumes: the noise of a step depends on the seed and the
+// step only, so a rule rebuilt at step 3 (a resumed run) draws what one
+// that stepped from 0 drew there.
+func TestInputNoiseResumes(t *testing.T) {
+	g := geom{Dense: true, N: 8, In: 30, Out: 4}
+	spec := Custom("noise", []Term{{Sparse, Const(1)}})
+	spec.InputNoise = &InputNoise{Dist: Normal, Sigma: 1}
+	draw := func(steps ...int) []float32 {
+		u := g.layer(rand.New(rand.NewPCG(3, 3)))
+		u.Forward(tensor.New(g.xShape()...), true)
+		r, err := New(spec, []nn.Untied{u}, 0, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range steps {
+			r.Before(s)
+			r.AfterBackward(s)
+		}
+		return append([]float32(nil), r.layers[0].noise.Data...)
+	}
+	if a, b := draw(0, 1, 2, 3), draw(3); !slices.Equal(a, b) {
+		t.Errorf("step 3's noise differs between a rule stepped from 0 and one started at 3")
+	}
+	if a, b := draw(3), draw(4); slices.Equal(a, b) {
+		t.Errorf("steps 3 and 4 drew the same noise")
 	}
 }
 

@@ -60,8 +60,10 @@ const (
 
 // InputNoise replaces the alignment loss's input x by noise of x's shape
 // (for a conv layer [N, C, H, W], so positions are noise too), drawn afresh
-// every step from a PCG stream fixed by New's seed: Weight Mirror's
-// original form. The task forward and backward passes still use the data.
+// every step: Weight Mirror's original form. The values depend only on
+// New's seed, the step and the layer (core/noise's Filler), so a run
+// resumed from a checkpoint draws what an uninterrupted one drew, on any
+// number of threads. The task forward and backward passes still use the data.
 type InputNoise struct {
 	Dist  Dist // no default: the zero value is rejected
 	Sigma float64

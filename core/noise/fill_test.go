@@ -1,0 +1,191 @@
+package noise
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sort"
+	"testing"
+)
+
+// ksDistance is the Kolmogorov–Smirnov statistic of the sample x against
+// the continuous CDF cdf: the largest gap between the empirical and the
+// true distribution function.
+func ksDistance(x []float32, cdf func(float64) float64) float64 {
+	s := make([]float64, len(x))
+	for i, v := range x {
+		s[i] = float64(v)
+	}
+	sort.Float64s(s)
+	n := float64(len(s))
+	var d float64
+	for i, v := range s {
+		c := cdf(v)
+		d = max(d, math.Abs(c-float64(i)/n), math.Abs(float64(i+1)/n-c))
+	}
+	return d
+}
+
+func normalCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
+
+// ksCritical is the KS statistic a sample of n exceeds with probability
+// 1e-4 when it is drawn from the distribution (√(ln(2/α)/2)/√n).
+func ksCritical(n int) float64 { return math.Sqrt(math.Log(2/1e-4)/2) / math.Sqrt(float64(n)) }
+
+// TestNormal: a million values are N(0, σ²) by the KS test, the moments
+// and the tail frequencies beyond the ziggurat's base layer (|x| > r,
+// which the tail algorithm draws) and far out (|x| > 4), each within 5
+// standard errors of a binomial count.
+func TestNormal(t *testing.T) {
+	const n, sigma = 1 << 20, 0.5
+	f := Filler{Dist: Normal, Sigma: sigma}
+	d := make([]float32, n)
+	f.Fill(d, 1, 2, 3)
+	if ks, c := ksDistance(d, func(x float64) float64 { return normalCDF(x / sigma) }), ksCritical(n); ks > c {
+		t.Errorf("KS distance to N(0, %v²) %.5f, above %.5f", sigma, ks, c)
+	}
+	var m1, m2, m4 float64
+	for _, v := range d {
+		z := float64(v) / sigma
+		m1, m2, m4 = m1+z, m2+z*z, m4+z*z*z*z
+	}
+	m1, m2, m4 = m1/n, m2/n, m4/n
+	if math.Abs(m1) > 5/math.Sqrt(n) || math.Abs(m2-1) > 5*math.Sqrt(2.0/n) || math.Abs(m4-3) > 5*math.Sqrt(96.0/n) {
+		t.Errorf("standardised moments: mean %.5f, E z² %.5f, E z⁴ %.4f; want 0, 1, 3", m1, m2, m4)
+	}
+	for _, cut := range []float64{zigR, 4} {
+		p := 2 * normalCDF(-cut)
+		count := 0
+		for _, v := range d {
+			if math.Abs(float64(v)/sigma) > cut {
+				count++
+			}
+		}
+		want := p * n
+		if math.Abs(float64(count)-want) > 5*math.Sqrt(want*(1-p)) {
+			t.Errorf("|z| > %v: %d values, want %.0f ± %.0f", cut, count, want, math.Sqrt(want))
+		}
+	}
+}
+
+// TestUniform: values lie in (−√3σ, √3σ) and are uniform there by the KS
+// test.
+func TestUniform(t *testing.T) {
+	const n, sigma = 1 << 20, 2.0
+	f := Filler{Dist: Uniform, Sigma: sigma}
+	d := make([]float32, n)
+	f.Fill(d, 1, 2, 3)
+	h := math.Sqrt(3) * sigma
+	for _, v := range d {
+		if !(math.Abs(float64(v)) < h) {
+			t.Fatalf("uniform value %v outside ±%v", v, h)
+		}
+	}
+	cdf := func(x float64) float64 { return (x + h) / (2 * h) }
+	if ks, c := ksDistance(d, cdf), ksCritical(n); ks > c {
+		t.Errorf("KS distance to U(−%v, %v) %.5f, above %.5f", h, h, ks, c)
+	}
+}
+
+// TestFillIsReproducible: the values depend on the key and the index
+// only: the same on 1 and 4 threads, the same as a prefix of a longer
+// fill, and different (no value in common at the same index beyond
+// chance) under another seed, step or stream.
+func TestFillIsReproducible(t *testing.T) {
+	for _, dist := range []Dist{Normal, Uniform} {
+		f := Filler{Dist: dist, Sigma: 1}
+		const n = 5*blockLen + 77
+		var byThreads [][]float32
+		for _, procs := range []int{1, 4} {
+			prev := runtime.GOMAXPROCS(procs)
+			d := make([]float32, n)
+			f.Fill(d, 7, 100, 2)
+			runtime.GOMAXPROCS(prev)
+			byThreads = append(byThreads, d)
+		}
+		if !slices.Equal(byThreads[0], byThreads[1]) {
+			t.Errorf("%v: one thread and four give different values", dist)
+		}
+		short := make([]float32, 3*blockLen+5)
+		f.Fill(short, 7, 100, 2)
+		if !slices.Equal(short, byThreads[0][:len(short)]) {
+			t.Errorf("%v: a shorter fill is not a prefix of a longer one", dist)
+		}
+		for _, key := range [][3]uint64{{8, 100, 2}, {7, 101, 2}, {7, 100, 3}} {
+			d := make([]float32, n)
+			f.Fill(d, key[0], key[1], key[2])
+			same := 0
+			for i := range d {
+				if d[i] == byThreads[0][i] {
+					same++
+				}
+			}
+			if same > 2 {
+				t.Errorf("%v: key %v shares %d of %d values with key (7, 100, 2)", dist, key, same, n)
+			}
+		}
+	}
+}
+
+// TestBlocksAreUncorrelated: neighbouring blocks' streams (and a value
+// and its neighbour within a block, drawn from one 64-bit word) show no
+// correlation beyond 5/√n.
+func TestBlocksAreUncorrelated(t *testing.T) {
+	f := Filler{Dist: Normal, Sigma: 1}
+	const blocks = 256
+	d := make([]float32, blocks*blockLen)
+	f.Fill(d, 1, 1, 1)
+	corr := func(x, y []float32) float64 {
+		var sxy, sxx, syy float64
+		for i := range x {
+			sxy += float64(x[i]) * float64(y[i])
+			sxx += float64(x[i]) * float64(x[i])
+			syy += float64(y[i]) * float64(y[i])
+		}
+		return sxy / math.Sqrt(sxx*syy)
+	}
+	across := corr(d[:len(d)-blockLen], d[blockLen:])
+	if n := float64(len(d) - blockLen); math.Abs(across) > 5/math.Sqrt(n) {
+		t.Errorf("correlation of block b and b+1 at the same offset %.5f, above %.5f", across, 5/math.Sqrt(n))
+	}
+	even, odd := make([]float32, 0, len(d)/2), make([]float32, 0, len(d)/2)
+	for i := 0; i < len(d); i += 2 {
+		even, odd = append(even, d[i]), append(odd, d[i+1])
+	}
+	if r := corr(even, odd); math.Abs(r) > 5/math.Sqrt(float64(len(even))) {
+		t.Errorf("correlation of the two values of a word %.5f", r)
+	}
+}
+
+func TestFillAllocatesNothing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	f := Filler{Dist: Normal, Sigma: 1}
+	d := make([]float32, 64*blockLen)
+	f.Fill(d, 1, 1, 1) // grow the worker pool
+	if a := testing.AllocsPerRun(20, func() { f.Fill(d, 1, 1, 1) }); a != 0 {
+		t.Errorf("Fill allocates %v times per call, want 0", a)
+	}
+}
+
+// BenchmarkNormal compares Fill with the per-element math/rand/v2 loop it
+// replaced in core/align, on one thread (-cpu 1) or more.
+func BenchmarkNormal(b *testing.B) {
+	d := make([]float32, 1<<20)
+	b.Run("impl=fill", func(b *testing.B) {
+		f := Filler{Dist: Normal, Sigma: 1}
+		b.SetBytes(int64(4 * len(d)))
+		for i := 0; b.Loop(); i++ {
+			f.Fill(d, 1, uint64(i), 0)
+		}
+	})
+	b.Run("impl=mathrand", func(b *testing.B) {
+		r := rand.New(rand.NewPCG(1, 2))
+		b.SetBytes(int64(4 * len(d)))
+		for b.Loop() {
+			for i := range d {
+				d[i] = float32(r.NormFloat64())
+			}
+		}
+	})
+}
