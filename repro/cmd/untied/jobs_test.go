@@ -62,63 +62,47 @@ func TestSweepJobs(t *testing.T) {
 	}
 }
 
-// TestSweepJobsSlice runs slice 2/2 of the smoke table as two jobs: exactly
-// the cells of that slice finish.
+// TestSweepJobsSlice runs slice 2/2 of the smoke table's cells as two
+// jobs, of all of them and of those -rules and -seeds select: exactly the
+// cells of that slice of the selection finish.
 func TestSweepJobsSlice(t *testing.T) {
 	t.Setenv(asCommand, "1")
-	runs := t.TempDir()
-	args := []string{"sweep", "-experiment", "table1", "-profile", "smoke", "-runs", runs, "-cells", "2/2", "-jobs", "2", "-quiet"}
-	var out, errb bytes.Buffer
-	if code := mainErr(args, &out, &errb); code != 0 {
-		t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
-	}
 	e, err := experiments.Load("table1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := sweep.Cells(e, "smoke", runs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, c := range all {
-		if got, want := sweep.StatusOf(c) == sweep.Finished, k%2 == 1; got != want {
-			t.Errorf("cell %d (%s): finished %v, want %v", k, c.ID(), got, want)
+	for _, tc := range []struct {
+		flags    []string
+		selected func(sweep.Cell) bool
+	}{
+		{nil, func(sweep.Cell) bool { return true }},
+		{[]string{"-rules", "fa,sa", "-seeds", "1"}, func(c sweep.Cell) bool { return c.Rule == "fa" || c.Rule == "sa" }},
+	} {
+		runs := t.TempDir()
+		args := append([]string{"sweep", "-experiment", "table1", "-profile", "smoke", "-runs", runs, "-results", t.TempDir(), "-cells", "2/2", "-jobs", "2", "-quiet"}, tc.flags...)
+		var out, errb bytes.Buffer
+		if code := mainErr(args, &out, &errb); code != 0 {
+			t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
 		}
-	}
-}
-
-// TestSweepJobsRules runs slice 2/2 of the smoke table's fa and sa cells
-// as two jobs: exactly that slice of the selection finishes, and the
-// table is rendered from what there is.
-func TestSweepJobsRules(t *testing.T) {
-	t.Setenv(asCommand, "1")
-	runs, results := t.TempDir(), t.TempDir()
-	args := []string{"sweep", "-experiment", "table1", "-profile", "smoke", "-runs", runs, "-results", results, "-rules", "fa,sa", "-seeds", "1", "-cells", "2/2", "-jobs", "2", "-quiet"}
-	var out, errb bytes.Buffer
-	if code := mainErr(args, &out, &errb); code != 0 {
-		t.Fatalf("untied %v exited %d:\n%s", args, code, errb.String())
-	}
-	e, err := experiments.Load("table1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := sweep.Cells(e, "smoke", runs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := 0 // index among the fa and sa cells
-	for _, c := range all {
-		want := false
-		if c.Rule == "fa" || c.Rule == "sa" {
-			want = k%2 == 1
-			k++
+		all, err := sweep.Cells(e, "smoke", runs)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if got := sweep.StatusOf(c) == sweep.Finished; got != want {
-			t.Errorf("cell %s: finished %v, want %v", c.ID(), got, want)
+		k := 0 // index among the selected cells
+		for _, c := range all {
+			want := false
+			if tc.selected(c) {
+				want = k%2 == 1
+				k++
+			}
+			if got := sweep.StatusOf(c) == sweep.Finished; got != want {
+				t.Errorf("%v: cell %s: finished %v, want %v", tc.flags, c.ID(), got, want)
+			}
 		}
 	}
 	for _, bad := range [][]string{{"-rules", "fa,nope"}, {"-seeds", "9"}, {"-seeds", "one"}} {
-		args := append([]string{"sweep", "-experiment", "table1", "-profile", "smoke", "-runs", runs, "-quiet"}, bad...)
+		args := append([]string{"sweep", "-experiment", "table1", "-profile", "smoke", "-runs", t.TempDir(), "-quiet"}, bad...)
+		var out, errb bytes.Buffer
 		if code := mainErr(args, &out, &errb); code != 2 {
 			t.Errorf("untied %v exited %d, want 2 (a usage error)", args, code)
 		}
