@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/tensor"
 )
