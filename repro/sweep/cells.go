@@ -169,6 +169,16 @@ func Cells(e *experiments.Experiment, profileName, root string) ([]Cell, error) 
 	return cells, nil
 }
 
+// TunedFrom is the profile whose searches' settings the cells of profile
+// name take: its tuned_from, or name itself.
+func TunedFrom(e *experiments.Experiment, name string) (string, error) {
+	p, err := parseProfile(e, name, result.Defaults())
+	if err != nil {
+		return "", err
+	}
+	return cmp.Or(p.TunedFrom, name), nil
+}
+
 // settingsOf returns e's settings, or one plain setting without any.
 func settingsOf(e *experiments.Experiment) []experiments.Setting {
 	if len(e.Settings) == 0 {

@@ -41,6 +41,9 @@ func Error(dir string, h Header, rows []Row) error {
 
 	var md bytes.Buffer
 	mdHeader(&md, h)
+	if h.TunedFrom != "" && h.TunedFrom != h.Profile {
+		fmt.Fprintf(&md, "The learning rates are those the searches of profile `%s` chose (this profile's tuned_from): no search ran at this profile's length.\n\n", h.TunedFrom)
+	}
 	md.WriteString("Top-1 error %, mean ± std over seeds (gap to backprop; learning rate).\n\n| model | rule |")
 	for _, d := range datas {
 		md.WriteString(" " + d + " |")

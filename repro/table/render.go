@@ -20,7 +20,8 @@ import (
 type Header struct {
 	Experiment *experiments.Experiment
 	Profile    string
-	Skipped    int // unfinished runs left out
+	Skipped    int    // unfinished runs left out
+	TunedFrom  string // the profile whose searches set the rows' settings, when not Profile
 }
 
 // f2 prints v to two decimals; "" for NaN (no value: every seed diverged).

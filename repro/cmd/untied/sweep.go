@@ -236,7 +236,12 @@ func render(e *experiments.Experiment, sf sweepFlags, cells []sweep.Cell, stdout
 	// Each profile's tables and figures have a directory of their own, so a
 	// smoke or partial run never overwrites the committed quick results.
 	dir := sf.resultsDir(e)
-	h := table.Header{Experiment: e, Profile: sf.profile, Skipped: skipped}
+	from, err := sweep.TunedFrom(e, sf.profile)
+	if err != nil {
+		fmt.Fprintf(stderr, "untied table: %v\n", err)
+		return 1
+	}
+	h := table.Header{Experiment: e, Profile: sf.profile, Skipped: skipped, TunedFrom: from}
 	write, figures := table.Accuracy, []func(string, string, []table.Row) error{plot.Bars, plot.StepCurves, plot.Curves}
 	switch e.Kind {
 	case "noise":
