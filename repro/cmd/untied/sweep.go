@@ -74,7 +74,9 @@ func (s *sweepFlags) selected(all []sweep.Cell) ([]sweep.Cell, error) {
 	var rules []string
 	var seeds []uint64
 	if s.rules != "" {
-		rules = strings.Split(s.rules, ",")
+		for _, f := range strings.Split(s.rules, ",") {
+			rules = append(rules, strings.TrimSpace(f))
+		}
 	}
 	if s.seeds != "" {
 		for _, f := range strings.Split(s.seeds, ",") {
