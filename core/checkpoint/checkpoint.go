@@ -48,13 +48,6 @@ func Arrays(net nn.Module, opts ...Optimizer) map[string]npz.Array {
 			}
 			out[p+"velocity."+name] = npz.Array{Shape: shape, Data: v}
 		}
-		if s.Noise != nil {
-			b := make([]int64, len(s.Noise))
-			for j, c := range s.Noise {
-				b[j] = int64(c)
-			}
-			out[p+"noise"] = npz.Array{Shape: []int{len(b)}, Ints: b}
-		}
 	}
 	return out
 }
@@ -161,23 +154,16 @@ func setField(s *optim.State, field string, a npz.Array) error {
 		}
 		s.Step = int(a.Ints[0])
 	case field == "noise":
-		if a.Ints == nil || len(a.Shape) != 1 {
-			return errors.New("want a 1-D integer array of bytes")
-		}
-		s.Noise = make([]byte, len(a.Ints))
-		for j, v := range a.Ints {
-			if v < 0 || v > 255 {
-				return fmt.Errorf("value %d at %d is not a byte", v, j)
-			}
-			s.Noise[j] = byte(v)
-		}
+		// The update-noise generator's state, which checkpoints held when
+		// the noise was a PCG stream; it is now a function of the seed and
+		// the step, so the field is read past.
 	case strings.HasPrefix(field, "velocity."):
 		if a.Ints != nil {
 			return errors.New("integer array, want float32")
 		}
 		s.Velocity[strings.TrimPrefix(field, "velocity.")] = a.Data
 	default:
-		return errors.New("unknown optimizer field (want step, noise or velocity.<param>)")
+		return errors.New("unknown optimizer field (want step or velocity.<param>)")
 	}
 	return nil
 }

@@ -11,6 +11,7 @@
 // An archive holds the network's tensors under nn.State's names and, for
 // the i-th optimizer given, opt.<i>.step (int64 scalar), one
 // opt.<i>.velocity.<param> per parameter it updates (float32, the
-// parameter's shape) and, with update noise, opt.<i>.noise (the noise
-// generator's marshalled state, one byte per int64 element).
+// parameter's shape). Update noise has no state to save: its draws are a
+// function of the seed and the step. (Older checkpoints hold an
+// opt.<i>.noise, the state of the PCG it once was; Load reads past it.)
 package checkpoint

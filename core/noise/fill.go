@@ -31,30 +31,60 @@ type Filler struct {
 	Dist  Dist
 	Sigma float64
 
-	dst []float32 // the call in progress, read by Range
-	key uint64
+	// The call in progress, read by Range: its slice, key and, for Add,
+	// the scale (0 for Fill).
+	dst   []float32
+	key   uint64
+	scale float64
 }
 
 // Fill overwrites dst with noise drawn under the key (seed, step, stream).
 func (f *Filler) Fill(dst []float32, seed, step, stream uint64) {
-	if f.Dist != Normal && f.Dist != Uniform {
-		panic("noise: Filler.Fill with no distribution set") // a programming error: callers validate flags
+	f.run(dst, 0, seed, step, stream)
+}
+
+// Add adds to dst the noise Fill draws under the same key, times scale
+// (equal to scale times Fill's values up to float32 rounding), without
+// a buffer of dst's size.
+func (f *Filler) Add(dst []float32, scale float64, seed, step, stream uint64) {
+	if scale != 0 {
+		f.run(dst, scale, seed, step, stream)
 	}
-	f.dst, f.key = dst, mix(mix(mix(seed^0x6e6f697365)+step)+stream)
+}
+
+func (f *Filler) run(dst []float32, scale float64, seed, step, stream uint64) {
+	if f.Dist != Normal && f.Dist != Uniform {
+		panic("noise: Filler with no distribution set") // a programming error: callers validate flags
+	}
+	f.dst, f.scale, f.key = dst, scale, mix(mix(mix(seed^0x6e6f697365)+step)+stream)
 	blocks := (len(dst) + blockLen - 1) / blockLen
 	sched.Parallel(blocks, 8, f)
 	f.dst = nil
 }
 
-// Range fills blocks b0 to b1−1 of the call in progress (sched.Ranger).
+// Range draws blocks b0 to b1−1 of the call in progress (sched.Ranger).
 func (f *Filler) Range(b0, b1 int) {
+	var buf [blockLen]float32 // Add's draws
+	sigma := f.Sigma
+	if f.scale != 0 {
+		sigma *= f.scale
+	}
 	for b := b0; b < b1; b++ {
 		d := f.dst[b*blockLen : min((b+1)*blockLen, len(f.dst))]
+		out := d
+		if f.scale != 0 {
+			out = buf[:len(d)]
+		}
 		g := splitMix{mix(f.key + uint64(b)*0xd1b54a32d192ed03)}
 		if f.Dist == Uniform {
-			g.uniform(d, float32(math.Sqrt(3)*f.Sigma))
+			g.uniform(out, float32(math.Sqrt(3)*sigma))
 		} else {
-			g.normal(d, f.Sigma)
+			g.normal(out, sigma)
+		}
+		if f.scale != 0 {
+			for i, v := range out {
+				d[i] += v
+			}
 		}
 	}
 }

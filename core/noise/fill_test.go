@@ -189,3 +189,23 @@ func BenchmarkNormal(b *testing.B) {
 		}
 	})
 }
+
+// TestAdd: Add puts scale times Fill's values (up to rounding) onto dst.
+func TestAdd(t *testing.T) {
+	for _, dist := range []Dist{Normal, Uniform} {
+		f := Filler{Dist: dist, Sigma: 0.3}
+		const n, scale = 3*blockLen + 11, 0.01
+		want := make([]float32, n)
+		f.Fill(want, 4, 5, 6)
+		got := make([]float32, n)
+		for i := range got {
+			got[i] = 1
+		}
+		f.Add(got, scale, 4, 5, 6)
+		for i := range got {
+			if w := 1 + scale*float64(want[i]); math.Abs(float64(got[i])-w) > 1e-6 {
+				t.Fatalf("%v: Add gave %v at %d, want 1 + %v·%v = %v", dist, got[i], i, scale, want[i], w)
+			}
+		}
+	}
+}

@@ -3,7 +3,6 @@ package optim
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 
 	"github.com/untied-ml/untied/core/noise"
@@ -21,7 +20,7 @@ type Noise struct {
 	Variance float64 // of ε; 0 adds nothing (a control condition)
 	Dist     Dist
 	Site     Site
-	Seed     uint64 // draws are a PCG stream fixed by Seed
+	Seed     uint64 // with the step and the parameter's index, fixes the draws (core/noise's Filler)
 }
 
 // Dist is the distribution of the update noise (core/noise's, shared with
@@ -89,28 +88,4 @@ func (n *Noise) check() error {
 		return fmt.Errorf("optim: noise site not set (%v)", n.Site)
 	}
 	return nil
-}
-
-// pcgStream is the second PCG seed word; the first is Noise.Seed. It only
-// keeps noise streams apart from other PCG(seed, ·) streams of a run.
-const pcgStream = 0x6e6f697379 // "noisy"
-
-// addNoise does w[i] += lr·ε for every i, ε drawn from n's distribution.
-//
-//	for i := range w {
-//		w[i] += float32(lr * ε())
-//	}
-func addNoise(w []float32, lr float64, n *Noise, r *rand.Rand) {
-	switch n.Dist {
-	case Normal:
-		sd := lr * math.Sqrt(n.Variance)
-		for i := range w {
-			w[i] += float32(sd * r.NormFloat64())
-		}
-	case Uniform:
-		a := lr * math.Sqrt(3*n.Variance)
-		for i := range w {
-			w[i] += float32(a * (2*r.Float64() - 1))
-		}
-	}
 }

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 
 	"github.com/untied-ml/untied/core/nn"
+	"github.com/untied-ml/untied/core/noise"
 )
 
 // Filter selects the parameters an optimizer updates.
@@ -68,8 +68,7 @@ type SGD struct {
 	nesterov bool
 	wd       float32
 	noise    *Noise // a copy, or nil
-	pcg      *rand.PCG
-	rng      *rand.Rand
+	draw     noise.Filler
 	step     int
 }
 
@@ -137,8 +136,7 @@ func NewSGD(params []*nn.Param, cfg SGDConfig) (*SGD, error) {
 			return nil, errors.New("optim: noise site b, but the optimizer updates no feedback weight")
 		}
 		o.noise = &n
-		o.pcg = rand.NewPCG(n.Seed, pcgStream)
-		o.rng = rand.New(o.pcg)
+		o.draw = noise.Filler{Dist: n.Dist, Sigma: math.Sqrt(n.Variance)}
 	}
 	return o, nil
 }
@@ -171,7 +169,8 @@ func (o *SGD) Step() {
 			momentum(w, g, v, lr, o.mu, wd)
 		}
 		if o.noisy[i] && o.noise.Variance > 0 {
-			addNoise(w, lr64, o.noise, o.rng)
+			// ε for parameter i at this step: a resumed run draws the same.
+			o.draw.Add(w, lr64, o.noise.Seed, uint64(o.step), uint64(i))
 		}
 	}
 	o.step++

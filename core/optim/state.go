@@ -1,20 +1,19 @@
 package optim
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 )
 
-// State is what an SGD optimizer needs to resume exactly: its step counter,
-// each parameter's velocity keyed by the parameter's Name, and, with update
-// noise, the noise generator's state (a marshalled PCG). It holds plain
-// values, so encoding/gob or encoding/json can write it as it is.
+// State is what an SGD optimizer needs to resume exactly: its step counter
+// and each parameter's velocity keyed by the parameter's Name (update
+// noise is a function of the seed and the step, so it has no state). It
+// holds plain values, so encoding/gob or encoding/json can write it as it
+// is.
 type State struct {
 	Step     int
 	Velocity map[string][]float32
-	Noise    []byte // nil without update noise
 }
 
 // State returns a copy of o's state.
@@ -22,13 +21,6 @@ func (o *SGD) State() State {
 	s := State{Step: o.step, Velocity: make(map[string][]float32, len(o.params))}
 	for i, p := range o.params {
 		s.Velocity[p.Name] = slices.Clone(o.vel[i])
-	}
-	if o.pcg != nil {
-		b, err := o.pcg.MarshalBinary()
-		if err != nil {
-			panic(err) // PCG's MarshalBinary cannot fail
-		}
-		s.Noise = b
 	}
 	return s
 }
@@ -52,16 +44,6 @@ func (o *SGD) SetState(s State) error {
 		}
 		if len(v) != p.Value.Len() {
 			return fmt.Errorf("optim: state velocity of %q has %d elements, want %d", p.Name, len(v), p.Value.Len())
-		}
-	}
-	switch {
-	case o.pcg == nil && s.Noise != nil:
-		return errors.New("optim: state has a noise generator but the optimizer has no update noise")
-	case o.pcg != nil && s.Noise == nil:
-		return errors.New("optim: optimizer has update noise but the state has no noise generator")
-	case o.pcg != nil:
-		if err := o.pcg.UnmarshalBinary(s.Noise); err != nil {
-			return fmt.Errorf("optim: noise generator state: %w", err)
 		}
 	}
 	for i, p := range o.params {
