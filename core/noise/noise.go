@@ -1,7 +1,9 @@
-// Package noise names the zero-mean noise distributions of the training
-// experiments: core/optim's update noise and core/align's alignment-input
-// noise draw from the same two, each in its own way (a leaf package, so
-// neither imports the other for the name).
+// Package noise draws the zero-mean noise of the training experiments:
+// core/optim's update noise and core/align's alignment-input noise, from
+// the same two distributions (Dist) and the same generator (Filler), whose
+// draws are a function of the run's seed, the step and the parameter or
+// layer, so a resumed run draws what an uninterrupted one did, on any
+// number of threads. It imports only core/sched, so both can import it.
 package noise
 
 import (
