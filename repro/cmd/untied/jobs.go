@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -133,14 +132,21 @@ func runCell(ctx context.Context, exe string, g, n, threads int, args []string) 
 
 // summary is a finished cell's line, as sweep.Run prints it.
 func summary(c sweep.Cell) string {
-	r, err := result.Read(filepath.Join(c.Config.Out, "result.json"))
+	r, err := result.Read(sweep.ResultPath(c)) // after a divergence, the retry's
 	if err != nil {
 		return err.Error()
 	}
 	if !r.Finished {
 		return "not finished: running in another process, or interrupted (a later sweep resumes it)"
 	}
-	return fmt.Sprintf("top-1 %.2f%%, weight angle %.1f°, %.0f s", r.TestTop1, r.MeanWeightAngle, r.WallSeconds)
+	s := fmt.Sprintf("top-1 %.2f%%, weight angle %.1f°, %.0f s", r.TestTop1, r.MeanWeightAngle, r.WallSeconds)
+	if r.Diverged != "" {
+		s = "diverged: " + r.Diverged
+	}
+	if r.Config.LRHalved > 0 {
+		s += fmt.Sprintf(", at lr %.3g (halved %d× after divergences)", r.Config.LR, r.Config.LRHalved)
+	}
+	return s
 }
 
 // threadsPerJob shares this process's GOMAXPROCS among jobs, one at least.

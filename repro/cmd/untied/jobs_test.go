@@ -108,3 +108,24 @@ func TestSweepJobsSlice(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryReadsTheRetry: a cell whose run diverged and whose retry at
+// half the rate trained is reported by the retry's result.
+func TestSummaryReadsTheRetry(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "seed1")
+	c := sweep.Cell{Config: result.Config{Out: dir, LR: 0.1}, Retries: 1}
+	diverged := &result.Record{Config: c.Config, Finished: true, Diverged: "loss NaN at step 5"}
+	retry := &result.Record{Config: c.Config, Finished: true, TestTop1: 98.5}
+	retry.Config.LR, retry.Config.LRHalved = 0.05, 1
+	for path, r := range map[string]*result.Record{dir: diverged, dir + "-lr-halved-1": retry} {
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := result.WriteJSON(filepath.Join(path, "result.json"), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := summary(c); !strings.Contains(s, "top-1 98.50%") || !strings.Contains(s, "at lr 0.05 (halved 1×") {
+		t.Errorf("summary = %q, want the retry's top-1 and rate", s)
+	}
+}
