@@ -21,7 +21,8 @@ const blockLen = 2048
 // dst is cut into blocks of blockLen elements; block b draws from a
 // SplitMix64 generator (Steele, Lea & Flood 2014) started at a hash of the
 // key and b. Normal values come from Marsaglia & Tsang's ziggurat (2000,
-// 128 layers), exact in distribution; uniform ones from 24 random bits.
+// 256 layers, Doornik's independent layer bits), exact in distribution;
+// uniform ones from 24 random bits.
 // This is several times faster than math/rand/v2's NormFloat64 on a
 // PCG source per element, and the blocks run on every core.
 //
@@ -123,49 +124,45 @@ func (g *splitMix) uniform(d []float32, h float32) {
 	}
 }
 
-// normal fills d with N(0, σ²), one ziggurat draw per element; each 64-bit
-// word gives two 32-bit draws. The draws inside a layer's rectangle (98.8 %)
-// take the inlined fast path: x = j·w[j&127], with w scaled by σ here.
+// normal fills d with N(0, σ²), one ziggurat draw per element from one
+// 64-bit word: its high 32 bits the signed position j, its low 8 bits,
+// independent of j, the layer (Doornik 2005: taking the layer from j's own
+// bits, as Marsaglia and Tsang do, correlates it with the value). Draws
+// inside their layer's rectangle (98.5 %) take the inlined fast path
+// x = j·w[layer], with w scaled by σ here.
 func (g *splitMix) normal(d []float32, sigma float64) {
-	var w [128]float32
+	var w [zigN]float32
 	for i := range w {
 		w[i] = float32(zigW[i] * sigma)
 	}
-	draw := func(j int32) float32 {
-		i := j & 127
+	for k := range d {
+		u := g.next()
+		j, i := int32(u>>32), u%zigN
 		a := uint32(j)
 		if j < 0 {
 			a = -a
 		}
 		if a < zigK[i] {
-			return float32(j) * w[i]
+			d[k] = float32(j) * w[i]
+		} else {
+			d[k] = float32(g.zig(j, i) * sigma)
 		}
-		return float32(g.zig(j) * sigma)
-	}
-	for i := 0; i+1 < len(d); i += 2 {
-		u := g.next()
-		d[i], d[i+1] = draw(int32(u)), draw(int32(u>>32))
-	}
-	if len(d)%2 == 1 { // the first half of a pair, as in a longer fill
-		d[len(d)-1] = draw(int32(g.next()))
 	}
 }
 
-// zig is one standard normal value by the ziggurat, from the signed 32-bit
-// draw j (its low 7 bits pick the layer, all 32 the position in it); about
-// 1.2 % of draws fall outside a layer's rectangle and take more words of g.
-func (g *splitMix) zig(j int32) float64 {
+// zig finishes a ziggurat draw that fell outside the rectangle of layer i
+// at position j, drawing more words of g as it needs.
+func (g *splitMix) zig(j int32, i uint64) float64 {
 	for {
-		i := j & 127
 		x := float64(j) * zigW[i]
 		a := uint32(j)
 		if j < 0 {
 			a = uint32(-int64(j))
 		}
-		if a < zigK[i] {
-			return x // inside the layer's rectangle: 98.8 % of draws
-		}
-		if i == 0 { // the base layer's tail beyond r, by Marsaglia's method
+		switch {
+		case a < zigK[i]:
+			return x // inside the layer's rectangle
+		case i == 0: // the base layer's tail beyond r, by Marsaglia's method
 			for {
 				t := -math.Log(g.open01()) / zigR
 				y := -math.Log(g.open01())
@@ -176,41 +173,45 @@ func (g *splitMix) zig(j int32) float64 {
 					return -zigR - t
 				}
 			}
-		}
-		if zigF[i]+g.open01()*(zigF[i-1]-zigF[i]) < math.Exp(-0.5*x*x) {
+		case zigF[i]+g.open01()*(zigF[i-1]-zigF[i]) < math.Exp(-0.5*x*x):
 			return x // in the wedge under the density
 		}
-		j = int32(g.next())
+		u := g.next()
+		j, i = int32(u>>32), u%zigN
 	}
 }
 
-// The ziggurat's 128 layers of equal area zigV under exp(−x²/2), the
-// rightmost edge at zigR (Marsaglia & Tsang 2000, §4): zigK[i] is the
-// fraction (of 2³¹) of layer i lying under the curve at every height, zigW
-// its width per unit of draw, zigF the density at its top edge.
+// The ziggurat's zigN layers of equal area under exp(−x²/2), the base
+// layer's rectangle ending at zigR (Marsaglia & Tsang 2000, §4; r for 256
+// layers from Doornik 2005): zigK[i] is the fraction (of 2³¹) of layer i
+// lying under the curve at every height, zigW its width per unit of
+// draw, zigF the density at its top edge.
 const (
-	zigR = 3.442619855899
-	zigV = 9.91256303526217e-3
+	zigN = 256
+	zigR = 3.6541528853610088
 )
 
 var (
-	zigK [128]uint32
-	zigW [128]float64
-	zigF [128]float64
+	zigK [zigN]uint32
+	zigW [zigN]float64
+	zigF [zigN]float64
 )
 
 func init() {
 	const m = 1 << 31
+	f := func(x float64) float64 { return math.Exp(-0.5 * x * x) }
+	// v, each layer's area: the base's rectangle and the tail beyond r.
+	v := zigR*f(zigR) + math.Sqrt(math.Pi/2)*math.Erfc(zigR/math.Sqrt2)
 	dn, tn := zigR, zigR
-	q := zigV / math.Exp(-0.5*dn*dn)
+	q := v / f(dn)
 	zigK[0], zigK[1] = uint32(dn/q*m), 0
-	zigW[0], zigW[127] = q/m, dn/m
-	zigF[0], zigF[127] = 1, math.Exp(-0.5*dn*dn)
-	for i := 126; i >= 1; i-- {
-		dn = math.Sqrt(-2 * math.Log(zigV/dn+math.Exp(-0.5*dn*dn)))
+	zigW[0], zigW[zigN-1] = q/m, dn/m
+	zigF[0], zigF[zigN-1] = 1, f(dn)
+	for i := zigN - 2; i >= 1; i-- {
+		dn = math.Sqrt(-2 * math.Log(v/dn+f(dn)))
 		zigK[i+1] = uint32(dn / tn * m)
 		tn = dn
-		zigF[i] = math.Exp(-0.5 * dn * dn)
+		zigF[i] = f(dn)
 		zigW[i] = dn / m
 	}
 }
