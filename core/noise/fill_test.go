@@ -69,8 +69,8 @@ func TestNormal(t *testing.T) {
 	}
 }
 
-// TestUniform: values lie in (−√3σ, √3σ) and are uniform there by the KS
-// test.
+// TestUniform: values lie in (−√3σ, √3σ), the extremes strictly inside
+// for any h, and are uniform there by the KS test.
 func TestUniform(t *testing.T) {
 	const n, sigma = 1 << 20, 2.0
 	f := Filler{Dist: Uniform, Sigma: sigma}
@@ -80,6 +80,13 @@ func TestUniform(t *testing.T) {
 	for _, v := range d {
 		if !(math.Abs(float64(v)) < h) {
 			t.Fatalf("uniform value %v outside ±%v", v, h)
+		}
+	}
+	for _, hh := range []float32{1, float32(math.Sqrt(3) * 0.3), float32(math.Sqrt(3) * 2), 1e-30, 3.4e38} {
+		for _, k := range []uint64{0, 1<<23 - 1} {
+			if v := uniformValue(k, hh/(1<<23)); !(v > -hh && v < hh) || v != -uniformValue(1<<23-1-k, hh/(1<<23)) {
+				t.Errorf("h %v: the extreme value %v is not strictly inside ±h, or not mirrored", hh, v)
+			}
 		}
 	}
 	cdf := func(x float64) float64 { return (x + h) / (2 * h) }
