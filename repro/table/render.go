@@ -21,6 +21,8 @@ type Header struct {
 	Experiment *experiments.Experiment
 	Profile    string
 	Skipped    int    // unfinished runs left out
+	Missing    int    // cells with no result yet (e.g. a sweep of some rules only)
+	Cells      int    // the experiment's cells under the profile
 	TunedFrom  string // the profile whose searches set the rows' settings, when not Profile
 }
 
@@ -76,6 +78,9 @@ func mdHeader(b *bytes.Buffer, h Header) {
 	fmt.Fprintf(b, "# %s\n\n%s\n\nProfile `%s`.", e.Name, e.Title, h.Profile)
 	if h.Skipped > 0 {
 		fmt.Fprintf(b, " %d unfinished runs are left out.", h.Skipped)
+	}
+	if h.Missing > 0 {
+		fmt.Fprintf(b, " %d of its %d cells have no result yet (not run, or a sweep of some rules or seeds) and are not in the table.", h.Missing, h.Cells)
 	}
 	b.WriteString(" Regenerate with `make repro-" + e.Name + " PROFILE=" + h.Profile + "`; rebuild the table alone from the result files with `untied table -experiment " + e.Name + " -profile " + h.Profile + "`.\n\n")
 }

@@ -228,11 +228,11 @@ func TestErrorTable(t *testing.T) {
 	out := t.TempDir()
 	e := &experiments.Experiment{Name: "bt", Title: "t", Kind: "error", Claims: map[string]string{"fa": "behind"},
 		Settings: []experiments.Setting{{Name: "mnist"}, {Name: "fashion-mnist"}}}
-	if err := Error(out, Header{Experiment: e, Profile: "full", TunedFrom: "quick"}, rows); err != nil {
+	if err := Error(out, Header{Experiment: e, Profile: "full", TunedFrom: "quick", Missing: 2, Cells: 6}, rows); err != nil {
 		t.Fatal(err)
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "bt.md"))
-	for _, want := range []string{"| mnist | fashion-mnist |", "searches of profile `quick` chose", "| lenet-mnist | bp | 1.00 (lr 0.1) | 9.00 (lr 0.1) |",
+	for _, want := range []string{"| mnist | fashion-mnist |", "searches of profile `quick` chose", "2 of its 6 cells have no result yet", "| lenet-mnist | bp | 1.00 (lr 0.1) | 9.00 (lr 0.1) |",
 		"| lenet-mnist | fa | 1.80 (+0.80; lr 0.001) | 13.00 (+4.00; lr 0.002, halved after a divergence) | behind |",
 		"A rate marked halved is the searched one halved"} {
 		if !strings.Contains(string(md), want) {

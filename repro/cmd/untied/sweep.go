@@ -243,7 +243,7 @@ func render(e *experiments.Experiment, sf sweepFlags, cells []sweep.Cell, stdout
 		fmt.Fprintf(stderr, "untied table: %v\n", err)
 		return 1
 	}
-	h := table.Header{Experiment: e, Profile: sf.profile, Skipped: skipped, TunedFrom: from}
+	h := table.Header{Experiment: e, Profile: sf.profile, Skipped: skipped, Missing: len(missing), Cells: len(cells), TunedFrom: from}
 	write, figures := table.Accuracy, []func(string, string, []table.Row) error{plot.Bars, plot.StepCurves, plot.Curves}
 	switch e.Kind {
 	case "noise":
