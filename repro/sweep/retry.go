@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+
+	"github.com/untied-ml/untied/repro/result"
 )
 
 // attempt returns run k of cell c: run 0 is c itself, run k > 0 is c at
@@ -38,4 +40,18 @@ func current(c Cell) (Cell, Status, error) {
 func ResultPath(c Cell) string {
 	a, _, _ := current(c)
 	return filepath.Join(a.Config.Out, "result.json")
+}
+
+// Summary is the line a sweep prints for a cell's finished run r: its
+// top-1, weight angle and time (or its divergence), and the rate when a
+// retry halved it.
+func Summary(r *result.Record) string {
+	s := fmt.Sprintf("top-1 %.2f%%, weight angle %.1f°, %.0f s", r.TestTop1, r.MeanWeightAngle, r.WallSeconds)
+	if r.Diverged != "" {
+		s = "diverged: " + r.Diverged
+	}
+	if r.Config.LRHalved > 0 {
+		s += fmt.Sprintf(", at lr %.3g (halved %d× after divergences)", r.Config.LR, r.Config.LRHalved)
+	}
+	return s
 }

@@ -240,7 +240,7 @@ func Run(cells []Cell, opt Options) error {
 			continue
 		}
 		os.Remove(filepath.Join(c.Config.Out, FailedFile)) // an earlier attempt's
-		fmt.Fprintf(w, "sweep: %s: top-1 %.2f%%, weight angle %.1f°, %.0f s\n", c.ID(), res.TestTop1, res.MeanWeightAngle, res.WallSeconds)
+		fmt.Fprintf(w, "sweep: %s: %s\n", c.ID(), Summary(res))
 	}
 	fmt.Fprintf(w, "sweep: done in %s\n", time.Since(start).Round(time.Second))
 	return errors.Join(errs...)

@@ -139,14 +139,7 @@ func summary(c sweep.Cell) string {
 	if !r.Finished {
 		return "not finished: running in another process, or interrupted (a later sweep resumes it)"
 	}
-	s := fmt.Sprintf("top-1 %.2f%%, weight angle %.1f°, %.0f s", r.TestTop1, r.MeanWeightAngle, r.WallSeconds)
-	if r.Diverged != "" {
-		s = "diverged: " + r.Diverged
-	}
-	if r.Config.LRHalved > 0 {
-		s += fmt.Sprintf(", at lr %.3g (halved %d× after divergences)", r.Config.LR, r.Config.LRHalved)
-	}
-	return s
+	return sweep.Summary(r)
 }
 
 // threadsPerJob shares this process's GOMAXPROCS among jobs, one at least.
