@@ -32,11 +32,13 @@ type Filler struct {
 	Dist  Dist
 	Sigma float64
 
-	// The call in progress, read by Range: its slice, key and, for Add,
-	// the scale (0 for Fill).
+	// The call in progress, read by Range: its slice, key, σ (times
+	// Add's scale) and, for normals, the ziggurat's widths times σ.
 	dst   []float32
 	key   uint64
-	scale float64
+	add   bool
+	sigma float64
+	w     [zigN]float32
 }
 
 // Fill overwrites dst with noise drawn under the key (seed, step, stream).
@@ -57,7 +59,16 @@ func (f *Filler) run(dst []float32, scale float64, seed, step, stream uint64) {
 	if f.Dist != Normal && f.Dist != Uniform {
 		panic("noise: Filler with no distribution set") // a programming error: callers validate flags
 	}
-	f.dst, f.scale, f.key = dst, scale, mix(mix(mix(seed^0x6e6f697365)+step)+stream)
+	f.dst, f.key = dst, mix(mix(mix(seed^0x6e6f697365)+step)+stream)
+	f.add, f.sigma = scale != 0, f.Sigma
+	if f.add {
+		f.sigma *= scale
+	}
+	if f.Dist == Normal {
+		for i := range f.w {
+			f.w[i] = float32(zigW[i] * f.sigma)
+		}
+	}
 	blocks := (len(dst) + blockLen - 1) / blockLen
 	sched.Parallel(blocks, 8, f)
 	f.dst = nil
@@ -66,23 +77,19 @@ func (f *Filler) run(dst []float32, scale float64, seed, step, stream uint64) {
 // Range draws blocks b0 to b1−1 of the call in progress (sched.Ranger).
 func (f *Filler) Range(b0, b1 int) {
 	var buf [blockLen]float32 // Add's draws
-	sigma := f.Sigma
-	if f.scale != 0 {
-		sigma *= f.scale
-	}
 	for b := b0; b < b1; b++ {
 		d := f.dst[b*blockLen : min((b+1)*blockLen, len(f.dst))]
 		out := d
-		if f.scale != 0 {
+		if f.add {
 			out = buf[:len(d)]
 		}
 		g := splitMix{mix(f.key + uint64(b)*0xd1b54a32d192ed03)}
 		if f.Dist == Uniform {
-			g.uniform(out, float32(math.Sqrt(3)*sigma))
+			g.uniform(out, float32(math.Sqrt(3)*f.sigma))
 		} else {
-			g.normal(out, sigma)
+			g.normal(out, &f.w, f.sigma)
 		}
-		if f.scale != 0 {
+		if f.add {
 			for i, v := range out {
 				d[i] += v
 			}
@@ -137,12 +144,8 @@ func uniformValue(k uint64, s float32) float32 {
 // independent of j, the layer (Doornik 2005: taking the layer from j's own
 // bits, as Marsaglia and Tsang do, correlates it with the value). Draws
 // inside their layer's rectangle (98.5 %) take the inlined fast path
-// x = j·w[layer], with w scaled by σ here.
-func (g *splitMix) normal(d []float32, sigma float64) {
-	var w [zigN]float32
-	for i := range w {
-		w[i] = float32(zigW[i] * sigma)
-	}
+// x = j·w[layer], w the layers' widths times σ.
+func (g *splitMix) normal(d []float32, w *[zigN]float32, sigma float64) {
 	for k := range d {
 		u := g.next()
 		j, i := int32(u>>32), u%zigN
