@@ -74,7 +74,7 @@ repro-transfer: build data ## WM and IA tuned on ResNet-18, applied to ResNet-34
 repro-depth: build data ## gap to backprop against depth, ResNet-18 to ResNet-152
 	$(SWEEP) -experiment depth
 
-repro-biotorch-lr: build data ## BioTorch's LeNet benchmark, step 1: each rule's learning rate per data set, TPE on a validation split (resumes; writes repro/results/biotorch-lenet-lr/PROFILE/)
+repro-biotorch-lr: build data ## BioTorch's LeNet benchmark, step 1: each rule's learning rate per data set, TPE on a validation split (PROFILE=smoke or quick; the full table takes the quick rates; resumes; writes repro/results/biotorch-lenet-lr/PROFILE/)
 	./bin/untied tune -experiment biotorch-lenet-lr -profile $(PROFILE) $(TUNE_ON)
 
 repro-biotorch: repro-biotorch-lenet ## BioTorch's LeNet benchmark: top-1 error on MNIST and Fashion-MNIST, every rule at its tuned rate (needs repro-biotorch-lr's settings, committed for quick)
