@@ -1,6 +1,9 @@
 package conv
 
-import "github.com/untied-ml/untied/core/gemm"
+import (
+	"github.com/untied-ml/untied/core/gemm"
+	"github.com/untied-ml/untied/core/vec"
+)
 
 // The banded layout. Every channel of a group of g images is laid out as
 // one plane (S² planes at stride S, one per phase (a, b): the pixels whose
@@ -169,31 +172,37 @@ func (o *Op) bandBackwardFilter(n int, x, c []float32, beta float32, dys ...[]fl
 
 // bandImage lays image i of the batch x [n,C,H,W] out as image j of the
 // band, zeros in the padding of its rows: the planes may hold another
-// pass's data (a shared Scratch), so every pass writes all it reads.
+// pass's data (a shared Scratch), so every pass writes all it reads. At
+// stride 1 each row of the image is written whole, its leading zeros with
+// it (vec.PadRows); at stride S each phase's pixels one by one.
 func (o *Op) bandImage(xp, x []float32, i, j int) {
 	b := &o.band
 	hw, st := o.H*o.W, o.Stride
+	if st == 1 {
+		for c := 0; c < o.C; c++ {
+			p := xp[c*b.plane : (c+1)*b.plane]
+			vec.PadRows(p[(b.top+j*b.hp)*b.wp:], b.wp, x[(i*o.C+c)*hw:], o.W, o.H, b.left, o.W)
+			b.clearPads(p, j, o.H, 0, b.wp)
+		}
+		return
+	}
 	for c := 0; c < o.C; c++ {
 		for a := 0; a < st; a++ {
 			for ph := 0; ph < st; ph++ {
 				if b.rowUsed[a] && b.colUsed[ph] {
 					p := ((c*st+a)*st + ph) * b.plane
-					b.clearPads(xp[p:p+b.plane], j, (o.H-a+st-1)/st, (o.W-ph+st-1)/st)
+					b.clearPads(xp[p:p+b.plane], j, (o.H-a+st-1)/st, b.left, (o.W-ph+st-1)/st)
 				}
 			}
 		}
 		src := x[(i*o.C+c)*hw : (i*o.C+c+1)*hw]
 		for y := 0; y < o.H; y++ {
-			row := src[y*o.W : (y+1)*o.W]
 			a := y % st
-			at := (b.top+j*b.hp+y/st)*b.wp + b.left
-			if st == 1 {
-				copy(xp[c*b.plane+at:], row)
-				continue
-			}
 			if !b.rowUsed[a] {
 				continue
 			}
+			row := src[y*o.W : (y+1)*o.W]
+			at := (b.top+j*b.hp+y/st)*b.wp + b.left
 			for ph := 0; ph < st; ph++ { // the columns of phase (a, ph)
 				if !b.colUsed[ph] {
 					continue
@@ -210,8 +219,8 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 
 // clearPads zeroes what image j owns of plane p (its grid rows, and for
 // the first image the rows above it, for the last those below) but the
-// runs of cols pixels that its first rows rows start at column left.
-func (b *band) clearPads(p []float32, j, rows, cols int) {
+// runs of cols values that its first rows rows hold from column from on.
+func (b *band) clearPads(p []float32, j, rows, from, cols int) {
 	lo, hi := (b.top+j*b.hp)*b.wp, (b.top+(j+1)*b.hp)*b.wp
 	if j == 0 {
 		lo = 0
@@ -220,7 +229,7 @@ func (b *band) clearPads(p []float32, j, rows, cols int) {
 		hi = len(p)
 	}
 	for r := 0; r < rows; r++ {
-		at := (b.top+j*b.hp+r)*b.wp + b.left
+		at := (b.top+j*b.hp+r)*b.wp + from
 		clear(p[lo:at])
 		lo = at + cols
 	}
@@ -233,11 +242,7 @@ func (o *Op) bandOut(y, mat []float32, i, j int) {
 	b := &o.band
 	p := o.oh * o.ow
 	for k := 0; k < o.K; k++ {
-		dst := y[(i*o.K+k)*p : (i*o.K+k+1)*p]
-		src := mat[k*b.n+j*b.hp*b.wp:]
-		for r := 0; r < o.oh; r++ {
-			copy(dst[r*o.ow:(r+1)*o.ow], src[r*b.wp:])
-		}
+		vec.PadRows(y[(i*o.K+k)*p:(i*o.K+k+1)*p], o.ow, mat[k*b.n+j*b.hp*b.wp:], b.wp, o.oh, 0, o.ow)
 	}
 }
 
@@ -248,12 +253,8 @@ func (o *Op) bandIn(mat, y []float32, i, j int) {
 	p := o.oh * o.ow
 	last := j == b.g-1 // the grid ends with its last output row
 	for k := 0; k < o.K; k++ {
-		src := y[(i*o.K+k)*p : (i*o.K+k+1)*p]
 		dst := mat[k*b.n+j*b.hp*b.wp:]
-		for r := 0; r < o.oh; r++ {
-			copy(dst[r*b.wp:r*b.wp+o.ow], src[r*o.ow:])
-			clear(dst[r*b.wp+o.ow : (r+1)*b.wp])
-		}
+		vec.PadRows(dst, b.wp, y[(i*o.K+k)*p:(i*o.K+k+1)*p], o.ow, o.oh, 0, o.ow)
 		if !last {
 			clear(dst[o.oh*b.wp : b.hp*b.wp])
 		}

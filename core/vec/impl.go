@@ -2,8 +2,9 @@ package vec
 
 // An impl is one set of the block loops behind vec's functions, the same
 // idiom as core/gemm's: generic, compiled everywhere, is the definition;
-// archImpls adds what this CPU can run (avx2 on amd64, chosen at start-up
-// through golang.org/x/sys/cpu, so GODEBUG=cpu.avx2=off turns it off), the
+// archImpls adds what this CPU can run (avx2 and avx512 on amd64, chosen at
+// start-up through golang.org/x/sys/cpu, so GODEBUG=cpu.avx512f=off or
+// cpu.avx2=off turns them off), the
 // preferred one last, and best is the one every function uses. Every impl
 // gives bit-identical results (TestImpls, and every test of the package
 // runs on each through forEachImpl).
@@ -21,6 +22,7 @@ type impl struct {
 	scaleSumSq  func(dst, x []float32, a float32) float64
 	dots        func(u, v []float32) (uu, uv, vv float64)
 	axpbyDots   func(dst, u, v []float32, a, b float32) (uu, uv, vv float64)
+	padRows     func(dst []float32, ds int, src []float32, ss, rows, lead, width int)
 }
 
 // generic is the pure-Go impl, compiled everywhere.
@@ -38,6 +40,7 @@ var generic = &impl{
 	scaleSumSq:  scaleSumSqGeneric,
 	dots:        dotsGeneric,
 	axpbyDots:   axpbyDotsGeneric,
+	padRows:     padRowsGeneric,
 }
 
 // impls lists the implementations this CPU can run, generic first and the

@@ -691,3 +691,47 @@ axpbyDots_done:
 	VMOVSD       X10, vv+96(FP)
 	VZEROUPPER
 	RET
+
+// func padRowsZMM(dst []float32, ds int, src []float32, ss int, rows int, lead int, masks []uint16)
+// Requires: AVX, AVX512F
+TEXT ·padRowsZMM(SB), NOSPLIT, $0-104
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+32(FP), CX
+	MOVQ ds+24(FP), DX
+	MOVQ ss+56(FP), BX
+	MOVQ rows+64(FP), SI
+	MOVQ lead+72(FP), DI
+	MOVQ masks_base+80(FP), R8
+	MOVQ masks_len+88(FP), R9
+	SHLQ $0x02, DX
+	SHLQ $0x02, BX
+	SHLQ $0x02, DI
+	SUBQ DI, CX
+	SHLQ $0x01, R9
+
+padRows_row:
+	TESTQ SI, SI
+	JZ    padRows_done
+	XORQ  DI, DI
+	XORQ  R10, R10
+
+padRows_piece:
+	CMPQ      DI, R9
+	JAE       padRows_next
+	KMOVW     (R8)(DI*1), K1
+	KMOVW     2(R8)(DI*1), K2
+	VMOVUPS.Z (CX)(R10*1), K1, Z0
+	VMOVUPS   Z0, K2, (AX)(R10*1)
+	ADDQ      $0x04, DI
+	ADDQ      $0x40, R10
+	JMP       padRows_piece
+
+padRows_next:
+	ADDQ DX, AX
+	ADDQ BX, CX
+	DECQ SI
+	JMP  padRows_row
+
+padRows_done:
+	VZEROUPPER
+	RET

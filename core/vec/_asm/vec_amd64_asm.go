@@ -39,6 +39,7 @@ func main() {
 	scaleSumSq()
 	dots()
 	axpbyDots()
+	padRows()
 	Generate()
 }
 
@@ -504,6 +505,57 @@ func axpbyDots() {
 		}
 	})
 	storeSums(uu, uv, vv)
+	VZEROUPPER()
+	RET()
+}
+
+// padRows emits padRowsZMM, the AVX-512 loop of padRowsGeneric: each row
+// of dst in pieces of 16 values, piece c loaded from the source run
+// shifted back by lead under mask masks[2c] (its lanes in [lead,
+// lead+width), the others zero) and stored under masks[2c+1] (its lanes
+// before ds). Masked lanes are neither read nor written, so a piece may
+// begin before the run or end past either row.
+func padRows() {
+	TEXT("padRowsZMM", NOSPLIT, "func(dst []float32, ds int, src []float32, ss, rows, lead int, masks []uint16)")
+	Doc("padRowsZMM is padRowsGeneric with AVX-512 for rows of at most 16·len(masks)/2 values; the caller checks the bounds and builds the masks (padRowsAVX512).")
+	Pragma("noescape")
+	dp := Load(Param("dst").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	ds := Load(Param("ds"), GP64())
+	ss := Load(Param("ss"), GP64())
+	rows := Load(Param("rows"), GP64())
+	lead := Load(Param("lead"), GP64())
+	mp := Load(Param("masks").Base(), GP64())
+	end := Load(Param("masks").Len(), GP64()) // 2 masks of 2 bytes a piece
+	SHLQ(Imm(2), ds)
+	SHLQ(Imm(2), ss)
+	SHLQ(Imm(2), lead)
+	SUBQ(lead, sp) // where lane 0 of piece 0 would read
+	SHLQ(Imm(1), end)
+	c, off := GP64(), GP64()
+	load, store := K(), K()
+	v := ZMM()
+	Label("padRows_row")
+	TESTQ(rows, rows)
+	JZ(LabelRef("padRows_done"))
+	XORQ(c, c)
+	XORQ(off, off)
+	Label("padRows_piece")
+	CMPQ(c, end)
+	JAE(LabelRef("padRows_next"))
+	KMOVW(Mem{Base: mp, Index: c, Scale: 1}, load)
+	KMOVW(Mem{Base: mp, Index: c, Scale: 1, Disp: 2}, store)
+	VMOVUPS_Z(Mem{Base: sp, Index: off, Scale: 1}, load, v)
+	VMOVUPS(v, store, Mem{Base: dp, Index: off, Scale: 1})
+	ADDQ(Imm(4), c)
+	ADDQ(Imm(64), off)
+	JMP(LabelRef("padRows_piece"))
+	Label("padRows_next")
+	ADDQ(ds, dp)
+	ADDQ(ss, sp)
+	DECQ(rows)
+	JMP(LabelRef("padRows_row"))
+	Label("padRows_done")
 	VZEROUPPER()
 	RET()
 }
