@@ -4,10 +4,9 @@ package vec
 // idiom as core/gemm's: generic, compiled everywhere, is the definition;
 // archImpls adds what this CPU can run (avx2 and avx512 on amd64, chosen at
 // start-up through golang.org/x/sys/cpu, so GODEBUG=cpu.avx512f=off or
-// cpu.avx2=off turns them off), the
-// preferred one last, and best is the one every function uses. Every impl
-// gives bit-identical results (TestImpls, and every test of the package
-// runs on each through forEachImpl).
+// cpu.avx2=off turns them off), the preferred one last, and best is the one
+// every function uses. Every impl gives bit-identical results (TestImpls,
+// and every test of the package runs on each through forEachImpl).
 type impl struct {
 	name        string
 	shiftedSums func(x []float32, k float64) (s, ss float64)
