@@ -94,8 +94,8 @@ memory-pytorch: ## working memory of a ResNet-18 w16 training step (peak RSS at 
 bench-pytorch: ## training steps of ResNet-18/50 at three sizes and LeNet, untied against PyTorch (Debian python3-torch, NCHW and channels_last) in one run; NETS=ref for ResNet-18 w16 only, NETS=lenet for BioTorch's LeNet
 	bash ci/bench-pytorch.sh
 
-gemm-generate: ## regenerate core/gemm/kernel_amd64.s and core/vec/vec_amd64.s from their avo generators (_asm)
-	$(GO) generate ./core/gemm ./core/vec
+gemm-generate: ## regenerate core/gemm/kernel_amd64.s, core/vec/vec_amd64.s and core/noise/noise_amd64.s from their avo generators (_asm)
+	$(GO) generate ./core/gemm ./core/vec ./core/noise
 
 gemm-check: ## gemm: generated asm up to date; purego, AVX2-only and no-AVX2 fallbacks; arm64 vet
 	bash ci/gemm-generate-check.sh

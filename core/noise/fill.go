@@ -22,9 +22,12 @@ const blockLen = 2048
 // SplitMix64 generator (Steele, Lea & Flood 2014) started at a hash of the
 // key and b. Normal values come from Marsaglia & Tsang's ziggurat (2000,
 // 256 layers, Doornik's independent layer bits), exact in distribution;
-// uniform ones from 23 random bits. On one thread it draws normals about
-// twice as fast as math/rand/v2's NormFloat64 on a PCG source
-// (BenchmarkNormal), and the blocks run on every core.
+// uniform ones from 23 random bits. Where the CPU has AVX-512, normals
+// inside their layer's rectangle are drawn eight at a time (normalZMM),
+// the same values. On one thread it draws normals 2.7–4 times as fast as
+// math/rand/v2's NormFloat64 on a PCG source, 1.7 times as fast as
+// without the AVX-512 loop (BenchmarkNormal), and the blocks run on every
+// core.
 //
 // A Filler is not safe for concurrent Fill calls (Fill keeps the call's
 // arguments in the Filler so its parallel loop allocates nothing).
@@ -144,9 +147,19 @@ func uniformValue(k uint64, s float32) float32 {
 // independent of j, the layer (Doornik 2005: taking the layer from j's own
 // bits, as Marsaglia and Tsang do, correlates it with the value). Draws
 // inside their layer's rectangle (98.5 %) take the inlined fast path
-// x = j·w[layer], w the layers' widths times σ.
+// x = j·w[layer], w the layers' widths times σ. Where the CPU has
+// AVX-512, normalFast draws them eight at a time, the same words to the
+// same values, up to the first draw off the fast path, and this loop takes
+// that one (and the last few of d).
 func (g *splitMix) normal(d []float32, w *[zigN]float32, sigma float64) {
-	for k := range d {
+	for k := 0; k < len(d); k++ {
+		if haveFast {
+			n := normalFast(d[k:], g.x, w)
+			g.x += uint64(n) * 0x9e3779b97f4a7c15 // the n words it drew
+			if k += n; k == len(d) {
+				return
+			}
+		}
 		u := g.next()
 		j, i := int32(u>>32), u%zigN
 		a := uint32(j)

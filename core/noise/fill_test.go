@@ -186,6 +186,17 @@ func BenchmarkNormal(b *testing.B) {
 			f.Fill(d, 1, uint64(i), 0)
 		}
 	})
+	if haveFast {
+		b.Run("impl=fill-go", func(b *testing.B) { // the fast path off
+			defer func() { haveFast = true }()
+			haveFast = false
+			f := Filler{Dist: Normal, Sigma: 1}
+			b.SetBytes(int64(4 * len(d)))
+			for i := 0; b.Loop(); i++ {
+				f.Fill(d, 1, uint64(i), 0)
+			}
+		})
+	}
 	b.Run("impl=mathrand", func(b *testing.B) {
 		r := rand.New(rand.NewPCG(1, 2))
 		b.SetBytes(int64(4 * len(d)))
@@ -212,6 +223,31 @@ func TestAdd(t *testing.T) {
 		for i := range got {
 			if w := 1 + scale*float64(want[i]); math.Abs(float64(got[i])-w) > 1e-6 {
 				t.Fatalf("%v: Add gave %v at %d, want 1 + %v·%v = %v", dist, got[i], i, scale, want[i], w)
+			}
+		}
+	}
+}
+
+// TestFastPathIsExact: where the CPU has it, the AVX-512 fast path gives
+// the Go loop's values bit for bit, on fills long and short (whose last
+// few values the Go loop draws) and across the draws off the fast path
+// (about 30 a block) at which it hands over.
+func TestFastPathIsExact(t *testing.T) {
+	if !haveFast {
+		t.Skip("no AVX-512 fast path on this CPU or build")
+	}
+	for _, n := range []int{1, 7, 8, 9, 63, blockLen, 3*blockLen + 5, 40000} {
+		for _, sigma := range []float64{1, 0.013} {
+			f := Filler{Dist: Normal, Sigma: sigma}
+			fast, slow := make([]float32, n), make([]float32, n)
+			f.Fill(fast, 7, uint64(n), 3)
+			haveFast = false
+			f.Fill(slow, 7, uint64(n), 3)
+			haveFast = true
+			for i := range fast {
+				if math.Float32bits(fast[i]) != math.Float32bits(slow[i]) {
+					t.Fatalf("n=%d σ=%v: value %d is %v on the fast path, %v in Go", n, sigma, i, fast[i], slow[i])
+				}
 			}
 		}
 	}

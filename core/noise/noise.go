@@ -3,7 +3,8 @@
 // the same two distributions (Dist) and the same generator (Filler), whose
 // draws are a function of the run's seed, the step and the parameter or
 // layer, so a resumed run draws what an uninterrupted one did, on any
-// number of threads. It imports only core/sched, so both can import it.
+// number of threads. It imports only core/sched (and golang.org/x/sys/cpu),
+// so both can import it.
 package noise
 
 import (
