@@ -67,3 +67,49 @@ func TestBandAgainstDirect(t *testing.T) {
 		}
 	}
 }
+
+// TestLoweringAgainstDirect runs TestConvAgainstDirect's checks with the
+// band off for every geometry, and on small planes (vec.Shuffle16's path)
+// with batches whose GEMM blocks begin inside an image.
+func TestLoweringAgainstDirect(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	small := []Shape{
+		{C: 8, H: 4, W: 4, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 3, H: 3, W: 3, K: 4, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 5, H: 7, W: 7, K: 4, KH: 3, KW: 3, Stride: 2, Pad: 1}, // a plane of 49, output 16
+		{C: 4, H: 4, W: 4, K: 3, KH: 1, KW: 1, Stride: 2, Pad: 0},
+	}
+	for _, s := range append(shapes[:len(shapes):len(shapes)], small...) {
+		for _, n := range []int{1, 3, 37} {
+			op, _ := New(s)
+			setBanded(op, false)
+			checkAgainstDirect(t, fmt.Sprintf("%+v n=%d: ", s, n), op, r, n)
+		}
+	}
+}
+
+// TestSmallTaps: the tables of a 4×4 plane's 3×3 taps read what the
+// definition says, −1 in the padding; larger planes have none.
+func TestSmallTaps(t *testing.T) {
+	s := Shape{C: 1, H: 4, W: 4, K: 1, KH: 3, KW: 3, Stride: 1, Pad: 1}
+	taps := s.smallTaps()
+	if len(taps) != 9 {
+		t.Fatalf("%d tables, want 9", len(taps))
+	}
+	// Tap (0, 0) reads the pixel up and to the left: position (1, 1) reads (0, 0).
+	if got := taps[0][5]; got != 0 {
+		t.Errorf("tap (0,0) at (1,1) reads %d, want 0", got)
+	}
+	if got := taps[0][0]; got != -1 {
+		t.Errorf("tap (0,0) at (0,0) reads %d, want −1 (padding)", got)
+	}
+	if got := taps[8][15]; got != -1 {
+		t.Errorf("tap (2,2) at (3,3) reads %d, want −1 (padding)", got)
+	}
+	if got := taps[4][7]; got != 7 {
+		t.Errorf("centre tap at (1,3) reads %d, want 7", got)
+	}
+	if (Shape{C: 1, H: 5, W: 4, K: 1, KH: 3, KW: 3, Stride: 1, Pad: 1}).smallTaps() != nil {
+		t.Error("a plane of 20 pixels has tables")
+	}
+}

@@ -76,6 +76,10 @@ type Op struct {
 	band   band // stride-1 "same" convs: the banded layout (band.go)
 	banded bool // the passes that can use it do
 
+	// taps, for planes and outputs of at most 16 pixels: per tap, the
+	// pixel each output position reads, −1 in the padding (small.go).
+	taps [][16]int32
+
 	task imageTask // the per-image loop in progress, reused by every pass
 	low  lowering  // the im2col in progress, reused by every pass
 }
@@ -100,7 +104,7 @@ func New(s Shape) (*Op, error) {
 }
 
 func newOp(s Shape) *Op {
-	return &Op{Shape: s, oh: s.OutH(), ow: s.OutW(), banded: s.bandPays(), scr: new(Scratch)}
+	return &Op{Shape: s, oh: s.OutH(), ow: s.OutW(), banded: s.bandPays(), scr: new(Scratch), taps: s.smallTaps()}
 }
 
 // Scratch holds the buffers an Op needs only within one pass: its input in

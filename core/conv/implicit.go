@@ -1,6 +1,9 @@
 package conv
 
-import "github.com/untied-ml/untied/core/gemm"
+import (
+	"github.com/untied-ml/untied/core/gemm"
+	"github.com/untied-ml/untied/core/vec"
+)
 
 // lowering is the im2col matrix of images [i0, i0+g) of a batch x as
 // gemm.Panels: the engine asks for blocks of it and they are read straight
@@ -59,6 +62,11 @@ func (o *Op) lowerRun(d, x []float32, i0, r, j int) {
 	}
 	for len(d) > 0 {
 		i, pos := i0+j/p, j%p
+		if m := len(d) / p; o.taps != nil && pos == 0 && m > 0 { // whole small images
+			vec.Shuffle16(d[:m*p], p, x[(i*o.C+c)*hw:], o.C*hw, m, &o.taps[kh*o.KW+kw])
+			d, j = d[m*p:], j+m*p
+			continue
+		}
 		cnt := min(len(d), p-pos)
 		plane := x[(i*o.C+c)*hw : (i*o.C+c+1)*hw]
 		if o.Stride == 1 && o.ow == o.W {

@@ -22,6 +22,7 @@ type impl struct {
 	dots        func(u, v []float32) (uu, uv, vv float64)
 	axpbyDots   func(dst, u, v []float32, a, b float32) (uu, uv, vv float64)
 	padRows     func(dst []float32, ds int, src []float32, ss, rows, lead, width int)
+	shuffle16   func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int)
 }
 
 // generic is the pure-Go impl, compiled everywhere.
@@ -40,6 +41,7 @@ var generic = &impl{
 	dots:        dotsGeneric,
 	axpbyDots:   axpbyDotsGeneric,
 	padRows:     padRowsGeneric,
+	shuffle16:   shuffle16Generic,
 }
 
 // impls lists the implementations this CPU can run, generic first and the

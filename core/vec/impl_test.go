@@ -24,7 +24,8 @@ func TestImpls(t *testing.T) {
 	for _, im := range impls {
 		if im.shiftedSums == nil || im.dotHat == nil || im.normalize == nil || im.normGrad == nil ||
 			im.relu == nil || im.reluGrad == nil || im.add == nil || im.addRelu == nil ||
-			im.sumSq == nil || im.scaleSumSq == nil || im.dots == nil || im.axpbyDots == nil || im.padRows == nil {
+			im.sumSq == nil || im.scaleSumSq == nil || im.dots == nil || im.axpbyDots == nil || im.padRows == nil ||
+			im.shuffle16 == nil {
 			t.Errorf("impl %s lacks a loop", im.name)
 		}
 	}

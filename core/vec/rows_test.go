@@ -85,3 +85,77 @@ func TestPadRowsAllocatesNothing(t *testing.T) {
 		t.Errorf("PadRows allocates %v times a call", a)
 	}
 }
+
+// TestShuffle16 checks every implementation against the definition on
+// random tables (some entries −1, planes of 1 to 16 values, strides
+// wider and narrower than a plane) and on a table that reads nothing,
+// with a sentinel after the last plane that must survive.
+func TestShuffle16(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	const sentinel = 777
+	for _, im := range impls {
+		withImpl(im, func() {
+			for trial := range 300 {
+				p, hw := 1+r.IntN(16), 1+r.IntN(16)
+				var idx [16]int32
+				for t := range idx {
+					idx[t] = int32(r.IntN(hw+1)) - 1 // −1 to hw−1
+				}
+				switch trial {
+				case 0: // reads nothing
+					for t := range idx {
+						idx[t] = -1
+					}
+				case 1: // a whole plane read, and padding beside it
+					p, hw = 16, 16
+					idx[0], idx[1] = 15, -1
+				}
+				n, stride := 1+r.IntN(9), hw+r.IntN(20)-3
+				stride = max(stride, 0)
+				src := fill(r, (n-1)*stride+16, dists[0].gen)
+				dst := fill(r, n*p+1, dists[0].gen)
+				dst[n*p] = sentinel
+				Shuffle16(dst[:n*p], p, src[:len(src)-16+hw], stride, n, &idx)
+				for i := 0; i < n; i++ {
+					for k := 0; k < p; k++ {
+						want := float32(0)
+						if idx[k] >= 0 {
+							want = src[i*stride+int(idx[k])]
+						}
+						if got := dst[i*p+k]; got != want {
+							t.Fatalf("%s trial %d (p=%d hw=%d n=%d stride=%d): dst[%d][%d] = %v, want %v", im.name, trial, p, hw, n, stride, i, k, got, want)
+						}
+					}
+				}
+				if dst[n*p] != sentinel {
+					t.Fatalf("%s trial %d: wrote past the last plane", im.name, trial)
+				}
+			}
+		})
+	}
+}
+
+func TestShuffle16ChecksBounds(t *testing.T) {
+	var idx [16]int32
+	for t := range idx {
+		idx[t] = int32(t)
+	}
+	cases := []struct {
+		name                   string
+		dst, p, src, stride, n int
+	}{
+		{"dst short", 31, 16, 64, 16, 2},
+		{"src short", 32, 16, 31, 16, 2},
+		{"plane past 16", 34, 17, 64, 16, 2},
+	}
+	for _, c := range cases {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", c.name)
+				}
+			}()
+			Shuffle16(make([]float32, c.dst), c.p, make([]float32, c.src), c.stride, c.n, &idx)
+		}()
+	}
+}

@@ -26,15 +26,17 @@ var avx2 = &impl{
 	dots:        dotsAVX2,
 	axpbyDots:   axpbyDotsAVX2,
 	padRows:     padRowsGeneric,
+	shuffle16:   shuffle16Generic,
 }
 
-// avx512 is avx2 with the loops that gain from AVX-512's masks: PadRows,
-// whose short rows are a piece or two of 16 values under masks, where
-// AVX2 has none to offer over copy.
+// avx512 is avx2 with the loops that gain from AVX-512's masks and
+// 16-lane permutes: PadRows, whose short rows are a piece or two of 16
+// values under masks, and Shuffle16, a plane a permute.
 var avx512 = func() *impl {
 	im := *avx2
 	im.name = "avx512"
 	im.padRows = padRowsAVX512
+	im.shuffle16 = shuffle16AVX512
 	return &im
 }()
 
@@ -114,3 +116,22 @@ func padRowsAVX512(dst []float32, ds int, src []float32, ss, rows, lead, width i
 
 //go:noescape
 func padRowsZMM(dst []float32, ds int, src []float32, ss, rows, lead int, masks []uint16)
+
+// shuffle16AVX512 builds shuffle16ZMM's masks: the plane's values loaded,
+// the lanes idx reads (the others zero) and the p lanes stored.
+func shuffle16AVX512(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int) {
+	var valid uint16
+	for t, k := range idx[:p] {
+		if k >= 0 {
+			valid |= 1 << t
+		}
+	}
+	if valid == 0 {
+		clear(dst[:n*p])
+		return
+	}
+	shuffle16ZMM(dst, p, src, stride, n, idx, uint16(1<<hw-1), valid, uint16(1<<p-1))
+}
+
+//go:noescape
+func shuffle16ZMM(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, load, valid, store uint16)

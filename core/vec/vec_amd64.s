@@ -735,3 +735,34 @@ padRows_next:
 padRows_done:
 	VZEROUPPER
 	RET
+
+// func shuffle16ZMM(dst []float32, p int, src []float32, stride int, n int, idx *[16]int32, load uint16, valid uint16, store uint16)
+// Requires: AVX, AVX512F
+TEXT ·shuffle16ZMM(SB), NOSPLIT, $0-86
+	MOVQ      dst_base+0(FP), AX
+	MOVQ      src_base+32(FP), CX
+	MOVQ      p+24(FP), DX
+	MOVQ      stride+56(FP), BX
+	MOVQ      n+64(FP), SI
+	MOVQ      idx+72(FP), DI
+	KMOVW     load+80(FP), K1
+	KMOVW     valid+82(FP), K2
+	KMOVW     store+84(FP), K3
+	SHLQ      $0x02, DX
+	SHLQ      $0x02, BX
+	VMOVDQU32 (DI), Z0
+
+shuffle16_loop:
+	TESTQ     SI, SI
+	JZ        shuffle16_done
+	VMOVUPS.Z (CX), K1, Z1
+	VPERMPS.Z Z1, Z0, K2, Z1
+	VMOVUPS   Z1, K3, (AX)
+	ADDQ      BX, CX
+	ADDQ      DX, AX
+	DECQ      SI
+	JMP       shuffle16_loop
+
+shuffle16_done:
+	VZEROUPPER
+	RET

@@ -40,6 +40,7 @@ func main() {
 	dots()
 	axpbyDots()
 	padRows()
+	shuffle16()
 	Generate()
 }
 
@@ -556,6 +557,42 @@ func padRows() {
 	DECQ(rows)
 	JMP(LabelRef("padRows_row"))
 	Label("padRows_done")
+	VZEROUPPER()
+	RET()
+}
+
+// shuffle16 emits shuffle16ZMM, the AVX-512 loop of shuffle16Generic: per
+// plane, its values loaded under mask load (the rest zero), permuted by
+// idx with the lanes outside valid zeroed, stored under store (p lanes).
+func shuffle16() {
+	TEXT("shuffle16ZMM", NOSPLIT, "func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, load, valid, store uint16)")
+	Doc("shuffle16ZMM is shuffle16Generic with AVX-512; the caller checks the bounds and builds the masks (shuffle16AVX512).")
+	Pragma("noescape")
+	dp := Load(Param("dst").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	p := Load(Param("p"), GP64())
+	stride := Load(Param("stride"), GP64())
+	n := Load(Param("n"), GP64())
+	ip := Load(Param("idx"), GP64())
+	lm, vm, sm := K(), K(), K()
+	KMOVW(param(Param("load")), lm)
+	KMOVW(param(Param("valid")), vm)
+	KMOVW(param(Param("store")), sm)
+	SHLQ(Imm(2), p)
+	SHLQ(Imm(2), stride)
+	idx, v := ZMM(), ZMM()
+	VMOVDQU32(Mem{Base: ip}, idx)
+	Label("shuffle16_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("shuffle16_done"))
+	VMOVUPS_Z(Mem{Base: sp}, lm, v)
+	VPERMPS_Z(v, idx, vm, v)
+	VMOVUPS(v, sm, Mem{Base: dp})
+	ADDQ(stride, sp)
+	ADDQ(p, dp)
+	DECQ(n)
+	JMP(LabelRef("shuffle16_loop"))
+	Label("shuffle16_done")
 	VZEROUPPER()
 	RET()
 }
