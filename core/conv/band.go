@@ -174,7 +174,8 @@ func (o *Op) bandBackwardFilter(n int, x, c []float32, beta float32, dys ...[]fl
 // band, zeros in the padding of its rows: the planes may hold another
 // pass's data (a shared Scratch), so every pass writes all it reads. At
 // stride 1 each row of the image is written whole, its leading zeros with
-// it (vec.PadRows); at stride S each phase's pixels one by one.
+// it (vec.PadRows); at stride 2 each row is dealt out to its column
+// phases (vec.Deal2); at larger strides each phase's pixels one by one.
 func (o *Op) bandImage(xp, x []float32, i, j int) {
 	b := &o.band
 	hw, st := o.H*o.W, o.Stride
@@ -196,6 +197,22 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 			}
 		}
 		src := x[(i*o.C+c)*hw : (i*o.C+c+1)*hw]
+		if st == 2 && b.colUsed[0] {
+			// Row phase a: every other row from a, split by column parity.
+			for a := 0; a < 2; a++ {
+				if !b.rowUsed[a] || a >= o.H {
+					continue
+				}
+				at := (b.top+j*b.hp)*b.wp + b.left
+				even := xp[(c*4+a*2)*b.plane+at : (c*4+a*2+1)*b.plane]
+				var odd []float32
+				if b.colUsed[1] {
+					odd = xp[(c*4+a*2+1)*b.plane+at : (c*4+a*2+2)*b.plane]
+				}
+				vec.Deal2(even, odd, b.wp, src[a*o.W:], 2*o.W, (o.H-a+1)/2, o.W)
+			}
+			continue
+		}
 		for y := 0; y < o.H; y++ {
 			a := y % st
 			if !b.rowUsed[a] {

@@ -1,5 +1,7 @@
 package conv
 
+import "github.com/untied-ml/untied/core/vec"
+
 // span returns the output columns [lo, hi) whose input column
 // xo·S − P + kw falls inside [0, W), for kernel column kw.
 func (o *Op) span(kw, ow int) (lo, hi int) {
@@ -42,6 +44,16 @@ func (o *Op) col2im(col, x []float32, ld int) {
 				row++
 				lo, hi := o.span(kw, ow)
 				off := kw - o.Pad
+				if o.Stride == 2 && lo < hi {
+					// Output rows [ya, yb) read inside the image: rows of
+					// dst two image rows apart, every other pixel.
+					ya, yb := max(0, -floorDiv(kh-o.Pad, 2)), min(oh, floorDiv(o.H-1+o.Pad-kh, 2)+1)
+					if ya < yb {
+						h := ya*2 - o.Pad + kh
+						vec.AddStride2(xc[h*o.W+lo*2+off:], 2*o.W, src[ya*ow+lo:], ow, yb-ya, hi-lo)
+					}
+					continue
+				}
 				for y := 0; y < oh; y++ {
 					h := y*o.Stride - o.Pad + kh
 					if h < 0 || h >= o.H {

@@ -23,6 +23,8 @@ type impl struct {
 	axpbyDots   func(dst, u, v []float32, a, b float32) (uu, uv, vv float64)
 	padRows     func(dst []float32, ds int, src []float32, ss, rows, lead, width int)
 	shuffle16   func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int)
+	deal2       func(even, odd []float32, ds int, src []float32, ss, rows, width int)
+	addStride2  func(dst []float32, ds int, src []float32, ss, rows, n int)
 }
 
 // generic is the pure-Go impl, compiled everywhere.
@@ -42,6 +44,8 @@ var generic = &impl{
 	axpbyDots:   axpbyDotsGeneric,
 	padRows:     padRowsGeneric,
 	shuffle16:   shuffle16Generic,
+	deal2:       deal2Generic,
+	addStride2:  addStride2Generic,
 }
 
 // impls lists the implementations this CPU can run, generic first and the

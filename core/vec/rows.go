@@ -79,3 +79,74 @@ func shuffle16Generic(dst []float32, p int, src []float32, stride, n int, idx *[
 		}
 	}
 }
+
+// Deal2 deals rows of src out by column parity: for each of rows runs of
+// width values (src[r·ss:]), the values in even columns go to even[r·ds:]
+// and those in odd columns to odd[r·ds:] (odd may be nil: then they are
+// dropped). It splits an image into the column phases of a stride-2
+// convolution's banded layout (core/conv); under AVX-512 a row of up to 32
+// values is two masked loads, two permutes and two masked stores.
+func Deal2(even, odd []float32, ds int, src []float32, ss, rows, width int) {
+	if rows <= 0 || width <= 0 {
+		return
+	}
+	ne, no := (width+1)/2, width/2
+	switch {
+	case ds < 0 || ss < 0:
+		panic(fmt.Sprintf("vec: Deal2: negative stride (%d, %d)", ds, ss))
+	case (rows-1)*ds+ne > len(even):
+		panic(fmt.Sprintf("vec: Deal2: %d rows of %d at stride %d overrun even's %d values", rows, ne, ds, len(even)))
+	case odd != nil && no > 0 && (rows-1)*ds+no > len(odd):
+		panic(fmt.Sprintf("vec: Deal2: %d rows of %d at stride %d overrun odd's %d values", rows, no, ds, len(odd)))
+	case (rows-1)*ss+width > len(src):
+		panic(fmt.Sprintf("vec: Deal2: %d runs of %d at stride %d overrun src's %d values", rows, width, ss, len(src)))
+	}
+	best.deal2(even, odd, ds, src, ss, rows, width)
+}
+
+// deal2Generic is Deal2 once its arguments are checked.
+func deal2Generic(even, odd []float32, ds int, src []float32, ss, rows, width int) {
+	for r := 0; r < rows; r++ {
+		s := src[r*ss : r*ss+width]
+		e := even[r*ds : r*ds+(width+1)/2]
+		for t := range e {
+			e[t] = s[2*t]
+		}
+		if odd != nil {
+			o := odd[r*ds : r*ds+width/2]
+			for t := range o {
+				o[t] = s[2*t+1]
+			}
+		}
+	}
+}
+
+// AddStride2 adds rows runs of n values, run r from src[r·ss:], to every
+// other value of dst's rows: dst[r·ds + 2j] += src[r·ss + j]. It is the
+// adjoint of a stride-2 lowering (core/conv's col2im), each value of dst
+// added to once, so the order of the sums is the loop's; under AVX-512 a
+// run of up to 16 is one load, two permutes and two masked adds.
+func AddStride2(dst []float32, ds int, src []float32, ss, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	switch {
+	case ds < 0 || ss < 0:
+		panic(fmt.Sprintf("vec: AddStride2: negative stride (%d, %d)", ds, ss))
+	case (rows-1)*ds+2*n-1 > len(dst):
+		panic(fmt.Sprintf("vec: AddStride2: %d rows of %d every other value at stride %d overrun dst's %d values", rows, n, ds, len(dst)))
+	case (rows-1)*ss+n > len(src):
+		panic(fmt.Sprintf("vec: AddStride2: %d runs of %d at stride %d overrun src's %d values", rows, n, ss, len(src)))
+	}
+	best.addStride2(dst, ds, src, ss, rows, n)
+}
+
+// addStride2Generic is AddStride2 once its arguments are checked.
+func addStride2Generic(dst []float32, ds int, src []float32, ss, rows, n int) {
+	for r := 0; r < rows; r++ {
+		d := dst[r*ds : r*ds+2*n-1]
+		for j, v := range src[r*ss : r*ss+n] {
+			d[2*j] += v
+		}
+	}
+}

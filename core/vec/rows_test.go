@@ -2,7 +2,9 @@ package vec
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -157,5 +159,82 @@ func TestShuffle16ChecksBounds(t *testing.T) {
 			}()
 			Shuffle16(make([]float32, c.dst), c.p, make([]float32, c.src), c.stride, c.n, &idx)
 		}()
+	}
+}
+
+// TestDeal2 checks every implementation against the definition, widths 1
+// to 40 (past the 32 the AVX-512 loop takes), with and without the odd
+// columns, and a sentinel after the last row of each output.
+func TestDeal2(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const sentinel = 555
+	for _, im := range impls {
+		withImpl(im, func() {
+			for width := 1; width <= 40; width++ {
+				for _, withOdd := range []bool{true, false} {
+					rows, ne, no := 1+r.IntN(5), (width+1)/2, width/2
+					ds, ss := ne+r.IntN(4), width+r.IntN(4)
+					src := fill(r, (rows-1)*ss+width, dists[0].gen)
+					even := fill(r, (rows-1)*ds+ne+1, dists[0].gen)
+					even[len(even)-1] = sentinel
+					var odd []float32
+					if withOdd {
+						odd = fill(r, (rows-1)*ds+no+1, dists[0].gen)
+						odd[len(odd)-1] = sentinel
+					}
+					Deal2(even[:len(even)-1], odd, ds, src, ss, rows, width)
+					for row := 0; row < rows; row++ {
+						for c := 0; c < width; c++ {
+							got, name := float32(0), "even"
+							if c%2 == 0 {
+								got = even[row*ds+c/2]
+							} else if withOdd {
+								got, name = odd[row*ds+c/2], "odd"
+							} else {
+								continue
+							}
+							if want := src[row*ss+c]; got != want {
+								t.Fatalf("%s width=%d: %s[%d][%d] = %v, want %v", im.name, width, name, row, c/2, got, want)
+							}
+						}
+					}
+					if even[len(even)-1] != sentinel || withOdd && odd[len(odd)-1] != sentinel && no > 0 {
+						t.Fatalf("%s width=%d: wrote past the last row", im.name, width)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestAddStride2 checks every implementation against the definition, runs
+// of 1 to 20 (past the 16 the AVX-512 loop takes); the odd values of dst,
+// negative zeros among them, must keep their bits.
+func TestAddStride2(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, im := range impls {
+		withImpl(im, func() {
+			for n := 1; n <= 20; n++ {
+				rows := 1 + r.IntN(5)
+				ds, ss := 2*n+r.IntN(4), n+r.IntN(3)
+				src := fill(r, (rows-1)*ss+n, dists[0].gen)
+				dst := fill(r, (rows-1)*ds+2*n+1, dists[0].gen)
+				for i := 1; i < len(dst); i += 4 {
+					dst[i] = float32(math.Copysign(0, -1))
+				}
+				want := slices.Clone(dst)
+				for row := 0; row < rows; row++ {
+					for j := 0; j < n; j++ {
+						want[row*ds+2*j] += src[row*ss+j]
+					}
+				}
+				AddStride2(dst[:len(dst)-2], ds, src, ss, rows, n)
+				for i := range want {
+					if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s n=%d rows=%d: dst[%d] = %v, want %v", im.name, n, rows, i, dst[i], want[i])
+					}
+				}
+			}
+		})
 	}
 }

@@ -27,16 +27,21 @@ var avx2 = &impl{
 	axpbyDots:   axpbyDotsAVX2,
 	padRows:     padRowsGeneric,
 	shuffle16:   shuffle16Generic,
+	deal2:       deal2Generic,
+	addStride2:  addStride2Generic,
 }
 
 // avx512 is avx2 with the loops that gain from AVX-512's masks and
 // 16-lane permutes: PadRows, whose short rows are a piece or two of 16
-// values under masks, and Shuffle16, a plane a permute.
+// values under masks, Shuffle16, a plane a permute, and Deal2 and
+// AddStride2, a row a permute or two.
 var avx512 = func() *impl {
 	im := *avx2
 	im.name = "avx512"
 	im.padRows = padRowsAVX512
 	im.shuffle16 = shuffle16AVX512
+	im.deal2 = deal2AVX512
+	im.addStride2 = addStride2AVX512
 	return &im
 }()
 
@@ -135,3 +140,43 @@ func shuffle16AVX512(dst []float32, p int, src []float32, stride, n int, idx *[1
 
 //go:noescape
 func shuffle16ZMM(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, load, valid, store uint16)
+
+// deal2AVX512 runs deal2ZMM on rows of up to 32 values, with its masks:
+// the row's two 16-value halves loaded, the even and odd values stored.
+func deal2AVX512(even, odd []float32, ds int, src []float32, ss, rows, width int) {
+	if width > 32 {
+		deal2Generic(even, odd, ds, src, ss, rows, width)
+		return
+	}
+	lo, hi := uint16(1<<min(width, 16)-1), uint16(1<<max(width-16, 0)-1)
+	se, so := uint16(1<<((width+1)/2)-1), uint16(1<<(width/2)-1)
+	if odd == nil {
+		odd, so = even, 0 // nothing stored
+	}
+	deal2ZMM(even, odd, ds, src, ss, rows, lo, hi, se, so)
+}
+
+//go:noescape
+func deal2ZMM(even, odd []float32, ds int, src []float32, ss, rows int, lo, hi, se, so uint16)
+
+// addStride2AVX512 runs addStride2ZMM on runs of up to 16 values, with its
+// masks: the run loaded, and the even lanes of dst's two 16-value pieces
+// that it adds to.
+func addStride2AVX512(dst []float32, ds int, src []float32, ss, rows, n int) {
+	if n > 16 {
+		addStride2Generic(dst, ds, src, ss, rows, n)
+		return
+	}
+	var m0, m1 uint16
+	for j := 0; j < n; j++ {
+		if j < 8 {
+			m0 |= 1 << (2 * j)
+		} else {
+			m1 |= 1 << (2*j - 16)
+		}
+	}
+	addStride2ZMM(dst, ds, src, ss, rows, uint16(1<<n-1), m0, m1)
+}
+
+//go:noescape
+func addStride2ZMM(dst []float32, ds int, src []float32, ss, rows int, load, m0, m1 uint16)

@@ -766,3 +766,151 @@ shuffle16_loop:
 shuffle16_done:
 	VZEROUPPER
 	RET
+
+DATA deal2Even<>+0(SB)/4, $0x00000000
+DATA deal2Even<>+4(SB)/4, $0x00000002
+DATA deal2Even<>+8(SB)/4, $0x00000004
+DATA deal2Even<>+12(SB)/4, $0x00000006
+DATA deal2Even<>+16(SB)/4, $0x00000008
+DATA deal2Even<>+20(SB)/4, $0x0000000a
+DATA deal2Even<>+24(SB)/4, $0x0000000c
+DATA deal2Even<>+28(SB)/4, $0x0000000e
+DATA deal2Even<>+32(SB)/4, $0x00000010
+DATA deal2Even<>+36(SB)/4, $0x00000012
+DATA deal2Even<>+40(SB)/4, $0x00000014
+DATA deal2Even<>+44(SB)/4, $0x00000016
+DATA deal2Even<>+48(SB)/4, $0x00000018
+DATA deal2Even<>+52(SB)/4, $0x0000001a
+DATA deal2Even<>+56(SB)/4, $0x0000001c
+DATA deal2Even<>+60(SB)/4, $0x0000001e
+GLOBL deal2Even<>(SB), RODATA|NOPTR, $64
+
+DATA deal2Odd<>+0(SB)/4, $0x00000001
+DATA deal2Odd<>+4(SB)/4, $0x00000003
+DATA deal2Odd<>+8(SB)/4, $0x00000005
+DATA deal2Odd<>+12(SB)/4, $0x00000007
+DATA deal2Odd<>+16(SB)/4, $0x00000009
+DATA deal2Odd<>+20(SB)/4, $0x0000000b
+DATA deal2Odd<>+24(SB)/4, $0x0000000d
+DATA deal2Odd<>+28(SB)/4, $0x0000000f
+DATA deal2Odd<>+32(SB)/4, $0x00000011
+DATA deal2Odd<>+36(SB)/4, $0x00000013
+DATA deal2Odd<>+40(SB)/4, $0x00000015
+DATA deal2Odd<>+44(SB)/4, $0x00000017
+DATA deal2Odd<>+48(SB)/4, $0x00000019
+DATA deal2Odd<>+52(SB)/4, $0x0000001b
+DATA deal2Odd<>+56(SB)/4, $0x0000001d
+DATA deal2Odd<>+60(SB)/4, $0x0000001f
+GLOBL deal2Odd<>(SB), RODATA|NOPTR, $64
+
+// func deal2ZMM(even []float32, odd []float32, ds int, src []float32, ss int, rows int, lo uint16, hi uint16, se uint16, so uint16)
+// Requires: AVX, AVX512F
+TEXT ·deal2ZMM(SB), NOSPLIT, $0-104
+	MOVQ      even_base+0(FP), AX
+	MOVQ      odd_base+24(FP), CX
+	MOVQ      src_base+56(FP), DX
+	MOVQ      ds+48(FP), BX
+	MOVQ      ss+80(FP), SI
+	MOVQ      rows+88(FP), DI
+	KMOVW     lo+96(FP), K1
+	KMOVW     hi+98(FP), K2
+	KMOVW     se+100(FP), K3
+	KMOVW     so+102(FP), K4
+	SHLQ      $0x02, BX
+	SHLQ      $0x02, SI
+	VMOVDQU32 deal2Even<>+0(SB), Z0
+	VMOVDQU32 deal2Odd<>+0(SB), Z1
+
+deal2_loop:
+	TESTQ     DI, DI
+	JZ        deal2_done
+	VMOVUPS.Z (DX), K1, Z2
+	VMOVUPS.Z 64(DX), K2, Z3
+	VMOVAPS   Z2, Z4
+	VPERMT2PS Z3, Z0, Z4
+	VMOVAPS   Z2, Z2
+	VPERMT2PS Z3, Z1, Z2
+	VMOVUPS   Z4, K3, (AX)
+	VMOVUPS   Z2, K4, (CX)
+	ADDQ      BX, AX
+	ADDQ      BX, CX
+	ADDQ      SI, DX
+	DECQ      DI
+	JMP       deal2_loop
+
+deal2_done:
+	VZEROUPPER
+	RET
+
+DATA addStride2Lo<>+0(SB)/4, $0x00000000
+DATA addStride2Lo<>+4(SB)/4, $0x00000000
+DATA addStride2Lo<>+8(SB)/4, $0x00000001
+DATA addStride2Lo<>+12(SB)/4, $0x00000001
+DATA addStride2Lo<>+16(SB)/4, $0x00000002
+DATA addStride2Lo<>+20(SB)/4, $0x00000002
+DATA addStride2Lo<>+24(SB)/4, $0x00000003
+DATA addStride2Lo<>+28(SB)/4, $0x00000003
+DATA addStride2Lo<>+32(SB)/4, $0x00000004
+DATA addStride2Lo<>+36(SB)/4, $0x00000004
+DATA addStride2Lo<>+40(SB)/4, $0x00000005
+DATA addStride2Lo<>+44(SB)/4, $0x00000005
+DATA addStride2Lo<>+48(SB)/4, $0x00000006
+DATA addStride2Lo<>+52(SB)/4, $0x00000006
+DATA addStride2Lo<>+56(SB)/4, $0x00000007
+DATA addStride2Lo<>+60(SB)/4, $0x00000007
+GLOBL addStride2Lo<>(SB), RODATA|NOPTR, $64
+
+DATA addStride2Hi<>+0(SB)/4, $0x00000008
+DATA addStride2Hi<>+4(SB)/4, $0x00000008
+DATA addStride2Hi<>+8(SB)/4, $0x00000009
+DATA addStride2Hi<>+12(SB)/4, $0x00000009
+DATA addStride2Hi<>+16(SB)/4, $0x0000000a
+DATA addStride2Hi<>+20(SB)/4, $0x0000000a
+DATA addStride2Hi<>+24(SB)/4, $0x0000000b
+DATA addStride2Hi<>+28(SB)/4, $0x0000000b
+DATA addStride2Hi<>+32(SB)/4, $0x0000000c
+DATA addStride2Hi<>+36(SB)/4, $0x0000000c
+DATA addStride2Hi<>+40(SB)/4, $0x0000000d
+DATA addStride2Hi<>+44(SB)/4, $0x0000000d
+DATA addStride2Hi<>+48(SB)/4, $0x0000000e
+DATA addStride2Hi<>+52(SB)/4, $0x0000000e
+DATA addStride2Hi<>+56(SB)/4, $0x0000000f
+DATA addStride2Hi<>+60(SB)/4, $0x0000000f
+GLOBL addStride2Hi<>(SB), RODATA|NOPTR, $64
+
+// func addStride2ZMM(dst []float32, ds int, src []float32, ss int, rows int, load uint16, m0 uint16, m1 uint16)
+// Requires: AVX, AVX512F
+TEXT ·addStride2ZMM(SB), NOSPLIT, $0-78
+	MOVQ      dst_base+0(FP), AX
+	MOVQ      src_base+32(FP), CX
+	MOVQ      ds+24(FP), DX
+	MOVQ      ss+56(FP), BX
+	MOVQ      rows+64(FP), SI
+	KMOVW     load+72(FP), K1
+	KMOVW     m0+74(FP), K2
+	KMOVW     m1+76(FP), K3
+	SHLQ      $0x02, DX
+	SHLQ      $0x02, BX
+	VMOVDQU32 addStride2Lo<>+0(SB), Z0
+	VMOVDQU32 addStride2Hi<>+0(SB), Z1
+
+addStride2_loop:
+	TESTQ     SI, SI
+	JZ        addStride2_done
+	VMOVUPS.Z (CX), K1, Z2
+	VPERMPS   Z2, Z0, Z3
+	VMOVUPS.Z (AX), K2, Z4
+	VADDPS    Z3, Z4, K2, Z4
+	VMOVUPS   Z4, K2, (AX)
+	VPERMPS   Z2, Z1, Z3
+	VMOVUPS.Z 64(AX), K3, Z4
+	VADDPS    Z3, Z4, K3, Z4
+	VMOVUPS   Z4, K3, 64(AX)
+	ADDQ      DX, AX
+	ADDQ      BX, CX
+	DECQ      SI
+	JMP       addStride2_loop
+
+addStride2_done:
+	VZEROUPPER
+	RET

@@ -41,6 +41,8 @@ func main() {
 	axpbyDots()
 	padRows()
 	shuffle16()
+	deal2()
+	addStride2()
 	Generate()
 }
 
@@ -593,6 +595,113 @@ func shuffle16() {
 	DECQ(n)
 	JMP(LabelRef("shuffle16_loop"))
 	Label("shuffle16_done")
+	VZEROUPPER()
+	RET()
+}
+
+// indices returns a read-only table of sixteen int32, for permutes.
+func indices(name string, f func(l int) int) Mem {
+	m := GLOBL(name, RODATA|NOPTR)
+	for l := 0; l < 16; l++ {
+		DATA(4*l, U32(uint32(f(l))))
+	}
+	return m
+}
+
+// deal2 emits deal2ZMM, the AVX-512 loop of deal2Generic for rows of up to
+// 32 values: a row's halves loaded under lo and hi, its even values
+// gathered by one two-table permute and stored under se, its odd ones by
+// another and stored under so.
+func deal2() {
+	evens := indices("deal2Even", func(l int) int { return 2 * l })
+	odds := indices("deal2Odd", func(l int) int { return 2*l + 1 })
+	TEXT("deal2ZMM", NOSPLIT, "func(even, odd []float32, ds int, src []float32, ss, rows int, lo, hi, se, so uint16)")
+	Doc("deal2ZMM is deal2Generic with AVX-512 for rows of at most 32 values; the caller checks the bounds and builds the masks (deal2AVX512).")
+	Pragma("noescape")
+	ep := Load(Param("even").Base(), GP64())
+	op := Load(Param("odd").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	ds := Load(Param("ds"), GP64())
+	ss := Load(Param("ss"), GP64())
+	rows := Load(Param("rows"), GP64())
+	klo, khi, kse, kso := K(), K(), K(), K()
+	KMOVW(param(Param("lo")), klo)
+	KMOVW(param(Param("hi")), khi)
+	KMOVW(param(Param("se")), kse)
+	KMOVW(param(Param("so")), kso)
+	SHLQ(Imm(2), ds)
+	SHLQ(Imm(2), ss)
+	ie, io := ZMM(), ZMM()
+	VMOVDQU32(evens, ie)
+	VMOVDQU32(odds, io)
+	z0, z1, e, o := ZMM(), ZMM(), ZMM(), ZMM()
+	Label("deal2_loop")
+	TESTQ(rows, rows)
+	JZ(LabelRef("deal2_done"))
+	VMOVUPS_Z(Mem{Base: sp}, klo, z0)
+	VMOVUPS_Z(Mem{Base: sp, Disp: 64}, khi, z1)
+	VMOVAPS(z0, e)
+	VPERMT2PS(z1, ie, e)
+	VMOVAPS(z0, o)
+	VPERMT2PS(z1, io, o)
+	VMOVUPS(e, kse, Mem{Base: ep})
+	VMOVUPS(o, kso, Mem{Base: op})
+	ADDQ(ds, ep)
+	ADDQ(ds, op)
+	ADDQ(ss, sp)
+	DECQ(rows)
+	JMP(LabelRef("deal2_loop"))
+	Label("deal2_done")
+	VZEROUPPER()
+	RET()
+}
+
+// addStride2 emits addStride2ZMM, the AVX-512 loop of addStride2Generic
+// for runs of up to 16: a run loaded under load, its values spread to even
+// lanes by two permutes (run value j to lane 2j of the two 16-value pieces
+// of dst's row), and added to those lanes alone under m0 and m1, so each
+// value of dst gets one float32 addition, as in the loop.
+func addStride2() {
+	lows := indices("addStride2Lo", func(l int) int { return l / 2 })
+	highs := indices("addStride2Hi", func(l int) int { return 8 + l/2 })
+	TEXT("addStride2ZMM", NOSPLIT, "func(dst []float32, ds int, src []float32, ss, rows int, load, m0, m1 uint16)")
+	Doc("addStride2ZMM is addStride2Generic with AVX-512 for runs of at most 16; the caller checks the bounds and builds the masks (addStride2AVX512).")
+	Pragma("noescape")
+	dp := Load(Param("dst").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	ds := Load(Param("ds"), GP64())
+	ss := Load(Param("ss"), GP64())
+	rows := Load(Param("rows"), GP64())
+	kl, k0, k1 := K(), K(), K()
+	KMOVW(param(Param("load")), kl)
+	KMOVW(param(Param("m0")), k0)
+	KMOVW(param(Param("m1")), k1)
+	SHLQ(Imm(2), ds)
+	SHLQ(Imm(2), ss)
+	il, ih := ZMM(), ZMM()
+	VMOVDQU32(lows, il)
+	VMOVDQU32(highs, ih)
+	v, e, d := ZMM(), ZMM(), ZMM()
+	Label("addStride2_loop")
+	TESTQ(rows, rows)
+	JZ(LabelRef("addStride2_done"))
+	VMOVUPS_Z(Mem{Base: sp}, kl, v)
+	for half, k := range []Op{k0, k1} {
+		idx := il
+		if half == 1 {
+			idx = ih
+		}
+		at := Mem{Base: dp, Disp: 64 * half}
+		VPERMPS(v, idx, e)
+		VMOVUPS_Z(at, k, d)
+		VADDPS(e, d, k, d)
+		VMOVUPS(d, k, at)
+	}
+	ADDQ(ds, dp)
+	ADDQ(ss, sp)
+	DECQ(rows)
+	JMP(LabelRef("addStride2_loop"))
+	Label("addStride2_done")
 	VZEROUPPER()
 	RET()
 }
