@@ -69,7 +69,7 @@ func TestBandAgainstDirect(t *testing.T) {
 }
 
 // TestLoweringAgainstDirect runs TestConvAgainstDirect's checks with the
-// band off for every geometry, and on small planes (vec.Shuffle16's path)
+// band off for every geometry, and on small outputs (vec.Gather16's path)
 // with batches whose GEMM blocks begin inside an image.
 func TestLoweringAgainstDirect(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
@@ -89,7 +89,7 @@ func TestLoweringAgainstDirect(t *testing.T) {
 }
 
 // TestSmallTaps: the tables of a 4×4 plane's 3×3 taps read what the
-// definition says, −1 in the padding; larger planes have none.
+// definition says, −1 in the padding; larger outputs have none.
 func TestSmallTaps(t *testing.T) {
 	s := Shape{C: 1, H: 4, W: 4, K: 1, KH: 3, KW: 3, Stride: 1, Pad: 1}
 	taps := s.smallTaps()
@@ -110,6 +110,6 @@ func TestSmallTaps(t *testing.T) {
 		t.Errorf("centre tap at (1,3) reads %d, want 7", got)
 	}
 	if (Shape{C: 1, H: 5, W: 4, K: 1, KH: 3, KW: 3, Stride: 1, Pad: 1}).smallTaps() != nil {
-		t.Error("a plane of 20 pixels has tables")
+		t.Error("an output of 20 positions has tables")
 	}
 }

@@ -76,7 +76,7 @@ type Op struct {
 	band   band // stride-1 "same" convs: the banded layout (band.go)
 	banded bool // the passes that can use it do
 
-	// taps, for planes and outputs of at most 16 pixels: per tap, the
+	// taps, for outputs of at most 16 positions: per tap, the
 	// pixel each output position reads, −1 in the padding (small.go).
 	taps [][16]int32
 

@@ -63,7 +63,7 @@ func (o *Op) lowerRun(d, x []float32, i0, r, j int) {
 	for len(d) > 0 {
 		i, pos := i0+j/p, j%p
 		if m := len(d) / p; o.taps != nil && pos == 0 && m > 0 { // whole small images
-			vec.Shuffle16(d[:m*p], p, x[(i*o.C+c)*hw:], o.C*hw, m, &o.taps[kh*o.KW+kw])
+			vec.Gather16(d[:m*p], p, x[(i*o.C+c)*hw:], o.C*hw, m, &o.taps[kh*o.KW+kw])
 			d, j = d[m*p:], j+m*p
 			continue
 		}

@@ -1,18 +1,18 @@
 package conv
 
-// Small planes. Where an image plane and the output both have at most 16
-// pixels (ResNet-18's 4×4 layers), a row (c, kh, kw) of the im2col matrix
-// is, image by image, the plane rearranged by one table: output position
+// Small outputs. Where a convolution has at most 16 output positions
+// (ResNet-18's 4×4 layers), a row (c, kh, kw) of the im2col matrix is,
+// image by image, the image plane read through one table: output position
 // (oh, ow) reads pixel (oh·S − P + kh, ow·S − P + kw) or the padding. The
-// lowering then moves a run of whole images with one vec.Shuffle16 (under
-// AVX-512 a load, a permute and a store an image) instead of a shiftedRun
-// or planeRun of a few values an image row.
+// lowering then moves a run of whole images with one vec.Gather16 (under
+// AVX-512 a permute an image, or a gather where the plane is larger than
+// 16) instead of a shiftedRun or planeRun of a few values an image row.
 
-// smallTaps returns every tap's table, kh-major, or nil if s's planes or
-// outputs are larger than 16 pixels.
+// smallTaps returns every tap's table, kh-major, or nil if s has more
+// than 16 output positions.
 func (s Shape) smallTaps() [][16]int32 {
 	oh, ow := s.OutH(), s.OutW()
-	if s.H*s.W > 16 || oh*ow > 16 {
+	if oh*ow > 16 {
 		return nil
 	}
 	taps := make([][16]int32, s.KH*s.KW)

@@ -22,7 +22,7 @@ type impl struct {
 	dots        func(u, v []float32) (uu, uv, vv float64)
 	axpbyDots   func(dst, u, v []float32, a, b float32) (uu, uv, vv float64)
 	padRows     func(dst []float32, ds int, src []float32, ss, rows, lead, width int)
-	shuffle16   func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int)
+	gather16    func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int)
 	deal2       func(even, odd []float32, ds int, src []float32, ss, rows, width int)
 	addStride2  func(dst []float32, ds int, src []float32, ss, rows, n int)
 }
@@ -43,7 +43,7 @@ var generic = &impl{
 	dots:        dotsGeneric,
 	axpbyDots:   axpbyDotsGeneric,
 	padRows:     padRowsGeneric,
-	shuffle16:   shuffle16Generic,
+	gather16:    gather16Generic,
 	deal2:       deal2Generic,
 	addStride2:  addStride2Generic,
 }

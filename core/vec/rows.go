@@ -37,37 +37,36 @@ func padRowsGeneric(dst []float32, ds int, src []float32, ss, rows, lead, width 
 	}
 }
 
-// Shuffle16 sets dst[i·p + t] = src[i·stride + idx[t]] for t < p and
-// i < n, or 0 where idx[t] < 0: n small planes (at most 16 values each,
-// as the highest index says) rearranged by one table. It is the lowering
-// of a convolution over images of 16 pixels or fewer (ResNet-18's 4×4
-// layers), one tap's row of the im2col matrix for n images: p ≤ 16 output
-// positions, each reading one pixel of the plane or the padding. Under
-// AVX-512 a plane is one masked load, one permute and one masked store.
-func Shuffle16(dst []float32, p int, src []float32, stride, n int, idx *[16]int32) {
+// Gather16 sets dst[i·p + t] = src[i·stride + idx[t]] for t < p ≤ 16
+// and i < n, or 0 where idx[t] < 0: n planes read through one table. It is
+// the lowering of a convolution with at most 16 output positions (ResNet-18's
+// 4×4 layers), one tap's row of the im2col matrix for n images: each
+// position reads one pixel of the plane or the padding. Under AVX-512 a
+// plane of up to 16 values is one masked load, one permute and one masked
+// store; a larger one, one gather.
+func Gather16(dst []float32, p int, src []float32, stride, n int, idx *[16]int32) {
 	if n <= 0 || p == 0 {
 		return
 	}
+	if p < 0 || p > 16 {
+		panic(fmt.Sprintf("vec: Gather16: %d values a plane, want 1 to 16", p))
+	}
 	hw := 0 // the values of a plane that idx reads
-	for _, k := range idx[:min(p, 16)] {
+	for _, k := range idx[:p] {
 		hw = max(hw, int(k)+1)
 	}
 	switch {
-	case p < 0 || p > 16:
-		panic(fmt.Sprintf("vec: Shuffle16: %d values a plane, want 1 to 16", p))
-	case hw > 16:
-		panic(fmt.Sprintf("vec: Shuffle16: index %d past a plane of 16", hw-1))
 	case (n-1)*p+p > len(dst):
-		panic(fmt.Sprintf("vec: Shuffle16: %d planes of %d overrun dst's %d values", n, p, len(dst)))
+		panic(fmt.Sprintf("vec: Gather16: %d planes of %d overrun dst's %d values", n, p, len(dst)))
 	case hw > 0 && (stride < 0 || (n-1)*stride+hw > len(src)):
-		panic(fmt.Sprintf("vec: Shuffle16: %d planes of %d at stride %d overrun src's %d values", n, hw, stride, len(src)))
+		panic(fmt.Sprintf("vec: Gather16: %d planes of %d at stride %d overrun src's %d values", n, hw, stride, len(src)))
 	}
-	best.shuffle16(dst, p, src, stride, n, idx, hw)
+	best.gather16(dst, p, src, stride, n, idx, hw)
 }
 
-// shuffle16Generic is Shuffle16 once its arguments are checked; hw is the
+// gather16Generic is Gather16 once its arguments are checked; hw is the
 // values of a plane that idx reads.
-func shuffle16Generic(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int) {
+func gather16Generic(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int) {
 	for i := 0; i < n; i++ {
 		d := dst[i*p : i*p+p]
 		for t := range d {

@@ -88,17 +88,17 @@ func TestPadRowsAllocatesNothing(t *testing.T) {
 	}
 }
 
-// TestShuffle16 checks every implementation against the definition on
-// random tables (some entries −1, planes of 1 to 16 values, strides
+// TestGather16 checks every implementation against the definition on
+// random tables (some entries −1, planes of 1 to 60 values, strides
 // wider and narrower than a plane) and on a table that reads nothing,
 // with a sentinel after the last plane that must survive.
-func TestShuffle16(t *testing.T) {
+func TestGather16(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	const sentinel = 777
 	for _, im := range impls {
 		withImpl(im, func() {
 			for trial := range 300 {
-				p, hw := 1+r.IntN(16), 1+r.IntN(16)
+				p, hw := 1+r.IntN(16), 1+r.IntN(60)
 				var idx [16]int32
 				for t := range idx {
 					idx[t] = int32(r.IntN(hw+1)) - 1 // −1 to hw−1
@@ -108,16 +108,19 @@ func TestShuffle16(t *testing.T) {
 					for t := range idx {
 						idx[t] = -1
 					}
-				case 1: // a whole plane read, and padding beside it
+				case 1: // a whole plane of 16 read, and padding beside it
 					p, hw = 16, 16
+					for t := range idx {
+						idx[t] = int32(t)
+					}
 					idx[0], idx[1] = 15, -1
 				}
 				n, stride := 1+r.IntN(9), hw+r.IntN(20)-3
 				stride = max(stride, 0)
-				src := fill(r, (n-1)*stride+16, dists[0].gen)
+				src := fill(r, (n-1)*stride+64, dists[0].gen)
 				dst := fill(r, n*p+1, dists[0].gen)
 				dst[n*p] = sentinel
-				Shuffle16(dst[:n*p], p, src[:len(src)-16+hw], stride, n, &idx)
+				Gather16(dst[:n*p], p, src[:len(src)-64+hw], stride, n, &idx)
 				for i := 0; i < n; i++ {
 					for k := 0; k < p; k++ {
 						want := float32(0)
@@ -137,7 +140,7 @@ func TestShuffle16(t *testing.T) {
 	}
 }
 
-func TestShuffle16ChecksBounds(t *testing.T) {
+func TestGather16ChecksBounds(t *testing.T) {
 	var idx [16]int32
 	for t := range idx {
 		idx[t] = int32(t)
@@ -157,7 +160,7 @@ func TestShuffle16ChecksBounds(t *testing.T) {
 					t.Errorf("%s: no panic", c.name)
 				}
 			}()
-			Shuffle16(make([]float32, c.dst), c.p, make([]float32, c.src), c.stride, c.n, &idx)
+			Gather16(make([]float32, c.dst), c.p, make([]float32, c.src), c.stride, c.n, &idx)
 		}()
 	}
 }

@@ -26,20 +26,20 @@ var avx2 = &impl{
 	dots:        dotsAVX2,
 	axpbyDots:   axpbyDotsAVX2,
 	padRows:     padRowsGeneric,
-	shuffle16:   shuffle16Generic,
+	gather16:    gather16Generic,
 	deal2:       deal2Generic,
 	addStride2:  addStride2Generic,
 }
 
 // avx512 is avx2 with the loops that gain from AVX-512's masks and
 // 16-lane permutes: PadRows, whose short rows are a piece or two of 16
-// values under masks, Shuffle16, a plane a permute, and Deal2 and
-// AddStride2, a row a permute or two.
+// values under masks, Gather16, a plane a permute or a gather, and Deal2
+// and AddStride2, a row a permute or two.
 var avx512 = func() *impl {
 	im := *avx2
 	im.name = "avx512"
 	im.padRows = padRowsAVX512
-	im.shuffle16 = shuffle16AVX512
+	im.gather16 = gather16AVX512
 	im.deal2 = deal2AVX512
 	im.addStride2 = addStride2AVX512
 	return &im
@@ -122,24 +122,31 @@ func padRowsAVX512(dst []float32, ds int, src []float32, ss, rows, lead, width i
 //go:noescape
 func padRowsZMM(dst []float32, ds int, src []float32, ss, rows, lead int, masks []uint16)
 
-// shuffle16AVX512 builds shuffle16ZMM's masks: the plane's values loaded,
-// the lanes idx reads (the others zero) and the p lanes stored.
-func shuffle16AVX512(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int) {
+// gather16AVX512 runs shuffle16ZMM (planes of up to 16 values) or
+// gather16ZMM with their masks: the plane's values loaded, the lanes idx
+// reads (the others zero) and the p lanes stored.
+func gather16AVX512(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int) {
 	var valid uint16
 	for t, k := range idx[:p] {
 		if k >= 0 {
 			valid |= 1 << t
 		}
 	}
-	if valid == 0 {
+	switch {
+	case valid == 0:
 		clear(dst[:n*p])
-		return
+	case hw <= 16:
+		shuffle16ZMM(dst, p, src, stride, n, idx, uint16(1<<hw-1), valid, uint16(1<<p-1))
+	default:
+		gather16ZMM(dst, p, src, stride, n, idx, valid, uint16(1<<p-1))
 	}
-	shuffle16ZMM(dst, p, src, stride, n, idx, uint16(1<<hw-1), valid, uint16(1<<p-1))
 }
 
 //go:noescape
 func shuffle16ZMM(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, load, valid, store uint16)
+
+//go:noescape
+func gather16ZMM(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, valid, store uint16)
 
 // deal2AVX512 runs deal2ZMM on rows of up to 32 values, with its masks:
 // the row's two 16-value halves loaded, the even and odd values stored.

@@ -767,6 +767,37 @@ shuffle16_done:
 	VZEROUPPER
 	RET
 
+// func gather16ZMM(dst []float32, p int, src []float32, stride int, n int, idx *[16]int32, valid uint16, store uint16)
+// Requires: AVX, AVX512F
+TEXT ·gather16ZMM(SB), NOSPLIT, $0-84
+	MOVQ      dst_base+0(FP), AX
+	MOVQ      src_base+32(FP), CX
+	MOVQ      p+24(FP), DX
+	MOVQ      stride+56(FP), BX
+	MOVQ      n+64(FP), SI
+	MOVQ      idx+72(FP), DI
+	MOVWLZX   valid+80(FP), R8
+	KMOVW     store+82(FP), K2
+	SHLQ      $0x02, DX
+	SHLQ      $0x02, BX
+	VMOVDQU32 (DI), Z0
+
+gather16_loop:
+	TESTQ      SI, SI
+	JZ         gather16_done
+	VPXORD     Z1, Z1, Z1
+	KMOVW      R8, K1
+	VGATHERDPS (CX)(Z0*4), K1, Z1
+	VMOVUPS    Z1, K2, (AX)
+	ADDQ       BX, CX
+	ADDQ       DX, AX
+	DECQ       SI
+	JMP        gather16_loop
+
+gather16_done:
+	VZEROUPPER
+	RET
+
 DATA deal2Even<>+0(SB)/4, $0x00000000
 DATA deal2Even<>+4(SB)/4, $0x00000002
 DATA deal2Even<>+8(SB)/4, $0x00000004

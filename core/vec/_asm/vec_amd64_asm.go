@@ -41,6 +41,7 @@ func main() {
 	axpbyDots()
 	padRows()
 	shuffle16()
+	gather16()
 	deal2()
 	addStride2()
 	Generate()
@@ -563,12 +564,13 @@ func padRows() {
 	RET()
 }
 
-// shuffle16 emits shuffle16ZMM, the AVX-512 loop of shuffle16Generic: per
+// shuffle16 emits shuffle16ZMM, the AVX-512 loop of gather16Generic for
+// planes of up to 16 values: per
 // plane, its values loaded under mask load (the rest zero), permuted by
 // idx with the lanes outside valid zeroed, stored under store (p lanes).
 func shuffle16() {
 	TEXT("shuffle16ZMM", NOSPLIT, "func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, load, valid, store uint16)")
-	Doc("shuffle16ZMM is shuffle16Generic with AVX-512; the caller checks the bounds and builds the masks (shuffle16AVX512).")
+	Doc("shuffle16ZMM is gather16Generic with AVX-512; the caller checks the bounds and builds the masks (gather16AVX512).")
 	Pragma("noescape")
 	dp := Load(Param("dst").Base(), GP64())
 	sp := Load(Param("src").Base(), GP64())
@@ -702,6 +704,42 @@ func addStride2() {
 	DECQ(rows)
 	JMP(LabelRef("addStride2_loop"))
 	Label("addStride2_done")
+	VZEROUPPER()
+	RET()
+}
+
+// gather16 emits gather16ZMM, the AVX-512 loop of gather16Generic for
+// larger planes: per plane, the lanes in valid gathered from it by idx
+// (the others zero), stored under store (p lanes).
+func gather16() {
+	TEXT("gather16ZMM", NOSPLIT, "func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, valid, store uint16)")
+	Doc("gather16ZMM is gather16Generic with AVX-512; the caller checks the bounds and builds the masks (gather16AVX512).")
+	Pragma("noescape")
+	dp := Load(Param("dst").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	p := Load(Param("p"), GP64())
+	stride := Load(Param("stride"), GP64())
+	n := Load(Param("n"), GP64())
+	ip := Load(Param("idx"), GP64())
+	vm := Load(Param("valid"), GP32())
+	km, sm := K(), K()
+	KMOVW(param(Param("store")), sm)
+	SHLQ(Imm(2), p)
+	SHLQ(Imm(2), stride)
+	idx, v := ZMM(), ZMM()
+	VMOVDQU32(Mem{Base: ip}, idx)
+	Label("gather16_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("gather16_done"))
+	VPXORD(v, v, v)
+	KMOVW(vm, km) // the gather clears its mask
+	VGATHERDPS(Mem{Base: sp, Index: idx, Scale: 4}, km, v)
+	VMOVUPS(v, sm, Mem{Base: dp})
+	ADDQ(stride, sp)
+	ADDQ(p, dp)
+	DECQ(n)
+	JMP(LabelRef("gather16_loop"))
+	Label("gather16_done")
 	VZEROUPPER()
 	RET()
 }
