@@ -103,8 +103,11 @@ func (f *Filler) Range(b0, b1 int) {
 // splitMix is SplitMix64: a Weyl sequence hashed by mix.
 type splitMix struct{ x uint64 }
 
+// weyl is the Weyl sequence's step (2⁶⁴ over the golden ratio, odd).
+const weyl = 0x9e3779b97f4a7c15
+
 func (g *splitMix) next() uint64 {
-	g.x += 0x9e3779b97f4a7c15
+	g.x += weyl
 	return mix(g.x)
 }
 
@@ -155,7 +158,7 @@ func (g *splitMix) normal(d []float32, w *[zigN]float32, sigma float64) {
 	for k := 0; k < len(d); k++ {
 		if haveFast {
 			n := normalFast(d[k:], g.x, w)
-			g.x += uint64(n) * 0x9e3779b97f4a7c15 // the n words it drew
+			g.x += uint64(n) * weyl // the n words it drew
 			if k += n; k == len(d) {
 				return
 			}
