@@ -138,7 +138,7 @@ func gather16AVX512(dst []float32, p int, src []float32, stride, n int, idx *[16
 	case hw <= 16:
 		shuffle16ZMM(dst, p, src, stride, n, idx, uint16(1<<hw-1), valid, uint16(1<<p-1))
 	default:
-		gather16ZMM(dst, p, src, stride, n, idx, valid, uint16(1<<p-1))
+		gather16ZMM(dst, p, src, stride, n, idx, 0, valid, uint16(1<<p-1))
 	}
 }
 
@@ -146,7 +146,7 @@ func gather16AVX512(dst []float32, p int, src []float32, stride, n int, idx *[16
 func shuffle16ZMM(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, load, valid, store uint16)
 
 //go:noescape
-func gather16ZMM(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, valid, store uint16)
+func gather16ZMM(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, load, valid, store uint16)
 
 // deal2AVX512 runs deal2ZMM on rows of up to 32 values, with its masks:
 // the row's two 16-value halves loaded, the even and odd values stored.

@@ -745,9 +745,10 @@ TEXT ·shuffle16ZMM(SB), NOSPLIT, $0-86
 	MOVQ      stride+56(FP), BX
 	MOVQ      n+64(FP), SI
 	MOVQ      idx+72(FP), DI
+	MOVWLZX   valid+82(FP), R8
 	KMOVW     load+80(FP), K1
-	KMOVW     valid+82(FP), K2
 	KMOVW     store+84(FP), K3
+	KMOVW     R8, K2
 	SHLQ      $0x02, DX
 	SHLQ      $0x02, BX
 	VMOVDQU32 (DI), Z0
@@ -767,17 +768,19 @@ shuffle16_done:
 	VZEROUPPER
 	RET
 
-// func gather16ZMM(dst []float32, p int, src []float32, stride int, n int, idx *[16]int32, valid uint16, store uint16)
+// func gather16ZMM(dst []float32, p int, src []float32, stride int, n int, idx *[16]int32, load uint16, valid uint16, store uint16)
 // Requires: AVX, AVX512F
-TEXT ·gather16ZMM(SB), NOSPLIT, $0-84
+TEXT ·gather16ZMM(SB), NOSPLIT, $0-86
 	MOVQ      dst_base+0(FP), AX
 	MOVQ      src_base+32(FP), CX
 	MOVQ      p+24(FP), DX
 	MOVQ      stride+56(FP), BX
 	MOVQ      n+64(FP), SI
 	MOVQ      idx+72(FP), DI
-	MOVWLZX   valid+80(FP), R8
-	KMOVW     store+82(FP), K2
+	MOVWLZX   valid+82(FP), R8
+	KMOVW     load+80(FP), K1
+	KMOVW     store+84(FP), K2
+	KMOVW     R8, K1
 	SHLQ      $0x02, DX
 	SHLQ      $0x02, BX
 	VMOVDQU32 (DI), Z0

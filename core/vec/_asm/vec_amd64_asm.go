@@ -40,7 +40,6 @@ func main() {
 	dots()
 	axpbyDots()
 	padRows()
-	shuffle16()
 	gather16()
 	deal2()
 	addStride2()
@@ -564,43 +563,6 @@ func padRows() {
 	RET()
 }
 
-// shuffle16 emits shuffle16ZMM, the AVX-512 loop of gather16Generic for
-// planes of up to 16 values: per
-// plane, its values loaded under mask load (the rest zero), permuted by
-// idx with the lanes outside valid zeroed, stored under store (p lanes).
-func shuffle16() {
-	TEXT("shuffle16ZMM", NOSPLIT, "func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, load, valid, store uint16)")
-	Doc("shuffle16ZMM is gather16Generic with AVX-512; the caller checks the bounds and builds the masks (gather16AVX512).")
-	Pragma("noescape")
-	dp := Load(Param("dst").Base(), GP64())
-	sp := Load(Param("src").Base(), GP64())
-	p := Load(Param("p"), GP64())
-	stride := Load(Param("stride"), GP64())
-	n := Load(Param("n"), GP64())
-	ip := Load(Param("idx"), GP64())
-	lm, vm, sm := K(), K(), K()
-	KMOVW(param(Param("load")), lm)
-	KMOVW(param(Param("valid")), vm)
-	KMOVW(param(Param("store")), sm)
-	SHLQ(Imm(2), p)
-	SHLQ(Imm(2), stride)
-	idx, v := ZMM(), ZMM()
-	VMOVDQU32(Mem{Base: ip}, idx)
-	Label("shuffle16_loop")
-	TESTQ(n, n)
-	JZ(LabelRef("shuffle16_done"))
-	VMOVUPS_Z(Mem{Base: sp}, lm, v)
-	VPERMPS_Z(v, idx, vm, v)
-	VMOVUPS(v, sm, Mem{Base: dp})
-	ADDQ(stride, sp)
-	ADDQ(p, dp)
-	DECQ(n)
-	JMP(LabelRef("shuffle16_loop"))
-	Label("shuffle16_done")
-	VZEROUPPER()
-	RET()
-}
-
 // indices returns a read-only table of sixteen int32, for permutes.
 func indices(name string, f func(l int) int) Mem {
 	m := GLOBL(name, RODATA|NOPTR)
@@ -708,38 +670,52 @@ func addStride2() {
 	RET()
 }
 
-// gather16 emits gather16ZMM, the AVX-512 loop of gather16Generic for
-// larger planes: per plane, the lanes in valid gathered from it by idx
-// (the others zero), stored under store (p lanes).
+// gather16 emits the AVX-512 loops of gather16Generic, both per plane
+// reading the lanes in valid through idx (the others zero) and storing them
+// under store (p lanes): shuffle16ZMM for planes of up to 16 values, loaded
+// under load and permuted; gather16ZMM for larger ones, gathered.
 func gather16() {
-	TEXT("gather16ZMM", NOSPLIT, "func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, valid, store uint16)")
-	Doc("gather16ZMM is gather16Generic with AVX-512; the caller checks the bounds and builds the masks (gather16AVX512).")
-	Pragma("noescape")
-	dp := Load(Param("dst").Base(), GP64())
-	sp := Load(Param("src").Base(), GP64())
-	p := Load(Param("p"), GP64())
-	stride := Load(Param("stride"), GP64())
-	n := Load(Param("n"), GP64())
-	ip := Load(Param("idx"), GP64())
-	vm := Load(Param("valid"), GP32())
-	km, sm := K(), K()
-	KMOVW(param(Param("store")), sm)
-	SHLQ(Imm(2), p)
-	SHLQ(Imm(2), stride)
-	idx, v := ZMM(), ZMM()
-	VMOVDQU32(Mem{Base: ip}, idx)
-	Label("gather16_loop")
-	TESTQ(n, n)
-	JZ(LabelRef("gather16_done"))
-	VPXORD(v, v, v)
-	KMOVW(vm, km) // the gather clears its mask
-	VGATHERDPS(Mem{Base: sp, Index: idx, Scale: 4}, km, v)
-	VMOVUPS(v, sm, Mem{Base: dp})
-	ADDQ(stride, sp)
-	ADDQ(p, dp)
-	DECQ(n)
-	JMP(LabelRef("gather16_loop"))
-	Label("gather16_done")
-	VZEROUPPER()
-	RET()
+	for _, permute := range []bool{true, false} {
+		name := "gather16"
+		if permute {
+			name = "shuffle16"
+		}
+		TEXT(name+"ZMM", NOSPLIT, "func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, load, valid, store uint16)")
+		Doc(name + "ZMM is gather16Generic with AVX-512; the caller checks the bounds and builds the masks (gather16AVX512).")
+		Pragma("noescape")
+		dp := Load(Param("dst").Base(), GP64())
+		sp := Load(Param("src").Base(), GP64())
+		p := Load(Param("p"), GP64())
+		stride := Load(Param("stride"), GP64())
+		n := Load(Param("n"), GP64())
+		ip := Load(Param("idx"), GP64())
+		vm := Load(Param("valid"), GP32())
+		lm, km, sm := K(), K(), K()
+		KMOVW(param(Param("load")), lm)
+		KMOVW(param(Param("store")), sm)
+		KMOVW(vm, km)
+		SHLQ(Imm(2), p)
+		SHLQ(Imm(2), stride)
+		idx, v := ZMM(), ZMM()
+		VMOVDQU32(Mem{Base: ip}, idx)
+		Label(name + "_loop")
+		TESTQ(n, n)
+		JZ(LabelRef(name + "_done"))
+		if permute {
+			VMOVUPS_Z(Mem{Base: sp}, lm, v)
+			VPERMPS_Z(v, idx, km, v)
+		} else {
+			VPXORD(v, v, v)
+			KMOVW(vm, km) // the gather clears its mask
+			VGATHERDPS(Mem{Base: sp, Index: idx, Scale: 4}, km, v)
+		}
+		VMOVUPS(v, sm, Mem{Base: dp})
+		ADDQ(stride, sp)
+		ADDQ(p, dp)
+		DECQ(n)
+		JMP(LabelRef(name + "_loop"))
+		Label(name + "_done")
+		VZEROUPPER()
+		RET()
+	}
 }
