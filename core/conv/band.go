@@ -108,6 +108,14 @@ func (s Shape) bandPays() bool {
 
 // layBand lays images [i0, i0+g) of the NCHW batch x out in o.band.
 func (o *Op) layBand(x []float32, i0, g int) {
+	o.bandFor(g)
+	s := o.Stride
+	o.scr.xp = grow(o.scr.xp, o.C*s*s*o.band.plane)
+	o.perImage(taskBand, x, o.scr.xp, i0, g)
+}
+
+// bandFor sets o.band's geometry and row offsets for groups of g images.
+func (o *Op) bandFor(g int) {
 	b := &o.band
 	if b.g != g {
 		b.bandGeom = o.bandGeom()
@@ -128,9 +136,6 @@ func (o *Op) layBand(x []float32, i0, g int) {
 			}
 		}
 	}
-	s := o.Stride
-	o.scr.xp = grow(o.scr.xp, o.C*s*s*b.plane)
-	o.perImage(taskBand, x, o.scr.xp, i0, g)
 }
 
 // bandForward is forward on the banded layout.
@@ -276,4 +281,42 @@ func (o *Op) bandIn(mat, y []float32, i, j int) {
 			clear(dst[o.oh*b.wp : b.hp*b.wp])
 		}
 	}
+}
+
+// sharesDY reports whether Backward can lay dY out once for both passes:
+// a stride-1 conv on the band whose backward-data (the flipped conv) is on
+// a band of the same grid, the whole batch in one group each. dY on the
+// flipped conv's band is then dY on this conv's grid, shifted by the
+// band's top rows and left columns, zero where forward throws outputs
+// away (the band's padding).
+func (o *Op) sharesDY(n int) bool {
+	f := o.flip
+	if !o.banded || f == nil || !f.banded || o.group(n) < n || f.group(n) < n {
+		return false
+	}
+	g, fg := o.bandGeom(), f.bandGeom()
+	return g.hp == fg.hp && g.wp == fg.wp && f.H == o.oh && f.W == o.ow
+}
+
+// bandBackward is Backward on the band when sharesDY(n): dY laid out once
+// on the flipped conv's band serves as the filter gradient's grid and as
+// backward-data's input; backward-data's output grid goes into x's band,
+// free once the filter gradient is taken.
+func (o *Op) bandBackward(n int, x, dy, dw []float32, beta float32, wT, dx []float32) {
+	f := o.flip
+	o.layBand(x, 0, n)
+	f.bandFor(n)
+	fb := &f.band
+	dyb := grow(o.scr.mat, o.K*fb.plane)
+	o.scr.mat = dyb
+	f.perImage(taskBand, dy, dyb, 0, n)
+	ckk := o.C * o.KH * o.KW
+	at := fb.top*fb.wp + fb.left // dY's grid in its band
+	gemm.SgemmRows(false, true, o.K, ckk, o.band.n, 1, dyb[at:], fb.plane, o.scr.xp, o.band.off, beta, dw, ckk)
+	o.wflip = grow(o.wflip, o.FilterLen())
+	flipFilter(o.wflip, wT, o.Shape)
+	out := grow(o.scr.xp, f.K*fb.n)
+	o.scr.xp = out
+	gemm.SgemmRows(false, false, f.K, fb.n, f.C*f.KH*f.KW, 1, o.wflip, f.C*f.KH*f.KW, dyb, fb.off, 0, out, fb.n)
+	f.perImage(taskBandScatter, out, dx, 0, n)
 }

@@ -249,6 +249,21 @@ func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 	}
 }
 
+// Backward runs BackwardFilter(n, x, dy, dw, beta) and BackwardData(n, dy,
+// wT, dx), the two passes of a layer's backward (wT the forward filter for
+// backprop, B on the feedback route), with the same results bit for bit.
+// On the band they share dY's layout (bandBackward): it is laid out once.
+func (o *Op) Backward(n int, x, dy, dw []float32, beta float32, wT, dx []float32) {
+	if n == 0 || !o.sharesDY(n) {
+		o.BackwardFilter(n, x, dy, dw, beta)
+		o.BackwardData(n, dy, wT, dx)
+		return
+	}
+	o.check("BackwardFilter", n, x, dy, dw)
+	o.check("BackwardData", n, dy, wT, dx)
+	o.bandBackward(n, x, dy, dw, beta, wT, dx)
+}
+
 // flipFilter sets f[c,k,kh,kw] = w[k,c,KH−1−kh,KW−1−kw].
 func flipFilter(f, w []float32, s Shape) {
 	kk := s.KH * s.KW

@@ -134,14 +134,26 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // transport) or through W (backprop route).
 func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	c.dy = dy
-	if req := c.along; req != nil {
+	if c.Bias != nil {
+		addPlaneSums(c.Bias.Grad.Data, dy)
+	}
+	req, viaTransport := c.along, c.tr != nil && c.route == FeedbackRoute
+	if req == nil && !c.NoInputGrad && !viaTransport {
+		// Both passes through the engine at once (conv.Op.Backward): on the
+		// band they share dY's layout.
+		if c.Grads != nil {
+			c.dx = c.Grads.tensor(c.Name, dy, c.dx, c.x.Shape)
+		}
+		op, n := c.opFor(c.x), c.x.Shape[0]
+		c.dx = tensor.Ensure(c.dx, n, c.In, op.H, op.W)
+		op.Backward(n, c.x.Data, dy.Data, c.W.Grad.Data, 1, transport(c.route, c.W, c.B).Value.Data, c.dx.Data)
+		return c.dx
+	}
+	if req != nil {
 		c.opFor(c.x).BackwardFilterPair(c.x.Shape[0], c.x.Data, dy.Data, c.W.Grad.Data, 1, req.D.Data, req.Grad, 0)
 		req.Done = true
 	} else {
 		c.Filter(c.x, dy, c.W.Grad.Data, 1)
-	}
-	if c.Bias != nil {
-		addPlaneSums(c.Bias.Grad.Data, dy)
 	}
 	if c.NoInputGrad {
 		return nil
@@ -149,7 +161,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if c.Grads != nil {
 		c.dx = c.Grads.tensor(c.Name, dy, c.dx, c.x.Shape)
 	}
-	if c.tr != nil && c.route == FeedbackRoute {
+	if viaTransport {
 		c.dx = transported(c.Name, c.tr, dy, c.dx, c.x.Len())
 		return c.dx
 	}
