@@ -174,15 +174,8 @@ func addStride2AVX512(dst []float32, ds int, src []float32, ss, rows, n int) {
 		addStride2Generic(dst, ds, src, ss, rows, n)
 		return
 	}
-	var m0, m1 uint16
-	for j := 0; j < n; j++ {
-		if j < 8 {
-			m0 |= 1 << (2 * j)
-		} else {
-			m1 |= 1 << (2*j - 16)
-		}
-	}
-	addStride2ZMM(dst, ds, src, ss, rows, uint16(1<<n-1), m0, m1)
+	even := uint32(0x55555555) & (1<<(2*n-1) - 1) // lanes 2j, j < n, of the row's 32
+	addStride2ZMM(dst, ds, src, ss, rows, uint16(1<<n-1), uint16(even), uint16(even>>16))
 }
 
 //go:noescape

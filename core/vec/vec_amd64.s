@@ -698,39 +698,39 @@ TEXT ·padRowsZMM(SB), NOSPLIT, $0-104
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+32(FP), CX
 	MOVQ ds+24(FP), DX
+	SHLQ $0x02, DX
 	MOVQ ss+56(FP), BX
-	MOVQ rows+64(FP), SI
-	MOVQ lead+72(FP), DI
+	SHLQ $0x02, BX
+	MOVQ lead+72(FP), SI
+	SHLQ $0x02, SI
+	MOVQ rows+64(FP), DI
 	MOVQ masks_base+80(FP), R8
 	MOVQ masks_len+88(FP), R9
-	SHLQ $0x02, DX
-	SHLQ $0x02, BX
-	SHLQ $0x02, DI
-	SUBQ DI, CX
+	SUBQ SI, CX
 	SHLQ $0x01, R9
 
-padRows_row:
-	TESTQ SI, SI
+padRows_loop:
+	TESTQ DI, DI
 	JZ    padRows_done
-	XORQ  DI, DI
 	XORQ  R10, R10
+	XORQ  SI, SI
 
-padRows_piece:
-	CMPQ      DI, R9
-	JAE       padRows_next
-	KMOVW     (R8)(DI*1), K1
-	KMOVW     2(R8)(DI*1), K2
+padRows_piece_loop:
+	CMPQ      SI, R9
+	JAE       padRows_piece_done
+	KMOVW     (R8)(SI*1), K1
+	KMOVW     2(R8)(SI*1), K2
 	VMOVUPS.Z (CX)(R10*1), K1, Z0
 	VMOVUPS   Z0, K2, (AX)(R10*1)
-	ADDQ      $0x04, DI
 	ADDQ      $0x40, R10
-	JMP       padRows_piece
+	ADDQ      $0x00000004, SI
+	JMP       padRows_piece_loop
 
-padRows_next:
+padRows_piece_done:
 	ADDQ DX, AX
 	ADDQ BX, CX
-	DECQ SI
-	JMP  padRows_row
+	DECQ DI
+	JMP  padRows_loop
 
 padRows_done:
 	VZEROUPPER
@@ -742,25 +742,25 @@ TEXT ·shuffle16ZMM(SB), NOSPLIT, $0-86
 	MOVQ      dst_base+0(FP), AX
 	MOVQ      src_base+32(FP), CX
 	MOVQ      p+24(FP), DX
+	SHLQ      $0x02, DX
 	MOVQ      stride+56(FP), BX
+	SHLQ      $0x02, BX
 	MOVQ      n+64(FP), SI
 	MOVQ      idx+72(FP), DI
 	MOVWLZX   valid+82(FP), R8
 	KMOVW     load+80(FP), K1
-	KMOVW     store+84(FP), K3
-	KMOVW     R8, K2
-	SHLQ      $0x02, DX
-	SHLQ      $0x02, BX
+	KMOVW     store+84(FP), K2
+	KMOVW     R8, K3
 	VMOVDQU32 (DI), Z0
 
 shuffle16_loop:
 	TESTQ     SI, SI
 	JZ        shuffle16_done
 	VMOVUPS.Z (CX), K1, Z1
-	VPERMPS.Z Z1, Z0, K2, Z1
-	VMOVUPS   Z1, K3, (AX)
-	ADDQ      BX, CX
+	VPERMPS.Z Z1, Z0, K3, Z1
+	VMOVUPS   Z1, K2, (AX)
 	ADDQ      DX, AX
+	ADDQ      BX, CX
 	DECQ      SI
 	JMP       shuffle16_loop
 
@@ -774,26 +774,26 @@ TEXT ·gather16ZMM(SB), NOSPLIT, $0-86
 	MOVQ      dst_base+0(FP), AX
 	MOVQ      src_base+32(FP), CX
 	MOVQ      p+24(FP), DX
+	SHLQ      $0x02, DX
 	MOVQ      stride+56(FP), BX
+	SHLQ      $0x02, BX
 	MOVQ      n+64(FP), SI
 	MOVQ      idx+72(FP), DI
 	MOVWLZX   valid+82(FP), R8
 	KMOVW     load+80(FP), K1
-	KMOVW     store+84(FP), K2
-	KMOVW     R8, K1
-	SHLQ      $0x02, DX
-	SHLQ      $0x02, BX
+	KMOVW     store+84(FP), K1
+	KMOVW     R8, K2
 	VMOVDQU32 (DI), Z0
 
 gather16_loop:
 	TESTQ      SI, SI
 	JZ         gather16_done
 	VPXORD     Z1, Z1, Z1
-	KMOVW      R8, K1
-	VGATHERDPS (CX)(Z0*4), K1, Z1
-	VMOVUPS    Z1, K2, (AX)
-	ADDQ       BX, CX
+	KMOVW      R8, K2
+	VGATHERDPS (CX)(Z0*4), K2, Z1
+	VMOVUPS    Z1, K1, (AX)
 	ADDQ       DX, AX
+	ADDQ       BX, CX
 	DECQ       SI
 	JMP        gather16_loop
 
@@ -844,14 +844,14 @@ TEXT ·deal2ZMM(SB), NOSPLIT, $0-104
 	MOVQ      odd_base+24(FP), CX
 	MOVQ      src_base+56(FP), DX
 	MOVQ      ds+48(FP), BX
+	SHLQ      $0x02, BX
 	MOVQ      ss+80(FP), SI
+	SHLQ      $0x02, SI
 	MOVQ      rows+88(FP), DI
 	KMOVW     lo+96(FP), K1
 	KMOVW     hi+98(FP), K2
 	KMOVW     se+100(FP), K3
 	KMOVW     so+102(FP), K4
-	SHLQ      $0x02, BX
-	SHLQ      $0x02, SI
 	VMOVDQU32 deal2Even<>+0(SB), Z0
 	VMOVDQU32 deal2Odd<>+0(SB), Z1
 
@@ -918,13 +918,13 @@ TEXT ·addStride2ZMM(SB), NOSPLIT, $0-78
 	MOVQ      dst_base+0(FP), AX
 	MOVQ      src_base+32(FP), CX
 	MOVQ      ds+24(FP), DX
+	SHLQ      $0x02, DX
 	MOVQ      ss+56(FP), BX
+	SHLQ      $0x02, BX
 	MOVQ      rows+64(FP), SI
 	KMOVW     load+72(FP), K1
 	KMOVW     m0+74(FP), K2
 	KMOVW     m1+76(FP), K3
-	SHLQ      $0x02, DX
-	SHLQ      $0x02, BX
 	VMOVDQU32 addStride2Lo<>+0(SB), Z0
 	VMOVDQU32 addStride2Hi<>+0(SB), Z1
 

@@ -97,6 +97,37 @@ func loop(name string, idx, end Register, step int, body func()) {
 	Label(done)
 }
 
+// scaled loads the int parameter name, a count of float32s, as bytes.
+func scaled(name string) Register {
+	r := Load(Param(name), GP64())
+	SHLQ(Imm(2), r)
+	return r
+}
+
+// mask loads the uint16 parameter name into a mask register.
+func mask(name string) Register {
+	k := K()
+	KMOVW(param(Param(name)), k)
+	return k
+}
+
+// rowLoop emits a loop that runs body n times, n counting down, and after
+// each run adds every step's stride (bytes) to its pointer: step[0] +=
+// step[1].
+func rowLoop(name string, n Register, body func(), steps ...[2]Register) {
+	top, done := name+"_loop", name+"_done"
+	Label(top)
+	TESTQ(n, n)
+	JZ(LabelRef(done))
+	body()
+	for _, st := range steps {
+		ADDQ(st[1], st[0])
+	}
+	DECQ(n)
+	JMP(LabelRef(top))
+	Label(done)
+}
+
 // shiftedSums emits shiftedSumsAVX2, shiftedSumsGeneric: per 16 elements,
 // four VCVTPS2PD, and for each four float64 d = x − k added to one
 // accumulator of Σd and d·d (a product, then an add) to one of Σd².
@@ -524,41 +555,25 @@ func padRows() {
 	Pragma("noescape")
 	dp := Load(Param("dst").Base(), GP64())
 	sp := Load(Param("src").Base(), GP64())
-	ds := Load(Param("ds"), GP64())
-	ss := Load(Param("ss"), GP64())
+	ds, ss, lead := scaled("ds"), scaled("ss"), scaled("lead")
 	rows := Load(Param("rows"), GP64())
-	lead := Load(Param("lead"), GP64())
 	mp := Load(Param("masks").Base(), GP64())
 	end := Load(Param("masks").Len(), GP64()) // 2 masks of 2 bytes a piece
-	SHLQ(Imm(2), ds)
-	SHLQ(Imm(2), ss)
-	SHLQ(Imm(2), lead)
-	SUBQ(lead, sp) // where lane 0 of piece 0 would read
+	SUBQ(lead, sp)                            // where lane 0 of piece 0 would read
 	SHLQ(Imm(1), end)
 	c, off := GP64(), GP64()
 	load, store := K(), K()
 	v := ZMM()
-	Label("padRows_row")
-	TESTQ(rows, rows)
-	JZ(LabelRef("padRows_done"))
-	XORQ(c, c)
-	XORQ(off, off)
-	Label("padRows_piece")
-	CMPQ(c, end)
-	JAE(LabelRef("padRows_next"))
-	KMOVW(Mem{Base: mp, Index: c, Scale: 1}, load)
-	KMOVW(Mem{Base: mp, Index: c, Scale: 1, Disp: 2}, store)
-	VMOVUPS_Z(Mem{Base: sp, Index: off, Scale: 1}, load, v)
-	VMOVUPS(v, store, Mem{Base: dp, Index: off, Scale: 1})
-	ADDQ(Imm(4), c)
-	ADDQ(Imm(64), off)
-	JMP(LabelRef("padRows_piece"))
-	Label("padRows_next")
-	ADDQ(ds, dp)
-	ADDQ(ss, sp)
-	DECQ(rows)
-	JMP(LabelRef("padRows_row"))
-	Label("padRows_done")
+	rowLoop("padRows", rows, func() {
+		XORQ(off, off)
+		loop("padRows_piece", c, end, 4, func() {
+			KMOVW(Mem{Base: mp, Index: c, Scale: 1}, load)
+			KMOVW(Mem{Base: mp, Index: c, Scale: 1, Disp: 2}, store)
+			VMOVUPS_Z(Mem{Base: sp, Index: off, Scale: 1}, load, v)
+			VMOVUPS(v, store, Mem{Base: dp, Index: off, Scale: 1})
+			ADDQ(Imm(64), off)
+		})
+	}, [2]Register{dp, ds}, [2]Register{sp, ss})
 	VZEROUPPER()
 	RET()
 }
@@ -585,37 +600,23 @@ func deal2() {
 	ep := Load(Param("even").Base(), GP64())
 	op := Load(Param("odd").Base(), GP64())
 	sp := Load(Param("src").Base(), GP64())
-	ds := Load(Param("ds"), GP64())
-	ss := Load(Param("ss"), GP64())
+	ds, ss := scaled("ds"), scaled("ss")
 	rows := Load(Param("rows"), GP64())
-	klo, khi, kse, kso := K(), K(), K(), K()
-	KMOVW(param(Param("lo")), klo)
-	KMOVW(param(Param("hi")), khi)
-	KMOVW(param(Param("se")), kse)
-	KMOVW(param(Param("so")), kso)
-	SHLQ(Imm(2), ds)
-	SHLQ(Imm(2), ss)
+	klo, khi, kse, kso := mask("lo"), mask("hi"), mask("se"), mask("so")
 	ie, io := ZMM(), ZMM()
 	VMOVDQU32(evens, ie)
 	VMOVDQU32(odds, io)
 	z0, z1, e, o := ZMM(), ZMM(), ZMM(), ZMM()
-	Label("deal2_loop")
-	TESTQ(rows, rows)
-	JZ(LabelRef("deal2_done"))
-	VMOVUPS_Z(Mem{Base: sp}, klo, z0)
-	VMOVUPS_Z(Mem{Base: sp, Disp: 64}, khi, z1)
-	VMOVAPS(z0, e)
-	VPERMT2PS(z1, ie, e)
-	VMOVAPS(z0, o)
-	VPERMT2PS(z1, io, o)
-	VMOVUPS(e, kse, Mem{Base: ep})
-	VMOVUPS(o, kso, Mem{Base: op})
-	ADDQ(ds, ep)
-	ADDQ(ds, op)
-	ADDQ(ss, sp)
-	DECQ(rows)
-	JMP(LabelRef("deal2_loop"))
-	Label("deal2_done")
+	rowLoop("deal2", rows, func() {
+		VMOVUPS_Z(Mem{Base: sp}, klo, z0)
+		VMOVUPS_Z(Mem{Base: sp, Disp: 64}, khi, z1)
+		VMOVAPS(z0, e)
+		VPERMT2PS(z1, ie, e)
+		VMOVAPS(z0, o)
+		VPERMT2PS(z1, io, o)
+		VMOVUPS(e, kse, Mem{Base: ep})
+		VMOVUPS(o, kso, Mem{Base: op})
+	}, [2]Register{ep, ds}, [2]Register{op, ds}, [2]Register{sp, ss})
 	VZEROUPPER()
 	RET()
 }
@@ -633,39 +634,27 @@ func addStride2() {
 	Pragma("noescape")
 	dp := Load(Param("dst").Base(), GP64())
 	sp := Load(Param("src").Base(), GP64())
-	ds := Load(Param("ds"), GP64())
-	ss := Load(Param("ss"), GP64())
+	ds, ss := scaled("ds"), scaled("ss")
 	rows := Load(Param("rows"), GP64())
-	kl, k0, k1 := K(), K(), K()
-	KMOVW(param(Param("load")), kl)
-	KMOVW(param(Param("m0")), k0)
-	KMOVW(param(Param("m1")), k1)
-	SHLQ(Imm(2), ds)
-	SHLQ(Imm(2), ss)
+	kl, k0, k1 := mask("load"), mask("m0"), mask("m1")
 	il, ih := ZMM(), ZMM()
 	VMOVDQU32(lows, il)
 	VMOVDQU32(highs, ih)
 	v, e, d := ZMM(), ZMM(), ZMM()
-	Label("addStride2_loop")
-	TESTQ(rows, rows)
-	JZ(LabelRef("addStride2_done"))
-	VMOVUPS_Z(Mem{Base: sp}, kl, v)
-	for half, k := range []Op{k0, k1} {
-		idx := il
-		if half == 1 {
-			idx = ih
+	rowLoop("addStride2", rows, func() {
+		VMOVUPS_Z(Mem{Base: sp}, kl, v)
+		for half, k := range []Register{k0, k1} {
+			idx := il
+			if half == 1 {
+				idx = ih
+			}
+			at := Mem{Base: dp, Disp: 64 * half}
+			VPERMPS(v, idx, e)
+			VMOVUPS_Z(at, k, d)
+			VADDPS(e, d, k, d)
+			VMOVUPS(d, k, at)
 		}
-		at := Mem{Base: dp, Disp: 64 * half}
-		VPERMPS(v, idx, e)
-		VMOVUPS_Z(at, k, d)
-		VADDPS(e, d, k, d)
-		VMOVUPS(d, k, at)
-	}
-	ADDQ(ds, dp)
-	ADDQ(ss, sp)
-	DECQ(rows)
-	JMP(LabelRef("addStride2_loop"))
-	Label("addStride2_done")
+	}, [2]Register{dp, ds}, [2]Register{sp, ss})
 	VZEROUPPER()
 	RET()
 }
@@ -685,36 +674,25 @@ func gather16() {
 		Pragma("noescape")
 		dp := Load(Param("dst").Base(), GP64())
 		sp := Load(Param("src").Base(), GP64())
-		p := Load(Param("p"), GP64())
-		stride := Load(Param("stride"), GP64())
+		p, stride := scaled("p"), scaled("stride")
 		n := Load(Param("n"), GP64())
 		ip := Load(Param("idx"), GP64())
 		vm := Load(Param("valid"), GP32())
-		lm, km, sm := K(), K(), K()
-		KMOVW(param(Param("load")), lm)
-		KMOVW(param(Param("store")), sm)
+		lm, sm, km := mask("load"), mask("store"), K()
 		KMOVW(vm, km)
-		SHLQ(Imm(2), p)
-		SHLQ(Imm(2), stride)
 		idx, v := ZMM(), ZMM()
 		VMOVDQU32(Mem{Base: ip}, idx)
-		Label(name + "_loop")
-		TESTQ(n, n)
-		JZ(LabelRef(name + "_done"))
-		if permute {
-			VMOVUPS_Z(Mem{Base: sp}, lm, v)
-			VPERMPS_Z(v, idx, km, v)
-		} else {
-			VPXORD(v, v, v)
-			KMOVW(vm, km) // the gather clears its mask
-			VGATHERDPS(Mem{Base: sp, Index: idx, Scale: 4}, km, v)
-		}
-		VMOVUPS(v, sm, Mem{Base: dp})
-		ADDQ(stride, sp)
-		ADDQ(p, dp)
-		DECQ(n)
-		JMP(LabelRef(name + "_loop"))
-		Label(name + "_done")
+		rowLoop(name, n, func() {
+			if permute {
+				VMOVUPS_Z(Mem{Base: sp}, lm, v)
+				VPERMPS_Z(v, idx, km, v)
+			} else {
+				VPXORD(v, v, v)
+				KMOVW(vm, km) // the gather clears its mask
+				VGATHERDPS(Mem{Base: sp, Index: idx, Scale: 4}, km, v)
+			}
+			VMOVUPS(v, sm, Mem{Base: dp})
+		}, [2]Register{dp, p}, [2]Register{sp, stride})
 		VZEROUPPER()
 		RET()
 	}
