@@ -138,21 +138,14 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		addPlaneSums(c.Bias.Grad.Data, dy)
 	}
 	req, viaTransport := c.along, c.tr != nil && c.route == FeedbackRoute
-	if req == nil && !c.NoInputGrad && !viaTransport {
-		// Both passes through the engine at once (conv.Op.Backward): on the
-		// band they share dY's layout.
-		if c.Grads != nil {
-			c.dx = c.Grads.tensor(c.Name, dy, c.dx, c.x.Shape)
-		}
-		op, n := c.opFor(c.x), c.x.Shape[0]
-		c.dx = tensor.Ensure(c.dx, n, c.In, op.H, op.W)
-		op.Backward(n, c.x.Data, dy.Data, c.W.Grad.Data, 1, transport(c.route, c.W, c.B).Value.Data, c.dx.Data)
-		return c.dx
-	}
-	if req != nil {
+	// With an input gradient through W or B, the filter gradient is taken
+	// below beside it (conv.Op.Backward: on the band they share dY's layout).
+	both := req == nil && !c.NoInputGrad && !viaTransport
+	switch {
+	case req != nil:
 		c.opFor(c.x).BackwardFilterPair(c.x.Shape[0], c.x.Data, dy.Data, c.W.Grad.Data, 1, req.D.Data, req.Grad, 0)
 		req.Done = true
-	} else {
+	case !both:
 		c.Filter(c.x, dy, c.W.Grad.Data, 1)
 	}
 	if c.NoInputGrad {
@@ -165,8 +158,14 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		c.dx = transported(c.Name, c.tr, dy, c.dx, c.x.Len())
 		return c.dx
 	}
-	c.opFor(c.x) // Transpose reads the geometry of the last input
-	c.dx = c.Transpose(dy, transport(c.route, c.W, c.B).Value.Data, c.dx)
+	op, n := c.opFor(c.x), c.x.Shape[0]
+	w := transport(c.route, c.W, c.B).Value.Data
+	c.dx = tensor.Ensure(c.dx, n, c.In, op.H, op.W)
+	if both {
+		op.Backward(n, c.x.Data, dy.Data, c.W.Grad.Data, 1, w, c.dx.Data)
+	} else {
+		op.BackwardData(n, dy.Data, w, c.dx.Data)
+	}
 	return c.dx
 }
 
