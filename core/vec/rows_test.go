@@ -210,6 +210,74 @@ func TestDeal2(t *testing.T) {
 	}
 }
 
+// TestWeave2 checks every implementation against the definition, widths 1
+// to 40 (past the 32 the AVX-512 loop takes), with either source nil or
+// both: what lies between and after dst's runs must survive.
+func TestWeave2(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const sentinel = 999
+	for _, im := range impls {
+		withImpl(im, func() {
+			for width := 1; width <= 40; width++ {
+				for _, has := range [][2]bool{{true, true}, {true, false}, {false, true}, {false, false}} {
+					rows, ne := 1+r.IntN(5), (width+1)/2
+					ds, ss := width+r.IntN(4), ne+r.IntN(4)
+					var even, odd []float32
+					if has[0] {
+						even = fill(r, (rows-1)*ss+ne, dists[0].gen)
+					}
+					if has[1] {
+						odd = fill(r, (rows-1)*ss+width/2, dists[0].gen)
+					}
+					dst := make([]float32, (rows-1)*ds+width+1)
+					for i := range dst {
+						dst[i] = sentinel
+					}
+					Weave2(dst[:len(dst)-1], ds, even, odd, ss, rows, width)
+					for i, got := range dst {
+						row, c := i/ds, i%ds
+						want := float32(sentinel)
+						if row < rows && c < width {
+							want = 0
+							if src := [2][]float32{even, odd}[c%2]; src != nil {
+								want = src[row*ss+c/2]
+							}
+						}
+						if got != want {
+							t.Fatalf("%s width=%d even=%v odd=%v: dst[%d][%d] = %v, want %v", im.name, width, has[0], has[1], row, c, got, want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestWeave2ChecksBounds: arguments that would overrun a slice panic with
+// a message, before any loop runs.
+func TestWeave2ChecksBounds(t *testing.T) {
+	cases := []struct {
+		name                string
+		dst, even, odd      int
+		ds, ss, rows, width int
+	}{
+		{"dst short", 11, 20, 20, 4, 4, 3, 4},
+		{"even short", 12, 9, 20, 4, 4, 3, 4},
+		{"odd short", 12, 20, 9, 4, 4, 3, 4},
+		{"negative stride", 12, 20, 20, -4, 4, 3, 4},
+	}
+	for _, c := range cases {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", c.name)
+				}
+			}()
+			Weave2(make([]float32, c.dst), c.ds, make([]float32, c.even), make([]float32, c.odd), c.ss, c.rows, c.width)
+		}()
+	}
+}
+
 // TestAddStride2 checks every implementation against the definition, runs
 // of 1 to 20 (past the 16 the AVX-512 loop takes); the odd values of dst,
 // negative zeros among them, must keep their bits.

@@ -876,6 +876,81 @@ deal2_done:
 	VZEROUPPER
 	RET
 
+DATA weave2Lo<>+0(SB)/4, $0x00000000
+DATA weave2Lo<>+4(SB)/4, $0x00000010
+DATA weave2Lo<>+8(SB)/4, $0x00000001
+DATA weave2Lo<>+12(SB)/4, $0x00000011
+DATA weave2Lo<>+16(SB)/4, $0x00000002
+DATA weave2Lo<>+20(SB)/4, $0x00000012
+DATA weave2Lo<>+24(SB)/4, $0x00000003
+DATA weave2Lo<>+28(SB)/4, $0x00000013
+DATA weave2Lo<>+32(SB)/4, $0x00000004
+DATA weave2Lo<>+36(SB)/4, $0x00000014
+DATA weave2Lo<>+40(SB)/4, $0x00000005
+DATA weave2Lo<>+44(SB)/4, $0x00000015
+DATA weave2Lo<>+48(SB)/4, $0x00000006
+DATA weave2Lo<>+52(SB)/4, $0x00000016
+DATA weave2Lo<>+56(SB)/4, $0x00000007
+DATA weave2Lo<>+60(SB)/4, $0x00000017
+GLOBL weave2Lo<>(SB), RODATA|NOPTR, $64
+
+DATA weave2Hi<>+0(SB)/4, $0x00000008
+DATA weave2Hi<>+4(SB)/4, $0x00000018
+DATA weave2Hi<>+8(SB)/4, $0x00000009
+DATA weave2Hi<>+12(SB)/4, $0x00000019
+DATA weave2Hi<>+16(SB)/4, $0x0000000a
+DATA weave2Hi<>+20(SB)/4, $0x0000001a
+DATA weave2Hi<>+24(SB)/4, $0x0000000b
+DATA weave2Hi<>+28(SB)/4, $0x0000001b
+DATA weave2Hi<>+32(SB)/4, $0x0000000c
+DATA weave2Hi<>+36(SB)/4, $0x0000001c
+DATA weave2Hi<>+40(SB)/4, $0x0000000d
+DATA weave2Hi<>+44(SB)/4, $0x0000001d
+DATA weave2Hi<>+48(SB)/4, $0x0000000e
+DATA weave2Hi<>+52(SB)/4, $0x0000001e
+DATA weave2Hi<>+56(SB)/4, $0x0000000f
+DATA weave2Hi<>+60(SB)/4, $0x0000001f
+GLOBL weave2Hi<>(SB), RODATA|NOPTR, $64
+
+// func weave2ZMM(dst []float32, ds int, even []float32, odd []float32, ss int, rows int, se uint16, so uint16, lo uint16, hi uint16)
+// Requires: AVX, AVX512F
+TEXT ·weave2ZMM(SB), NOSPLIT, $0-104
+	MOVQ      dst_base+0(FP), AX
+	MOVQ      even_base+32(FP), CX
+	MOVQ      odd_base+56(FP), DX
+	MOVQ      ds+24(FP), BX
+	SHLQ      $0x02, BX
+	MOVQ      ss+80(FP), SI
+	SHLQ      $0x02, SI
+	MOVQ      rows+88(FP), DI
+	KMOVW     se+96(FP), K1
+	KMOVW     so+98(FP), K2
+	KMOVW     lo+100(FP), K3
+	KMOVW     hi+102(FP), K4
+	VMOVDQU32 weave2Lo<>+0(SB), Z0
+	VMOVDQU32 weave2Hi<>+0(SB), Z1
+
+weave2_loop:
+	TESTQ     DI, DI
+	JZ        weave2_done
+	VMOVUPS.Z (CX), K1, Z2
+	VMOVUPS.Z (DX), K2, Z3
+	VMOVAPS   Z2, Z4
+	VPERMT2PS Z3, Z0, Z4
+	VMOVAPS   Z2, Z2
+	VPERMT2PS Z3, Z1, Z2
+	VMOVUPS   Z4, K3, (AX)
+	VMOVUPS   Z2, K4, 64(AX)
+	ADDQ      BX, AX
+	ADDQ      SI, CX
+	ADDQ      SI, DX
+	DECQ      DI
+	JMP       weave2_loop
+
+weave2_done:
+	VZEROUPPER
+	RET
+
 DATA addStride2Lo<>+0(SB)/4, $0x00000000
 DATA addStride2Lo<>+4(SB)/4, $0x00000000
 DATA addStride2Lo<>+8(SB)/4, $0x00000001
