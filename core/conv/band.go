@@ -52,7 +52,17 @@ func (s Shape) bandGeom() bandGeom {
 	// dh = ⌊(kh−P)/S⌋ from ⌊−P/S⌋ to ⌊(KH−1−P)/S⌋.
 	dhMin, dhMax := floorDiv(-s.Pad, s.Stride), floorDiv(s.KH-1-s.Pad, s.Stride)
 	dwMin, dwMax := floorDiv(-s.Pad, s.Stride), floorDiv(s.KW-1-s.Pad, s.Stride)
-	g := newBandGeom((s.H+s.Stride-1)/s.Stride, (s.W+s.Stride-1)/s.Stride, oh, ow, dhMin, dhMax, dwMin, dwMax)
+	var g bandGeom
+	g.hs, g.ws = (s.H+s.Stride-1)/s.Stride, (s.W+s.Stride-1)/s.Stride
+	// Between images, zero rows enough for the taps above the first
+	// row and below the last; and every image's outputs in its own rows.
+	g.top = max(0, -dhMin)
+	g.hp = max(g.hs+max(g.top, oh+dhMax-g.hs), oh)
+	// Likewise zero columns: a row's leading ones are also the right
+	// padding of the row above.
+	g.left = max(0, -dwMin, ow+dwMax-g.ws)
+	g.wp = max(g.ws+g.left, ow)
+	g.reach = g.top + max(dhMax, 0)
 	g.rowUsed, g.colUsed = make([]bool, s.Stride), make([]bool, s.Stride)
 	for kh := 0; kh < s.KH; kh++ {
 		g.rowUsed[kh-s.Pad-floorDiv(kh-s.Pad, s.Stride)*s.Stride] = true
@@ -61,33 +71,6 @@ func (s Shape) bandGeom() bandGeom {
 		g.colUsed[kw-s.Pad-floorDiv(kw-s.Pad, s.Stride)*s.Stride] = true
 	}
 	return g
-}
-
-// newBandGeom returns the band of hs×ws planes for a grid of oh×ow outputs
-// whose taps read them shifted by dhMin to dhMax rows and dwMin to dwMax
-// columns, with every read outside a plane landing on a zero.
-func newBandGeom(hs, ws, oh, ow, dhMin, dhMax, dwMin, dwMax int) bandGeom {
-	g := bandGeom{hs: hs, ws: ws}
-	// Between images, zero rows enough for the taps above the first
-	// row and below the last; and every image's outputs in its own rows.
-	g.top = max(0, -dhMin)
-	g.hp = max(hs+max(g.top, oh+dhMax-hs), oh)
-	// Likewise zero columns: a row's leading ones are also the right
-	// padding of the row above.
-	g.left = max(0, -dwMin, ow+dwMax-ws)
-	g.wp = max(ws+g.left, ow)
-	g.reach = g.top + max(dhMax, 0)
-	return g
-}
-
-// sized sets b's group size g and the sizes that follow for a grid of oh
-// output rows an image.
-func (b *band) sized(g, oh int) {
-	b.g = g
-	b.n = ((g-1)*b.hp + oh) * b.wp
-	// Below the grid's last row its taps read reach rows, and one
-	// more where a shift to the right wraps into the next row.
-	b.plane = (b.top + g*b.hp + b.reach + 1) * b.wp
 }
 
 // floorDiv is ⌊a/b⌋ for b > 0.
@@ -136,7 +119,11 @@ func (o *Op) bandFor(g int) {
 	b := &o.band
 	if b.g != g {
 		b.bandGeom = o.bandGeom()
-		b.sized(g, o.oh)
+		b.g = g
+		b.n = ((g-1)*b.hp + o.oh) * b.wp
+		// Below the grid's last row its taps read reach rows, and one
+		// more where a shift to the right wraps into the next row.
+		b.plane = (b.top + g*b.hp + b.reach + 1) * b.wp
 		s := o.Stride
 		b.off = b.off[:0]
 		for c := 0; c < o.C; c++ {
@@ -198,7 +185,11 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 	b := &o.band
 	hw, st := o.H*o.W, o.Stride
 	if st == 1 {
-		b.padImage(xp, x[i*o.C*hw:(i+1)*o.C*hw], o.H, o.W, j)
+		for c := 0; c < o.C; c++ {
+			p := xp[c*b.plane : (c+1)*b.plane]
+			vec.PadRows(p[(b.top+j*b.hp)*b.wp:], b.wp, x[(i*o.C+c)*hw:], o.W, o.H, b.left, o.W)
+			b.clearPads(p, j, o.H, 0, b.wp)
+		}
 		return
 	}
 	for c := 0; c < o.C; c++ {
@@ -245,16 +236,6 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 				}
 			}
 		}
-	}
-}
-
-// padImage lays the channels of one image, x [·, h, w], out as image j of
-// the stride-1 band xp, its row padding written with them (vec.PadRows).
-func (b *band) padImage(xp, x []float32, h, w, j int) {
-	for c := range len(x) / (h * w) {
-		p := xp[c*b.plane : (c+1)*b.plane]
-		vec.PadRows(p[(b.top+j*b.hp)*b.wp:], b.wp, x[c*h*w:], w, h, b.left, w)
-		b.clearPads(p, j, h, 0, b.wp)
 	}
 }
 

@@ -7,13 +7,12 @@ import (
 	"testing"
 )
 
-// TestBandMatchesLowering: on every geometry, forward and (at stride 1)
-// backward-data give bit for bit what the lowering gives (the same
-// products in the same order), for groups of changing size one after
+// TestBandMatchesLowering: on every geometry, forward and backward-data give bit for bit what the lowering gives (the
+// same products in the same order), for groups of changing size one after
 // another (the band is laid out anew, its padding cleared, when the size
-// changes). The filter gradient and strided backward-data sum in other
-// orders (gemm's dot path, the phases): TestConvAgainstDirect checks them,
-// on the band where it pays, and TestBandAgainstDirect everywhere else.
+// changes). The filter gradient sums in another order (gemm's dot path):
+// TestConvAgainstDirect checks it, on the band where it pays and with
+// TestBandAgainstDirect everywhere else.
 func TestBandMatchesLowering(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	big := Shape{C: 12, H: 20, W: 20, K: 13, KH: 3, KW: 3, Stride: 1, Pad: 1}
@@ -32,9 +31,6 @@ func TestBandMatchesLowering(t *testing.T) {
 			sameBits(t, what+" y", y, want)
 			dy := randn(r, outs)
 			dx, wantDx := randn(r, len(x)), randn(r, len(x))
-			if s.Stride > 1 {
-				continue
-			}
 			banded.BackwardData(n, dy, w, dx)
 			lowered.BackwardData(n, dy, w, wantDx)
 			sameBits(t, what+" dx", dx, wantDx)
@@ -42,16 +38,11 @@ func TestBandMatchesLowering(t *testing.T) {
 	}
 }
 
-// setBanded makes o and its backward-data Op use the band or not (at
-// stride > 1, the phases or the column gradient and col2im).
+// setBanded makes o and its backward-data Op use the band or not.
 func setBanded(o *Op, on bool) {
 	o.banded = on
 	if o.flip != nil {
 		o.flip.banded = on
-	}
-	o.phases = nil
-	if on && o.Stride > 1 {
-		o.phases = newPhases(o.Shape)
 	}
 }
 

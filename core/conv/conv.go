@@ -76,8 +76,6 @@ type Op struct {
 	band   band // stride-1 "same" convs: the banded layout (band.go)
 	banded bool // the passes that can use it do
 
-	phases *phases // strided backward-data on the band (phases.go); nil if not
-
 	// taps, for outputs of at most 16 positions: per tap, the
 	// pixel each output position reads, −1 in the padding (small.go).
 	taps [][16]int32
@@ -101,9 +99,6 @@ func New(s Shape) (*Op, error) {
 		if f.Validate() == nil && f.OutH() == s.H && f.OutW() == s.W {
 			o.flip = newOp(f)
 		}
-	}
-	if s.phasesPay() {
-		o.phases = newPhases(s)
 	}
 	return o, nil
 }
@@ -240,10 +235,6 @@ func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 		o.wflip = grow(o.wflip, o.FilterLen())
 		flipFilter(o.wflip, w, o.Shape)
 		o.flip.Forward(n, dy, o.wflip, dx)
-		return
-	}
-	if o.phases != nil {
-		o.phaseBackwardData(n, dy, w, dx)
 		return
 	}
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)

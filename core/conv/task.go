@@ -10,8 +10,6 @@ const (
 	taskBand               // src: an NCHW batch [n,C,H,W], dst: the band's planes
 	taskBandScatter        // src: the band's outputs [K, grid], dst: an NCHW batch [n,K,H,W]
 	taskBandGather         // src: an NCHW batch [n,K,H,W], dst: [K, grid], zero off the image
-	taskPhaseIn            // src: dY, an NCHW batch, dst: its band (phases.go)
-	taskPhaseOut           // src: the phases' output grids, dst: dX, an NCHW batch
 )
 
 // imageTask is one per-image loop over images [i0, i0+g) of a batch. It
@@ -51,10 +49,6 @@ func (t *imageTask) Range(j0, j1 int) {
 			o.bandOut(t.dst, t.src, i, j)
 		case taskBandGather:
 			o.bandIn(t.dst, t.src, i, j)
-		case taskPhaseIn:
-			o.phaseIn(t.dst, t.src, i, j)
-		case taskPhaseOut:
-			o.phaseOut(t.dst, t.src, i, j)
 		case taskScatter:
 			for k := 0; k < o.K; k++ {
 				copy(t.dst[(i*o.K+k)*p:(i*o.K+k+1)*p], t.src[k*g*p+j*p:])
