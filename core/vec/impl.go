@@ -24,7 +24,6 @@ type impl struct {
 	padRows     func(dst []float32, ds int, src []float32, ss, rows, lead, width int)
 	gather16    func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int)
 	deal2       func(even, odd []float32, ds int, src []float32, ss, rows, width int)
-	weave2      func(dst []float32, ds int, even, odd []float32, ss, rows, width int)
 	addStride2  func(dst []float32, ds int, src []float32, ss, rows, n int)
 }
 
@@ -46,7 +45,6 @@ var generic = &impl{
 	padRows:     padRowsGeneric,
 	gather16:    gather16Generic,
 	deal2:       deal2Generic,
-	weave2:      weave2Generic,
 	addStride2:  addStride2Generic,
 }
 

@@ -120,54 +120,6 @@ func deal2Generic(even, odd []float32, ds int, src []float32, ss, rows, width in
 	}
 }
 
-// Weave2 is Deal2's inverse: for each of rows runs of width values
-// (dst[r·ds:]), the values in even columns come from even[r·ss:] and those
-// in odd columns from odd[r·ss:]; a nil even or odd gives zeros. It puts a
-// stride-2 convolution's input gradient together from its column phases
-// (core/conv); under AVX-512 a row of up to 32 values is two masked loads,
-// two permutes and two masked stores.
-func Weave2(dst []float32, ds int, even, odd []float32, ss, rows, width int) {
-	if rows <= 0 || width <= 0 {
-		return
-	}
-	ne, no := (width+1)/2, width/2
-	switch {
-	case ds < 0 || ss < 0:
-		panic(fmt.Sprintf("vec: Weave2: negative stride (%d, %d)", ds, ss))
-	case (rows-1)*ds+width > len(dst):
-		panic(fmt.Sprintf("vec: Weave2: %d runs of %d at stride %d overrun dst's %d values", rows, width, ds, len(dst)))
-	case even != nil && (rows-1)*ss+ne > len(even):
-		panic(fmt.Sprintf("vec: Weave2: %d rows of %d at stride %d overrun even's %d values", rows, ne, ss, len(even)))
-	case odd != nil && no > 0 && (rows-1)*ss+no > len(odd):
-		panic(fmt.Sprintf("vec: Weave2: %d rows of %d at stride %d overrun odd's %d values", rows, no, ss, len(odd)))
-	}
-	if even == nil && odd == nil {
-		for r := 0; r < rows; r++ {
-			clear(dst[r*ds : r*ds+width])
-		}
-		return
-	}
-	best.weave2(dst, ds, even, odd, ss, rows, width)
-}
-
-// weave2Generic is Weave2 once its arguments are checked.
-func weave2Generic(dst []float32, ds int, even, odd []float32, ss, rows, width int) {
-	for r := 0; r < rows; r++ {
-		d := dst[r*ds : r*ds+width]
-		for t := range d {
-			src := even
-			if t%2 == 1 {
-				src = odd
-			}
-			if src != nil {
-				d[t] = src[r*ss+t/2]
-			} else {
-				d[t] = 0
-			}
-		}
-	}
-}
-
 // AddStride2 adds rows runs of n values, run r from src[r·ss:], to every
 // other value of dst's rows: dst[r·ds + 2j] += src[r·ss + j]. It is the
 // adjoint of a stride-2 lowering (core/conv's col2im), each value of dst

@@ -28,21 +28,19 @@ var avx2 = &impl{
 	padRows:     padRowsGeneric,
 	gather16:    gather16Generic,
 	deal2:       deal2Generic,
-	weave2:      weave2Generic,
 	addStride2:  addStride2Generic,
 }
 
 // avx512 is avx2 with the loops that gain from AVX-512's masks and
 // 16-lane permutes: PadRows, whose short rows are a piece or two of 16
-// values under masks, Gather16, a plane a permute or a gather, and Deal2,
-// Weave2 and AddStride2, a row a permute or two.
+// values under masks, Gather16, a plane a permute or a gather, and Deal2
+// and AddStride2, a row a permute or two.
 var avx512 = func() *impl {
 	im := *avx2
 	im.name = "avx512"
 	im.padRows = padRowsAVX512
 	im.gather16 = gather16AVX512
 	im.deal2 = deal2AVX512
-	im.weave2 = weave2AVX512
 	im.addStride2 = addStride2AVX512
 	return &im
 }()
@@ -167,28 +165,6 @@ func deal2AVX512(even, odd []float32, ds int, src []float32, ss, rows, width int
 
 //go:noescape
 func deal2ZMM(even, odd []float32, ds int, src []float32, ss, rows int, lo, hi, se, so uint16)
-
-// weave2AVX512 runs weave2ZMM on rows of up to 32 values, with its masks:
-// the even and odd values loaded (none from a nil slice: zeros), the row's
-// two 16-value halves stored. Weave2 has handled both nil.
-func weave2AVX512(dst []float32, ds int, even, odd []float32, ss, rows, width int) {
-	if width > 32 {
-		weave2Generic(dst, ds, even, odd, ss, rows, width)
-		return
-	}
-	lo, hi := uint16(1<<min(width, 16)-1), uint16(1<<max(width-16, 0)-1)
-	se, so := uint16(1<<((width+1)/2)-1), uint16(1<<(width/2)-1)
-	if even == nil {
-		even, se = odd, 0 // nothing loaded
-	}
-	if odd == nil {
-		odd, so = even, 0
-	}
-	weave2ZMM(dst, ds, even, odd, ss, rows, se, so, lo, hi)
-}
-
-//go:noescape
-func weave2ZMM(dst []float32, ds int, even, odd []float32, ss, rows int, se, so, lo, hi uint16)
 
 // addStride2AVX512 runs addStride2ZMM on runs of up to 16 values, with its
 // masks: the run loaded, and the even lanes of dst's two 16-value pieces

@@ -42,7 +42,6 @@ func main() {
 	padRows()
 	gather16()
 	deal2()
-	weave2()
 	addStride2()
 	Generate()
 }
@@ -618,40 +617,6 @@ func deal2() {
 		VMOVUPS(e, kse, Mem{Base: ep})
 		VMOVUPS(o, kso, Mem{Base: op})
 	}, [2]Register{ep, ds}, [2]Register{op, ds}, [2]Register{sp, ss})
-	VZEROUPPER()
-	RET()
-}
-
-// weave2 emits weave2ZMM, the AVX-512 loop of weave2Generic for rows of up
-// to 32 values: the even values loaded under se and the odd ones under so,
-// interleaved into the row's two halves by two two-table permutes, stored
-// under lo and hi.
-func weave2() {
-	lows := indices("weave2Lo", func(l int) int { return l/2 + 16*(l%2) })
-	highs := indices("weave2Hi", func(l int) int { return 8 + l/2 + 16*(l%2) })
-	TEXT("weave2ZMM", NOSPLIT, "func(dst []float32, ds int, even, odd []float32, ss, rows int, se, so, lo, hi uint16)")
-	Doc("weave2ZMM is weave2Generic with AVX-512 for rows of at most 32 values; the caller checks the bounds and builds the masks (weave2AVX512).")
-	Pragma("noescape")
-	dp := Load(Param("dst").Base(), GP64())
-	ep := Load(Param("even").Base(), GP64())
-	op := Load(Param("odd").Base(), GP64())
-	ds, ss := scaled("ds"), scaled("ss")
-	rows := Load(Param("rows"), GP64())
-	kse, kso, klo, khi := mask("se"), mask("so"), mask("lo"), mask("hi")
-	il, ih := ZMM(), ZMM()
-	VMOVDQU32(lows, il)
-	VMOVDQU32(highs, ih)
-	e, o, p0, p1 := ZMM(), ZMM(), ZMM(), ZMM()
-	rowLoop("weave2", rows, func() {
-		VMOVUPS_Z(Mem{Base: ep}, kse, e)
-		VMOVUPS_Z(Mem{Base: op}, kso, o)
-		VMOVAPS(e, p0)
-		VPERMT2PS(o, il, p0)
-		VMOVAPS(e, p1)
-		VPERMT2PS(o, ih, p1)
-		VMOVUPS(p0, klo, Mem{Base: dp})
-		VMOVUPS(p1, khi, Mem{Base: dp, Disp: 64})
-	}, [2]Register{dp, ds}, [2]Register{ep, ss}, [2]Register{op, ss})
 	VZEROUPPER()
 	RET()
 }
