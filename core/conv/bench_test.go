@@ -18,8 +18,10 @@ var benchLayers = []struct {
 	{"l2_3x3s2", Shape{C: 16, H: 28, W: 28, K: 32, KH: 3, KW: 3, Stride: 2, Pad: 1}},
 	{"l2_3x3", Shape{C: 32, H: 14, W: 14, K: 32, KH: 3, KW: 3, Stride: 1, Pad: 1}},
 	{"l2_proj_s2", Shape{C: 16, H: 28, W: 28, K: 32, KH: 1, KW: 1, Stride: 2}},
+	{"l3_3x3s2", Shape{C: 32, H: 14, W: 14, K: 64, KH: 3, KW: 3, Stride: 2, Pad: 1}},
 	{"l3_3x3", Shape{C: 64, H: 7, W: 7, K: 64, KH: 3, KW: 3, Stride: 1, Pad: 1}},
 	{"l4_3x3s2", Shape{C: 64, H: 7, W: 7, K: 128, KH: 3, KW: 3, Stride: 2, Pad: 1}},
+	{"l4_proj_s2", Shape{C: 64, H: 7, W: 7, K: 128, KH: 1, KW: 1, Stride: 2}},
 	{"l4_3x3", Shape{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1}},
 }
 
