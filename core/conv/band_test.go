@@ -38,6 +38,46 @@ func TestBandMatchesLowering(t *testing.T) {
 	}
 }
 
+// TestPointwiseMatchesLayouts: a pointwise conv's forward (single and
+// paired) and backward-data on the NCHW batch give bit for bit what the
+// band and the lowering give (each output element sums over the channels
+// in the same order), at batch sizes that split the work differently.
+func TestPointwiseMatchesLayouts(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, s := range []Shape{
+		{C: 4, H: 5, W: 5, K: 3, KH: 1, KW: 1, Stride: 1},
+		{C: 16, H: 28, W: 28, K: 64, KH: 1, KW: 1, Stride: 1},
+		{C: 300, H: 3, W: 3, K: 9, KH: 1, KW: 1, Stride: 1}, // C past one k block
+	} {
+		for _, n := range []int{1, 3, 16} {
+			what := fmt.Sprintf("%+v n=%d", s, n)
+			x, w, w2 := randn(r, n*s.C*s.H*s.W), randn(r, s.FilterLen()), randn(r, s.FilterLen())
+			outs := n * s.K * s.OutH() * s.OutW()
+			dy := randn(r, outs)
+			type result struct{ y, y2, dx []float32 }
+			var results []result
+			for _, layout := range []string{"nchw", "band", "lowering"} {
+				op, _ := New(s)
+				op.nchw = layout == "nchw"
+				setBanded(op, layout == "band")
+				res := result{randn(r, outs), randn(r, outs), randn(r, len(x))}
+				op.ForwardPair(n, x, w, w2, res.y, res.y2)
+				op.BackwardData(n, dy, w, res.dx)
+				y := randn(r, outs)
+				op.Forward(n, x, w, y)
+				sameBits(t, what+" "+layout+" Forward against ForwardPair", y, res.y)
+				results = append(results, res)
+			}
+			for i, layout := range []string{"band", "lowering"} {
+				got := results[i+1]
+				sameBits(t, what+" y, "+layout, got.y, results[0].y)
+				sameBits(t, what+" y2, "+layout, got.y2, results[0].y2)
+				sameBits(t, what+" dx, "+layout, got.dx, results[0].dx)
+			}
+		}
+	}
+}
+
 // setBanded makes o and its backward-data Op use the band or not.
 func setBanded(o *Op, on bool) {
 	o.banded = on

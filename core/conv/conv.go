@@ -61,7 +61,8 @@ func (s Shape) pointwise() bool {
 // forward GEMM reads those rows in place (gemm.SgemmRows) and the filter
 // gradient takes dot products of them with dY's rows (its dot path).
 // Elsewhere the engine packs COL block by block straight from the images
-// (see lowering). Y and dY are gathered from and scattered to NCHW per
+// (see lowering), but for a pointwise (1×1, stride 1) conv, where COL is
+// the image itself: its forward and backward-data run on the NCHW batch. Y and dY are gathered from and scattered to NCHW per
 // image. Its buffers are reused, so one Op must not be used by two
 // goroutines at once, nor two Ops that Share a Scratch.
 type Op struct {
@@ -75,6 +76,11 @@ type Op struct {
 
 	band   band // stride-1 "same" convs: the banded layout (band.go)
 	banded bool // the passes that can use it do
+
+	// nchw: a pointwise conv, whose forward and backward-data are one
+	// matrix product per image on the NCHW batch itself, with no layout
+	// to copy it into (gemm.SgemmBatch).
+	nchw bool
 
 	// taps, for outputs of at most 16 positions: per tap, the
 	// pixel each output position reads, −1 in the padding (small.go).
@@ -104,7 +110,7 @@ func New(s Shape) (*Op, error) {
 }
 
 func newOp(s Shape) *Op {
-	return &Op{Shape: s, oh: s.OutH(), ow: s.OutW(), banded: s.bandPays(), scr: new(Scratch), taps: s.smallTaps()}
+	return &Op{Shape: s, oh: s.OutH(), ow: s.OutW(), banded: s.bandPays(), nchw: s.pointwise(), scr: new(Scratch), taps: s.smallTaps()}
 }
 
 // Scratch holds the buffers an Op needs only within one pass: its input in
@@ -192,6 +198,13 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 // C·KH·KW]), one output each: the GEMM's rows are every filter's, so x is
 // lowered once for all.
 func (o *Op) forward(n int, x, w []float32, ys ...[]float32) {
+	if o.nchw {
+		p, kc := o.oh*o.ow, o.K*o.C
+		for j, y := range ys {
+			gemm.SgemmBatch(false, false, o.K, p, o.C, 1, w[j*kc:], o.C, x, p, o.C*p, 0, y, p, o.K*p, n)
+		}
+		return
+	}
 	if o.banded {
 		o.bandForward(n, x, w, ys...)
 		return
@@ -231,6 +244,11 @@ func (o *Op) ForwardPair(n int, x, w, w2, y, y2 []float32) {
 //	dx[i,c,h,v] = Σ_{k,kh,kw: h = oh·S−P+kh, v = ow·S−P+kw} w[k,c,kh,kw]·dy[i,k,oh,ow]
 func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 	o.check("BackwardData", n, dy, w, dx)
+	if o.nchw {
+		p := o.oh * o.ow
+		gemm.SgemmBatch(true, false, o.C, p, o.K, 1, w, o.C, dy, p, o.K*p, 0, dx, p, o.C*p, n)
+		return
+	}
 	if o.flip != nil {
 		o.wflip = grow(o.wflip, o.FilterLen())
 		flipFilter(o.wflip, w, o.Shape)

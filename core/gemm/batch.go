@@ -1,0 +1,71 @@
+package gemm
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/untied-ml/untied/core/sched"
+)
+
+// SgemmBatch computes count products that share A, as the images of a
+// batch under one weight matrix do:
+//
+//	C_i = alpha·op(A)·op(B_i) + beta·C_i,   B_i = b[i·strideB:], C_i = c[i·strideC:]
+//
+// for i < count, each element of each C_i bit for bit what Sgemm gives on
+// B_i and C_i (the C_i must not overlap). Where the products are small
+// (under the work Sgemm would split) or there are enough of them, whole
+// products are shared among goroutines, so many small ones, one per image,
+// run in parallel without copying the images into one matrix.
+func SgemmBatch(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, count int) {
+	switch {
+	case count < 0:
+		panic(fmt.Sprintf("gemm: batch of %d", count))
+	case count == 0:
+		return
+	case strideB < 0 || strideC < 0:
+		panic(fmt.Sprintf("gemm: negative batch stride (B %d, C %d)", strideB, strideC))
+	}
+	// The last product's slices reach furthest: checking them checks all.
+	last := count - 1
+	if last*strideB > len(b) || last*strideC > len(c) {
+		panic(fmt.Sprintf("gemm: batch of %d at strides %d and %d overruns B's %d or C's %d elements", count, strideB, strideC, len(b), len(c)))
+	}
+	checkArgs(tA, tB, m, n, k, a, lda, b[last*strideB:], ldb, c[last*strideC:], ldc)
+	cl := call{im: best, tA: tA, tB: tB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	procs := runtime.GOMAXPROCS(0)
+	if m == 0 || n == 0 || alpha == 0 || k == 0 || procs == 1 || count < 2*procs && 2*m*n*k >= minChunkFlops {
+		for i := range count {
+			one := cl
+			one.b, one.c = b[i*strideB:], c[i*strideC:]
+			start(&one)
+		}
+		return
+	}
+	j := batchFree.Get()
+	j.call, j.strideB, j.strideC = cl, strideB, strideC
+	sched.Parallel(count, 1, j)
+	j.call = call{} // drop references to the caller's matrices
+	batchFree.Put(j)
+}
+
+// batchJob is an SgemmBatch shared by goroutines, whole products to each.
+type batchJob struct {
+	call             call // the first product's; b and c move by the strides
+	strideB, strideC int
+}
+
+// Range computes products [i0, i1) on the calling goroutine, with packing
+// buffers of its own.
+func (j *batchJob) Range(i0, i1 int) {
+	bf := bufFree.Get()
+	for i := i0; i < i1; i++ {
+		cl := j.call
+		cl.b, cl.c = cl.b[i*j.strideB:], cl.c[i*j.strideC:]
+		cl.block(bf, 0, cl.m, 0, cl.n)
+	}
+	bufFree.Put(bf)
+}
+
+var batchFree sched.FreeList[batchJob]
