@@ -32,20 +32,29 @@ func SgemmBatch(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b
 		panic(fmt.Sprintf("gemm: batch of %d at strides %d and %d overruns B's %d or C's %d elements", count, strideB, strideC, len(b), len(c)))
 	}
 	checkArgs(tA, tB, m, n, k, a, lda, b[last*strideB:], ldb, c[last*strideC:], ldc)
-	cl := call{im: best, tA: tA, tB: tB, m: m, n: n, k: k,
+	j := batchFree.Get()
+	j.call = call{im: best, tA: tA, tB: tB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	j.strideB, j.strideC = strideB, strideC
+	if !tB && best.rowsKernel != nil {
+		// B's rows read where they lie, as SgemmRows reads them (the
+		// same bits as Sgemm): no packing.
+		j.off = j.off[:0]
+		for r := range k {
+			j.off = append(j.off, r*ldb)
+		}
+		j.call.off = j.off
+	}
 	procs := runtime.GOMAXPROCS(0)
 	if m == 0 || n == 0 || alpha == 0 || k == 0 || procs == 1 || count < 2*procs && 2*m*n*k >= minChunkFlops {
 		for i := range count {
-			one := cl
+			one := j.call
 			one.b, one.c = b[i*strideB:], c[i*strideC:]
 			start(&one)
 		}
-		return
+	} else {
+		sched.Parallel(count, 1, j)
 	}
-	j := batchFree.Get()
-	j.call, j.strideB, j.strideC = cl, strideB, strideC
-	sched.Parallel(count, 1, j)
 	j.call = call{} // drop references to the caller's matrices
 	batchFree.Put(j)
 }
@@ -54,6 +63,7 @@ func SgemmBatch(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b
 type batchJob struct {
 	call             call // the first product's; b and c move by the strides
 	strideB, strideC int
+	off              []int // B's row offsets, when the kernel reads them in place
 }
 
 // Range computes products [i0, i1) on the calling goroutine, with packing
