@@ -51,6 +51,22 @@ func BenchmarkConvBand(b *testing.B) {
 	}
 }
 
+// BenchmarkConvPointwise times ResNet-50's 1×1 convs at width 16 on 28×28
+// inputs, on the NCHW batch and on the band or lowering: the measurement
+// behind Shape.nchwPays.
+func BenchmarkConvPointwise(b *testing.B) {
+	for _, s := range [][3]int{{64, 16, 28}, {16, 64, 28}, {128, 32, 14}, {32, 128, 14}, {256, 64, 7}, {64, 256, 7}, {512, 128, 4}, {128, 512, 4}} {
+		for _, on := range []bool{false, true} {
+			op, err := New(Shape{C: s[0], H: s[2], W: s[2], K: s[1], KH: 1, KW: 1, Stride: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			op.nchw = on
+			benchPasses(b, fmt.Sprintf("c=%d/k=%d/size=%d/nchw=%v", s[0], s[1], s[2], on), op)
+		}
+	}
+}
+
 // benchPasses runs one benchmark per pass of op on a batch of 128, named
 // name/pass=….
 func benchPasses(b *testing.B, name string, op *Op) {
