@@ -84,3 +84,92 @@ func TestSgemmBatchNoAllocs(t *testing.T) {
 		t.Errorf("%v allocs per call, want 0", allocs)
 	}
 }
+
+// TestSgemmRowsSum: the dot path summed over a batch is within the float32
+// bound of its definition; with a dot kernel and k a multiple of 8, bit
+// for bit SgemmRows on the batch's rows laid end to end; and the same on
+// one thread or two.
+func TestSgemmRowsSum(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, s := range []struct{ m, n, k, count int }{
+		{64, 16, 784, 5}, {16, 64, 196, 3}, {5, 7, 16, 9}, {9, 4, 13, 4}, {32, 24, 1040, 2}, {3, 3, 0, 2}, {7, 5, 8, 1},
+	} {
+		for _, beta := range []float32{0, 1} {
+			what := fmt.Sprintf("%+v beta=%v", s, beta)
+			lda, strideA := s.k+3, s.m*(s.k+3)+5
+			a := randSlice(r, (s.count-1)*strideA+s.m*lda)
+			// R_i's rows in reverse order, s.k+2 apart, the images strideB apart.
+			off := make([]int, s.n)
+			for j := range off {
+				off[j] = (s.n - 1 - j) * (s.k + 2)
+			}
+			strideB := s.n*(s.k+2) + 1
+			b := randSlice(r, (s.count-1)*strideB+s.n*(s.k+2))
+			c0 := randSlice(r, s.m*s.n)
+			var first []float32
+			for _, procs := range []int{1, 2} {
+				runtime.GOMAXPROCS(procs)
+				c := slices.Clone(c0)
+				SgemmRowsSum(s.m, s.n, s.k, 1.5, a, lda, strideA, b, off, strideB, beta, c, s.n, s.count)
+				if first == nil {
+					first = c
+				} else {
+					for i := range c {
+						if math.Float32bits(c[i]) != math.Float32bits(first[i]) {
+							t.Fatalf("%s: GOMAXPROCS=%d gives C[%d] = %v, GOMAXPROCS=1 %v", what, procs, i, c[i], first[i])
+						}
+					}
+				}
+			}
+			// The batch laid end to end: A [m, count·k], R [n, count·k].
+			kk := s.count * s.k
+			acat, rcat := make([]float32, s.m*kk), make([]float32, s.n*kk)
+			catOff := make([]int, s.n)
+			for i := range s.count {
+				for row := range s.m {
+					copy(acat[row*kk+i*s.k:], a[i*strideA+row*lda:][:s.k])
+				}
+				for j := range s.n {
+					copy(rcat[j*kk+i*s.k:], b[i*strideB+off[j]:][:s.k])
+					catOff[j] = j * kk
+				}
+			}
+			want, scale := naive(false, true, s.m, s.n, kk, 1.5, acat, max(kk, 1), rcat, max(kk, 1), beta, c0, s.n)
+			for i, v := range first {
+				if d := math.Abs(float64(v) - want[i]); !(d <= bound(kk, scale[i])) {
+					t.Fatalf("%s: C[%d] = %v, want %v", what, i, v, want[i])
+				}
+			}
+			if best.dotKernel != nil && s.k%8 == 0 && kk > 0 {
+				cat := slices.Clone(c0)
+				SgemmRows(false, true, s.m, s.n, kk, 1.5, acat, kk, rcat, catOff, beta, cat, s.n)
+				for i := range cat {
+					if math.Float32bits(cat[i]) != math.Float32bits(first[i]) {
+						t.Fatalf("%s: C[%d] = %v, SgemmRows end to end gives %v", what, i, first[i], cat[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmRowsSumBadArgsPanic: a batch that would overrun A or B, or an
+// empty one, panics with a message.
+func TestSgemmRowsSumBadArgsPanic(t *testing.T) {
+	a, b, c, off := make([]float32, 3*4*8), make([]float32, 3*2*8), make([]float32, 4*2), []int{0, 8}
+	for name, f := range map[string]func(){
+		"A short":  func() { SgemmRowsSum(4, 2, 8, 1, a[:80], 8, 32, b, off, 16, 0, c, 2, 3) },
+		"B short":  func() { SgemmRowsSum(4, 2, 8, 1, a, 8, 32, b[:40], off, 16, 0, c, 2, 3) },
+		"no batch": func() { SgemmRowsSum(4, 2, 8, 1, a, 8, 32, b, off, 16, 0, c, 2, 0) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}

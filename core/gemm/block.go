@@ -2,16 +2,20 @@ package gemm
 
 // A call holds one Sgemm's arguments while goroutines share its work.
 type call struct {
-	im             *impl
-	tA, tB         bool
-	m, n, k        int
-	alpha, beta    float32
-	a, b, c        []float32
-	panels         Panels // B when it packs itself (b is then nil)
-	off            []int  // SgemmRows: op(B) is R or Rᵀ, R[r][t] = b[off[r]+t]
-	lda, ldb, ldc  int
-	splitN         bool // workers take column ranges of C, else row ranges
-	chunk, nchunks int  // size of each range (a multiple of mr or nr), count
+	im            *impl
+	tA, tB        bool
+	m, n, k       int
+	alpha, beta   float32
+	a, b, c       []float32
+	panels        Panels // B when it packs itself (b is then nil)
+	off           []int  // SgemmRows: op(B) is R or Rᵀ, R[r][t] = b[off[r]+t]
+	lda, ldb, ldc int
+	splitN        bool // workers take column ranges of C, else row ranges
+	// The dot path over a batch (SgemmRowsSum): k runs over segs
+	// segments, segment s of A's rows segA and of R's rows segB further
+	// on. segs is 0 for a plain call.
+	segs, segA, segB int
+	chunk, nchunks   int // size of each range (a multiple of mr or nr), count
 }
 
 // buffers are one goroutine's packed blocks of A and panels of B, and the

@@ -18,6 +18,12 @@ package gemm
 // The tile's shape changes none of this, so impls whose dot kernels differ
 // only in their tiles give the same bits.
 //
+// Over a batch (SgemmRowsSum), k runs over the segments one after
+// another, as over one row of them laid end to end: with a segment's
+// length a multiple of 8 that is the same order, so the same bits; else
+// each segment's last products, k mod 8 of them, come after the lanes,
+// segment by segment.
+//
 // dotKC is the slice of k per kernel call: 4 rows of A, 4 KiB each, stay
 // in L1 while the chunk's rows of R stream past them from L2.
 const dotKC = 1024
@@ -42,21 +48,24 @@ func (cl *call) dotBlock(bf *buffers, i0, i1, j0, j1 int) {
 	clear(lanes)
 	k8 := cl.k &^ 7
 	aoff, boff := bf.aoff[:dotMR], bf.boff[:dotNR]
-	for pc := 0; pc < k8; pc += dotKC {
-		kb := min(dotKC, k8-pc)
-		for t := 0; t < ti; t++ {
-			i := i0 + t*dotMR
-			for r := range aoff {
-				// Rows past the block repeat its last; their sums are
-				// dropped.
-				aoff[r] = min(i+r, i1-1)*cl.lda + pc
-			}
-			for u := 0; u < tj; u++ {
-				j := j0 + u*dotNR
-				for s := range boff {
-					boff[s] = cl.off[min(j+s, j1-1)] + pc
+	for seg := range max(cl.segs, 1) {
+		sa, sb := seg*cl.segA, seg*cl.segB
+		for pc := 0; pc < k8; pc += dotKC {
+			kb := min(dotKC, k8-pc)
+			for t := 0; t < ti; t++ {
+				i := i0 + t*dotMR
+				for r := range aoff {
+					// Rows past the block repeat its last; their sums
+					// are dropped.
+					aoff[r] = min(i+r, i1-1)*cl.lda + sa + pc
 				}
-				im.dotKernel(kb, cl.a, aoff, cl.b, boff, lanes[(t*tj+u)*dotTile:])
+				for u := 0; u < tj; u++ {
+					j := j0 + u*dotNR
+					for s := range boff {
+						boff[s] = cl.off[min(j+s, j1-1)] + sb + pc
+					}
+					im.dotKernel(kb, cl.a, aoff, cl.b, boff, lanes[(t*tj+u)*dotTile:])
+				}
 			}
 		}
 	}
@@ -69,9 +78,12 @@ func (cl *call) dotBlock(bf *buffers, i0, i1, j0, j1 int) {
 					j := j0 + u*dotNR + s
 					l := tile[(r*dotNR+s)*8 : (r*dotNR+s+1)*8]
 					sum := ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
-					ar, br := cl.a[i*cl.lda+k8:i*cl.lda+cl.k], cl.b[cl.off[j]+k8:cl.off[j]+cl.k]
-					for p, v := range ar {
-						sum += v * br[p]
+					for seg := range max(cl.segs, 1) {
+						a, b := i*cl.lda+seg*cl.segA, cl.off[j]+seg*cl.segB
+						ar, br := cl.a[a+k8:a+cl.k], cl.b[b+k8:b+cl.k]
+						for p, v := range ar {
+							sum += v * br[p]
+						}
 					}
 					c := &cl.c[i*cl.ldc+j]
 					if cl.beta == 0 {

@@ -26,7 +26,7 @@ const (
 func run(cl *call) {
 	im := cl.im
 	procs := runtime.GOMAXPROCS(0)
-	flops := 2 * cl.m * cl.n * cl.k
+	flops := 2 * cl.m * cl.n * cl.k * max(cl.segs, 1)
 	// Split the larger of m and n: each chunk packs all of the other
 	// operand, so that keeps the repeated packing small.
 	cl.splitN = cl.n >= cl.m

@@ -25,6 +25,14 @@ func SgemmRows(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b 
 
 func sgemmRows(im *impl, tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, off []int, beta float32, c []float32, ldc int) {
 	checkAC(tA, m, n, k, a, lda, c, ldc)
+	checkOffsets(tB, n, k, b, off)
+	start(&call{im: im, tA: tA, tB: tB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, off: off, beta: beta, c: c, ldc: ldc})
+}
+
+// checkOffsets panics unless off places every row of SgemmRows's R
+// inside b: k rows of n, or with tB n rows of k.
+func checkOffsets(tB bool, n, k int, b []float32, off []int) {
 	rows, cols := k, n
 	if tB {
 		rows, cols = n, k
@@ -39,8 +47,44 @@ func sgemmRows(im *impl, tA, tB bool, m, n, k int, alpha float32, a []float32, l
 			}
 		}
 	}
-	start(&call{im: im, tA: tA, tB: tB, m: m, n: n, k: k,
-		alpha: alpha, a: a, lda: lda, b: b, off: off, beta: beta, c: c, ldc: ldc})
+}
+
+// SgemmRowsSum is SgemmRows with tB summed over a batch: for i < count,
+//
+//	C = alpha·Σ_i A_i·R_iᵀ + beta·C,   A_i = a[i·strideA:] (m rows of k, lda apart),
+//	                                   R_i[r][t] = b[i·strideB + off[r] + t] (n rows of k)
+//
+// as a pointwise convolution's filter gradient over an NCHW batch is,
+// dW = Σ_i dY_i·X_iᵀ, with no copy of the images into one matrix. On the
+// dot path (an impl with a dot kernel), with k a multiple of 8, each
+// element is bit for bit what SgemmRows gives on the A_i and R_i laid end
+// to end (one row of count·k each); see dot.go for the order otherwise.
+// Without a dot kernel, the products are added to C one after another.
+// Either way one goroutine computes each element, in one order.
+func SgemmRowsSum(m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, off []int, strideB int, beta float32, c []float32, ldc, count int) {
+	switch {
+	case count < 1:
+		panic(fmt.Sprintf("gemm: SgemmRowsSum over %d products", count))
+	case strideA < 0 || strideB < 0:
+		panic(fmt.Sprintf("gemm: negative batch stride (A %d, B %d)", strideA, strideB))
+	case (count-1)*strideA > len(a) || (count-1)*strideB > len(b):
+		panic(fmt.Sprintf("gemm: %d products at strides %d and %d overrun A's %d or B's %d elements", count, strideA, strideB, len(a), len(b)))
+	}
+	last := count - 1
+	// Checking the last product's operands checks every one's.
+	checkAC(false, m, n, k, a[last*strideA:], lda, c, ldc)
+	checkOffsets(true, n, k, b[last*strideB:], off)
+	cl := call{im: best, tB: true, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, off: off, beta: beta, c: c, ldc: ldc,
+		segs: count, segA: strideA, segB: strideB}
+	if !cl.dotCall() {
+		for i := range count {
+			sgemmRows(best, false, true, m, n, k, alpha, a[i*strideA:], lda, b[i*strideB:], off, beta, c, ldc)
+			beta = 1
+		}
+		return
+	}
+	start(&cl)
 }
 
 // packRows is packB for SgemmRows's B, rows [p0, p0+len(off)) (off is
