@@ -71,10 +71,11 @@ func (s Shape) nchwPays() bool { return s.pointwise() && s.OutH()*s.OutW() >= 64
 // forward GEMM reads those rows in place (gemm.SgemmRows) and the filter
 // gradient takes dot products of them with dY's rows (its dot path).
 // Elsewhere the engine packs COL block by block straight from the images
-// (see lowering), but for a pointwise (1×1, stride 1) conv, where COL is
-// the image itself: its passes run on the NCHW batch. Y and dY are gathered from and scattered to NCHW per
-// image. Its buffers are reused, so one Op must not be used by two
-// goroutines at once, nor two Ops that Share a Scratch.
+// (see lowering). Y and dY are gathered from and scattered to NCHW per
+// image; a pointwise conv (1×1, stride 1), whose COL is the image itself,
+// runs on the NCHW batch where it pays (nchw). Its buffers are reused, so
+// one Op must not be used by two goroutines at once, nor two Ops that
+// Share a Scratch.
 type Op struct {
 	Shape
 	oh, ow int       // OutH and OutW, which the lowering's inner loops need

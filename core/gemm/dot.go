@@ -79,8 +79,8 @@ func (cl *call) dotBlock(bf *buffers, i0, i1, j0, j1 int) {
 					l := tile[(r*dotNR+s)*8 : (r*dotNR+s+1)*8]
 					sum := ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
 					for seg := range max(cl.segs, 1) {
-						a, b := i*cl.lda+seg*cl.segA, cl.off[j]+seg*cl.segB
-						ar, br := cl.a[a+k8:a+cl.k], cl.b[b+k8:b+cl.k]
+						ra, rb := i*cl.lda+seg*cl.segA, cl.off[j]+seg*cl.segB
+						ar, br := cl.a[ra+k8:ra+cl.k], cl.b[rb+k8:rb+cl.k]
 						for p, v := range ar {
 							sum += v * br[p]
 						}
