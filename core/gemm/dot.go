@@ -31,9 +31,22 @@ const dotKC = 1024
 // dotTile is the floats of lanes of one of im's dot tiles.
 func (im *impl) dotTile() int { return im.dotMR * im.dotNR * 8 }
 
+// dotMaxN bounds the columns of C (R's rows) on the dot path. Each element
+// costs the path eight lanes, kept in memory between kernel calls and
+// summed at the end, and with thousands of columns (a filter gradient of
+// 256 or more input channels, C·KH·KW ≥ 2304) that costs more than
+// packing Rᵀ for the blocked kernel saves: full-width ResNet-18's
+// BackwardFilter, one thread, dot path against blocked, at 3×3 stride 1
+// and batch 16 or 128: 512 channels at 7×7 1.65× and 1.23× as long, 256
+// at 14×14 1.2× and 1.15×; 128 at 28×28 0.90× and 0.90×, 64 at 56×56
+// 0.73× (dot faster). The bound is on n alone, so a pair of filter
+// gradients (twice the rows) runs as each alone does, and on the shape
+// alone, so every ISA takes the same path.
+const dotMaxN = 2048
+
 // dotCall reports whether cl runs on the dot path.
 func (cl *call) dotCall() bool {
-	return cl.off != nil && cl.tB && !cl.tA && cl.im.dotKernel != nil
+	return cl.off != nil && cl.tB && !cl.tA && cl.im.dotKernel != nil && cl.n < dotMaxN
 }
 
 // dotBlock computes C[i0:i1, j0:j1] of a dot call.

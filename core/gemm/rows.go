@@ -17,8 +17,9 @@ import "fmt"
 // each element of C sums its products in the same order as Sgemm on the
 // stored B, so the two agree bit for bit. With tB and op(A) = A, C = A·Rᵀ
 // is a table of dot products of rows, all running along k: the AVX2
-// engine computes them in place too (dot.go), in an order of its own;
-// elsewhere the panels are packed as Sgemm packs them.
+// engine computes them in place too (dot.go), in an order of its own, for
+// R of fewer than dotMaxN rows; elsewhere the panels are packed as Sgemm
+// packs them.
 func SgemmRows(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, off []int, beta float32, c []float32, ldc int) {
 	sgemmRows(best, tA, tB, m, n, k, alpha, a, lda, b, off, beta, c, ldc)
 }
@@ -59,7 +60,8 @@ func checkOffsets(tB bool, n, k int, b []float32, off []int) {
 // dot path (an impl with a dot kernel), with k a multiple of 8, each
 // element is bit for bit what SgemmRows gives on the A_i and R_i laid end
 // to end (one row of count·k each); see dot.go for the order otherwise.
-// Without a dot kernel, the products are added to C one after another.
+// Off the dot path (no dot kernel, or n ≥ dotMaxN) the products are
+// added to C one after another.
 // Either way one goroutine computes each element, in one order.
 func SgemmRowsSum(m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, off []int, strideB int, beta float32, c []float32, ldc, count int) {
 	switch {
