@@ -294,8 +294,11 @@ func (o *Op) sharesDY(n int) bool {
 	if !o.banded || f == nil || !f.banded || o.group(n) < n || f.group(n) < n {
 		return false
 	}
-	g, fg := o.bandGeom(), f.bandGeom()
-	return g.hp == fg.hp && g.wp == fg.wp && f.H == o.oh && f.W == o.ow
+	// The bands for the batch, as Backward lays them out (bandFor keeps
+	// them from call to call: building a geometry allocates).
+	o.bandFor(n)
+	f.bandFor(n)
+	return o.band.hp == f.band.hp && o.band.wp == f.band.wp && f.H == o.oh && f.W == o.ow
 }
 
 // bandBackward is Backward on the band when sharesDY(n): dY laid out once

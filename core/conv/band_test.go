@@ -84,6 +84,32 @@ func TestPointwiseMatchesLayouts(t *testing.T) {
 	}
 }
 
+// TestPassesAllocateNothing: after a first call, no pass allocates, on
+// the band (Backward with dY laid out once included), the lowering or the
+// NCHW batch.
+func TestPassesAllocateNothing(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, s := range []Shape{
+		{C: 8, H: 14, W: 14, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 8, H: 14, W: 14, K: 16, KH: 3, KW: 3, Stride: 2, Pad: 1},
+		{C: 8, H: 4, W: 4, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 8, H: 14, W: 14, K: 16, KH: 1, KW: 1, Stride: 1},
+	} {
+		const n = 4
+		op, _ := New(s)
+		x, w := randn(r, n*s.C*s.H*s.W), randn(r, s.FilterLen())
+		y, dw := randn(r, n*s.K*s.OutH()*s.OutW()), randn(r, s.FilterLen())
+		dx := randn(r, len(x))
+		passes := func() {
+			op.Forward(n, x, w, y)
+			op.Backward(n, x, y, dw, 0, w, dx)
+		}
+		if a := testing.AllocsPerRun(5, passes); a != 0 {
+			t.Errorf("%+v: %v allocations per forward and backward", s, a)
+		}
+	}
+}
+
 // setBanded makes o and its backward-data Op use the band or not.
 func setBanded(o *Op, on bool) {
 	o.banded = on
