@@ -6,6 +6,7 @@ import (
 
 	"github.com/untied-ml/untied/core/sched"
 	"github.com/untied-ml/untied/core/tensor"
+	"github.com/untied-ml/untied/core/vec"
 )
 
 // MaxPool takes the maximum over K×K windows with a stride and padding
@@ -84,9 +85,8 @@ func (l *poolLoop) Range(i0, i1 int) {
 }
 
 // poolPlane pools one image-channel plane: the windows inside the image
-// without a branch on the data (poolInner; the stem pool of an ImageNet
-// ResNet 1.4 times as fast), those that reach into the padding by the
-// definition (poolWindows).
+// without a branch on the data (poolInner), those that reach into the
+// padding by the definition (poolWindows).
 func (p *MaxPool) poolPlane(src, dst []float32, arg []int32, h, w int) {
 	oh, ow := p.outSize(h, w)
 	// Outputs [first, yHi) and [first, xHi) read only inside the image.
@@ -114,21 +114,26 @@ func (p *MaxPool) poolPlane(src, dst []float32, arg []int32, h, w int) {
 // poolInner pools outputs [x0, x1) of row y, whose windows lie inside the
 // image, comparing order keys under masks as pool2x2 does: the first of
 // equal maxima wins, -0 and +0 alike, as in poolWindows (on data without
-// NaN).
+// NaN). 3×3 windows at stride 2 (the ImageNet ResNet stem's) go to
+// vec.MaxPool3s2, sixteen at a time under AVX-512.
 func (p *MaxPool) poolInner(src, dst []float32, arg []int32, h, w, y, x0, x1 int) {
 	_, ow := p.outSize(h, w)
 	top := y*p.Stride - p.Pad
+	if p.K == 3 && p.Stride == 2 {
+		vec.MaxPool3s2(dst[y*ow+x0:], arg[y*ow+x0:], src, w, top*w+x0*2-p.Pad, x1-x0)
+		return
+	}
 	for xo := x0; xo < x1; xo++ {
 		left := xo*p.Stride - p.Pad
 		at := int64(top*w + left)
-		best := orderKey(src[at])
+		best := vec.OrderKey(src[at])
 		for kh := range p.K {
 			row := (top+kh)*w + left
 			for kw := range p.K {
 				if kh == 0 && kw == 0 {
 					continue
 				}
-				best, at = keepMax(best, at, orderKey(src[row+kw]), int64(row+kw))
+				best, at = vec.KeepMax(best, at, vec.OrderKey(src[row+kw]), int64(row+kw))
 			}
 		}
 		dst[y*ow+xo], arg[y*ow+xo] = src[at], int32(at)
@@ -171,7 +176,7 @@ func (p *MaxPool) poolPadded(src, dst []float32, arg []int32, h, w int) {
 }
 
 // pool2x2 is poolPadded for LeNet's pools, 2×2 with stride 2 and no
-// padding. It compares order keys (orderKey) under a mask instead of
+// padding. It compares order keys (vec.OrderKey) under a mask instead of
 // branching on the data, which mispredicts on about half the candidates
 // (LeNet's training step spent a fifth of its time so). Same maxima and
 // winners as poolPadded, bit for bit, on data without NaN
@@ -183,27 +188,13 @@ func pool2x2(src, dst []float32, arg []int32, w int) {
 		row0, row1 := src[top:top+2*ow], src[bottom:bottom+2*ow]
 		for xo := range ow {
 			c := 2 * xo
-			best, at := orderKey(row0[c]), int64(top+c)
-			best, at = keepMax(best, at, orderKey(row0[c+1]), int64(top+c+1))
-			best, at = keepMax(best, at, orderKey(row1[c]), int64(bottom+c))
-			_, at = keepMax(best, at, orderKey(row1[c+1]), int64(bottom+c+1))
+			best, at := vec.OrderKey(row0[c]), int64(top+c)
+			best, at = vec.KeepMax(best, at, vec.OrderKey(row0[c+1]), int64(top+c+1))
+			best, at = vec.KeepMax(best, at, vec.OrderKey(row1[c]), int64(bottom+c))
+			_, at = vec.KeepMax(best, at, vec.OrderKey(row1[c+1]), int64(bottom+c+1))
 			dst[y*ow+xo], arg[y*ow+xo] = src[at], int32(at)
 		}
 	}
-}
-
-// keepMax returns (key, i) if key > best, else (best, at), by masks.
-func keepMax(best, at, key, i int64) (int64, int64) {
-	more := (best - key) >> 63 // all ones where key > best
-	return best ^ (best^key)&more, at ^ (at^i)&more
-}
-
-// orderKey maps a float to an integer that orders as the floats do, -0
-// and +0 alike: the sign-magnitude bits turned two's complement.
-func orderKey(v float32) int64 {
-	b := int32(math.Float32bits(v))
-	m := b >> 31 // all ones for a negative float
-	return int64((b ^ (m & math.MaxInt32)) - m)
 }
 
 // Backward routes each output's gradient to the input that won its window.

@@ -25,6 +25,7 @@ type impl struct {
 	gather16    func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int)
 	deal2       func(even, odd []float32, ds int, src []float32, ss, rows, width int)
 	addStride2  func(dst []float32, ds int, src []float32, ss, rows, n int)
+	maxPool3s2  func(dst []float32, arg []int32, src []float32, w, at, n int)
 }
 
 // generic is the pure-Go impl, compiled everywhere.
@@ -46,6 +47,7 @@ var generic = &impl{
 	gather16:    gather16Generic,
 	deal2:       deal2Generic,
 	addStride2:  addStride2Generic,
+	maxPool3s2:  maxPool3s2Generic,
 }
 
 // impls lists the implementations this CPU can run, generic first and the

@@ -29,12 +29,14 @@ var avx2 = &impl{
 	gather16:    gather16Generic,
 	deal2:       deal2Generic,
 	addStride2:  addStride2Generic,
+	maxPool3s2:  maxPool3s2Generic,
 }
 
 // avx512 is avx2 with the loops that gain from AVX-512's masks and
 // 16-lane permutes: PadRows, whose short rows are a piece or two of 16
-// values under masks, Gather16, a plane a permute or a gather, and Deal2
-// and AddStride2, a row a permute or two.
+// values under masks, Gather16, a plane a permute or a gather, Deal2
+// and AddStride2, a row a permute or two, and MaxPool3s2, sixteen windows
+// a step.
 var avx512 = func() *impl {
 	im := *avx2
 	im.name = "avx512"
@@ -42,6 +44,7 @@ var avx512 = func() *impl {
 	im.gather16 = gather16AVX512
 	im.deal2 = deal2AVX512
 	im.addStride2 = addStride2AVX512
+	im.maxPool3s2 = maxPool3s2AVX512
 	return &im
 }()
 
@@ -180,3 +183,17 @@ func addStride2AVX512(dst []float32, ds int, src []float32, ss, rows, n int) {
 
 //go:noescape
 func addStride2ZMM(dst []float32, ds int, src []float32, ss, rows int, load, m0, m1 uint16)
+
+// maxPool3s2AVX512 runs maxPool3s2ZMM on the windows in whole steps of
+// sixteen and the Go loop on the rest.
+func maxPool3s2AVX512(dst []float32, arg []int32, src []float32, w, at, n int) {
+	steps := n / 16
+	if steps > 0 {
+		maxPool3s2ZMM(dst, arg, src, w, at, steps)
+	}
+	done := 16 * steps
+	maxPool3s2Generic(dst[done:], arg[done:], src, w, at+2*done, n-done)
+}
+
+//go:noescape
+func maxPool3s2ZMM(dst []float32, arg []int32, src []float32, w, at, steps int)

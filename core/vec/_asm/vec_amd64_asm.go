@@ -43,6 +43,7 @@ func main() {
 	gather16()
 	deal2()
 	addStride2()
+	maxPool3s2()
 	Generate()
 }
 
@@ -696,4 +697,121 @@ func gather16() {
 		VZEROUPPER()
 		RET()
 	}
+}
+
+// maxPool3s2 emits maxPool3s2ZMM, the AVX-512 loop of maxPool3s2Generic
+// for steps of sixteen windows. Per row of the windows: two loads split
+// into the even and odd values by two-table permutes (the windows' first
+// and second columns), two more from two values on (the third column, its
+// last piece loaded under a mask so as not to read past the last window);
+// per tap the values' order keys (OrderKey: b ^ (m & 0x7fffffff) − m, m =
+// b >> 31), compared with the best so far and kept under the mask where
+// greater, with the values and their indices: the taps in row-major
+// order, so the first of equal maxima wins, as in the Go loop.
+func maxPool3s2() {
+	evens := indices("maxPool3Even", func(l int) int { return 2 * l })
+	odds := indices("maxPool3Odd", func(l int) int { return 2*l + 1 })
+	TEXT("maxPool3s2ZMM", NOSPLIT, "func(dst []float32, arg []int32, src []float32, w, at, steps int)")
+	Doc("maxPool3s2ZMM is maxPool3s2Generic with AVX-512 for steps·16 windows; the caller checks the bounds (MaxPool3s2).")
+	Pragma("noescape")
+	dp := Load(Param("dst").Base(), GP64())
+	ap := Load(Param("arg").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	wq, at := GP64(), GP64()
+	Load(Param("w"), wq)
+	Load(Param("at"), at)
+	steps := Load(Param("steps"), GP64())
+	// sp at window 0's top-left; w in bytes for the row steps.
+	LEAQ(Mem{Base: sp, Index: at, Scale: 4}, sp)
+	wb := GP64()
+	MOVQ(wq, wb)
+	SHLQ(Imm(2), wb)
+	ie, io := ZMM(), ZMM()
+	VMOVDQU32(evens, ie)
+	VMOVDQU32(odds, io)
+	// lanes: the index of each window's top-left, 2·l + at, moving 32 a step.
+	lanes := ZMM()
+	VMOVDQU32(evens, lanes)
+	t32 := GP32()
+	MOVL(at.As32(), t32)
+	bat := ZMM()
+	VPBROADCASTD(t32, bat)
+	VPADDD(bat, lanes, lanes)
+	MOVL(U32(32), t32)
+	step32 := ZMM()
+	VPBROADCASTD(t32, step32)
+	MOVL(U32(1), t32)
+	one := ZMM()
+	VPBROADCASTD(t32, one)
+	MOVL(wq.As32(), t32)
+	wrow := ZMM()
+	VPBROADCASTD(t32, wrow)
+	MOVL(U32(0x7fffffff), t32)
+	magn := ZMM()
+	VPBROADCASTD(t32, magn)
+	last := K()
+	MOVL(U32(0x7fff), t32)
+	KMOVW(t32, last)
+
+	a, b, v, key, m, idx, rowIdx := ZMM(), ZMM(), ZMM(), ZMM(), ZMM(), ZMM(), ZMM()
+	top, val, win := ZMM(), ZMM(), ZMM()
+	more := K()
+	row := GP64()
+	rowLoop("maxPool3s2", steps, func() {
+		MOVQ(sp, row)
+		VMOVDQA32(lanes, rowIdx)
+		for r := 0; r < 3; r++ {
+			for c := 0; c < 3; c++ {
+				// The tap's sixteen values: columns c of the windows.
+				switch c {
+				case 0, 1:
+					if c == 0 {
+						VMOVUPS(Mem{Base: row}, a)
+						VMOVUPS(Mem{Base: row, Disp: 64}, b)
+					}
+					VMOVAPS(a, v)
+					if c == 0 {
+						VPERMT2PS(b, ie, v)
+					} else {
+						VPERMT2PS(b, io, v)
+					}
+				case 2:
+					VMOVUPS(Mem{Base: row, Disp: 8}, a)
+					VMOVUPS_Z(Mem{Base: row, Disp: 72}, last, b)
+					VMOVAPS(a, v)
+					VPERMT2PS(b, ie, v)
+				}
+				if c == 0 {
+					VMOVDQA32(rowIdx, idx)
+				} else {
+					VPADDD(one, idx, idx)
+				}
+				// key = (b ^ (m & 0x7fffffff)) − m, m = b >> 31
+				VPSRAD(Imm(31), v, m)
+				VPANDD(magn, m, key)
+				VPXORD(v, key, key)
+				VPSUBD(m, key, key)
+				if r == 0 && c == 0 {
+					VMOVDQA32(key, top)
+					VMOVAPS(v, val)
+					VMOVDQA32(idx, win)
+					continue
+				}
+				VPCMPGTD(top, key, more) // key > top
+				VMOVDQA32(key, more, top)
+				VMOVAPS(v, more, val)
+				VMOVDQA32(idx, more, win)
+			}
+			ADDQ(wb, row)
+			VPADDD(wrow, rowIdx, rowIdx)
+		}
+		VMOVUPS(val, Mem{Base: dp})
+		VMOVDQU32(win, Mem{Base: ap})
+		ADDQ(Imm(128), sp)
+		ADDQ(Imm(64), dp)
+		ADDQ(Imm(64), ap)
+		VPADDD(step32, lanes, lanes)
+	})
+	VZEROUPPER()
+	RET()
 }
