@@ -118,7 +118,9 @@ func (o *Op) layBand(x []float32, i0, g int) {
 func (o *Op) bandFor(g int) {
 	b := &o.band
 	if b.g != g {
-		b.bandGeom = o.bandGeom()
+		if b.wp == 0 { // the geometry, built once: it does not depend on g
+			b.bandGeom = o.bandGeom()
+		}
 		b.g = g
 		b.n = ((g-1)*b.hp + o.oh) * b.wp
 		// Below the grid's last row its taps read reach rows, and one
