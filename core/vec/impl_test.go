@@ -25,7 +25,7 @@ func TestImpls(t *testing.T) {
 		if im.shiftedSums == nil || im.dotHat == nil || im.normalize == nil || im.normGrad == nil ||
 			im.relu == nil || im.reluGrad == nil || im.add == nil || im.addRelu == nil ||
 			im.sumSq == nil || im.scaleSumSq == nil || im.dots == nil || im.axpbyDots == nil || im.padRows == nil ||
-			im.gather16 == nil || im.deal2 == nil || im.addStride2 == nil {
+			im.gather16 == nil || im.deal2 == nil || im.addStride2 == nil || im.maxPool3s2 == nil {
 			t.Errorf("impl %s lacks a loop", im.name)
 		}
 	}

@@ -801,41 +801,41 @@ gather16_done:
 	VZEROUPPER
 	RET
 
-DATA deal2Even<>+0(SB)/4, $0x00000000
-DATA deal2Even<>+4(SB)/4, $0x00000002
-DATA deal2Even<>+8(SB)/4, $0x00000004
-DATA deal2Even<>+12(SB)/4, $0x00000006
-DATA deal2Even<>+16(SB)/4, $0x00000008
-DATA deal2Even<>+20(SB)/4, $0x0000000a
-DATA deal2Even<>+24(SB)/4, $0x0000000c
-DATA deal2Even<>+28(SB)/4, $0x0000000e
-DATA deal2Even<>+32(SB)/4, $0x00000010
-DATA deal2Even<>+36(SB)/4, $0x00000012
-DATA deal2Even<>+40(SB)/4, $0x00000014
-DATA deal2Even<>+44(SB)/4, $0x00000016
-DATA deal2Even<>+48(SB)/4, $0x00000018
-DATA deal2Even<>+52(SB)/4, $0x0000001a
-DATA deal2Even<>+56(SB)/4, $0x0000001c
-DATA deal2Even<>+60(SB)/4, $0x0000001e
-GLOBL deal2Even<>(SB), RODATA|NOPTR, $64
+DATA evenIdx<>+0(SB)/4, $0x00000000
+DATA evenIdx<>+4(SB)/4, $0x00000002
+DATA evenIdx<>+8(SB)/4, $0x00000004
+DATA evenIdx<>+12(SB)/4, $0x00000006
+DATA evenIdx<>+16(SB)/4, $0x00000008
+DATA evenIdx<>+20(SB)/4, $0x0000000a
+DATA evenIdx<>+24(SB)/4, $0x0000000c
+DATA evenIdx<>+28(SB)/4, $0x0000000e
+DATA evenIdx<>+32(SB)/4, $0x00000010
+DATA evenIdx<>+36(SB)/4, $0x00000012
+DATA evenIdx<>+40(SB)/4, $0x00000014
+DATA evenIdx<>+44(SB)/4, $0x00000016
+DATA evenIdx<>+48(SB)/4, $0x00000018
+DATA evenIdx<>+52(SB)/4, $0x0000001a
+DATA evenIdx<>+56(SB)/4, $0x0000001c
+DATA evenIdx<>+60(SB)/4, $0x0000001e
+GLOBL evenIdx<>(SB), RODATA|NOPTR, $64
 
-DATA deal2Odd<>+0(SB)/4, $0x00000001
-DATA deal2Odd<>+4(SB)/4, $0x00000003
-DATA deal2Odd<>+8(SB)/4, $0x00000005
-DATA deal2Odd<>+12(SB)/4, $0x00000007
-DATA deal2Odd<>+16(SB)/4, $0x00000009
-DATA deal2Odd<>+20(SB)/4, $0x0000000b
-DATA deal2Odd<>+24(SB)/4, $0x0000000d
-DATA deal2Odd<>+28(SB)/4, $0x0000000f
-DATA deal2Odd<>+32(SB)/4, $0x00000011
-DATA deal2Odd<>+36(SB)/4, $0x00000013
-DATA deal2Odd<>+40(SB)/4, $0x00000015
-DATA deal2Odd<>+44(SB)/4, $0x00000017
-DATA deal2Odd<>+48(SB)/4, $0x00000019
-DATA deal2Odd<>+52(SB)/4, $0x0000001b
-DATA deal2Odd<>+56(SB)/4, $0x0000001d
-DATA deal2Odd<>+60(SB)/4, $0x0000001f
-GLOBL deal2Odd<>(SB), RODATA|NOPTR, $64
+DATA oddIdx<>+0(SB)/4, $0x00000001
+DATA oddIdx<>+4(SB)/4, $0x00000003
+DATA oddIdx<>+8(SB)/4, $0x00000005
+DATA oddIdx<>+12(SB)/4, $0x00000007
+DATA oddIdx<>+16(SB)/4, $0x00000009
+DATA oddIdx<>+20(SB)/4, $0x0000000b
+DATA oddIdx<>+24(SB)/4, $0x0000000d
+DATA oddIdx<>+28(SB)/4, $0x0000000f
+DATA oddIdx<>+32(SB)/4, $0x00000011
+DATA oddIdx<>+36(SB)/4, $0x00000013
+DATA oddIdx<>+40(SB)/4, $0x00000015
+DATA oddIdx<>+44(SB)/4, $0x00000017
+DATA oddIdx<>+48(SB)/4, $0x00000019
+DATA oddIdx<>+52(SB)/4, $0x0000001b
+DATA oddIdx<>+56(SB)/4, $0x0000001d
+DATA oddIdx<>+60(SB)/4, $0x0000001f
+GLOBL oddIdx<>(SB), RODATA|NOPTR, $64
 
 // func deal2ZMM(even []float32, odd []float32, ds int, src []float32, ss int, rows int, lo uint16, hi uint16, se uint16, so uint16)
 // Requires: AVX, AVX512F
@@ -852,8 +852,8 @@ TEXT ·deal2ZMM(SB), NOSPLIT, $0-104
 	KMOVW     hi+98(FP), K2
 	KMOVW     se+100(FP), K3
 	KMOVW     so+102(FP), K4
-	VMOVDQU32 deal2Even<>+0(SB), Z0
-	VMOVDQU32 deal2Odd<>+0(SB), Z1
+	VMOVDQU32 evenIdx<>+0(SB), Z0
+	VMOVDQU32 oddIdx<>+0(SB), Z1
 
 deal2_loop:
 	TESTQ     DI, DI
@@ -949,42 +949,6 @@ addStride2_done:
 	VZEROUPPER
 	RET
 
-DATA maxPool3Even<>+0(SB)/4, $0x00000000
-DATA maxPool3Even<>+4(SB)/4, $0x00000002
-DATA maxPool3Even<>+8(SB)/4, $0x00000004
-DATA maxPool3Even<>+12(SB)/4, $0x00000006
-DATA maxPool3Even<>+16(SB)/4, $0x00000008
-DATA maxPool3Even<>+20(SB)/4, $0x0000000a
-DATA maxPool3Even<>+24(SB)/4, $0x0000000c
-DATA maxPool3Even<>+28(SB)/4, $0x0000000e
-DATA maxPool3Even<>+32(SB)/4, $0x00000010
-DATA maxPool3Even<>+36(SB)/4, $0x00000012
-DATA maxPool3Even<>+40(SB)/4, $0x00000014
-DATA maxPool3Even<>+44(SB)/4, $0x00000016
-DATA maxPool3Even<>+48(SB)/4, $0x00000018
-DATA maxPool3Even<>+52(SB)/4, $0x0000001a
-DATA maxPool3Even<>+56(SB)/4, $0x0000001c
-DATA maxPool3Even<>+60(SB)/4, $0x0000001e
-GLOBL maxPool3Even<>(SB), RODATA|NOPTR, $64
-
-DATA maxPool3Odd<>+0(SB)/4, $0x00000001
-DATA maxPool3Odd<>+4(SB)/4, $0x00000003
-DATA maxPool3Odd<>+8(SB)/4, $0x00000005
-DATA maxPool3Odd<>+12(SB)/4, $0x00000007
-DATA maxPool3Odd<>+16(SB)/4, $0x00000009
-DATA maxPool3Odd<>+20(SB)/4, $0x0000000b
-DATA maxPool3Odd<>+24(SB)/4, $0x0000000d
-DATA maxPool3Odd<>+28(SB)/4, $0x0000000f
-DATA maxPool3Odd<>+32(SB)/4, $0x00000011
-DATA maxPool3Odd<>+36(SB)/4, $0x00000013
-DATA maxPool3Odd<>+40(SB)/4, $0x00000015
-DATA maxPool3Odd<>+44(SB)/4, $0x00000017
-DATA maxPool3Odd<>+48(SB)/4, $0x00000019
-DATA maxPool3Odd<>+52(SB)/4, $0x0000001b
-DATA maxPool3Odd<>+56(SB)/4, $0x0000001d
-DATA maxPool3Odd<>+60(SB)/4, $0x0000001f
-GLOBL maxPool3Odd<>(SB), RODATA|NOPTR, $64
-
 // func maxPool3s2ZMM(dst []float32, arg []int32, src []float32, w int, at int, steps int)
 // Requires: AVX, AVX512F
 TEXT ·maxPool3s2ZMM(SB), NOSPLIT, $0-96
@@ -997,9 +961,9 @@ TEXT ·maxPool3s2ZMM(SB), NOSPLIT, $0-96
 	LEAQ         (DX)(SI*4), DX
 	MOVQ         BX, R8
 	SHLQ         $0x02, R8
-	VMOVDQU32    maxPool3Even<>+0(SB), Z0
-	VMOVDQU32    maxPool3Odd<>+0(SB), Z1
-	VMOVDQU32    maxPool3Even<>+0(SB), Z2
+	VMOVDQU32    evenIdx<>+0(SB), Z0
+	VMOVDQU32    oddIdx<>+0(SB), Z1
+	VMOVDQU32    evenIdx<>+0(SB), Z2
 	VPBROADCASTD SI, Z3
 	VPADDD       Z3, Z2, Z2
 	MOVL         $0x00000020, SI

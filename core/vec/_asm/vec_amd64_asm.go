@@ -579,6 +579,19 @@ func padRows() {
 	RET()
 }
 
+// evenOdd returns the tables of the first sixteen even and odd indices,
+// for the two-table permutes that split a row by column parity (deal2,
+// maxPool3s2), declared once.
+func evenOdd() (Mem, Mem) {
+	if evenIdx == nil {
+		e, o := indices("evenIdx", func(l int) int { return 2 * l }), indices("oddIdx", func(l int) int { return 2*l + 1 })
+		evenIdx, oddIdx = &e, &o
+	}
+	return *evenIdx, *oddIdx
+}
+
+var evenIdx, oddIdx *Mem
+
 // indices returns a read-only table of sixteen int32, for permutes.
 func indices(name string, f func(l int) int) Mem {
 	m := GLOBL(name, RODATA|NOPTR)
@@ -593,8 +606,7 @@ func indices(name string, f func(l int) int) Mem {
 // gathered by one two-table permute and stored under se, its odd ones by
 // another and stored under so.
 func deal2() {
-	evens := indices("deal2Even", func(l int) int { return 2 * l })
-	odds := indices("deal2Odd", func(l int) int { return 2*l + 1 })
+	evens, odds := evenOdd()
 	TEXT("deal2ZMM", NOSPLIT, "func(even, odd []float32, ds int, src []float32, ss, rows int, lo, hi, se, so uint16)")
 	Doc("deal2ZMM is deal2Generic with AVX-512 for rows of at most 32 values; the caller checks the bounds and builds the masks (deal2AVX512).")
 	Pragma("noescape")
@@ -709,8 +721,7 @@ func gather16() {
 // greater, with the values and their indices: the taps in row-major
 // order, so the first of equal maxima wins, as in the Go loop.
 func maxPool3s2() {
-	evens := indices("maxPool3Even", func(l int) int { return 2 * l })
-	odds := indices("maxPool3Odd", func(l int) int { return 2*l + 1 })
+	evens, odds := evenOdd()
 	TEXT("maxPool3s2ZMM", NOSPLIT, "func(dst []float32, arg []int32, src []float32, w, at, steps int)")
 	Doc("maxPool3s2ZMM is maxPool3s2Generic with AVX-512 for steps·16 windows; the caller checks the bounds (MaxPool3s2).")
 	Pragma("noescape")
