@@ -166,20 +166,11 @@ func (p *MaxPool) poolWindows(src, dst []float32, arg []int32, h, w, y, x0, x1 i
 	}
 }
 
-// poolPadded pools one plane by the definition alone (poolWindows on
-// every row): what TestMaxPoolPaths holds the fast paths to.
-func (p *MaxPool) poolPadded(src, dst []float32, arg []int32, h, w int) {
-	oh, ow := p.outSize(h, w)
-	for y := range oh {
-		p.poolWindows(src, dst, arg, h, w, y, 0, ow)
-	}
-}
-
-// pool2x2 is poolPadded for LeNet's pools, 2×2 with stride 2 and no
+// pool2x2 is poolWindows for LeNet's pools, 2×2 with stride 2 and no
 // padding. It compares order keys (vec.OrderKey) under a mask instead of
 // branching on the data, which mispredicts on about half the candidates
 // (LeNet's training step spent a fifth of its time so). Same maxima and
-// winners as poolPadded, bit for bit, on data without NaN
+// winners as poolWindows, bit for bit, on data without NaN
 // (TestMaxPoolPaths).
 func pool2x2(src, dst []float32, arg []int32, w int) {
 	ow := w / 2

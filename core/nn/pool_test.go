@@ -83,3 +83,12 @@ func BenchmarkMaxPool(b *testing.B) {
 		})
 	}
 }
+
+// poolPadded pools one plane by the definition alone (poolWindows on
+// every row): what TestMaxPoolPaths holds the fast paths to.
+func (p *MaxPool) poolPadded(src, dst []float32, arg []int32, h, w int) {
+	oh, ow := p.outSize(h, w)
+	for y := range oh {
+		p.poolWindows(src, dst, arg, h, w, y, 0, ow)
+	}
+}
