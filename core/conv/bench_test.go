@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/untied-ml/untied/core/gemm"
 )
 
 // benchLayers are the convolutions of ResNet-18 at width 16 with the
@@ -47,6 +49,51 @@ func BenchmarkConvBand(b *testing.B) {
 			}
 			setBanded(op, on)
 			benchPasses(b, fmt.Sprintf("layer=%s/band=%v", l.name, on), op)
+		}
+	}
+}
+
+// BenchmarkConvBandCopies times the forward pass of every stride-1 layer
+// on the band two ways: whole (laying the images out on the band, the
+// product, the outputs back to NCHW) and the product alone on a band
+// already laid out, which is what a conv would cost if activations stayed
+// in the band's layout between layers (docs/engine.md, "Which layout to
+// keep").
+func BenchmarkConvBandCopies(b *testing.B) {
+	const n = 128
+	for _, l := range benchLayers {
+		op, err := New(l.s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !op.banded || op.nchw || l.s.Stride != 1 || op.group(n) < n {
+			continue
+		}
+		s := op.Shape
+		r := rand.New(rand.NewPCG(1, 1))
+		x, w := randn(r, n*s.C*s.H*s.W), randn(r, s.FilterLen())
+		y := make([]float32, n*s.K*s.OutH()*s.OutW())
+		ckk := s.C * s.KH * s.KW
+		flops := 2 * float64(n) * float64(s.K*s.OutH()*s.OutW()) * float64(ckk)
+		parts := []struct {
+			name string
+			f    func()
+		}{
+			{"whole", func() { op.Forward(n, x, w, y) }},
+			{"product", func() {
+				gemm.SgemmRows(false, false, s.K, op.band.n, ckk, 1, w, ckk, op.scr.xp, op.band.off, 0, op.scr.mat, op.band.n)
+			}},
+		}
+		for _, p := range parts {
+			b.Run(fmt.Sprintf("layer=%s/part=%s", l.name, p.name), func(b *testing.B) {
+				op.Forward(n, x, w, y) // lays the band out for "product"
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					p.f()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		}
 	}
 }
