@@ -2,6 +2,7 @@ package conv
 
 import (
 	"github.com/untied-ml/untied/core/gemm"
+	"github.com/untied-ml/untied/core/tensor"
 	"github.com/untied-ml/untied/core/vec"
 )
 
@@ -106,13 +107,42 @@ func (s Shape) bandPays() bool {
 	return 5*grid <= 7*out || s.K*(grid-out) <= 32*out
 }
 
-// layBand lays images [i0, i0+g) of the NCHW batch x out in o.band.
-func (o *Op) layBand(x []float32, i0, g int) {
+// layBand lays images [i0, i0+g) of the NCHW batch x out in o.band and
+// returns the band's planes; when x is already on the band (onGrid), it
+// returns x.
+func (o *Op) layBand(x []float32, i0, g int) []float32 {
 	o.bandFor(g)
+	if o.onGrid {
+		return x
+	}
 	s := o.Stride
 	o.scr.xp = grow(o.scr.xp, o.C*s*s*o.band.plane)
 	o.perImage(taskBand, x, o.scr.xp, i0, g)
+	return o.scr.xp
 }
+
+// InputGrid returns the layout in which the passes can read a batch of n
+// images where it lies, with no copy (SetInputOnGrid): the band, for a
+// stride-1 conv on it whose batch fits one group. Otherwise nil. The
+// result is the same pointer from call to call for the same n.
+func (o *Op) InputGrid(n int) *tensor.Grid {
+	if !o.banded || o.nchw || o.Stride != 1 || n < 1 || o.group(n) < n {
+		return nil
+	}
+	if o.grid == nil || o.gridN != n {
+		o.bandFor(n)
+		b := &o.band
+		o.grid = &tensor.Grid{Plane: b.plane, Origin: b.top*b.wp + b.left, ImagePitch: b.hp * b.wp, RowPitch: b.wp}
+		o.gridN = n
+	}
+	return o.grid
+}
+
+// SetInputOnGrid says whether the x of the following passes (Forward,
+// ForwardPair, Backward, BackwardFilter, BackwardFilterPair) lies on
+// InputGrid(n), C planes with zeros outside the images, rather than in
+// NCHW order. The results are bit for bit the same either way.
+func (o *Op) SetInputOnGrid(on bool) { o.onGrid = on }
 
 // bandFor sets o.band's geometry and row offsets for groups of g images.
 func (o *Op) bandFor(g int) {
@@ -146,11 +176,11 @@ func (o *Op) bandForward(n int, x, w []float32, ys ...[]float32) {
 	rows := len(ys) * o.K
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
-		o.layBand(x, i0, gi)
+		xp := o.layBand(x, i0, gi)
 		grid := o.band.n
 		mat := grow(o.scr.mat, rows*grid)
 		o.scr.mat = mat
-		gemm.SgemmRows(false, false, rows, grid, ckk, 1, w, ckk, o.scr.xp, o.band.off, 0, mat, grid)
+		gemm.SgemmRows(false, false, rows, grid, ckk, 1, w, ckk, xp, o.band.off, 0, mat, grid)
 		for j, y := range ys {
 			o.perImage(taskBandScatter, mat[j*o.K*grid:], y, i0, gi)
 		}
@@ -165,14 +195,14 @@ func (o *Op) bandBackwardFilter(n int, x, c []float32, beta float32, dys ...[]fl
 	rows := len(dys) * o.K
 	for i0 := 0; i0 < n; i0 += g {
 		gi := min(g, n-i0)
-		o.layBand(x, i0, gi)
+		xp := o.layBand(x, i0, gi)
 		grid := o.band.n
 		mat := grow(o.scr.mat, rows*grid)
 		o.scr.mat = mat
 		for j, dy := range dys {
 			o.perImage(taskBandGather, dy, mat[j*o.K*grid:], i0, gi)
 		}
-		gemm.SgemmRows(false, true, rows, ckk, grid, 1, mat, grid, o.scr.xp, o.band.off, beta, c, ckk)
+		gemm.SgemmRows(false, true, rows, ckk, grid, 1, mat, grid, xp, o.band.off, beta, c, ckk)
 		beta = 1
 	}
 }
@@ -305,11 +335,12 @@ func (o *Op) sharesDY(n int) bool {
 
 // bandBackward is Backward on the band when sharesDY(n): dY laid out once
 // on the flipped conv's band serves as the filter gradient's grid and as
-// backward-data's input; backward-data's output grid goes into x's band,
-// free once the filter gradient is taken.
+// backward-data's input; backward-data's output grid goes into the
+// scratch band (x's, unless x came on the grid), free once the filter
+// gradient is taken.
 func (o *Op) bandBackward(n int, x, dy, dw []float32, beta float32, wT, dx []float32) {
 	f := o.flip
-	o.layBand(x, 0, n)
+	xp := o.layBand(x, 0, n)
 	f.bandFor(n)
 	fb := &f.band
 	dyb := grow(o.scr.mat, o.K*fb.plane)
@@ -317,7 +348,7 @@ func (o *Op) bandBackward(n int, x, dy, dw []float32, beta float32, wT, dx []flo
 	f.perImage(taskBand, dy, dyb, 0, n)
 	ckk := o.C * o.KH * o.KW
 	at := fb.top*fb.wp + fb.left // dY's grid in its band
-	gemm.SgemmRows(false, true, o.K, ckk, o.band.n, 1, dyb[at:], fb.plane, o.scr.xp, o.band.off, beta, dw, ckk)
+	gemm.SgemmRows(false, true, o.K, ckk, o.band.n, 1, dyb[at:], fb.plane, xp, o.band.off, beta, dw, ckk)
 	o.wflip = grow(o.wflip, o.FilterLen())
 	flipFilter(o.wflip, wT, o.Shape)
 	out := grow(o.scr.xp, f.K*fb.n)

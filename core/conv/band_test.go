@@ -2,6 +2,7 @@ package conv
 
 import (
 	"fmt"
+	"github.com/untied-ml/untied/core/tensor"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -237,4 +238,79 @@ func TestBackwardMatchesPasses(t *testing.T) {
 		t.Fatal("no geometry laid dY out once")
 	}
 	t.Logf("%d of %d cases laid dY out once", shared, 3*len(geoms))
+}
+
+// TestInputOnGrid: every pass that takes x gives the same bits with x on
+// InputGrid as with x in NCHW order, and the geometries that cannot read
+// a grid have none.
+func TestInputOnGrid(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, s := range []Shape{
+		{C: 1, H: 28, W: 28, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 16, H: 14, W: 14, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 8, H: 7, W: 7, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 6, H: 14, W: 14, K: 16, KH: 5, KW: 5, Stride: 1}, // LeNet's second conv: no padding
+	} {
+		for _, n := range []int{1, 5} {
+			what := fmt.Sprintf("%+v n=%d", s, n)
+			op, _ := New(s)
+			g := op.InputGrid(n)
+			if g == nil {
+				t.Fatalf("%s: no input grid", what)
+			}
+			if op.InputGrid(n) != g {
+				t.Errorf("%s: InputGrid gave another pointer the second time", what)
+			}
+			x := randn(r, n*s.C*s.H*s.W)
+			xg := tensor.OnGrid(nil, g, n, s.C, s.H, s.W)
+			dense := tensor.FromData(x, n, s.C, s.H, s.W)
+			dense.Rows(func(i, c, y, off int) { copy(xg.Data[xg.RowOffset(i, c, y, s.W):][:s.W], x[off:off+s.W]) })
+			xg0 := append([]float32(nil), xg.Data...)
+			w, w2 := randn(r, s.FilterLen()), randn(r, s.FilterLen())
+			outs := n * s.K * s.OutH() * s.OutW()
+			dy, dy2 := randn(r, outs), randn(r, outs)
+			type result struct{ y, p, p2, dw, dwf, dwp, dwp2, dx []float32 }
+			var res [2]result
+			for k, on := range []bool{false, true} {
+				in := x
+				if on {
+					in = xg.Data
+				}
+				op.SetInputOnGrid(on)
+				rs := result{y: make([]float32, outs), dwf: make([]float32, len(w)), p: make([]float32, outs), p2: make([]float32, outs),
+					dw: make([]float32, len(w)), dwp: make([]float32, len(w)), dwp2: make([]float32, len(w)), dx: make([]float32, len(x))}
+				op.Forward(n, in, w, rs.y)
+				op.ForwardPair(n, in, w, w2, rs.p, rs.p2)
+				op.Backward(n, in, dy, rs.dw, 0, w, rs.dx)
+				op.BackwardFilterPair(n, in, dy, rs.dwp, 0, dy2, rs.dwp2, 0)
+				op.BackwardFilter(n, in, dy, rs.dwf, 0)
+				res[k] = rs
+			}
+			op.SetInputOnGrid(false)
+			for name, pair := range map[string][2][]float32{
+				"Forward": {res[0].y, res[1].y}, "ForwardPair": {res[0].p, res[1].p}, "ForwardPair 2": {res[0].p2, res[1].p2},
+				"Backward dw": {res[0].dw, res[1].dw}, "Backward dx": {res[0].dx, res[1].dx},
+				"BackwardFilterPair": {res[0].dwp, res[1].dwp}, "BackwardFilterPair 2": {res[0].dwp2, res[1].dwp2},
+				"BackwardFilter": {res[0].dwf, res[1].dwf},
+			} {
+				sameBits(t, what+" "+name+" on the grid", pair[1], pair[0])
+			}
+			for i, v := range xg.Data {
+				if math.Float32bits(v) != math.Float32bits(xg0[i]) {
+					t.Fatalf("%s: x on the grid changed at %d", what, i)
+				}
+			}
+		}
+	}
+	for _, s := range []Shape{
+		{C: 8, H: 14, W: 14, K: 16, KH: 3, KW: 3, Stride: 2, Pad: 1},
+		{C: 8, H: 14, W: 14, K: 16, KH: 1, KW: 1, Stride: 1},
+		{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1}, // lowered
+		{C: 512, H: 14, W: 14, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1}, // two groups at n = 20
+	} {
+		op, _ := New(s)
+		if g := op.InputGrid(20); g != nil {
+			t.Errorf("%+v: input grid %+v, want none", s, *g)
+		}
+	}
 }

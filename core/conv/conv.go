@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/untied-ml/untied/core/gemm"
+	"github.com/untied-ml/untied/core/tensor"
 )
 
 // Shape is the geometry of one convolution: C input channels of H×W images,
@@ -85,8 +86,11 @@ type Op struct {
 	flip  *Op       // backward-data as a stride-1 forward conv; nil if not
 	wflip []float32 // the filter for flip: [C, K, KH, KW], flipped in space
 
-	band   band // stride-1 "same" convs: the banded layout (band.go)
-	banded bool // the passes that can use it do
+	band   band         // stride-1 "same" convs: the banded layout (band.go)
+	banded bool         // the passes that can use it do
+	onGrid bool         // x comes on the band (SetInputOnGrid)
+	grid   *tensor.Grid // InputGrid(gridN)
+	gridN  int
 
 	// nchw: a pointwise conv whose passes run on the NCHW batch itself,
 	// with no layout to copy it into: forward and backward-data one
@@ -193,6 +197,13 @@ func (o *Op) check(name string, n int, bufs ...[]float32) {
 		lens = [3]int{n * outs, o.FilterLen(), n * ins}
 	case "BackwardFilter":
 		lens = [3]int{n * ins, n * outs, o.FilterLen()}
+	}
+	if o.onGrid && name != "BackwardData" && n > 0 {
+		g := o.InputGrid(n)
+		if g == nil {
+			panic(fmt.Sprintf("conv: %s %+v batch %d: x on a grid, but the passes do not read one here (InputGrid is nil)", name, o.Shape, n))
+		}
+		lens[0] = g.Len(o.C)
 	}
 	for i, b := range bufs {
 		if len(b) < lens[i] {

@@ -5,11 +5,15 @@ import (
 	"math"
 )
 
-// Tensor is a dense float32 array in row-major order. Data may be longer
-// than the shape needs only through Ensure's reuse; Len gives the used part.
+// Tensor is a float32 array in row-major order. Data may be longer than
+// the shape needs only through Ensure's reuse; Len gives the used part.
+// An image batch may instead lie on a Grid (grid.go), padded as a
+// convolution reads it; the functions here other than Ensure, Clone and
+// Zero take dense tensors only.
 type Tensor struct {
 	Shape []int
 	Data  []float32
+	Grid  *Grid // nil: dense
 }
 
 // New returns a zeroed tensor of the given shape.
@@ -48,6 +52,7 @@ func (t *Tensor) NCHW() (n, c, h, w int) {
 
 // View returns a tensor of another shape sharing t's storage.
 func (t *Tensor) View(shape ...int) *Tensor {
+	t.mustBeDense("View")
 	if Volume(shape) != t.Len() {
 		panic(fmt.Sprintf("tensor: view %v of shape %v", shape, t.Shape))
 	}
@@ -55,10 +60,25 @@ func (t *Tensor) View(shape ...int) *Tensor {
 }
 
 // Zero sets every element to 0.
-func (t *Tensor) Zero() { clear(t.Data[:t.Len()]) }
+func (t *Tensor) Zero() {
+	if t.Grid != nil {
+		clear(t.Data)
+		return
+	}
+	clear(t.Data[:t.Len()])
+}
+
+// mustBeDense panics on a tensor on a grid: a caller that does not know
+// grids would read its padding as values.
+func (t *Tensor) mustBeDense(op string) {
+	if t.Grid != nil {
+		panic(fmt.Sprintf("tensor: %s of a tensor on a grid (call Dense first)", op))
+	}
+}
 
 // Fill sets every element to v.
 func (t *Tensor) Fill(v float32) {
+	t.mustBeDense("Fill")
 	d := t.Data[:t.Len()]
 	for i := range d {
 		d[i] = v
@@ -67,14 +87,19 @@ func (t *Tensor) Fill(v float32) {
 
 // CopyFrom copies src's values into t; the volumes must match.
 func (t *Tensor) CopyFrom(src *Tensor) {
+	t.mustBeDense("CopyFrom")
+	src.mustBeDense("CopyFrom")
 	if src.Len() != t.Len() {
 		panic(fmt.Sprintf("tensor: copy %v into %v", src.Shape, t.Shape))
 	}
 	copy(t.Data[:t.Len()], src.Data[:src.Len()])
 }
 
-// Clone returns a deep copy.
+// Clone returns a deep copy, on the same grid if t is on one.
 func (t *Tensor) Clone() *Tensor {
+	if t.Grid != nil {
+		return &Tensor{Shape: append([]int(nil), t.Shape...), Data: append([]float32(nil), t.Data...), Grid: t.Grid}
+	}
 	c := New(t.Shape...)
 	copy(c.Data, t.Data)
 	return c
@@ -94,13 +119,14 @@ func (t *Tensor) SameShape(shape ...int) bool {
 }
 
 // Ensure returns t reshaped to shape if its storage is large enough, or a
-// new tensor otherwise. Contents are unspecified. It is how layers reuse
-// their buffers from one step to the next.
+// new tensor otherwise: dense, its contents unspecified. It is how layers
+// reuse their buffers from one step to the next.
 func Ensure(t *Tensor, shape ...int) *Tensor {
 	n := Volume(shape)
 	if t == nil || cap(t.Data) < n {
 		return New(shape...)
 	}
+	t.Grid = nil
 	if !t.SameShape(shape...) {
 		t.Shape = append(t.Shape[:0], shape...)
 	}

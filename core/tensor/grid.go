@@ -1,0 +1,92 @@
+package tensor
+
+import "fmt"
+
+// A Grid places an [N, C, H, W] image batch in a padded layout, the one a
+// stride-1 convolution reads in place (core/conv's band): element
+// (i, c, y, v) is at
+//
+//	Data[c·Plane + Origin + i·ImagePitch + y·RowPitch + v]
+//
+// and every other position of Data holds zero. A layer that writes a batch
+// on a grid (a BatchNorm before such a convolution) saves the convolution
+// laying it out; one that reads it and does not know grids calls Dense.
+type Grid struct {
+	Plane      int // floats per channel, all images
+	Origin     int // where image 0's first pixel lies in a channel's plane
+	ImagePitch int // floats from one image to the next in a plane
+	RowPitch   int // floats from one row to the next (≥ W)
+}
+
+// Len is the length of Data a grid needs for c channels.
+func (g *Grid) Len(c int) int { return c * g.Plane }
+
+// Fits reports whether an [n, c, h, w] batch fits g: its images and rows
+// do not overlap, and the last pixel lies inside a plane.
+func (g *Grid) Fits(n, c, h, w int) bool {
+	return g.RowPitch >= w && g.ImagePitch >= h*g.RowPitch && g.Origin >= 0 &&
+		g.Origin+(n-1)*g.ImagePitch+(h-1)*g.RowPitch+w <= g.Plane
+}
+
+// Equal reports whether g and o are the same layout (both nil included).
+func (g *Grid) Equal(o *Grid) bool {
+	if g == nil || o == nil {
+		return g == o
+	}
+	return *g == *o
+}
+
+// OnGrid returns a zeroed [N, C, H, W] tensor laid out on g, reusing t's
+// storage when t is on the same grid with the same shape (its padding is
+// then still zero, as nothing writes there).
+func OnGrid(t *Tensor, g *Grid, shape ...int) *Tensor {
+	if len(shape) != 4 {
+		panic(fmt.Sprintf("tensor: grid for shape %v, want [N, C, H, W]", shape))
+	}
+	n, c, h, w := shape[0], shape[1], shape[2], shape[3]
+	if !g.Fits(n, c, h, w) {
+		panic(fmt.Sprintf("tensor: %v does not fit grid %+v", shape, *g))
+	}
+	if t != nil && t.Grid.Equal(g) && t.SameShape(shape...) && len(t.Data) == g.Len(c) {
+		return t
+	}
+	return &Tensor{Shape: append([]int(nil), shape...), Data: make([]float32, g.Len(c)), Grid: g}
+}
+
+// Rows calls f for every image row of an [N, C, H, W] tensor, dense or on
+// a grid, with the row's offset in Data: images in order, then channels,
+// then rows, the NCHW order.
+func (t *Tensor) Rows(f func(i, c, y, off int)) {
+	n, c, h, w := t.NCHW()
+	for i := 0; i < n; i++ {
+		for ch := 0; ch < c; ch++ {
+			for y := 0; y < h; y++ {
+				f(i, ch, y, t.RowOffset(i, ch, y, w))
+			}
+		}
+	}
+}
+
+// RowOffset is where row y of channel c of image i starts in Data, for
+// images w wide.
+func (t *Tensor) RowOffset(i, c, y, w int) int {
+	if g := t.Grid; g != nil {
+		return c*g.Plane + g.Origin + i*g.ImagePitch + y*g.RowPitch
+	}
+	h := t.Shape[2]
+	return ((i*t.Shape[1]+c)*h + y) * w
+}
+
+// Dense returns t in dense NCHW order: t itself when it is dense, else its
+// values copied into dst's storage (reused as by Ensure).
+func (t *Tensor) Dense(dst *Tensor) *Tensor {
+	if t.Grid == nil {
+		return t
+	}
+	n, c, h, w := t.NCHW()
+	dst = Ensure(dst, n, c, h, w)
+	t.Rows(func(i, ch, y, off int) {
+		copy(dst.Data[((i*c+ch)*h+y)*w:][:w], t.Data[off:off+w])
+	})
+	return dst
+}
