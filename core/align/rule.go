@@ -49,6 +49,7 @@ type layer struct {
 
 	// Scratch:
 	noise   *tensor.Tensor // alignment input, with InputNoise
+	xDense  *tensor.Tensor // the layer's own input in NCHW order, when it came on a grid
 	pf, pb  *tensor.Tensor // Apply(x, W), Apply(x, B)
 	rf, rb  *tensor.Tensor // Transpose(Pf, B), Transpose(Pb, W)
 	rbW     *tensor.Tensor // Apply(Rb, W)
@@ -360,6 +361,12 @@ func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, own bool) {
 		panic("align: AfterBackward before the layer's first Forward")
 	}
 	if r.spec.InputNoise == nil {
+		// The terms read x's values (energies, sums with Rf): in NCHW order,
+		// copied if the layer before wrote it on a grid (tensor.Grid).
+		if x.Grid != nil {
+			l.xDense = x.Dense(l.xDense)
+			x = l.xDense
+		}
 		return x, true
 	}
 	l.noise = tensor.Ensure(l.noise, x.Shape...)

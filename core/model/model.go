@@ -108,7 +108,29 @@ func New(cfg Config) (nn.Module, error) {
 		net = b.resNet(cfg, a)
 	}
 	shareScratch(net)
+	wireGrids(net)
 	return net, nil
+}
+
+// wireGrids makes every BatchNorm whose output goes to a convolution alone
+// (the two are neighbours in a Sequential) write it on that convolution's
+// input grid where it has one (nn.BatchNorm.GridFor): the convolution
+// then reads it where it lies, forward and backward, rather than laying
+// it out twice a step. The results are the same bits.
+func wireGrids(net nn.Module) {
+	nn.Walk(net, func(m nn.Module) {
+		s, ok := m.(*nn.Sequential)
+		if !ok {
+			return
+		}
+		for i := 0; i+1 < len(s.Layers); i++ {
+			bn, ok1 := s.Layers[i].(*nn.BatchNorm)
+			c, ok2 := s.Layers[i+1].(*nn.Conv2D)
+			if ok1 && ok2 {
+				bn.GridFor = c.InputGrid
+			}
+		}
+	})
 }
 
 // shareScratch gives every convolution of net one conv.Scratch and one

@@ -15,19 +15,11 @@ import (
 // conv.Scratch and one nn.GradArena (model.New); under every rule, every
 // gradient, W's and B's, and the loss of two steps are bit for bit those
 // of the same network whose convolutions each keep their own buffers. The
-// second step finds the shared buffers full of other layers' data, so a
+// second step (on a smaller batch) finds the shared buffers full of other layers' data, so a
 // pass that read a pad it had not written, or a layer that read a
 // gradient another had overwritten, would differ.
 func TestSharedScratchIsExact(t *testing.T) {
-	nets := []model.Config{
-		{Arch: "resnet18", Width: 4, Classes: 10, InChannels: 3, InputSize: 32, Seed: 1},                  // 7×7/2 stem, strided 3×3 and 1×1
-		{Arch: "resnet50", Width: 4, Classes: 10, InChannels: 1, InputSize: 12, SmallStem: true, Seed: 2}, // bottlenecks, 3×3 and 2×2 maps
-		{Arch: "resnet50v2", Width: 4, Classes: 10, InChannels: 1, InputSize: 12, SmallStem: true, Seed: 3},
-		{Arch: "resnet20", Width: 4, Classes: 10, InChannels: 3, InputSize: 8, Seed: 4},
-		{Arch: "lenet-mnist", Classes: 10, InChannels: 1, InputSize: 32, Seed: 5},
-		{Arch: "lenet", Classes: 10, InChannels: 1, InputSize: 28, Seed: 6},
-	}
-	for _, cfg := range nets {
+	for _, cfg := range exactNets {
 		for _, rule := range align.Presets() {
 			shared, own := build(t, cfg, rule), build(t, cfg, rule)
 			nn.Walk(own.Net, func(m nn.Module) {
@@ -38,24 +30,77 @@ func TestSharedScratchIsExact(t *testing.T) {
 					c.Scratch, c.Grads = nil, nil
 				}
 			})
-			for step := 0; step < 2; step++ {
-				x := tensor.New(6, cfg.InChannels, cfg.InputSize, cfg.InputSize)
-				for i := range x.Data {
-					x.Data[i] = float32(math.Sin(float64(i*(step+3)) * 0.37))
+			sameSteps(t, cfg, rule, "shared", "own", shared, own)
+		}
+	}
+}
+
+var exactNets = []model.Config{
+	{Arch: "resnet18", Width: 4, Classes: 10, InChannels: 3, InputSize: 32, Seed: 1},                  // 7×7/2 stem, strided 3×3 and 1×1
+	{Arch: "resnet50", Width: 4, Classes: 10, InChannels: 1, InputSize: 12, SmallStem: true, Seed: 2}, // bottlenecks, 3×3 and 2×2 maps
+	{Arch: "resnet50v2", Width: 4, Classes: 10, InChannels: 1, InputSize: 12, SmallStem: true, Seed: 3},
+	{Arch: "resnet20", Width: 4, Classes: 10, InChannels: 3, InputSize: 8, Seed: 4},
+	{Arch: "lenet-mnist", Classes: 10, InChannels: 1, InputSize: 32, Seed: 5},
+	{Arch: "lenet", Classes: 10, InChannels: 1, InputSize: 28, Seed: 6},
+}
+
+// TestGridsAreExact: a BatchNorm writing its output on the next
+// convolution's input grid (model.New's wiring) changes no bit: under
+// every rule, two training steps (the second on a smaller batch, so on
+// another grid) and an evaluation pass give what the network without the
+// wiring gives. The ResNets do write on grids.
+func TestGridsAreExact(t *testing.T) {
+	for _, cfg := range exactNets {
+		for _, rule := range align.Presets() {
+			grids, dense := build(t, cfg, rule), build(t, cfg, rule)
+			nn.Walk(dense.Net, func(m nn.Module) {
+				if bn, ok := m.(*nn.BatchNorm); ok {
+					bn.GridFor = nil
 				}
-				labels := []int32{0, 1, 2, 3, 4, 5}
-				l1, _ := shared.Gradients(x, labels)
-				l2, _ := own.Gradients(x, labels)
-				if l1 != l2 {
-					t.Fatalf("%s %s step %d: loss %v shared, %v own", cfg.Arch, rule, step, l1, l2)
+			})
+			sameSteps(t, cfg, rule, "on grids", "dense", grids, dense)
+			var on int
+			nn.Walk(grids.Net, func(m nn.Module) {
+				if bn, ok := m.(*nn.BatchNorm); ok && bn.GridFor != nil {
+					on++
 				}
-				p1, p2 := shared.Net.Params(), own.Net.Params()
-				for i := range p1 {
-					for j, g := range p1[i].Grad.Data {
-						if math.Float32bits(g) != math.Float32bits(p2[i].Grad.Data[j]) {
-							t.Fatalf("%s %s step %d: %s gradient [%d] %v shared, %v own", cfg.Arch, rule, step, p1[i].Name, j, g, p2[i].Grad.Data[j])
-						}
-					}
+			})
+			if on == 0 && cfg.Arch != "lenet" && cfg.Arch != "lenet-mnist" {
+				t.Fatalf("%s: no BatchNorm writes on a grid", cfg.Arch)
+			}
+		}
+	}
+}
+
+// sameSteps takes two training steps (batches of 6, then 4) and an
+// evaluation pass with a and b and fails unless their losses, every
+// gradient and the outputs are the same bits.
+func sameSteps(t *testing.T, cfg model.Config, rule, aName, bName string, a, b *train.Trainer) {
+	t.Helper()
+	for step, n := range []int{6, 4} {
+		x := tensor.New(n, cfg.InChannels, cfg.InputSize, cfg.InputSize)
+		for i := range x.Data {
+			x.Data[i] = float32(math.Sin(float64(i*(step+3)) * 0.37))
+		}
+		labels := []int32{0, 1, 2, 3, 4, 5}[:n]
+		l1, _ := a.Gradients(x, labels)
+		l2, _ := b.Gradients(x, labels)
+		if l1 != l2 {
+			t.Fatalf("%s %s step %d: loss %v %s, %v %s", cfg.Arch, rule, step, l1, aName, l2, bName)
+		}
+		p1, p2 := a.Net.Params(), b.Net.Params()
+		for i := range p1 {
+			for j, g := range p1[i].Grad.Data {
+				if math.Float32bits(g) != math.Float32bits(p2[i].Grad.Data[j]) {
+					t.Fatalf("%s %s step %d: %s gradient [%d] %v %s, %v %s", cfg.Arch, rule, step, p1[i].Name, j, g, aName, p2[i].Grad.Data[j], bName)
+				}
+			}
+		}
+		if step == 1 {
+			y1, y2 := a.Net.Forward(x, false), b.Net.Forward(x, false)
+			for j, v := range y1.Data[:y1.Len()] {
+				if math.Float32bits(v) != math.Float32bits(y2.Data[j]) {
+					t.Fatalf("%s %s: evaluation output [%d] %v %s, %v %s", cfg.Arch, rule, j, v, aName, y2.Data[j], bName)
 				}
 			}
 		}

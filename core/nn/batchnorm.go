@@ -27,9 +27,17 @@ type BatchNorm struct {
 	// read. It saves the separate ReLU's pass over the activations each
 	// way and its two activation-sized buffers.
 	ReLU bool
+	// GridFor, when set, gives the layout in which the layer after this
+	// one reads an input of a shape where it lies (Conv2D.InputGrid):
+	// Forward then writes its output on that grid, zeros outside the
+	// images, sparing that layer the copy. A nil result, or GridFor nil:
+	// NCHW. The model builder sets it where this layer's output goes to
+	// that layer alone.
+	GridFor func(shape []int) *tensor.Grid
 
 	train  bool
 	x      *tensor.Tensor // the last Forward's input, from which Backward recomputes x̂
+	xDense *tensor.Tensor // an input on a grid, copied to NCHW
 	mean   []float32      // per channel, of the last Forward
 	invStd []float32
 	out    *tensor.Tensor
@@ -65,15 +73,36 @@ func (bn *BatchNorm) dims(x *tensor.Tensor) (n, hw int) {
 // Forward normalises x and applies γ and β.
 func (bn *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	bn.dims(x)
+	if x.Grid != nil { // from a layer before that wrote on a grid
+		bn.xDense = x.Dense(bn.xDense)
+		x = bn.xDense
+	}
 	bn.train = train
 	bn.x = x
-	bn.out = tensor.Ensure(bn.out, x.Shape...)
+	if g := bn.grid(x.Shape); g != nil {
+		bn.out = tensor.OnGrid(bn.out, g, x.Shape...)
+	} else {
+		bn.out = tensor.Ensure(bn.out, x.Shape...)
+	}
 	bn.ensureSums()
 	bn.loop = bnLoop{bn: bn, x: x}
 	sched.Parallel(bn.C, 1, &bn.loop)
 	bn.loop = bnLoop{}
 	return bn.out
 }
+
+// grid returns the grid Forward writes an output of the given shape on, or
+// nil for NCHW.
+func (bn *BatchNorm) grid(shape []int) *tensor.Grid {
+	if bn.GridFor == nil || len(shape) != 4 {
+		return nil
+	}
+	return bn.GridFor(shape)
+}
+
+// planes holds one dense plane per goroutine for the passes over an
+// output on a grid, which go through it.
+var planes sched.FreeList[[]float32]
 
 // ensureSums allocates the per-channel sums the passes share (each
 // goroutine writes only its own channels').
@@ -127,16 +156,42 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 		bn.mean[c], bn.invStd[c] = float32(mean), float32(inv)
 	}
 	g, b := bn.Gamma.Value.Data, bn.Beta.Value.Data
+	og := bn.out.Grid
+	var plane *[]float32
+	if og != nil { // each plane goes through a dense one, then onto the grid
+		plane = planes.Get()
+		*plane = grow(*plane, hw)
+		defer planes.Put(plane)
+	}
 	for i := 0; i < n; i++ {
 		for c := c0; c < c1; c++ {
 			off := (i*bn.C + c) * hw
-			out := bn.out.Data[off : off+hw]
+			var out []float32
+			if og == nil {
+				out = bn.out.Data[off : off+hw]
+			} else {
+				out = *plane
+			}
 			vec.Normalize(out, x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
 			if bn.ReLU {
 				vec.Relu(out, out)
 			}
+			if og != nil {
+				h, w := x.Shape[2], x.Shape[3]
+				at := bn.out.RowOffset(i, c, 0, w)
+				lead := og.Origin % og.RowPitch
+				vec.PadRows(bn.out.Data[at-lead:], og.RowPitch, out, w, h, lead, w)
+			}
 		}
 	}
+}
+
+// grow returns b with length n, reallocated only when too small.
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
 }
 
 // Backward adds dγ = Σ dy·x̂ and dβ = Σ dy and returns the input gradient:
@@ -164,11 +219,26 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 	if bn.ReLU {
 		g = bn.dx.Data
 	}
+	og := bn.out.Grid
+	var plane *[]float32
+	if bn.ReLU && og != nil { // the output's planes are read back dense
+		plane = planes.Get()
+		*plane = grow(*plane, hw)
+		defer planes.Put(plane)
+	}
 	for i := 0; i < n; i++ {
 		for c := c0; c < c1; c++ {
 			off := (i*bn.C + c) * hw
 			if bn.ReLU {
-				vec.ReluGrad(g[off:off+hw], dy.Data[off:off+hw], bn.out.Data[off:off+hw])
+				var out []float32
+				if og == nil {
+					out = bn.out.Data[off : off+hw]
+				} else {
+					h, w := dy.Shape[2], dy.Shape[3]
+					out = *plane
+					vec.PadRows(out, w, bn.out.Data[bn.out.RowOffset(i, c, 0, w):], og.RowPitch, h, 0, w)
+				}
+				vec.ReluGrad(g[off:off+hw], dy.Data[off:off+hw], out)
 			}
 			a, b := vec.DotHat(g[off:off+hw], bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
 			sums[2*(c-c0)] += a

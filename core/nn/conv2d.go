@@ -31,7 +31,8 @@ type Conv2D struct {
 	tr      Transport      // nil: Transpose through B or W
 	dy      *tensor.Tensor // the last Backward's upstream gradient
 	op      *conv.Op       // for the last input's spatial size
-	x       *tensor.Tensor
+	x       *tensor.Tensor // on a grid when the layer before wrote it there (InputGrid)
+	xDense  *tensor.Tensor // x copied to NCHW, when on a grid the op does not read
 	out     *tensor.Tensor
 	dx      *tensor.Tensor
 
@@ -62,7 +63,39 @@ func (c *Conv2D) opFor(x *tensor.Tensor) *conv.Op {
 	if len(x.Shape) != 4 || x.Shape[1] != c.In {
 		panic(fmt.Sprintf("nn: %s: input shape %v, want [N, %d, H, W]", c.Name, x.Shape, c.In))
 	}
-	h, w := x.Shape[2], x.Shape[3]
+	return c.opForSize(x.Shape[2], x.Shape[3])
+}
+
+// input returns the op for x and x's values as its passes are to read
+// them, having told the op their layout: x's own storage when x is dense
+// or on the op's input grid, else (x on another grid) a dense copy.
+func (c *Conv2D) input(x *tensor.Tensor) (*conv.Op, []float32) {
+	op := c.opFor(x)
+	if x.Grid == nil {
+		op.SetInputOnGrid(false)
+		return op, x.Data
+	}
+	if x.Grid.Equal(op.InputGrid(x.Shape[0])) {
+		op.SetInputOnGrid(true)
+		return op, x.Data
+	}
+	c.xDense = x.Dense(c.xDense)
+	op.SetInputOnGrid(false)
+	return op, c.xDense.Data
+}
+
+// InputGrid returns the layout in which Forward reads an input of the
+// given shape where it lies, with no copy (conv.Op.InputGrid), or nil:
+// for a layer before this one to write its output on (BatchNorm.GridFor).
+func (c *Conv2D) InputGrid(shape []int) *tensor.Grid {
+	if len(shape) != 4 || shape[1] != c.In {
+		return nil
+	}
+	return c.opForSize(shape[2], shape[3]).InputGrid(shape[0])
+}
+
+// opForSize returns the conv engine for inputs of h×w images.
+func (c *Conv2D) opForSize(h, w int) *conv.Op {
 	if c.op != nil && c.op.H == h && c.op.W == w {
 		return c.op
 	}
@@ -79,10 +112,10 @@ func (c *Conv2D) opFor(x *tensor.Tensor) *conv.Op {
 
 // Apply returns conv(x, w).
 func (c *Conv2D) Apply(x *tensor.Tensor, w []float32, out *tensor.Tensor) *tensor.Tensor {
-	op := c.opFor(x)
+	op, xd := c.input(x)
 	n := x.Shape[0]
 	out = tensor.Ensure(out, n, c.Out, op.OutH(), op.OutW())
-	op.Forward(n, x.Data, w, out.Data)
+	op.Forward(n, xd, w, out.Data)
 	return out
 }
 
@@ -97,19 +130,20 @@ func (c *Conv2D) Transpose(dy *tensor.Tensor, w []float32, out *tensor.Tensor) *
 
 // Filter sets dw = beta·dw + conv_backprop_filter(x, dy).
 func (c *Conv2D) Filter(x, dy *tensor.Tensor, dw []float32, beta float32) {
-	c.opFor(x).BackwardFilter(x.Shape[0], x.Data, dy.Data, dw, beta)
+	op, xd := c.input(x)
+	op.BackwardFilter(x.Shape[0], xd, dy.Data, dw, beta)
 }
 
 // Forward computes conv(x, W) + bias.
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.x = x
 	c.pbOK, c.along = false, nil
-	op := c.opFor(x)
 	if c.keepPb && train {
+		op, xd := c.input(x)
 		n := x.Shape[0]
 		c.out = tensor.Ensure(c.out, n, c.Out, op.OutH(), op.OutW())
 		c.pb = tensor.Ensure(c.pb, n, c.Out, op.OutH(), op.OutW())
-		op.ForwardPair(n, x.Data, c.W.Value.Data, c.B.Value.Data, c.out.Data, c.pb.Data)
+		op.ForwardPair(n, xd, c.W.Value.Data, c.B.Value.Data, c.out.Data, c.pb.Data)
 		c.pbOK = true
 	} else {
 		c.out = c.Apply(x, c.W.Value.Data, c.out)
@@ -143,7 +177,8 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	both := req == nil && !c.NoInputGrad && !viaTransport
 	switch {
 	case req != nil:
-		c.opFor(c.x).BackwardFilterPair(c.x.Shape[0], c.x.Data, dy.Data, c.W.Grad.Data, 1, req.D.Data, req.Grad, 0)
+		op, xd := c.input(c.x)
+		op.BackwardFilterPair(c.x.Shape[0], xd, dy.Data, c.W.Grad.Data, 1, req.D.Data, req.Grad, 0)
 		req.Done = true
 	case !both:
 		c.Filter(c.x, dy, c.W.Grad.Data, 1)
@@ -158,11 +193,12 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		c.dx = transported(c.Name, c.tr, dy, c.dx, c.x.Len())
 		return c.dx
 	}
-	op, n := c.opFor(c.x), c.x.Shape[0]
+	op, xd := c.input(c.x)
+	n := c.x.Shape[0]
 	w := transport(c.route, c.W, c.B).Value.Data
 	c.dx = tensor.Ensure(c.dx, n, c.In, op.H, op.W)
 	if both {
-		op.Backward(n, c.x.Data, dy.Data, c.W.Grad.Data, 1, w, c.dx.Data)
+		op.Backward(n, xd, dy.Data, c.W.Grad.Data, 1, w, c.dx.Data)
 	} else {
 		op.BackwardData(n, dy.Data, w, c.dx.Data)
 	}

@@ -81,6 +81,8 @@ type Untied interface {
 	// Sign symmetry scales B's magnitudes by it, DFA its feedback matrix.
 	InitStd() float64
 	// Input returns the input of the last Forward call (nil before it).
+	// It may lie on a grid (tensor.Grid) that the layer's own passes
+	// read; a caller reading its values calls Dense.
 	Input() *tensor.Tensor
 	// OutputGrad returns the gradient the last Backward call received
 	// (nil before it): the error this layer sends down through B or W.
