@@ -219,26 +219,28 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 	if bn.ReLU {
 		g = bn.dx.Data
 	}
-	og := bn.out.Grid
 	var plane *[]float32
-	if bn.ReLU && og != nil { // the output's planes are read back dense
+	if bn.ReLU && bn.out.Grid != nil {
 		plane = planes.Get()
 		*plane = grow(*plane, hw)
 		defer planes.Put(plane)
 	}
+	gamma, beta := bn.Gamma.Value.Data, bn.Beta.Value.Data
 	for i := 0; i < n; i++ {
 		for c := c0; c < c1; c++ {
 			off := (i*bn.C + c) * hw
 			if bn.ReLU {
-				var out []float32
-				if og == nil {
-					out = bn.out.Data[off : off+hw]
+				// The mask is the output's sign. An output on a grid is
+				// not read back: its plane is recomputed from x as
+				// forward computed it (ReLU keeps the sign).
+				var y []float32
+				if plane == nil {
+					y = bn.out.Data[off : off+hw]
 				} else {
-					h, w := dy.Shape[2], dy.Shape[3]
-					out = *plane
-					vec.PadRows(out, w, bn.out.Data[bn.out.RowOffset(i, c, 0, w):], og.RowPitch, h, 0, w)
+					y = *plane
+					vec.Normalize(y, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c], gamma[c], beta[c])
 				}
-				vec.ReluGrad(g[off:off+hw], dy.Data[off:off+hw], out)
+				vec.ReluGrad(g[off:off+hw], dy.Data[off:off+hw], y)
 			}
 			a, b := vec.DotHat(g[off:off+hw], bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
 			sums[2*(c-c0)] += a
