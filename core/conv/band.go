@@ -292,11 +292,17 @@ func (b *band) clearPads(p []float32, j, rows, from, cols int) {
 
 // bandOut copies image j of the grid-shaped matrix mat [K, grid] (the
 // outputs of the band) to image i of the NCHW batch y.
+// With ForwardSums running (o.sums), it gathers each plane's sums too.
 func (o *Op) bandOut(y, mat []float32, i, j int) {
 	b := &o.band
 	p := o.oh * o.ow
 	for k := 0; k < o.K; k++ {
-		vec.PadRows(y[(i*o.K+k)*p:(i*o.K+k+1)*p], o.ow, mat[k*b.n+j*b.hp*b.wp:], b.wp, o.oh, 0, o.ow)
+		plane := y[(i*o.K+k)*p : (i*o.K+k+1)*p]
+		vec.PadRows(plane, o.ow, mat[k*b.n+j*b.hp*b.wp:], b.wp, o.oh, 0, o.ow)
+		if o.sums != nil { // one group: mat[k·n] is image 0's first output
+			at := 2 * (i*o.K + k)
+			o.sums[at], o.sums[at+1] = vec.ShiftedSums(plane, float64(mat[k*b.n]))
+		}
 	}
 }
 

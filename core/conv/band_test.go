@@ -3,6 +3,7 @@ package conv
 import (
 	"fmt"
 	"github.com/untied-ml/untied/core/tensor"
+	"github.com/untied-ml/untied/core/vec"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -311,6 +312,50 @@ func TestInputOnGrid(t *testing.T) {
 		op, _ := New(s)
 		if g := op.InputGrid(20); g != nil {
 			t.Errorf("%+v: input grid %+v, want none", s, *g)
+		}
+	}
+}
+
+// TestForwardSums: ForwardSums gives Forward's output and, on the band,
+// each plane's vec.ShiftedSums with channel k's first value as the shift;
+// elsewhere it reports false and leaves the sums alone.
+func TestForwardSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, c := range []struct {
+		s    Shape
+		band bool
+	}{
+		{Shape{C: 3, H: 9, W: 9, K: 5, KH: 3, KW: 3, Stride: 1, Pad: 1}, true},
+		{Shape{C: 16, H: 7, W: 7, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}, true},
+		{Shape{C: 8, H: 14, W: 14, K: 16, KH: 3, KW: 3, Stride: 2, Pad: 1}, true},
+		{Shape{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1}, false}, // lowered
+		{Shape{C: 8, H: 14, W: 14, K: 16, KH: 1, KW: 1, Stride: 1}, false},          // NCHW
+	} {
+		s, n := c.s, 3
+		op, _ := New(s)
+		x, w := randn(r, n*s.C*s.H*s.W), randn(r, s.FilterLen())
+		p := s.OutH() * s.OutW()
+		want, got := make([]float32, n*s.K*p), make([]float32, n*s.K*p)
+		op.Forward(n, x, w, want)
+		sums := make([]float64, 2*n*s.K)
+		for i := range sums {
+			sums[i] = -1
+		}
+		ok := op.ForwardSums(n, x, w, got, sums)
+		sameBits(t, fmt.Sprintf("%+v ForwardSums output", s), got, want)
+		if ok != c.band {
+			t.Fatalf("%+v: ForwardSums reported %v", s, ok)
+		}
+		for i := 0; i < n; i++ {
+			for k := 0; k < s.K; k++ {
+				a, b := -1.0, -1.0
+				if ok {
+					a, b = vec.ShiftedSums(want[(i*s.K+k)*p:(i*s.K+k+1)*p], float64(want[k*p]))
+				}
+				if at := 2 * (i*s.K + k); sums[at] != a || sums[at+1] != b {
+					t.Fatalf("%+v image %d channel %d: sums %v, %v, want %v, %v", s, i, k, sums[at], sums[at+1], a, b)
+				}
+			}
 		}
 	}
 }

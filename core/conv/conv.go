@@ -89,6 +89,7 @@ type Op struct {
 	band   band         // stride-1 "same" convs: the banded layout (band.go)
 	banded bool         // the passes that can use it do
 	onGrid bool         // x comes on the band (SetInputOnGrid)
+	sums   []float64    // ForwardSums's, while it runs
 	grid   *tensor.Grid // InputGrid(gridN)
 	gridN  int
 
@@ -226,6 +227,23 @@ func (o *Op) lowered(x []float32, i0 int, transposed bool) gemm.Panels {
 func (o *Op) Forward(n int, x, w, y []float32) {
 	o.check("Forward", n, x, w, y)
 	o.forward(n, x, w, y)
+}
+
+// ForwardSums is Forward that also gathers, where the output is copied out
+// of the band in one group, a BatchNorm's statistics while each plane is in
+// cache: sums[2(i·K+k)] and sums[2(i·K+k)+1] are vec.ShiftedSums of image
+// i's output plane k with the shift y[0,k,0,0] (channel k's first value).
+// It returns whether it did; if not, sums is left alone.
+func (o *Op) ForwardSums(n int, x, w, y []float32, sums []float64) bool {
+	o.check("Forward", n, x, w, y)
+	if !o.banded || o.nchw || o.group(n) < n || len(sums) < 2*n*o.K {
+		o.forward(n, x, w, y)
+		return false
+	}
+	o.sums = sums
+	o.forward(n, x, w, y)
+	o.sums = nil
+	return true
 }
 
 // forward runs Forward for len(ys) filters stacked in w ([len(ys)·K,

@@ -108,26 +108,34 @@ func New(cfg Config) (nn.Module, error) {
 		net = b.resNet(cfg, a)
 	}
 	shareScratch(net)
-	wireGrids(net)
+	wireFusions(net)
 	return net, nil
 }
 
-// wireGrids makes every BatchNorm whose output goes to a convolution alone
-// (the two are neighbours in a Sequential) write it on that convolution's
-// input grid where it has one (nn.BatchNorm.GridFor): the convolution
-// then reads it where it lies, forward and backward, rather than laying
-// it out twice a step. The results are the same bits.
-func wireGrids(net nn.Module) {
+// wireFusions joins neighbours in a Sequential, where one's output goes to
+// the other alone, so that they share a pass over it; the results are the
+// same bits. A BatchNorm before a convolution writes its output on that
+// convolution's input grid where it has one (nn.BatchNorm.GridFor): the
+// convolution reads it where it lies, forward and backward, rather than
+// laying it out twice a step. A convolution before a BatchNorm gathers the
+// BatchNorm's statistics as it copies its output out (GatherSums,
+// SumsFrom), which spares the BatchNorm a pass over it.
+func wireFusions(net nn.Module) {
 	nn.Walk(net, func(m nn.Module) {
 		s, ok := m.(*nn.Sequential)
 		if !ok {
 			return
 		}
 		for i := 0; i+1 < len(s.Layers); i++ {
-			bn, ok1 := s.Layers[i].(*nn.BatchNorm)
-			c, ok2 := s.Layers[i+1].(*nn.Conv2D)
-			if ok1 && ok2 {
-				bn.GridFor = c.InputGrid
+			switch a := s.Layers[i].(type) {
+			case *nn.BatchNorm:
+				if c, ok := s.Layers[i+1].(*nn.Conv2D); ok {
+					a.GridFor = c.InputGrid
+				}
+			case *nn.Conv2D:
+				if bn, ok := s.Layers[i+1].(*nn.BatchNorm); ok {
+					a.GatherSums, bn.SumsFrom = true, a
+				}
 			}
 		}
 	})

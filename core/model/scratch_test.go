@@ -44,32 +44,59 @@ var exactNets = []model.Config{
 	{Arch: "lenet", Classes: 10, InChannels: 1, InputSize: 28, Seed: 6},
 }
 
-// TestGridsAreExact: a BatchNorm writing its output on the next
-// convolution's input grid (model.New's wiring) changes no bit: under
-// every rule, two training steps (the second on a smaller batch, so on
-// another grid) and an evaluation pass give what the network without the
-// wiring gives. The ResNets do write on grids.
-func TestGridsAreExact(t *testing.T) {
+// TestFusionsAreExact: the neighbours model.New joins (a BatchNorm
+// writing its output on the next convolution's input grid, a convolution
+// gathering the next BatchNorm's statistics) change no bit: under every
+// rule, two training steps (the second on a smaller batch, so on another
+// grid) and an evaluation pass give what the network without them gives.
+// The ResNets do write on grids and gather sums.
+func TestFusionsAreExact(t *testing.T) {
 	for _, cfg := range exactNets {
 		for _, rule := range align.Presets() {
-			grids, dense := build(t, cfg, rule), build(t, cfg, rule)
-			nn.Walk(dense.Net, func(m nn.Module) {
-				if bn, ok := m.(*nn.BatchNorm); ok {
-					bn.GridFor = nil
+			fused, plain := build(t, cfg, rule), build(t, cfg, rule)
+			nn.Walk(plain.Net, func(m nn.Module) {
+				switch l := m.(type) {
+				case *nn.BatchNorm:
+					l.GridFor, l.SumsFrom = nil, nil
+				case *nn.Conv2D:
+					l.GatherSums = false
 				}
 			})
-			sameSteps(t, cfg, rule, "on grids", "dense", grids, dense)
-			var on int
-			nn.Walk(grids.Net, func(m nn.Module) {
-				if bn, ok := m.(*nn.BatchNorm); ok && bn.GridFor != nil {
-					on++
+			sameSteps(t, cfg, rule, "fused", "plain", fused, plain)
+			if cfg.Arch == "lenet" || cfg.Arch == "lenet-mnist" {
+				continue // no BatchNorm
+			}
+			x := tensor.New(6, cfg.InChannels, cfg.InputSize, cfg.InputSize)
+			fused.Gradients(x, []int32{0, 1, 2, 3, 4, 5})
+			var grids, sums int
+			nn.Walk(fused.Net, func(m nn.Module) {
+				switch l := m.(type) {
+				case *nn.Conv2D:
+					if l.Input().Grid != nil {
+						grids++
+					}
+					if l.OutputSums(l.Projection()) != nil {
+						sums++
+					}
 				}
 			})
-			if on == 0 && cfg.Arch != "lenet" && cfg.Arch != "lenet-mnist" {
-				t.Fatalf("%s: no BatchNorm writes on a grid", cfg.Arch)
+			if grids == 0 || sums == 0 && !keepsPb(fused) {
+				t.Fatalf("%s %s: %d convolutions read a grid, %d gathered sums", cfg.Arch, rule, grids, sums)
 			}
 		}
 	}
+}
+
+// keepsPb reports whether a rule has the convolutions compute x∘B beside
+// x∘W (conv.Op.ForwardPair), which gathers no sums.
+func keepsPb(tr *train.Trainer) bool {
+	var keep bool
+	nn.Walk(tr.Net, func(m nn.Module) {
+		if c, ok := m.(*nn.Conv2D); ok && c.FeedbackProjection() != nil {
+			keep = true
+		}
+	})
+	return keep
 }
 
 // sameSteps takes two training steps (batches of 6, then 4) and an

@@ -34,6 +34,13 @@ type BatchNorm struct {
 	// NCHW. The model builder sets it where this layer's output goes to
 	// that layer alone.
 	GridFor func(shape []int) *tensor.Grid
+	// SumsFrom, when set, is the layer before, which may have gathered
+	// this layer's statistics of its input as it wrote it (Conv2D's
+	// GatherSums): training Forwards then skip their own pass over the
+	// input for them. The sums are the same bits either way.
+	SumsFrom interface {
+		OutputSums(y *tensor.Tensor) []float64
+	}
 
 	train  bool
 	x      *tensor.Tensor // the last Forward's input, from which Backward recomputes x̂
@@ -122,13 +129,25 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 	cnt := float64(n * hw)
 	if bn.train {
 		// One pass for both sums, shifted by the channel's first value so
-		// that a mean far from zero does not cancel the variance away.
+		// that a mean far from zero does not cancel the variance away;
+		// or the layer before's, gathered as it wrote x (SumsFrom).
+		var pre []float64
+		if bn.SumsFrom != nil {
+			if pre = bn.SumsFrom.OutputSums(x); len(pre) < 2*n*bn.C {
+				pre = nil
+			}
+		}
 		sums := bn.sums[2*c0 : 2*c1]
 		clear(sums)
 		for i := 0; i < n; i++ {
 			for c := c0; c < c1; c++ {
-				off := (i*bn.C + c) * hw
-				a, b := vec.ShiftedSums(x.Data[off:off+hw], float64(x.Data[c*hw]))
+				var a, b float64
+				if pre != nil {
+					a, b = pre[2*(i*bn.C+c)], pre[2*(i*bn.C+c)+1]
+				} else {
+					off := (i*bn.C + c) * hw
+					a, b = vec.ShiftedSums(x.Data[off:off+hw], float64(x.Data[c*hw]))
+				}
 				sums[2*(c-c0)] += a
 				sums[2*(c-c0)+1] += b
 			}

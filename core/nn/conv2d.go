@@ -25,6 +25,11 @@ type Conv2D struct {
 	// storage shared with the network's other convolutions (see
 	// GradArena); nil: the layer's own.
 	Grads *GradArena
+	// GatherSums makes training Forwards gather a BatchNorm's statistics
+	// of the output where the engine copies it out plane by plane
+	// (conv.Op.ForwardSums), for the BatchNorm after this layer
+	// (OutputSums, BatchNorm.SumsFrom). Without a bias only.
+	GatherSums bool
 
 	initStd float64 // of W's and B's draws (InitStd)
 	route   Route
@@ -35,6 +40,9 @@ type Conv2D struct {
 	xDense  *tensor.Tensor // x copied to NCHW, when on a grid the op does not read
 	out     *tensor.Tensor
 	dx      *tensor.Tensor
+
+	sums   []float64      // GatherSums's, of sumsOf
+	sumsOf *tensor.Tensor // the output sums belong to; nil: none
 
 	keepPb bool           // KeepFeedbackProjection
 	pb     *tensor.Tensor // x∘B of the last Forward, when valid
@@ -137,7 +145,7 @@ func (c *Conv2D) Filter(x, dy *tensor.Tensor, dw []float32, beta float32) {
 // Forward computes conv(x, W) + bias.
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.x = x
-	c.pbOK, c.along = false, nil
+	c.pbOK, c.along, c.sumsOf = false, nil, nil
 	if c.keepPb && train {
 		op, xd := c.input(x)
 		n := x.Shape[0]
@@ -145,6 +153,16 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		c.pb = tensor.Ensure(c.pb, n, c.Out, op.OutH(), op.OutW())
 		op.ForwardPair(n, xd, c.W.Value.Data, c.B.Value.Data, c.out.Data, c.pb.Data)
 		c.pbOK = true
+	} else if c.GatherSums && train && c.Bias == nil {
+		op, xd := c.input(x)
+		n := x.Shape[0]
+		c.out = tensor.Ensure(c.out, n, c.Out, op.OutH(), op.OutW())
+		if len(c.sums) != 2*n*c.Out {
+			c.sums = make([]float64, 2*n*c.Out)
+		}
+		if op.ForwardSums(n, xd, c.W.Value.Data, c.out.Data, c.sums) {
+			c.sumsOf = c.out
+		}
 	} else {
 		c.out = c.Apply(x, c.W.Value.Data, c.out)
 	}
@@ -273,6 +291,17 @@ func (c *Conv2D) FilterAlong(req *FilterRequest) bool {
 	req.Done = false
 	c.along = req
 	return true
+}
+
+// OutputSums returns, for y the last training Forward's output, the
+// statistics GatherSums gathered: per image i and channel k, at 2(i·Out+k)
+// and the index after, vec.ShiftedSums of the plane shifted by channel k's
+// first value of image 0. nil when not gathered, or for another y.
+func (c *Conv2D) OutputSums(y *tensor.Tensor) []float64 {
+	if y == nil || y != c.sumsOf {
+		return nil
+	}
+	return c.sums
 }
 
 // Projection returns the last Forward's output when there is no bias.
