@@ -138,6 +138,24 @@ func (o *Op) InputGrid(n int) *tensor.Grid {
 	return o.grid
 }
 
+// OutputGradGrid returns the layout in which Backward and BackwardData can
+// read an output gradient of a batch of n images where it lies: the band
+// of the flipped conv, on which Backward lays dY out once for both of its
+// products (sharesDY). Otherwise nil. The same pointer for the same n.
+func (o *Op) OutputGradGrid(n int) *tensor.Grid {
+	if n < 1 || !o.sharesDY(n) {
+		return nil
+	}
+	return o.flip.InputGrid(n)
+}
+
+// SetOutputGradOnGrid says whether the dy of the following Backward and
+// BackwardData passes lies on OutputGradGrid(n), K planes with zeros
+// outside the images, rather than in NCHW order (BackwardFilter and
+// BackwardFilterPair take it in NCHW order only). The results are bit for
+// bit the same either way.
+func (o *Op) SetOutputGradOnGrid(on bool) { o.dyOnGrid = on }
+
 // SetInputOnGrid says whether the x of the following passes (Forward,
 // ForwardPair, Backward, BackwardFilter, BackwardFilterPair) lies on
 // InputGrid(n), C planes with zeros outside the images, rather than in
@@ -349,9 +367,12 @@ func (o *Op) bandBackward(n int, x, dy, dw []float32, beta float32, wT, dx []flo
 	xp := o.layBand(x, 0, n)
 	f.bandFor(n)
 	fb := &f.band
-	dyb := grow(o.scr.mat, o.K*fb.plane)
-	o.scr.mat = dyb
-	f.perImage(taskBand, dy, dyb, 0, n)
+	dyb := dy
+	if !o.dyOnGrid {
+		dyb = grow(o.scr.mat, o.K*fb.plane)
+		o.scr.mat = dyb
+		f.perImage(taskBand, dy, dyb, 0, n)
+	}
 	ckk := o.C * o.KH * o.KW
 	at := fb.top*fb.wp + fb.left // dY's grid in its band
 	gemm.SgemmRows(false, true, o.K, ckk, o.band.n, 1, dyb[at:], fb.plane, xp, o.band.off, beta, dw, ckk)

@@ -359,3 +359,67 @@ func TestForwardSums(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputGradOnGrid: Backward and BackwardData give the same bits with
+// dy on OutputGradGrid as with dy in NCHW order, x on its grid or not; the
+// filter-gradient passes refuse a dy on a grid, and geometries without a
+// flipped conv on a band have no grid.
+func TestOutputGradOnGrid(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, s := range []Shape{
+		{C: 1, H: 28, W: 28, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 16, H: 14, W: 14, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 8, H: 7, W: 7, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	} {
+		for _, n := range []int{1, 5} {
+			what := fmt.Sprintf("%+v n=%d", s, n)
+			op, _ := New(s)
+			g := op.OutputGradGrid(n)
+			if g == nil {
+				t.Fatalf("%s: no output-gradient grid", what)
+			}
+			oh, ow := s.OutH(), s.OutW()
+			dy := randn(r, n*s.K*oh*ow)
+			dyg := tensor.OnGrid(nil, g, n, s.K, oh, ow)
+			tensor.FromData(dy, n, s.K, oh, ow).Rows(func(i, c, y, off int) {
+				copy(dyg.Data[dyg.RowOffset(i, c, y, ow):][:ow], dy[off:off+ow])
+			})
+			dyg0 := append([]float32(nil), dyg.Data...)
+			x, w := randn(r, n*s.C*s.H*s.W), randn(r, s.FilterLen())
+			var dw, dx, dxd [2][]float32
+			for k, on := range []bool{false, true} {
+				in := dy
+				if on {
+					in = dyg.Data
+				}
+				op.SetOutputGradOnGrid(on)
+				dw[k], dx[k], dxd[k] = make([]float32, len(w)), make([]float32, len(x)), make([]float32, len(x))
+				op.Backward(n, x, in, dw[k], 0, w, dx[k])
+				op.BackwardData(n, in, w, dxd[k])
+			}
+			sameBits(t, what+" Backward dw, dy on the grid", dw[1], dw[0])
+			sameBits(t, what+" Backward dx, dy on the grid", dx[1], dx[0])
+			sameBits(t, what+" BackwardData, dy on the grid", dxd[1], dxd[0])
+			sameBits(t, what+" dy on the grid, after the passes", dyg.Data, dyg0)
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%s: BackwardFilter took dy on a grid", what)
+					}
+				}()
+				op.BackwardFilter(n, x, dyg.Data, dw[0], 0)
+			}()
+			op.SetOutputGradOnGrid(false)
+		}
+	}
+	for _, s := range []Shape{
+		{C: 8, H: 14, W: 14, K: 16, KH: 3, KW: 3, Stride: 2, Pad: 1},
+		{C: 8, H: 14, W: 14, K: 16, KH: 1, KW: 1, Stride: 1},
+		{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	} {
+		op, _ := New(s)
+		if g := op.OutputGradGrid(4); g != nil {
+			t.Errorf("%+v: output-gradient grid %+v, want none", s, *g)
+		}
+	}
+}

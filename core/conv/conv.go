@@ -86,12 +86,13 @@ type Op struct {
 	flip  *Op       // backward-data as a stride-1 forward conv; nil if not
 	wflip []float32 // the filter for flip: [C, K, KH, KW], flipped in space
 
-	band   band         // stride-1 "same" convs: the banded layout (band.go)
-	banded bool         // the passes that can use it do
-	onGrid bool         // x comes on the band (SetInputOnGrid)
-	sums   []float64    // ForwardSums's, while it runs
-	grid   *tensor.Grid // InputGrid(gridN)
-	gridN  int
+	band     band         // stride-1 "same" convs: the banded layout (band.go)
+	banded   bool         // the passes that can use it do
+	onGrid   bool         // x comes on the band (SetInputOnGrid)
+	dyOnGrid bool         // dy comes on the flipped conv's band (SetOutputGradOnGrid)
+	sums     []float64    // ForwardSums's, while it runs
+	grid     *tensor.Grid // InputGrid(gridN)
+	gridN    int
 
 	// nchw: a pointwise conv whose passes run on the NCHW batch itself,
 	// with no layout to copy it into: forward and backward-data one
@@ -199,6 +200,17 @@ func (o *Op) check(name string, n int, bufs ...[]float32) {
 	case "BackwardFilter":
 		lens = [3]int{n * ins, n * outs, o.FilterLen()}
 	}
+	if o.dyOnGrid && name != "Forward" && n > 0 {
+		g := o.OutputGradGrid(n)
+		if g == nil {
+			panic(fmt.Sprintf("conv: %s %+v batch %d: dy on a grid, but the passes do not read one here (OutputGradGrid is nil)", name, o.Shape, n))
+		}
+		if name == "BackwardData" {
+			lens[0] = g.Len(o.K)
+		} else {
+			lens[1] = g.Len(o.K)
+		}
+	}
 	if o.onGrid && name != "BackwardData" && n > 0 {
 		g := o.InputGrid(n)
 		if g == nil {
@@ -304,7 +316,9 @@ func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 	if o.flip != nil {
 		o.wflip = grow(o.wflip, o.FilterLen())
 		flipFilter(o.wflip, w, o.Shape)
+		o.flip.SetInputOnGrid(o.dyOnGrid) // the flip's band is dy's grid
 		o.flip.Forward(n, dy, o.wflip, dx)
+		o.flip.SetInputOnGrid(false)
 		return
 	}
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)
@@ -334,6 +348,13 @@ func (o *Op) Backward(n int, x, dy, dw []float32, beta float32, wT, dx []float32
 	o.bandBackward(n, x, dy, dw, beta, wT, dx)
 }
 
+// denseDY panics if dy is set to come on a grid, which pass does not read.
+func (o *Op) denseDY(pass string) {
+	if o.dyOnGrid {
+		panic(fmt.Sprintf("conv: %s %+v: dy on a grid, which it takes in NCHW order only", pass, o.Shape))
+	}
+}
+
 // flipFilter sets f[c,k,kh,kw] = w[k,c,KH−1−kh,KW−1−kw].
 func flipFilter(f, w []float32, s Shape) {
 	kk := s.KH * s.KW
@@ -356,6 +377,7 @@ func flipFilter(f, w []float32, s Shape) {
 // The sum over images and positions is the GEMM's inner dimension, which
 // the engine never splits, so the result does not depend on GOMAXPROCS.
 func (o *Op) BackwardFilter(n int, x, dy, dw []float32, beta float32) {
+	o.denseDY("BackwardFilter")
 	o.check("BackwardFilter", n, x, dy, dw)
 	if n == 0 {
 		scale(dw[:o.FilterLen()], beta)
@@ -399,6 +421,7 @@ func (o *Op) backwardFilter(n int, x, c []float32, beta float32, dys ...[]float3
 // same products in the same order as BackwardFilter's, so each result is
 // bit for bit what BackwardFilter gives.
 func (o *Op) BackwardFilterPair(n int, x, dy, dw []float32, beta float32, dy2, dw2 []float32, beta2 float32) {
+	o.denseDY("BackwardFilterPair")
 	o.check("BackwardFilter", n, x, dy, dw)
 	o.check("BackwardFilter", n, x, dy2, dw2)
 	fl := o.FilterLen()
