@@ -119,7 +119,9 @@ func New(cfg Config) (nn.Module, error) {
 // convolution reads it where it lies, forward and backward, rather than
 // laying it out twice a step. A convolution before a BatchNorm gathers the
 // BatchNorm's statistics as it copies its output out (GatherSums,
-// SumsFrom), which spares the BatchNorm a pass over it.
+// SumsFrom), which spares the BatchNorm a pass over it, and the BatchNorm
+// writes its input gradient where the convolution's backward passes read
+// it (GradGridFor).
 func wireFusions(net nn.Module) {
 	nn.Walk(net, func(m nn.Module) {
 		s, ok := m.(*nn.Sequential)
@@ -135,6 +137,7 @@ func wireFusions(net nn.Module) {
 			case *nn.Conv2D:
 				if bn, ok := s.Layers[i+1].(*nn.BatchNorm); ok {
 					a.GatherSums, bn.SumsFrom = true, a
+					bn.GradGridFor = a.OutputGradGrid
 				}
 			}
 		}

@@ -46,7 +46,8 @@ var exactNets = []model.Config{
 
 // TestFusionsAreExact: the neighbours model.New joins (a BatchNorm
 // writing its output on the next convolution's input grid, a convolution
-// gathering the next BatchNorm's statistics) change no bit: under every
+// gathering the next BatchNorm's statistics, which writes its input
+// gradient on the convolution's output-gradient grid) change no bit: under every
 // rule, two training steps (the second on a smaller batch, so on another
 // grid) and an evaluation pass give what the network without them gives.
 // The ResNets do write on grids and gather sums.
@@ -57,7 +58,7 @@ func TestFusionsAreExact(t *testing.T) {
 			nn.Walk(plain.Net, func(m nn.Module) {
 				switch l := m.(type) {
 				case *nn.BatchNorm:
-					l.GridFor, l.SumsFrom = nil, nil
+					l.GridFor, l.SumsFrom, l.GradGridFor = nil, nil, nil
 				case *nn.Conv2D:
 					l.GatherSums = false
 				}
@@ -68,20 +69,22 @@ func TestFusionsAreExact(t *testing.T) {
 			}
 			x := tensor.New(6, cfg.InChannels, cfg.InputSize, cfg.InputSize)
 			fused.Gradients(x, []int32{0, 1, 2, 3, 4, 5})
-			var grids, sums int
+			var grids, sums, dyGrids int
 			nn.Walk(fused.Net, func(m nn.Module) {
-				switch l := m.(type) {
-				case *nn.Conv2D:
+				if l, ok := m.(*nn.Conv2D); ok {
 					if l.Input().Grid != nil {
 						grids++
 					}
 					if l.OutputSums(l.Projection()) != nil {
 						sums++
 					}
+					if l.OutputGrad().Grid != nil {
+						dyGrids++
+					}
 				}
 			})
-			if grids == 0 || sums == 0 && !keepsPb(fused) {
-				t.Fatalf("%s %s: %d convolutions read a grid, %d gathered sums", cfg.Arch, rule, grids, sums)
+			if grids == 0 || sums == 0 && !keepsPb(fused) || dyGrids == 0 && rule != "dfa" {
+				t.Fatalf("%s %s: %d convolutions read x on a grid, %d dy on a grid, %d gathered sums", cfg.Arch, rule, grids, dyGrids, sums)
 			}
 		}
 	}

@@ -41,6 +41,11 @@ type BatchNorm struct {
 	SumsFrom interface {
 		OutputSums(y *tensor.Tensor) []float64
 	}
+	// GradGridFor, when set, gives the layout in which the layer before
+	// this one reads its output gradient where it lies
+	// (Conv2D.OutputGradGrid): Backward then writes the input gradient
+	// there, zeros outside the images. nil, or a nil result: NCHW.
+	GradGridFor func(shape []int) *tensor.Grid
 
 	train  bool
 	x      *tensor.Tensor // the last Forward's input, from which Backward recomputes x̂
@@ -107,10 +112,6 @@ func (bn *BatchNorm) grid(shape []int) *tensor.Grid {
 	return bn.GridFor(shape)
 }
 
-// planes holds one dense plane per goroutine for the passes over an
-// output on a grid, which go through it.
-var planes sched.FreeList[[]float32]
-
 // ensureSums allocates the per-channel sums the passes share (each
 // goroutine writes only its own channels').
 func (bn *BatchNorm) ensureSums() {
@@ -176,11 +177,11 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 	}
 	g, b := bn.Gamma.Value.Data, bn.Beta.Value.Data
 	og := bn.out.Grid
-	var plane *[]float32
+	var t *bnPlanes
 	if og != nil { // each plane goes through a dense one, then onto the grid
-		plane = planes.Get()
-		*plane = grow(*plane, hw)
-		defer planes.Put(plane)
+		t = bnPlanesFree.Get()
+		t.grow(hw)
+		defer bnPlanesFree.Put(t)
 	}
 	for i := 0; i < n; i++ {
 		for c := c0; c < c1; c++ {
@@ -189,7 +190,7 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 			if og == nil {
 				out = bn.out.Data[off : off+hw]
 			} else {
-				out = *plane
+				out = t.y
 			}
 			vec.Normalize(out, x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
 			if bn.ReLU {
@@ -217,7 +218,11 @@ func grow(b []float32, n int) []float32 {
 // in training γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)), in evaluation γ/σ·dy.
 func (bn *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	bn.dims(dy)
-	bn.dx = tensor.Ensure(bn.dx, dy.Shape...)
+	if g := bn.gradGrid(dy.Shape); g != nil {
+		bn.dx = tensor.OnGrid(bn.dx, g, dy.Shape...)
+	} else {
+		bn.dx = tensor.Ensure(bn.dx, dy.Shape...)
+	}
 	bn.ensureSums()
 	bn.loop = bnLoop{bn: bn, dy: dy}
 	sched.Parallel(bn.C, 1, &bn.loop)
@@ -225,43 +230,36 @@ func (bn *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	return bn.dx
 }
 
+// gradGrid returns the grid Backward writes an input gradient of the
+// given shape on, or nil for NCHW.
+func (bn *BatchNorm) gradGrid(shape []int) *tensor.Grid {
+	if bn.GradGridFor == nil || len(shape) != 4 {
+		return nil
+	}
+	return bn.GradGridFor(shape)
+}
+
 // backward computes channels [c0, c1) of the input gradient and of dγ and
 // dβ, sample by sample as forward. x̂ = (x − mu)·is, recomputed as Forward
-// computed it. With ReLU, dy masked by the output's sign is written to dx
-// first and stands in for dy.
+// computed it. With ReLU, dy masked by the output's sign (gradPlane)
+// stands in for dy: written to dx's plane when dx is dense, where the
+// second pass reads it, and computed again in that pass when dx is on a
+// grid, whose planes go through a dense one.
 func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 	n, hw := bn.dims(dy)
 	cnt := float64(n * hw)
 	sums := bn.sums[2*c0 : 2*c1]
 	clear(sums)
-	g := dy.Data
-	if bn.ReLU {
-		g = bn.dx.Data
+	var t *bnPlanes
+	if bn.out.Grid != nil || bn.dx.Grid != nil {
+		t = bnPlanesFree.Get()
+		t.grow(hw)
+		defer bnPlanesFree.Put(t)
 	}
-	var plane *[]float32
-	if bn.ReLU && bn.out.Grid != nil {
-		plane = planes.Get()
-		*plane = grow(*plane, hw)
-		defer planes.Put(plane)
-	}
-	gamma, beta := bn.Gamma.Value.Data, bn.Beta.Value.Data
 	for i := 0; i < n; i++ {
 		for c := c0; c < c1; c++ {
 			off := (i*bn.C + c) * hw
-			if bn.ReLU {
-				// The mask is the output's sign. An output on a grid is
-				// not read back: its plane is recomputed from x as
-				// forward computed it (ReLU keeps the sign).
-				var y []float32
-				if plane == nil {
-					y = bn.out.Data[off : off+hw]
-				} else {
-					y = *plane
-					vec.Normalize(y, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c], gamma[c], beta[c])
-				}
-				vec.ReluGrad(g[off:off+hw], dy.Data[off:off+hw], y)
-			}
-			a, b := vec.DotHat(g[off:off+hw], bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
+			a, b := vec.DotHat(bn.gradPlane(dy, c, off, hw, t), bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
 			sums[2*(c-c0)] += a
 			sums[2*(c-c0)+1] += b
 		}
@@ -273,6 +271,7 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 		bn.Beta.Grad.Data[c] += float32(sdy)
 		bn.sums[2*c], bn.sums[2*c+1] = sdy/cnt, sdyx/cnt
 	}
+	dxg := bn.dx.Grid
 	for i := 0; i < n; i++ {
 		for c := c0; c < c1; c++ {
 			off := (i*bn.C + c) * hw
@@ -282,10 +281,61 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 			if !bn.train {
 				mdy, mdyx = 0, 0
 			}
-			vec.NormGrad(bn.dx.Data[off:off+hw], g[off:off+hw], bn.x.Data[off:off+hw], mu, is, scale, mdy, mdyx)
+			var g, dst []float32
+			switch {
+			case dxg != nil:
+				g, dst = bn.gradPlane(dy, c, off, hw, t), t.dx
+			case bn.ReLU: // the first pass's masked plane, in place
+				g, dst = bn.dx.Data[off:off+hw], bn.dx.Data[off:off+hw]
+			default:
+				g, dst = dy.Data[off:off+hw], bn.dx.Data[off:off+hw]
+			}
+			vec.NormGrad(dst, g, bn.x.Data[off:off+hw], mu, is, scale, mdy, mdyx)
+			if dxg != nil {
+				h, w := dy.Shape[2], dy.Shape[3]
+				at := bn.dx.RowOffset(i, c, 0, w)
+				lead := dxg.Origin % dxg.RowPitch
+				vec.PadRows(bn.dx.Data[at-lead:], dxg.RowPitch, dst, w, h, lead, w)
+			}
 		}
 	}
 }
+
+// gradPlane returns the plane at off of the gradient the normalisation
+// takes: dy's, or with ReLU dy masked by the output's sign, written to
+// dx's plane when dx is dense, else to t.g. An output on a grid is not
+// read back: its plane is recomputed from x as forward computed it (the
+// ReLU keeps the sign).
+func (bn *BatchNorm) gradPlane(dy *tensor.Tensor, c, off, hw int, t *bnPlanes) []float32 {
+	d := dy.Data[off : off+hw]
+	if !bn.ReLU {
+		return d
+	}
+	var y []float32
+	if bn.out.Grid == nil {
+		y = bn.out.Data[off : off+hw]
+	} else {
+		y = t.y
+		g, b := bn.Gamma.Value.Data, bn.Beta.Value.Data
+		vec.Normalize(y, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
+	}
+	var g []float32
+	if bn.dx.Grid == nil {
+		g = bn.dx.Data[off : off+hw]
+	} else {
+		g = t.g
+	}
+	vec.ReluGrad(g, d, y)
+	return g
+}
+
+// bnPlanes are a goroutine's dense planes for the passes over outputs
+// and gradients on grids.
+type bnPlanes struct{ y, g, dx []float32 }
+
+func (t *bnPlanes) grow(hw int) { t.y, t.g, t.dx = grow(t.y, hw), grow(t.g, hw), grow(t.dx, hw) }
+
+var bnPlanesFree sched.FreeList[bnPlanes]
 
 // bnLoop runs a BatchNorm pass over channels, whole channels to a
 // goroutine, so the statistics do not depend on the thread count. x is

@@ -38,6 +38,7 @@ type Conv2D struct {
 	op      *conv.Op       // for the last input's spatial size
 	x       *tensor.Tensor // on a grid when the layer before wrote it there (InputGrid)
 	xDense  *tensor.Tensor // x copied to NCHW, when on a grid the op does not read
+	dyDense *tensor.Tensor // dy copied to NCHW, likewise
 	out     *tensor.Tensor
 	dx      *tensor.Tensor
 
@@ -132,14 +133,15 @@ func (c *Conv2D) Transpose(dy *tensor.Tensor, w []float32, out *tensor.Tensor) *
 	op := c.op
 	n := dy.Shape[0]
 	out = tensor.Ensure(out, n, c.In, op.H, op.W)
-	op.BackwardData(n, dy.Data, w, out.Data)
+	op.BackwardData(n, c.outputGrad(op, dy), w, out.Data)
 	return out
 }
 
 // Filter sets dw = beta·dw + conv_backprop_filter(x, dy).
 func (c *Conv2D) Filter(x, dy *tensor.Tensor, dw []float32, beta float32) {
 	op, xd := c.input(x)
-	op.BackwardFilter(x.Shape[0], xd, dy.Data, dw, beta)
+	op.SetOutputGradOnGrid(false)
+	op.BackwardFilter(x.Shape[0], xd, c.denseGrad(dy).Data, dw, beta)
 }
 
 // Forward computes conv(x, W) + bias.
@@ -187,7 +189,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	c.dy = dy
 	if c.Bias != nil {
-		addPlaneSums(c.Bias.Grad.Data, dy)
+		addPlaneSums(c.Bias.Grad.Data, c.denseGrad(dy))
 	}
 	req, viaTransport := c.along, c.tr != nil && c.route == FeedbackRoute
 	// With an input gradient through W or B, the filter gradient is taken
@@ -196,7 +198,8 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	switch {
 	case req != nil:
 		op, xd := c.input(c.x)
-		op.BackwardFilterPair(c.x.Shape[0], xd, dy.Data, c.W.Grad.Data, 1, req.D.Data, req.Grad, 0)
+		op.SetOutputGradOnGrid(false)
+		op.BackwardFilterPair(c.x.Shape[0], xd, c.denseGrad(dy).Data, c.W.Grad.Data, 1, req.D.Data, req.Grad, 0)
 		req.Done = true
 	case !both:
 		c.Filter(c.x, dy, c.W.Grad.Data, 1)
@@ -208,19 +211,56 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		c.dx = c.Grads.tensor(c.Name, dy, c.dx, c.x.Shape)
 	}
 	if viaTransport {
-		c.dx = transported(c.Name, c.tr, dy, c.dx, c.x.Len())
+		c.dx = transported(c.Name, c.tr, c.denseGrad(dy), c.dx, c.x.Len())
 		return c.dx
 	}
 	op, xd := c.input(c.x)
+	dyd := c.outputGrad(op, dy)
 	n := c.x.Shape[0]
 	w := transport(c.route, c.W, c.B).Value.Data
 	c.dx = tensor.Ensure(c.dx, n, c.In, op.H, op.W)
 	if both {
-		op.Backward(n, xd, dy.Data, c.W.Grad.Data, 1, w, c.dx.Data)
+		op.Backward(n, xd, dyd, c.W.Grad.Data, 1, w, c.dx.Data)
 	} else {
-		op.BackwardData(n, dy.Data, w, c.dx.Data)
+		op.BackwardData(n, dyd, w, c.dx.Data)
 	}
 	return c.dx
+}
+
+// OutputGradGrid returns the layout in which Backward reads an output
+// gradient of the given shape where it lies, with no copy
+// (conv.Op.OutputGradGrid), or nil: for a layer after this one to write
+// its input gradient on (BatchNorm.GradGridFor). None where Backward
+// would read it in NCHW order anyway (a bias, no input gradient, a
+// transport).
+func (c *Conv2D) OutputGradGrid(shape []int) *tensor.Grid {
+	op := c.op
+	if op == nil || len(shape) != 4 || shape[1] != c.Out || shape[2] != op.OutH() || shape[3] != op.OutW() ||
+		c.Bias != nil || c.NoInputGrad || c.tr != nil && c.route == FeedbackRoute {
+		return nil
+	}
+	return op.OutputGradGrid(shape[0])
+}
+
+// outputGrad returns dy's values as op's Backward and BackwardData are to
+// read them, having told op their layout: dy's own storage when dense or
+// on op's output-gradient grid, else a dense copy.
+func (c *Conv2D) outputGrad(op *conv.Op, dy *tensor.Tensor) []float32 {
+	if dy.Grid != nil && dy.Grid.Equal(op.OutputGradGrid(dy.Shape[0])) {
+		op.SetOutputGradOnGrid(true)
+		return dy.Data
+	}
+	op.SetOutputGradOnGrid(false)
+	return c.denseGrad(dy).Data
+}
+
+// denseGrad returns dy in NCHW order: itself, or copied if on a grid.
+func (c *Conv2D) denseGrad(dy *tensor.Tensor) *tensor.Tensor {
+	if dy.Grid == nil {
+		return dy
+	}
+	c.dyDense = dy.Dense(c.dyDense)
+	return c.dyDense
 }
 
 // Params returns W, B and the bias if any.
@@ -251,7 +291,8 @@ func (c *Conv2D) Input() *tensor.Tensor { return c.x }
 // SetRoute chooses B (feedback) or W (backprop) for the input gradient.
 func (c *Conv2D) SetRoute(r Route) { c.route = r }
 
-// OutputGrad returns the upstream gradient of the last Backward.
+// OutputGrad returns the upstream gradient of the last Backward, which
+// may lie on a grid (OutputGradGrid).
 func (c *Conv2D) OutputGrad() *tensor.Tensor { return c.dy }
 
 // Route returns the route in use.

@@ -86,6 +86,7 @@ type Untied interface {
 	Input() *tensor.Tensor
 	// OutputGrad returns the gradient the last Backward call received
 	// (nil before it): the error this layer sends down through B or W.
+	// Like Input, it may lie on a grid.
 	OutputGrad() *tensor.Tensor
 	// SetRoute chooses the weights that carry the error to the input.
 	SetRoute(Route)

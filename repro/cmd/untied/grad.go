@@ -218,7 +218,7 @@ func computeGrad(cfg gradConfig) (map[string]npz.Array, error) {
 		// anyway, and for every other layer the same value Backward sent
 		// on (under direct feedback alignment, what B would have sent: the
 		// layer's input gradient is then the projected output error).
-		out[name+".dy"] = array(dy)
+		out[name+".dy"] = array(dy.Dense(nil)) // it may lie on a grid
 		out[name+".dx"] = array(l.Transpose(dy, route.Value.Data, nil))
 	}
 	for _, p := range net.Params() {
