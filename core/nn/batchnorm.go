@@ -47,15 +47,16 @@ type BatchNorm struct {
 	// there, zeros outside the images. nil, or a nil result: NCHW.
 	GradGridFor func(shape []int) *tensor.Grid
 
-	train  bool
-	x      *tensor.Tensor // the last Forward's input, from which Backward recomputes x̂
-	xDense *tensor.Tensor // an input on a grid, copied to NCHW
-	mean   []float32      // per channel, of the last Forward
-	invStd []float32
-	out    *tensor.Tensor
-	dx     *tensor.Tensor
-	loop   bnLoop
-	sums   []float64 // per channel, two sums of a pass (see forward, backward)
+	train   bool
+	x       *tensor.Tensor // the last Forward's input, from which Backward recomputes x̂
+	xDense  *tensor.Tensor // an input on a grid, copied to NCHW
+	dyDense *tensor.Tensor // likewise an output gradient
+	mean    []float32      // per channel, of the last Forward
+	invStd  []float32
+	out     *tensor.Tensor
+	dx      *tensor.Tensor
+	loop    bnLoop
+	sums    []float64 // per channel, two sums of a pass (see forward, backward)
 }
 
 // NewBatchNorm returns a BatchNorm over c channels with γ = 1 (or 0 when
@@ -218,6 +219,10 @@ func grow(b []float32, n int) []float32 {
 // in training γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)), in evaluation γ/σ·dy.
 func (bn *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	bn.dims(dy)
+	if dy.Grid != nil { // from a layer after that wrote on a grid
+		bn.dyDense = dy.Dense(bn.dyDense)
+		dy = bn.dyDense
+	}
 	if g := bn.gradGrid(dy.Shape); g != nil {
 		bn.dx = tensor.OnGrid(bn.dx, g, dy.Shape...)
 	} else {
