@@ -25,7 +25,8 @@ type Rule struct {
 	noise  noise.Filler // InputNoise's, keyed by (seed, step, layer)
 	loss   []float64
 	seed   uint64
-	pass   pass // the fused sweep over activations, reused by every layer
+	pass   pass           // the fused sweep over activations, reused by every layer
+	xDense *tensor.Tensor // dense's buffer, shared by the layers
 
 	// The step in progress:
 	step      int            // the step of the last Before or AfterBackward
@@ -49,7 +50,6 @@ type layer struct {
 
 	// Scratch:
 	noise   *tensor.Tensor // alignment input, with InputNoise
-	xDense  *tensor.Tensor // the layer's own input in NCHW order, when it came on a grid
 	pf, pb  *tensor.Tensor // Apply(x, W), Apply(x, B)
 	rf, rb  *tensor.Tensor // Transpose(Pf, B), Transpose(Pb, W)
 	rbW     *tensor.Tensor // Apply(Rb, W)
@@ -361,17 +361,22 @@ func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, own bool) {
 		panic("align: AfterBackward before the layer's first Forward")
 	}
 	if r.spec.InputNoise == nil {
-		// The terms read x's values (energies, sums with Rf): in NCHW order,
-		// copied if the layer before wrote it on a grid (tensor.Grid).
-		if x.Grid != nil {
-			l.xDense = x.Dense(l.xDense)
-			x = l.xDense
-		}
-		return x, true
+		return x, true // on a grid, maybe: the layer's passes read it there; see dense
 	}
 	l.noise = tensor.Ensure(l.noise, x.Shape...)
 	r.noise.Fill(l.noise.Data[:l.noise.Len()], r.seed, uint64(r.step), uint64(l.index))
 	return l.noise, false
+}
+
+// dense returns x in NCHW order for the terms that read its values: x
+// itself, or, when the layer before wrote it on a grid (tensor.Grid), a
+// copy in one buffer the layers share (each use copies it again).
+func (r *Rule) dense(x *tensor.Tensor) *tensor.Tensor {
+	if x.Grid == nil {
+		return x
+	}
+	r.xDense = x.Dense(r.xDense)
+	return r.xDense
 }
 
 // projections returns Pf = x∘W where a term needs it and Pb = x∘B where a
@@ -415,9 +420,9 @@ func (r *Rule) normalize(l *layer, x, pfT, pbT *tensor.Tensor, pfSq float64) {
 	if pbT != nil {
 		var msq float64 // Center: the energy per element of m
 		if r.spec.Center {
-			msq = l.meanSquareOfBatchMean(x)
+			msq = l.meanSquareOfBatchMean(r.dense(x))
 		}
-		xSq := r.pass.run(x.Data[:x.Len()], nil, nil, 0, 0).uu
+		xSq := r.pass.run(r.dense(x).Data[:x.Len()], nil, nil, 0, 0).uu
 		cx = inputEnergy(xSq, x, pbT, l.fanIn, l.w.Value.Shape[0], msq)
 	}
 	if has[Null] || ampRayleigh {
@@ -507,7 +512,7 @@ func (r *Rule) finish(l *layer) {
 		if has[Amp] && !has[Sparse] && !has[NullBack] {
 			// One pass: both values and the combined input, in place.
 			a, bb := float32(2*c[Null]/n), float32(-c[Amp]/n)
-			s := r.pass.run(rf, x.Data[:x.Len()], rf, a, bb)
+			s := r.pass.run(rf, r.dense(x).Data[:x.Len()], rf, a, bb)
 			l.terms[Null], l.terms[Amp] = s.uu/n, -s.uv/n
 			l.u.Filter(l.rf, pfT, g, 1)
 		} else {

@@ -232,11 +232,11 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // (conv.Op.OutputGradGrid), or nil: for a layer after this one to write
 // its input gradient on (BatchNorm.GradGridFor). None where Backward
 // would read it in NCHW order anyway (a bias, no input gradient, a
-// transport).
+// transport, a FilterAlong request).
 func (c *Conv2D) OutputGradGrid(shape []int) *tensor.Grid {
 	op := c.op
 	if op == nil || len(shape) != 4 || shape[1] != c.Out || shape[2] != op.OutH() || shape[3] != op.OutW() ||
-		c.Bias != nil || c.NoInputGrad || c.tr != nil && c.route == FeedbackRoute {
+		c.Bias != nil || c.NoInputGrad || c.tr != nil && c.route == FeedbackRoute || c.along != nil {
 		return nil
 	}
 	return op.OutputGradGrid(shape[0])
