@@ -192,3 +192,36 @@ func TestSgemmNoAllocs(t *testing.T) {
 		}
 	})
 }
+
+// TestInPlaceBIsExact: a stored B of k ≤ maxInPlaceK rows, which the rows
+// kernel reads where it lies (inPlaceB), gives C bit for bit as the same
+// B transposed, which is packed: the kernels sum alike. Shapes with edge
+// panels and tiles, k on both sides of the bound, one and two threads.
+func TestInPlaceBIsExact(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	forEachImpl(t, func(t *testing.T, im *impl) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, s := range [][3]int{{64, 64, 64}, {13, 77, 1}, {9, 3100, 27}, {100, 41, 256}, {33, 70, 257}, {16, 2000, 144}} {
+			m, n, k := s[0], s[1], s[2]
+			a, b := randSlice(r, m*k), randSlice(r, k*n)
+			bT := make([]float32, n*k)
+			for p := 0; p < k; p++ {
+				for j := 0; j < n; j++ {
+					bT[j*k+p] = b[p*n+j]
+				}
+			}
+			c0 := randSlice(r, m*n)
+			for _, procs := range []int{1, 2} {
+				runtime.GOMAXPROCS(procs)
+				want, got := slices.Clone(c0), slices.Clone(c0)
+				sgemm(im, false, true, m, n, k, -0.5, a, k, bT, k, 0.5, want, n)
+				sgemm(im, false, false, m, n, k, -0.5, a, k, b, n, 0.5, got, n)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%dx%dx%d, %d threads: C[%d] = %v with B stored, %v with Bᵀ", m, n, k, procs, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
