@@ -246,12 +246,8 @@ func TestBackwardMatchesPasses(t *testing.T) {
 // a grid have none.
 func TestInputOnGrid(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, s := range []Shape{
-		{C: 1, H: 28, W: 28, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
-		{C: 16, H: 14, W: 14, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
-		{C: 8, H: 7, W: 7, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
-		{C: 6, H: 14, W: 14, K: 16, KH: 5, KW: 5, Stride: 1}, // LeNet's second conv: no padding
-	} {
+	lenet := Shape{C: 6, H: 14, W: 14, K: 16, KH: 5, KW: 5, Stride: 1} // LeNet's second conv: no padding
+	for _, s := range append(gridShapes, lenet) {
 		for _, n := range []int{1, 5} {
 			what := fmt.Sprintf("%+v n=%d", s, n)
 			op, _ := New(s)
@@ -263,9 +259,7 @@ func TestInputOnGrid(t *testing.T) {
 				t.Errorf("%s: InputGrid gave another pointer the second time", what)
 			}
 			x := randn(r, n*s.C*s.H*s.W)
-			xg := tensor.OnGrid(nil, g, n, s.C, s.H, s.W)
-			dense := tensor.FromData(x, n, s.C, s.H, s.W)
-			dense.Rows(func(i, c, y, off int) { copy(xg.Data[xg.RowOffset(i, c, y, s.W):][:s.W], x[off:off+s.W]) })
+			xg := laidOnGrid(g, x, n, s.C, s.H, s.W)
 			xg0 := append([]float32(nil), xg.Data...)
 			w, w2 := randn(r, s.FilterLen()), randn(r, s.FilterLen())
 			outs := n * s.K * s.OutH() * s.OutW()
@@ -303,17 +297,39 @@ func TestInputOnGrid(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range []Shape{
-		{C: 8, H: 14, W: 14, K: 16, KH: 3, KW: 3, Stride: 2, Pad: 1},
-		{C: 8, H: 14, W: 14, K: 16, KH: 1, KW: 1, Stride: 1},
-		{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1}, // lowered
-		{C: 512, H: 14, W: 14, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1}, // two groups at n = 20
-	} {
+	for _, s := range noGridShapes {
 		op, _ := New(s)
 		if g := op.InputGrid(20); g != nil {
 			t.Errorf("%+v: input grid %+v, want none", s, *g)
 		}
 	}
+}
+
+// gridShapes are stride-1 convs on the band, with a flipped conv on a
+// band of their grid; noGridShapes are convs whose passes read neither x
+// nor dY on a grid (strided, pointwise on NCHW, lowered, two groups at
+// n = 20).
+var (
+	gridShapes = []Shape{
+		{C: 1, H: 28, W: 28, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 16, H: 14, W: 14, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 8, H: 7, W: 7, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	}
+	noGridShapes = []Shape{
+		{C: 8, H: 14, W: 14, K: 16, KH: 3, KW: 3, Stride: 2, Pad: 1},
+		{C: 8, H: 14, W: 14, K: 16, KH: 1, KW: 1, Stride: 1},
+		{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1},
+		{C: 512, H: 14, W: 14, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
+	}
+)
+
+// laidOnGrid returns the [n, c, h, w] batch x laid out on g.
+func laidOnGrid(g *tensor.Grid, x []float32, n, c, h, w int) *tensor.Tensor {
+	t := tensor.OnGrid(nil, g, n, c, h, w)
+	tensor.FromData(x, n, c, h, w).Rows(func(i, ch, y, off int) {
+		copy(t.Data[t.RowOffset(i, ch, y, w):][:w], x[off:off+w])
+	})
+	return t
 }
 
 // TestForwardSums: ForwardSums gives Forward's output and, on the band,
@@ -361,16 +377,12 @@ func TestForwardSums(t *testing.T) {
 }
 
 // TestOutputGradOnGrid: Backward and BackwardData give the same bits with
-// dy on OutputGradGrid as with dy in NCHW order, x on its grid or not; the
-// filter-gradient passes refuse a dy on a grid, and geometries without a
-// flipped conv on a band have no grid.
+// dy on OutputGradGrid as with dy in NCHW order; the filter-gradient
+// passes refuse a dy on a grid, and geometries without a flipped conv on
+// a band have no grid.
 func TestOutputGradOnGrid(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	for _, s := range []Shape{
-		{C: 1, H: 28, W: 28, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
-		{C: 16, H: 14, W: 14, K: 8, KH: 3, KW: 3, Stride: 1, Pad: 1},
-		{C: 8, H: 7, W: 7, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1},
-	} {
+	for _, s := range gridShapes {
 		for _, n := range []int{1, 5} {
 			what := fmt.Sprintf("%+v n=%d", s, n)
 			op, _ := New(s)
@@ -380,10 +392,7 @@ func TestOutputGradOnGrid(t *testing.T) {
 			}
 			oh, ow := s.OutH(), s.OutW()
 			dy := randn(r, n*s.K*oh*ow)
-			dyg := tensor.OnGrid(nil, g, n, s.K, oh, ow)
-			tensor.FromData(dy, n, s.K, oh, ow).Rows(func(i, c, y, off int) {
-				copy(dyg.Data[dyg.RowOffset(i, c, y, ow):][:ow], dy[off:off+ow])
-			})
+			dyg := laidOnGrid(g, dy, n, s.K, oh, ow)
 			dyg0 := append([]float32(nil), dyg.Data...)
 			x, w := randn(r, n*s.C*s.H*s.W), randn(r, s.FilterLen())
 			var dw, dx, dxd [2][]float32
@@ -412,13 +421,9 @@ func TestOutputGradOnGrid(t *testing.T) {
 			op.SetOutputGradOnGrid(false)
 		}
 	}
-	for _, s := range []Shape{
-		{C: 8, H: 14, W: 14, K: 16, KH: 3, KW: 3, Stride: 2, Pad: 1},
-		{C: 8, H: 14, W: 14, K: 16, KH: 1, KW: 1, Stride: 1},
-		{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1},
-	} {
+	for _, s := range noGridShapes {
 		op, _ := New(s)
-		if g := op.OutputGradGrid(4); g != nil {
+		if g := op.OutputGradGrid(20); g != nil {
 			t.Errorf("%+v: output-gradient grid %+v, want none", s, *g)
 		}
 	}
