@@ -326,9 +326,11 @@ var (
 // laidOnGrid returns the [n, c, h, w] batch x laid out on g.
 func laidOnGrid(g *tensor.Grid, x []float32, n, c, h, w int) *tensor.Tensor {
 	t := tensor.OnGrid(nil, g, n, c, h, w)
-	tensor.FromData(x, n, c, h, w).Rows(func(i, ch, y, off int) {
-		copy(t.Data[t.RowOffset(i, ch, y, w):][:w], x[off:off+w])
-	})
+	for i := 0; i < n; i++ {
+		for ch := 0; ch < c; ch++ {
+			t.SetPlane(i, ch, x[(i*c+ch)*h*w:])
+		}
+	}
 	return t
 }
 

@@ -198,10 +198,7 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 				vec.Relu(out, out)
 			}
 			if og != nil {
-				h, w := x.Shape[2], x.Shape[3]
-				at := bn.out.RowOffset(i, c, 0, w)
-				lead := og.Origin % og.RowPitch
-				vec.PadRows(bn.out.Data[at-lead:], og.RowPitch, out, w, h, lead, w)
+				bn.out.SetPlane(i, c, out)
 			}
 		}
 	}
@@ -297,10 +294,7 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 			}
 			vec.NormGrad(dst, g, bn.x.Data[off:off+hw], mu, is, scale, mdy, mdyx)
 			if dxg != nil {
-				h, w := dy.Shape[2], dy.Shape[3]
-				at := bn.dx.RowOffset(i, c, 0, w)
-				lead := dxg.Origin % dxg.RowPitch
-				vec.PadRows(bn.dx.Data[at-lead:], dxg.RowPitch, dst, w, h, lead, w)
+				bn.dx.SetPlane(i, c, dst)
 			}
 		}
 	}

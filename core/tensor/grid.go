@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/untied-ml/untied/core/vec"
+)
 
 // A Grid places an [N, C, H, W] image batch in a padded layout, the one a
 // stride-1 convolution reads in place (core/conv's band): element
@@ -53,28 +57,37 @@ func OnGrid(t *Tensor, g *Grid, shape ...int) *Tensor {
 	return &Tensor{Shape: append([]int(nil), shape...), Data: make([]float32, g.Len(c)), Grid: g}
 }
 
-// Rows calls f for every image row of an [N, C, H, W] tensor, dense or on
-// a grid, with the row's offset in Data: images in order, then channels,
-// then rows, the NCHW order.
-func (t *Tensor) Rows(f func(i, c, y, off int)) {
-	n, c, h, w := t.NCHW()
-	for i := 0; i < n; i++ {
-		for ch := 0; ch < c; ch++ {
-			for y := 0; y < h; y++ {
-				f(i, ch, y, t.RowOffset(i, ch, y, w))
-			}
-		}
+// planeAt is where channel c of image i starts in Data.
+func (t *Tensor) planeAt(i, c int) int {
+	if g := t.Grid; g != nil {
+		return c*g.Plane + g.Origin + i*g.ImagePitch
 	}
+	return (i*t.Shape[1] + c) * t.Shape[2] * t.Shape[3]
 }
 
-// RowOffset is where row y of channel c of image i starts in Data, for
-// images w wide.
-func (t *Tensor) RowOffset(i, c, y, w int) int {
-	if g := t.Grid; g != nil {
-		return c*g.Plane + g.Origin + i*g.ImagePitch + y*g.RowPitch
+// SetPlane writes plane, the h·w values of channel c of image i in row
+// order, into t, dense or on a grid; on a grid each row is written whole
+// with the zeros around it (vec.PadRows), so the padding stays zero.
+func (t *Tensor) SetPlane(i, c int, plane []float32) {
+	_, _, h, w := t.NCHW()
+	at, g := t.planeAt(i, c), t.Grid
+	if g == nil {
+		copy(t.Data[at:at+h*w], plane[:h*w])
+		return
 	}
-	h := t.Shape[2]
-	return ((i*t.Shape[1]+c)*h + y) * w
+	lead := g.Origin % g.RowPitch
+	vec.PadRows(t.Data[at-lead:], g.RowPitch, plane, w, h, lead, w)
+}
+
+// PlaneTo copies channel c of image i of t, dense or on a grid, into dst
+// as h·w values in row order.
+func (t *Tensor) PlaneTo(dst []float32, i, c int) {
+	_, _, h, w := t.NCHW()
+	pitch := w
+	if t.Grid != nil {
+		pitch = t.Grid.RowPitch
+	}
+	vec.PadRows(dst, w, t.Data[t.planeAt(i, c):], pitch, h, 0, w)
 }
 
 // Dense returns t in dense NCHW order: t itself when it is dense, else its
@@ -85,8 +98,11 @@ func (t *Tensor) Dense(dst *Tensor) *Tensor {
 	}
 	n, c, h, w := t.NCHW()
 	dst = Ensure(dst, n, c, h, w)
-	t.Rows(func(i, ch, y, off int) {
-		copy(dst.Data[((i*c+ch)*h+y)*w:][:w], t.Data[off:off+w])
-	})
+	for i := 0; i < n; i++ {
+		for ch := 0; ch < c; ch++ {
+			at := (i*c + ch) * h * w
+			t.PlaneTo(dst.Data[at:at+h*w], i, ch)
+		}
+	}
 	return dst
 }

@@ -48,6 +48,18 @@ func TestGridDense(t *testing.T) {
 	if d.Grid != nil || !d.SameShape(2, 2, 2, 3) {
 		t.Errorf("Dense: grid %v shape %v", d.Grid, d.Shape)
 	}
+	// SetPlane lays the dense planes out as the loop above did, zeros included.
+	set := OnGrid(nil, g, 2, 2, 2, 3)
+	for i := 0; i < 2; i++ {
+		for c := 0; c < 2; c++ {
+			set.SetPlane(i, c, want.Data[(i*2+c)*6:])
+		}
+	}
+	for k := range x.Data {
+		if set.Data[k] != x.Data[k] {
+			t.Fatalf("SetPlane: Data[%d] = %v, want %v", k, set.Data[k], x.Data[k])
+		}
+	}
 	if want.Dense(nil) != want {
 		t.Errorf("Dense of a dense tensor is not itself")
 	}
