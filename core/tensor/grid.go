@@ -79,6 +79,33 @@ func (t *Tensor) SetPlane(i, c int, plane []float32) {
 	vec.PadRows(t.Data[at-lead:], g.RowPitch, plane, w, h, lead, w)
 }
 
+// SetFlat writes v as the elements i, i+1, … of t counted in NCHW order,
+// wherever t keeps them: dense, a copy; on a grid, row piece by row piece
+// (the padding is left as it is, zero). Calls on disjoint ranges may run
+// at once.
+func (t *Tensor) SetFlat(i int, v []float32) {
+	g := t.Grid
+	if g == nil {
+		copy(t.Data[i:i+len(v)], v)
+		return
+	}
+	_, c, h, w := t.NCHW()
+	row := i / w // of all images' rows, in NCHW order
+	x, y := i-row*w, row%h
+	img, ch := row/h/c, row/h%c
+	for len(v) > 0 {
+		at := ch*g.Plane + g.Origin + img*g.ImagePitch + y*g.RowPitch + x
+		k := copy(t.Data[at:at+min(w-x, len(v))], v)
+		v, x = v[k:], 0
+		if y++; y == h {
+			y, ch = 0, ch+1
+			if ch == c {
+				ch, img = 0, img+1
+			}
+		}
+	}
+}
+
 // PlaneTo copies channel c of image i of t, dense or on a grid, into dst
 // as h·w values in row order.
 func (t *Tensor) PlaneTo(dst []float32, i, c int) {

@@ -60,6 +60,25 @@ func TestGridDense(t *testing.T) {
 			t.Fatalf("SetPlane: Data[%d] = %v, want %v", k, set.Data[k], x.Data[k])
 		}
 	}
+	// SetFlat in pieces of every length from 1 to 7, starting anywhere in
+	// a row, gives the same layout; dense, a copy.
+	for piece := 1; piece <= 7; piece++ {
+		flat, dense := OnGrid(nil, g, 2, 2, 2, 3), New(2, 2, 2, 3)
+		for i := 0; i < want.Len(); i += piece {
+			flat.SetFlat(i, want.Data[i:min(i+piece, want.Len())])
+			dense.SetFlat(i, want.Data[i:min(i+piece, want.Len())])
+		}
+		for k := range x.Data {
+			if flat.Data[k] != x.Data[k] {
+				t.Fatalf("SetFlat in pieces of %d: Data[%d] = %v, want %v", piece, k, flat.Data[k], x.Data[k])
+			}
+		}
+		for k := range want.Data {
+			if dense.Data[k] != want.Data[k] {
+				t.Fatalf("SetFlat, dense, in pieces of %d: Data[%d] = %v, want %v", piece, k, dense.Data[k], want.Data[k])
+			}
+		}
+	}
 	if want.Dense(nil) != want {
 		t.Errorf("Dense of a dense tensor is not itself")
 	}
