@@ -2,7 +2,9 @@
 
 package noise
 
-// Without assembly (arm64 included) normal draws one value at a time.
+// Without assembly (arm64 included) Filler draws normals by the ziggurat.
 var haveFast = false
 
-func normalFast(d []float32, x uint64, w *[zigN]float32) int { return 0 }
+// normalFast writes none of normalInv's values (its Go loop writes them
+// all, for the tests).
+func normalFast(d []float32, kb uint64, scale float32) int { return 0 }
