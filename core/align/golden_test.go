@@ -113,7 +113,7 @@ func TestGolden(t *testing.T) {
 				wp, _ := us[i].Weights()
 				x := to64(us[i].Input().Data)
 				if spec.InputNoise != nil {
-					x = to64(r.layers[i].noise.Data)
+					x = to64(r.layers[i].noise.Dense(nil).Data)
 				}
 				ax, aw, ab := abs64(x), abs64(to64(wp.Value.Data)), abs64(to64(got[i].B))
 				gtol := make([]float64, len(ab))

@@ -278,9 +278,17 @@ type filterCall int
 
 const (
 	filterNone filterCall = iota
-	filterAmp             // Amp alone: ampGrad = Filter(x, D), D = −(1/N)·Pf
-	filterSum             // the terms' sum: B.Grad += Filter(x, D)
+	filterAmp             // Amp alone: ampGrad = Filter(x, Pf), Amp's gradient times −N
+	filterSum             // the terms' sum: B.Grad += Filter(x, filterD)
 )
+
+// filterArg is D of the Filter(x, D) call the plan leaves for finish.
+func (l *layer) filterArg() *tensor.Tensor {
+	if l.plan.filter == filterAmp {
+		return l.plan.pf
+	}
+	return l.filterD
+}
 
 // dropAlong cancels the layer's FilterAlong request, if any.
 func (l *layer) dropAlong() {
@@ -323,15 +331,10 @@ func (r *Rule) prepare(l *layer) {
 	// zero over the batch, so x itself stands in for x̃ there. The IA
 	// merge's −⟨Rf, x⟩ is likewise unchanged (Rf sums to zero too).
 	//
-	// Amp alone (WM) takes its own Filter(x, D), D = −(1/N)·Pf, built in
-	// the pass that measures Pf's energy.
+	// Amp alone (WM) takes its own Filter(x, Pf), scaled by −1/N in finish.
 	ampAlone := has[Amp] && !has[Null] && pbT == nil
 	var pfSq float64 // ‖Pf‖², for Normalize
-	switch {
-	case ampAlone:
-		l.filterD = tensor.Ensure(l.filterD, pfT.Shape...)
-		pfSq = r.pass.run(pfT.Data[:pfT.Len()], nil, l.filterD.Data, float32(-1/float64(x.Shape[0])), 0).uu
-	case r.spec.Normalize && (has[Null] || has[Amp] && pbT == nil):
+	if r.spec.Normalize && (has[Null] || has[Amp] && pbT == nil) {
 		pfSq = r.pass.run(pfT.Data[:pfT.Len()], nil, nil, 0, 0).uu
 	}
 	l.norm = [numPrimitives]float64{1, 1, 1, 1, 1, 1}
@@ -363,8 +366,20 @@ func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, own bool) {
 	if r.spec.InputNoise == nil {
 		return x, true // on a grid, maybe: the layer's passes read it there; see dense
 	}
-	l.noise = tensor.Ensure(l.noise, x.Shape...)
-	r.noise.Fill(l.noise.Data[:l.noise.Len()], r.seed, uint64(r.step), uint64(l.index))
+	// Where only the layer's passes read the noise (Apply, Filter: no Null,
+	// Sparse or Center term reading its values) and they read a grid in
+	// place, it is drawn there, the same values, sparing each a layout.
+	has := &r.has
+	var g *tensor.Grid
+	if l.fused != nil && !has[Null] && !has[Sparse] && !has[NullBack] && !r.spec.Center {
+		g = l.fused.InputGrid(x.Shape)
+	}
+	if g != nil {
+		l.noise = tensor.OnGrid(l.noise, g, x.Shape...)
+	} else {
+		l.noise = tensor.Ensure(l.noise, x.Shape...)
+	}
+	r.noise.FillTensor(l.noise, r.seed, uint64(r.step), uint64(l.index))
 	return l.noise, false
 }
 
@@ -485,14 +500,14 @@ func (r *Rule) finish(l *layer) {
 	along := l.plan.alongSet && l.along.Done
 	switch l.plan.filter {
 	case filterAmp:
-		gs := l.along.Grad // Amp's gradient before its coefficient
+		gs := l.along.Grad // Amp's gradient before its coefficient, times −N
 		if !along {
 			l.ampGrad = grow(l.ampGrad, len(g))
-			l.u.Filter(x, l.filterD, l.ampGrad, 0)
+			l.u.Filter(x, pfT, l.ampGrad, 0)
 			gs = l.ampGrad
 		}
-		l.terms[Amp] = tensor.Dot(gs, b)
-		tensor.Axpy(float32(c[Amp]), gs, g)
+		l.terms[Amp] = -tensor.Dot(gs, b) / n
+		tensor.Axpy(float32(-c[Amp]/n), gs, g)
 	case filterSum:
 		if along {
 			tensor.Add(g, l.along.Grad)
@@ -550,7 +565,7 @@ func (r *Rule) early() {
 		if l.plan.filter == filterNone || l.fused == nil {
 			continue
 		}
-		l.along = nn.FilterRequest{D: l.filterD, Grad: grow(l.along.Grad, l.b.Grad.Len())}
+		l.along = nn.FilterRequest{D: l.filterArg(), Grad: grow(l.along.Grad, l.b.Grad.Len())}
 		l.plan.alongSet = l.fused.FilterAlong(&l.along)
 	}
 }

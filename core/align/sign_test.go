@@ -253,3 +253,47 @@ func TestAllocs(t *testing.T) {
 		}
 	}
 }
+
+// plainLayer hides a layer's nn.Fused methods, so a rule takes the plain
+// paths with it.
+type plainLayer struct{ nn.Untied }
+
+// TestNoiseOnGrid: where only a stride-1 conv's passes read the noise
+// (WM), the rule draws it on the conv's input grid, and B's gradient is
+// bit for bit what it is with the noise dense (the layer seen as plain).
+func TestNoiseOnGrid(t *testing.T) {
+	wm, _ := Preset("wm")
+	for _, g := range geoms {
+		if g.Dense || g.S != 1 {
+			continue
+		}
+		var grads [2][]float32
+		for k, plain := range []bool{false, true} {
+			rng := rand.New(rand.NewPCG(5, 5))
+			u := g.layer(rng)
+			x := tensor.New(g.xShape()...)
+			for i := range x.Data {
+				x.Data[i] = float32(rng.NormFloat64())
+			}
+			u.Forward(x, true)
+			rule := nn.Untied(u)
+			if plain {
+				rule = plainLayer{u}
+			}
+			r, err := New(wm, []nn.Untied{rule}, 100, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Before(3)
+			r.AfterBackward(3)
+			if onGrid := r.layers[0].noise.Grid != nil; onGrid == plain {
+				t.Fatalf("%v: noise on a grid %v with the layer plain %v", g, onGrid, plain)
+			}
+			_, b := u.Weights()
+			grads[k] = b.Grad.Data
+		}
+		if !slices.Equal(grads[0], grads[1]) {
+			t.Errorf("%v: B's gradient with the noise on the grid differs from the dense noise's", g)
+		}
+	}
+}

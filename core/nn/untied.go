@@ -128,6 +128,12 @@ type Fused interface {
 	// FilterAlong(nil) drops a pending request. req and its tensors must
 	// stay untouched while it is pending.
 	FilterAlong(req *FilterRequest) bool
+	// InputGrid returns the padded layout (tensor.Grid) in which the
+	// layer's passes, Apply and Filter included, read an input of the
+	// given shape where it lies, with no copy; nil when there is none. A
+	// rule that makes an input of its own for these passes (noise) can
+	// write it there.
+	InputGrid(shape []int) *tensor.Grid
 }
 
 // FilterRequest is a rule's request that a Fused layer's backward pass

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/untied-ml/untied/core/nn"
 	"github.com/untied-ml/untied/core/tensor"
@@ -256,6 +257,22 @@ func (c *checker) fused() {
 	f.KeepFeedbackProjection(false)
 	if y2 := u.Forward(x, true); f.FeedbackProjection() != nil || !matches(y2, y.Data) {
 		c.errorf("KeepFeedbackProjection", "off: FeedbackProjection is not nil, or the output moved")
+	}
+
+	// An input laid out on InputGrid: Apply and Filter give what they
+	// give on the dense input, bit for bit.
+	if g := f.InputGrid(x.Shape); g != nil {
+		xg := tensor.OnGrid(nil, g, x.Shape...)
+		for i := 0; i < x.Len(); i++ {
+			xg.SetFlat(i, x.Data[i:i+1])
+		}
+		d := c.random(plainY.Shape...)
+		want, got := make([]float32, w.Value.Len()), make([]float32, w.Value.Len())
+		u.Filter(x, d, want, 0)
+		u.Filter(xg, d, got, 0)
+		if y := u.Apply(xg, w.Value.Data, nil); !slices.Equal(y.Data, plainY.Data) || !slices.Equal(got, want) {
+			c.errorf("InputGrid", "Apply or Filter on the grid differs from the dense input's")
+		}
 	}
 
 	// FilterAlong: the same Backward, plus Filter(x, D) into req.Grad.
