@@ -394,6 +394,17 @@ func (r *Rule) dense(x *tensor.Tensor) *tensor.Tensor {
 	return r.xDense
 }
 
+// storage returns the values x holds in its storage order: dense, or on a
+// grid with the grid's zeros, which add nothing to a sum of squares (its
+// float64 partial sums then fall otherwise: the same sum up to their
+// rounding).
+func storage(x *tensor.Tensor) []float32 {
+	if x.Grid != nil {
+		return x.Data[:x.Grid.Len(x.Shape[1])]
+	}
+	return x.Data[:x.Len()]
+}
+
 // projections returns Pf = x∘W where a term needs it and Pb = x∘B where a
 // gradient needs it (nil otherwise), centred under Center. Amp's value
 // comes from the adjoint identity ⟨Pf, x∘B⟩ = ⟨Filter(x, Pf), B⟩ instead
@@ -437,7 +448,7 @@ func (r *Rule) normalize(l *layer, x, pfT, pbT *tensor.Tensor, pfSq float64) {
 		if r.spec.Center {
 			msq = l.meanSquareOfBatchMean(r.dense(x))
 		}
-		xSq := r.pass.run(r.dense(x).Data[:x.Len()], nil, nil, 0, 0).uu
+		xSq := r.pass.run(storage(x), nil, nil, 0, 0).uu
 		cx = inputEnergy(xSq, x, pbT, l.fanIn, l.w.Value.Shape[0], msq)
 	}
 	if has[Null] || ampRayleigh {

@@ -321,12 +321,18 @@ func (c *Conv2D) FeedbackProjection() *tensor.Tensor {
 }
 
 // FilterAlong makes every Backward until the next Forward compute
-// req.Grad = Filter(x, req.D) beside W's gradient (conv.Op.BackwardFilterPair): one lowering of x for
-// both. It declines before the first Forward or when D or Grad has the
-// wrong size.
+// req.Grad = Filter(x, req.D) beside W's gradient
+// (conv.Op.BackwardFilterPair): one lowering of x for both. It declines
+// before the first Forward, when D or Grad has the wrong size, and when x
+// lies on the band where the passes read it in place and Backward could
+// take dY on its grid (OutputGradGrid): the pair would save no lowering,
+// and cost dY's layouts for both passes.
 func (c *Conv2D) FilterAlong(req *FilterRequest) bool {
 	c.along = nil
 	if req == nil || req.D == nil || c.x == nil || c.out == nil || req.D.Len() != c.out.Len() || len(req.Grad) < c.W.Value.Len() {
+		return false
+	}
+	if n := c.x.Shape[0]; c.x.Grid != nil && c.x.Grid.Equal(c.op.InputGrid(n)) && c.OutputGradGrid(c.out.Shape) != nil {
 		return false
 	}
 	req.Done = false
