@@ -366,12 +366,12 @@ func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, own bool) {
 	if r.spec.InputNoise == nil {
 		return x, true // on a grid, maybe: the layer's passes read it there; see dense
 	}
-	// Where only the layer's passes read the noise (Apply, Filter: no Null,
-	// Sparse or Center term reading its values) and they read a grid in
-	// place, it is drawn there, the same values, sparing each a layout.
-	has := &r.has
+	// Where the layer's passes read the noise on a grid in place, it is
+	// drawn there, the same values, sparing each pass a layout; the terms
+	// that read its values read the grid too (storage), but for Center's
+	// batch mean.
 	var g *tensor.Grid
-	if l.fused != nil && !has[Null] && !has[Sparse] && !has[NullBack] && !r.spec.Center {
+	if l.fused != nil && !r.spec.Center {
 		g = l.fused.InputGrid(x.Shape)
 	}
 	if g != nil {
@@ -395,9 +395,9 @@ func (r *Rule) dense(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // storage returns the values x holds in its storage order: dense, or on a
-// grid with the grid's zeros, which add nothing to a sum of squares (its
-// float64 partial sums then fall otherwise: the same sum up to their
-// rounding).
+// grid with the grid's zeros, which add nothing to a sum of squares or of
+// products with another tensor on the same grid (the float64 partial sums
+// then fall otherwise: the same sums up to their rounding).
 func storage(x *tensor.Tensor) []float32 {
 	if x.Grid != nil {
 		return x.Data[:x.Grid.Len(x.Shape[1])]
@@ -532,13 +532,26 @@ func (r *Rule) finish(l *layer) {
 		// (2c_null/N)·Rf − (c_amp/N)·x gives both; Amp's value is
 		// −⟨Rf, x⟩/N by the adjoint identity ⟨Transpose(Pf, B), x⟩ = ⟨Pf, Pb⟩.
 		// Transpose uses the geometry of the last Apply, on x's shape.
+		// On x's grid, Rf is written there (Transpose, where the layer can)
+		// for Filter to read in place, and the merge below runs over both
+		// grids' storage, whose zeros stay zero.
 		pf := pfT.Data[:pfT.Len()]
+		switch {
+		case x.Grid != nil:
+			l.rf = tensor.OnGrid(l.rf, x.Grid, x.Shape...)
+		case l.rf != nil && l.rf.Grid != nil:
+			l.rf = nil
+		}
 		l.rf = l.u.Transpose(pfT, b, l.rf)
-		rf := l.rf.Data[:l.rf.Len()]
+		rf := storage(l.rf)
 		if has[Amp] && !has[Sparse] && !has[NullBack] {
 			// One pass: both values and the combined input, in place.
 			a, bb := float32(2*c[Null]/n), float32(-c[Amp]/n)
-			s := r.pass.run(rf, r.dense(x).Data[:x.Len()], rf, a, bb)
+			xs := storage(x)
+			if !l.rf.Grid.Equal(x.Grid) {
+				xs = r.dense(x).Data[:x.Len()]
+			}
+			s := r.pass.run(rf, xs, rf, a, bb)
 			l.terms[Null], l.terms[Amp] = s.uu/n, -s.uv/n
 			l.u.Filter(l.rf, pfT, g, 1)
 		} else {

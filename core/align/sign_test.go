@@ -258,11 +258,18 @@ func TestAllocs(t *testing.T) {
 // paths with it.
 type plainLayer struct{ nn.Untied }
 
-// TestNoiseOnGrid: where only a stride-1 conv's passes read the noise
-// (WM), the rule draws it on the conv's input grid, and B's gradient is
-// bit for bit what it is with the noise dense (the layer seen as plain).
+// TestNoiseOnGrid: on a stride-1 conv the rules on noise (WM; IA, whose
+// reconstruction Rf goes on the same grid) draw it on the conv's input
+// grid, and B's gradient is bit for bit what it is with the noise dense
+// (the layer seen as plain).
 func TestNoiseOnGrid(t *testing.T) {
-	wm, _ := Preset("wm")
+	for _, name := range []string{"wm", "ia"} {
+		spec, _ := Preset(name)
+		testNoiseOnGrid(t, spec)
+	}
+}
+
+func testNoiseOnGrid(t *testing.T, spec Spec) {
 	for _, g := range geoms {
 		if g.Dense || g.S != 1 {
 			continue
@@ -280,20 +287,23 @@ func TestNoiseOnGrid(t *testing.T) {
 			if plain {
 				rule = plainLayer{u}
 			}
-			r, err := New(wm, []nn.Untied{rule}, 100, 7)
+			r, err := New(spec, []nn.Untied{rule}, 100, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
 			r.Before(3)
 			r.AfterBackward(3)
 			if onGrid := r.layers[0].noise.Grid != nil; onGrid == plain {
-				t.Fatalf("%v: noise on a grid %v with the layer plain %v", g, onGrid, plain)
+				t.Fatalf("%s %v: noise on a grid %v with the layer plain %v", spec.Name, g, onGrid, plain)
+			}
+			if rf := r.layers[0].rf; rf != nil && g.K == 3 && (rf.Grid != nil) == plain { // 1×1: no grid for Transpose
+				t.Fatalf("%s %v: Rf on a grid %v with the layer plain %v", spec.Name, g, rf.Grid != nil, plain)
 			}
 			_, b := u.Weights()
 			grads[k] = b.Grad.Data
 		}
 		if !slices.Equal(grads[0], grads[1]) {
-			t.Errorf("%v: B's gradient with the noise on the grid differs from the dense noise's", g)
+			t.Errorf("%s %v: B's gradient with the noise on the grid differs from the dense noise's", spec.Name, g)
 		}
 	}
 }

@@ -156,6 +156,24 @@ func (o *Op) OutputGradGrid(n int) *tensor.Grid {
 // bit the same either way.
 func (o *Op) SetOutputGradOnGrid(on bool) { o.dyOnGrid = on }
 
+// InputGradGrid returns the layout in which BackwardData can write the
+// input gradient of a batch of n images (SetInputGradOnGrid): InputGrid(n),
+// where the flipped conv copies its outputs out of its band. Otherwise
+// nil.
+func (o *Op) InputGradGrid(n int) *tensor.Grid {
+	f := o.flip
+	if f == nil || !f.banded || f.nchw || f.group(n) < n {
+		return nil
+	}
+	return o.InputGrid(n)
+}
+
+// SetInputGradOnGrid says whether BackwardData writes dx on
+// InputGradGrid(n), C planes with zeros outside the images (a grid's
+// padding stays zero), rather than in NCHW order. The values are bit for
+// bit the same either way.
+func (o *Op) SetInputGradOnGrid(on bool) { o.dxOnGrid = on }
+
 // SetInputOnGrid says whether the x of the following passes (Forward,
 // ForwardPair, Backward, BackwardFilter, BackwardFilterPair) lies on
 // InputGrid(n), C planes with zeros outside the images, rather than in
@@ -314,6 +332,14 @@ func (b *band) clearPads(p []float32, j, rows, from, cols int) {
 func (o *Op) bandOut(y, mat []float32, i, j int) {
 	b := &o.band
 	p := o.oh * o.ow
+	if g := o.outGrid; g != nil { // plane k at its place on the grid, rows written whole
+		lead := g.Origin % g.RowPitch
+		for k := 0; k < o.K; k++ {
+			at := k*g.Plane + g.Origin + i*g.ImagePitch - lead
+			vec.PadRows(y[at:], g.RowPitch, mat[k*b.n+j*b.hp*b.wp:], b.wp, o.oh, lead, o.ow)
+		}
+		return
+	}
 	for k := 0; k < o.K; k++ {
 		plane := y[(i*o.K+k)*p : (i*o.K+k+1)*p]
 		vec.PadRows(plane, o.ow, mat[k*b.n+j*b.hp*b.wp:], b.wp, o.oh, 0, o.ow)

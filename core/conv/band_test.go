@@ -430,3 +430,46 @@ func TestOutputGradOnGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestInputGradOnGrid: BackwardData writes dx on InputGradGrid (the input
+// grid) with the values it writes in NCHW order, bit for bit, dy dense or
+// on its own grid, and zeros everywhere else, even over a grid holding
+// other values in its images; convs with no such grid report none.
+func TestInputGradOnGrid(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for _, s := range gridShapes {
+		for _, n := range []int{1, 5} {
+			what := fmt.Sprintf("%+v n=%d", s, n)
+			op, _ := New(s)
+			g := op.InputGradGrid(n)
+			if g == nil || g != op.InputGrid(n) {
+				t.Fatalf("%s: input-gradient grid %v, want the input grid %v", what, g, op.InputGrid(n))
+			}
+			oh, ow := s.OutH(), s.OutW()
+			dy, w := randn(r, n*s.K*oh*ow), randn(r, s.FilterLen())
+			want := make([]float32, n*s.C*s.H*s.W)
+			op.BackwardData(n, dy, w, want)
+			wantGrid := laidOnGrid(g, want, n, s.C, s.H, s.W)
+			dyg := laidOnGrid(op.OutputGradGrid(n), dy, n, s.K, oh, ow)
+			for _, onGrid := range []bool{false, true} {
+				dx := laidOnGrid(g, randn(r, len(want)), n, s.C, s.H, s.W) // stale values
+				in := dy
+				if onGrid {
+					in = dyg.Data
+				}
+				op.SetOutputGradOnGrid(onGrid)
+				op.SetInputGradOnGrid(true)
+				op.BackwardData(n, in, w, dx.Data)
+				op.SetInputGradOnGrid(false)
+				op.SetOutputGradOnGrid(false)
+				sameBits(t, fmt.Sprintf("%s dy on a grid %v: dx on the grid", what, onGrid), dx.Data, wantGrid.Data)
+			}
+		}
+	}
+	for _, s := range noGridShapes {
+		op, _ := New(s)
+		if g := op.InputGradGrid(20); g != nil {
+			t.Errorf("%+v: input-gradient grid %+v, want none", s, *g)
+		}
+	}
+}

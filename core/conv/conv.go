@@ -90,6 +90,8 @@ type Op struct {
 	banded   bool         // the passes that can use it do
 	onGrid   bool         // x comes on the band (SetInputOnGrid)
 	dyOnGrid bool         // dy comes on the flipped conv's band (SetOutputGradOnGrid)
+	dxOnGrid bool         // dx goes on InputGrid (SetInputGradOnGrid)
+	outGrid  *tensor.Grid // where bandOut writes y (BackwardData's flip, for dxOnGrid); nil: NCHW
 	sums     []float64    // ForwardSums's, while it runs
 	grid     *tensor.Grid // InputGrid(gridN)
 	gridN    int
@@ -211,6 +213,13 @@ func (o *Op) check(name string, n int, bufs ...[]float32) {
 			lens[1] = g.Len(o.K)
 		}
 	}
+	if o.dxOnGrid && name == "BackwardData" && n > 0 {
+		g := o.InputGradGrid(n)
+		if g == nil {
+			panic(fmt.Sprintf("conv: %s %+v batch %d: dx on a grid, but the pass does not write one here (InputGradGrid is nil)", name, o.Shape, n))
+		}
+		lens[2] = g.Len(o.C)
+	}
 	if o.onGrid && name != "BackwardData" && n > 0 {
 		g := o.InputGrid(n)
 		if g == nil {
@@ -317,8 +326,12 @@ func (o *Op) BackwardData(n int, dy, w, dx []float32) {
 		o.wflip = grow(o.wflip, o.FilterLen())
 		flipFilter(o.wflip, w, o.Shape)
 		o.flip.SetInputOnGrid(o.dyOnGrid) // the flip's band is dy's grid
+		if o.dxOnGrid {
+			o.flip.outGrid = o.InputGrid(n)
+		}
 		o.flip.Forward(n, dy, o.wflip, dx)
 		o.flip.SetInputOnGrid(false)
+		o.flip.outGrid = nil
 		return
 	}
 	p, ckk, g := o.OutH()*o.OutW(), o.C*o.KH*o.KW, o.group(n)

@@ -128,12 +128,19 @@ func (c *Conv2D) Apply(x *tensor.Tensor, w []float32, out *tensor.Tensor) *tenso
 	return out
 }
 
-// Transpose returns conv_transpose(dy, w), shaped like the last input.
+// Transpose returns conv_transpose(dy, w), shaped like the last input: on
+// the input grid when out lies there and the pass can write there
+// (conv.Op.InputGradGrid), else in NCHW order.
 func (c *Conv2D) Transpose(dy *tensor.Tensor, w []float32, out *tensor.Tensor) *tensor.Tensor {
 	op := c.op
 	n := dy.Shape[0]
-	out = tensor.Ensure(out, n, c.In, op.H, op.W)
+	onGrid := out != nil && out.Grid != nil && out.Grid.Equal(op.InputGradGrid(n)) && out.SameShape(n, c.In, op.H, op.W)
+	if !onGrid {
+		out = tensor.Ensure(out, n, c.In, op.H, op.W)
+	}
+	op.SetInputGradOnGrid(onGrid)
 	op.BackwardData(n, c.outputGrad(op, dy), w, out.Data)
+	op.SetInputGradOnGrid(false)
 	return out
 }
 

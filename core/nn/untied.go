@@ -132,7 +132,7 @@ type Fused interface {
 	// layer's passes, Apply and Filter included, read an input of the
 	// given shape where it lies, with no copy; nil when there is none. A
 	// rule that makes an input of its own for these passes (noise) can
-	// write it there.
+	// write it there, and Transpose writes into an out that lies there.
 	InputGrid(shape []int) *tensor.Grid
 }
 

@@ -273,6 +273,11 @@ func (c *checker) fused() {
 		if y := u.Apply(xg, w.Value.Data, nil); !slices.Equal(y.Data, plainY.Data) || !slices.Equal(got, want) {
 			c.errorf("InputGrid", "Apply or Filter on the grid differs from the dense input's")
 		}
+		// Transpose into an out on the grid: there, or dense, the same values.
+		tg := u.Transpose(d, w.Value.Data, tensor.OnGrid(nil, g, x.Shape...))
+		if td := u.Transpose(d, w.Value.Data, nil); !slices.Equal(tg.Dense(nil).Data, td.Data[:td.Len()]) {
+			c.errorf("InputGrid", "Transpose into an out on the grid differs from the dense one")
+		}
 	}
 
 	// FilterAlong: the same Backward, plus Filter(x, D) into req.Grad.
