@@ -55,10 +55,11 @@ func run(cl *call) {
 	j := jobFree.Get()
 	j.call = *cl
 	j.next.Store(0)
+	j.left.Store(int32(helpers - 1))
 	j.wg.Add(helpers - 1)
 	sched.Start(helpers-1, j)
 	j.work(bf)
-	j.wg.Wait()
+	sched.Await(&j.left, &j.wg)
 	j.call = call{} // drop references to the caller's matrices
 	jobFree.Put(j)
 }
@@ -67,6 +68,7 @@ func run(cl *call) {
 type job struct {
 	call call
 	next atomic.Int64
+	left atomic.Int32   // helpers not through
 	wg   sync.WaitGroup // the pool's helpers
 }
 
@@ -86,6 +88,7 @@ func (j *job) Help() {
 	bf := bufFree.Get()
 	j.work(bf)
 	bufFree.Put(bf)
+	j.left.Add(-1)
 	j.wg.Done()
 }
 

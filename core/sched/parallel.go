@@ -37,10 +37,11 @@ func Parallel(n, grain int, r Ranger) {
 	f := forFree.Get()
 	f.r, f.n, f.chunk = r, n, (n+parts-1)/parts
 	f.next.Store(0)
+	f.left.Store(int32(helpers - 1))
 	f.wg.Add(helpers - 1)
 	Start(helpers-1, f)
 	f.work()
-	f.wg.Wait()
+	Await(&f.left, &f.wg)
 	f.r = nil
 	forFree.Put(f)
 }
@@ -50,6 +51,7 @@ type forJob struct {
 	r        Ranger
 	n, chunk int
 	next     atomic.Int64
+	left     atomic.Int32 // workers not through
 	wg       sync.WaitGroup
 }
 
@@ -68,5 +70,6 @@ func (f *forJob) work() {
 // Help runs a worker's share of the loop.
 func (f *forJob) Help() {
 	f.work()
+	f.left.Add(-1)
 	f.wg.Done()
 }

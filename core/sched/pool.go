@@ -1,6 +1,10 @@
 package sched
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
 // A Task is work shared with the pool: each worker given it calls Help
 // once, which runs that worker's share and signals the caller (a
@@ -38,8 +42,65 @@ func (w *pool) start(n int, t Task) {
 
 func worker(tasks <-chan Task) {
 	for t := range tasks {
-		t.Help()
+		for t != nil {
+			t.Help()
+			t = poll(tasks)
+		}
 	}
+}
+
+// spinTime is how long a worker that has finished a task keeps polling for
+// the next before it blocks, and a caller polls for its workers' shares
+// before it blocks (Await). A blocked goroutine's thread goes to sleep,
+// and waking it (on a virtual machine, through the hypervisor) takes tens
+// to hundreds of microseconds: a loop of a few hundred microseconds then
+// runs on one thread, its helper arriving when it is over. The step's
+// parallel loops follow each other closely, so a polling worker takes the
+// next at once, at the cost of the CPU time it polls (as OpenMP's workers
+// spin between parallel regions). The polls never yield to the Go
+// scheduler: a yielding poller would take turns on its P with the
+// goroutine it waits for.
+const spinTime = 200 * time.Microsecond
+
+// poll returns the next task if one arrives within spinTime, else nil.
+func poll(tasks <-chan Task) Task {
+	var deadline time.Time
+	for i := 0; ; i++ {
+		select {
+		case t := <-tasks:
+			return t
+		default:
+		}
+		if i%256 == 0 && past(&deadline) {
+			return nil
+		}
+	}
+}
+
+// past reports whether spinTime has passed since its first call with
+// *deadline zero, which it sets.
+func past(deadline *time.Time) bool {
+	now := time.Now()
+	if deadline.IsZero() {
+		*deadline = now.Add(spinTime)
+		return false
+	}
+	return now.After(*deadline)
+}
+
+// Await waits until left is zero, polling it for up to spinTime, then
+// for wg: a caller's wait for the n workers it started, each of which
+// decrements left and then calls wg.Done. Polling first keeps the caller
+// from sleeping (and from being woken) when its workers finish soon after
+// it.
+func Await(left *atomic.Int32, wg *sync.WaitGroup) {
+	var deadline time.Time
+	for i := 0; left.Load() > 0; i++ {
+		if i%256 == 0 && past(&deadline) {
+			break
+		}
+	}
+	wg.Wait()
 }
 
 // A FreeList is a stack of reusable values, kept for the life of the
