@@ -14,160 +14,69 @@ DATA normalSteps<>+48(SB)/8, $0x538454127b096493
 DATA normalSteps<>+56(SB)/8, $0xf1bbcdcbfa53e0a8
 GLOBL normalSteps<>(SB), RODATA|NOPTR, $64
 
-DATA normalConsts<>+0(SB)/4, $0x3f800000
-DATA normalConsts<>+4(SB)/4, $0x33800000
-DATA normalConsts<>+8(SB)/4, $0x00000001
-DATA normalConsts<>+12(SB)/4, $0x0000007f
-DATA normalConsts<>+16(SB)/4, $0x007fffff
-DATA normalConsts<>+20(SB)/4, $0x3f800000
-DATA normalConsts<>+24(SB)/4, $0x3fb504f3
-DATA normalConsts<>+28(SB)/4, $0x3f000000
-DATA normalConsts<>+32(SB)/4, $0x40000000
-DATA normalConsts<>+36(SB)/4, $0x3de38e39
-DATA normalConsts<>+40(SB)/4, $0x3e124925
-DATA normalConsts<>+44(SB)/4, $0x3e4ccccd
-DATA normalConsts<>+48(SB)/4, $0x3eaaaaab
-DATA normalConsts<>+52(SB)/4, $0x3f317218
-DATA normalConsts<>+56(SB)/4, $0x80000000
-DATA normalConsts<>+60(SB)/4, $0x40200000
-DATA normalConsts<>+64(SB)/4, $0x40a00000
-DATA normalConsts<>+68(SB)/4, $0x40400000
-DATA normalConsts<>+72(SB)/4, $0x32f16588
-DATA normalConsts<>+76(SB)/4, $0x34b84b36
-DATA normalConsts<>+80(SB)/4, $0xb66c7357
-DATA normalConsts<>+84(SB)/4, $0xb6935ac1
-DATA normalConsts<>+88(SB)/4, $0x396532db
-DATA normalConsts<>+92(SB)/4, $0xbaa45408
-DATA normalConsts<>+96(SB)/4, $0xbb88e4ef
-DATA normalConsts<>+100(SB)/4, $0x3e7c8f63
-DATA normalConsts<>+104(SB)/4, $0x3fc02e2f
-DATA normalConsts<>+108(SB)/4, $0xb951f09b
-DATA normalConsts<>+112(SB)/4, $0x38d3b56b
-DATA normalConsts<>+116(SB)/4, $0x3ab0dc72
-DATA normalConsts<>+120(SB)/4, $0xbb70bde7
-DATA normalConsts<>+124(SB)/4, $0x3bbc127b
-DATA normalConsts<>+128(SB)/4, $0xbbf9c5d7
-DATA normalConsts<>+132(SB)/4, $0x3c1aa57e
-DATA normalConsts<>+136(SB)/4, $0x3f8036db
-DATA normalConsts<>+140(SB)/4, $0x40354f7e
-GLOBL normalConsts<>(SB), RODATA|NOPTR, $144
-
-// func normalInvZMM(d []float32, x uint64, scale float32) int
-// Requires: AVX, AVX512DQ, AVX512F, SSE
-TEXT ·normalInvZMM(SB), NOSPLIT, $0-48
+// func normalZMM(d []float32, x uint64, w *[256]float32, k *[256]uint32) int
+// Requires: AVX, AVX2, AVX512DQ, AVX512F, AVX512VL
+TEXT ·normalZMM(SB), NOSPLIT, $0-56
 	MOVQ         d_base+0(FP), AX
 	MOVQ         d_len+8(FP), CX
 	MOVQ         x+24(FP), DX
-	MOVSS        scale+32(FP), X0
-	VBROADCASTSS X0, Z0
-	VPBROADCASTQ DX, Z1
-	VPADDQ       normalSteps<>+0(SB), Z1, Z1
+	MOVQ         w+32(FP), BX
+	MOVQ         k+40(FP), SI
+	VPBROADCASTQ DX, Z0
+	VPADDQ       normalSteps<>+0(SB), Z0, Z0
 	MOVQ         $0xf1bbcdcbfa53e0a8, DX
-	VPBROADCASTQ DX, Z2
+	VPBROADCASTQ DX, Z1
 	MOVQ         $0xbf58476d1ce4e5b9, DX
-	VPBROADCASTQ DX, Z3
+	VPBROADCASTQ DX, Z2
 	MOVQ         $0x94d049bb133111eb, DX
+	VPBROADCASTQ DX, Z3
+	MOVQ         $0x00000000000000ff, DX
 	VPBROADCASTQ DX, Z4
-	VBROADCASTSS normalConsts<>+0(SB), Z5
 	XORQ         DX, DX
 
 normal_loop:
-	CMPQ         CX, $0x10
-	JB           normal_done
-	VPSRLQ       $0x1e, Z1, Z7
-	VPXORQ       Z1, Z7, Z6
-	VPMULLQ      Z3, Z6, Z6
-	VPSRLQ       $0x1b, Z6, Z7
-	VPXORQ       Z7, Z6, Z6
-	VPMULLQ      Z4, Z6, Z6
-	VPSRLQ       $0x1f, Z6, Z7
-	VPXORQ       Z7, Z6, Z6
-	VPSRAD       $0x08, Z6, Z6
-	VPADDD       Z6, Z6, Z6
-	VPORD.BCST   normalConsts<>+8(SB), Z6, Z6
-	VCVTDQ2PS    Z6, Z6
-	VMULPS.BCST  normalConsts<>+4(SB), Z6, Z6
-	VSUBPS       Z6, Z5, Z8
-	VADDPS       Z6, Z5, Z7
-	VMULPS       Z8, Z7, Z7
-	VPSRLD       $0x17, Z7, Z9
-	VPSUBD.BCST  normalConsts<>+12(SB), Z9, Z9
-	VCVTDQ2PS    Z9, Z9
-	VPANDD.BCST  normalConsts<>+16(SB), Z7, Z7
-	VPORD.BCST   normalConsts<>+0(SB), Z7, Z7
-	VCMPPS.BCST  $0x1e, normalConsts<>+24(SB), Z7, K1
-	VMULPS.BCST  normalConsts<>+28(SB), Z7, K1, Z7
-	VADDPS       Z5, Z9, K1, Z9
-	VSUBPS       Z5, Z7, Z7
-	VADDPS.BCST  normalConsts<>+32(SB), Z7, Z8
-	VDIVPS       Z8, Z7, Z7
-	VMULPS       Z7, Z7, Z8
-	VBROADCASTSS normalConsts<>+36(SB), Z10
-	VMULPS       Z8, Z10, Z10
-	VADDPS.BCST  normalConsts<>+40(SB), Z10, Z10
-	VMULPS       Z8, Z10, Z10
-	VADDPS.BCST  normalConsts<>+44(SB), Z10, Z10
-	VMULPS       Z8, Z10, Z10
-	VADDPS.BCST  normalConsts<>+48(SB), Z10, Z10
-	VADDPS       Z7, Z7, Z7
-	VMULPS       Z8, Z7, Z8
-	VMULPS       Z10, Z8, Z8
-	VADDPS       Z8, Z7, Z7
-	VMULPS.BCST  normalConsts<>+52(SB), Z9, Z9
-	VADDPS       Z7, Z9, Z7
-	VXORPS.BCST  normalConsts<>+56(SB), Z7, Z7
-	VSUBPS.BCST  normalConsts<>+60(SB), Z7, Z8
-	VBROADCASTSS normalConsts<>+72(SB), Z9
-	VMULPS       Z8, Z9, Z9
-	VADDPS.BCST  normalConsts<>+76(SB), Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VADDPS.BCST  normalConsts<>+80(SB), Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VADDPS.BCST  normalConsts<>+84(SB), Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VADDPS.BCST  normalConsts<>+88(SB), Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VADDPS.BCST  normalConsts<>+92(SB), Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VADDPS.BCST  normalConsts<>+96(SB), Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VADDPS.BCST  normalConsts<>+100(SB), Z9, Z9
-	VMULPS       Z8, Z9, Z9
-	VADDPS.BCST  normalConsts<>+104(SB), Z9, Z9
-	VCMPPS.BCST  $0x1d, normalConsts<>+64(SB), Z7, K1
-	KORTESTW     K1, K1
-	JZ           normal_central
-	VSQRTPS      Z7, Z8
-	VSUBPS.BCST  normalConsts<>+68(SB), Z8, Z8
-	VBROADCASTSS normalConsts<>+108(SB), Z7
-	VMULPS       Z8, Z7, Z7
-	VADDPS.BCST  normalConsts<>+112(SB), Z7, Z7
-	VMULPS       Z8, Z7, Z7
-	VADDPS.BCST  normalConsts<>+116(SB), Z7, Z7
-	VMULPS       Z8, Z7, Z7
-	VADDPS.BCST  normalConsts<>+120(SB), Z7, Z7
-	VMULPS       Z8, Z7, Z7
-	VADDPS.BCST  normalConsts<>+124(SB), Z7, Z7
-	VMULPS       Z8, Z7, Z7
-	VADDPS.BCST  normalConsts<>+128(SB), Z7, Z7
-	VMULPS       Z8, Z7, Z7
-	VADDPS.BCST  normalConsts<>+132(SB), Z7, Z7
-	VMULPS       Z8, Z7, Z7
-	VADDPS.BCST  normalConsts<>+136(SB), Z7, Z7
-	VMULPS       Z8, Z7, Z7
-	VADDPS.BCST  normalConsts<>+140(SB), Z7, Z7
-	VMOVAPS      Z7, K1, Z9
+	CMPQ       CX, $0x08
+	JB         normal_done
+	VPSRLQ     $0x1e, Z0, Z6
+	VPXORQ     Z0, Z6, Z5
+	VPMULLQ    Z2, Z5, Z5
+	VPSRLQ     $0x1b, Z5, Z6
+	VPXORQ     Z6, Z5, Z5
+	VPMULLQ    Z3, Z5, Z5
+	VPSRLQ     $0x1f, Z5, Z6
+	VPXORQ     Z6, Z5, Z5
+	VPSRLQ     $0x20, Z5, Z6
+	VPMOVQD    Z6, Y6
+	VPANDQ     Z4, Z5, Z5
+	KXNORW     K1, K1, K1
+	VPGATHERQD (SI)(Z5*4), K1, Y7
+	KXNORW     K2, K2, K2
+	VGATHERQPS (BX)(Z5*4), K2, Y8
+	VPABSD     Y6, Y5
+	VPCMPUD    $0x01, Y7, Y5, K3
+	VCVTDQ2PS  Y6, Y5
+	VMULPS     Y8, Y5, Y5
+	KMOVB      K3, R8
+	CMPL       R8, $0xff
+	JNE        normal_slow
+	VMOVUPS    Y5, (AX)(DX*4)
+	ADDQ       $0x08, DX
+	SUBQ       $0x08, CX
+	VPADDQ     Z1, Z0, Z0
+	JMP        normal_loop
 
-normal_central:
-	VMULPS  Z6, Z9, Z9
-	VMULPS  Z0, Z9, Z9
-	VMOVUPS Z9, (AX)(DX*4)
-	ADDQ    $0x10, DX
-	SUBQ    $0x10, CX
-	VPADDQ  Z2, Z1, Z1
-	JMP     normal_loop
+normal_slow:
+	INCL    R8
+	BSFL    R8, DI
+	MOVL    R8, CX
+	NEGL    CX
+	ANDL    R8, CX
+	DECL    CX
+	KMOVB   CX, K1
+	VMOVUPS Y5, K1, (AX)(DX*4)
+	ADDQ    DI, DX
 
 normal_done:
-	MOVQ DX, ret+40(FP)
+	MOVQ DX, ret+48(FP)
 	VZEROUPPER
 	RET

@@ -2,9 +2,7 @@
 
 package noise
 
-// Without assembly (arm64 included) Filler draws normals by the ziggurat.
+// Without assembly (arm64 included) normal draws one value at a time.
 var haveFast = false
 
-// normalFast writes none of normalInv's values (its Go loop writes them
-// all, for the tests).
-func normalFast(d []float32, kb uint64, scale float32) int { return 0 }
+func normalFast(d []float32, x uint64, w *[zigN]float32) int { return 0 }
