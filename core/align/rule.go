@@ -395,9 +395,10 @@ func (r *Rule) dense(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // storage returns the values x holds in its storage order: dense, or on a
-// grid with the grid's zeros, which add nothing to a sum of squares or of
-// products with another tensor on the same grid (the float64 partial sums
-// then fall otherwise: the same sums up to their rounding).
+// grid with the grid's zeros, which an elementwise pass over two tensors on
+// the same grid keeps zero. Sums over it fall in another order than over
+// the dense values: only the terms' reported values take them, never a
+// coefficient of a gradient.
 func storage(x *tensor.Tensor) []float32 {
 	if x.Grid != nil {
 		return x.Data[:x.Grid.Len(x.Shape[1])]
@@ -448,7 +449,9 @@ func (r *Rule) normalize(l *layer, x, pfT, pbT *tensor.Tensor, pfSq float64) {
 		if r.spec.Center {
 			msq = l.meanSquareOfBatchMean(r.dense(x))
 		}
-		xSq := r.pass.run(storage(x), nil, nil, 0, 0).uu
+		// Dense, not the grid's storage: the sum's order, and so its last
+		// bits and the coefficients', must not depend on the layout.
+		xSq := r.pass.run(r.dense(x).Data[:x.Len()], nil, nil, 0, 0).uu
 		cx = inputEnergy(xSq, x, pbT, l.fanIn, l.w.Value.Shape[0], msq)
 	}
 	if has[Null] || ampRayleigh {
