@@ -49,13 +49,13 @@ type layer struct {
 	norm  [numPrimitives]float64 // the divisors of this step's terms (Normalize)
 
 	// Scratch:
-	noise   *tensor.Tensor // alignment input, with InputNoise
-	pf, pb  *tensor.Tensor // Apply(x, W), Apply(x, B)
-	rf, rb  *tensor.Tensor // Transpose(Pf, B), Transpose(Pb, W)
-	rbW     *tensor.Tensor // Apply(Rb, W)
-	filterD *tensor.Tensor // output-shaped: the argument D of a Filter(·, D) call
-	ampGrad []float32      // B-shaped: Amp's gradient, when it has a Filter call of its own
-	mean    []float64      // Center: a batch mean, one sample's size
+	noise      *tensor.Tensor // alignment input, with InputNoise
+	pf, pb     *tensor.Tensor // Apply(x, W), Apply(x, B)
+	rf, rb     *tensor.Tensor // Transpose(Pf, B), Transpose(Pb, W)
+	rbW        *tensor.Tensor // Apply(Rb, W)
+	filterD    *tensor.Tensor // output-shaped: the argument D of a Filter(·, D) call
+	filterGrad []float32      // B-shaped: Filter(x, D) when the layer's backward pass did not take it
+	mean       []float64      // Center: a batch mean, one sample's size
 
 	plan  plan             // this step's activity terms, from prepare to finish
 	along nn.FilterRequest // early's request that the layer's Backward compute plan.filter
@@ -512,21 +512,21 @@ func (r *Rule) finish(l *layer) {
 	n := float64(x.Shape[0])
 	// The layer's backward pass computed plan.filter into along.Grad.
 	along := l.plan.alongSet && l.along.Done
-	switch l.plan.filter {
-	case filterAmp:
-		gs := l.along.Grad // Amp's gradient before its coefficient, times −N
+	if l.plan.filter != filterNone {
+		// gs = Filter(x, D), taken alone and then added, as the layer's
+		// backward pass takes it: the same bits either way (Filter into
+		// g with beta 1 would sum in another order where k is blocked).
+		gs := l.along.Grad
 		if !along {
-			l.ampGrad = grow(l.ampGrad, len(g))
-			l.u.Filter(x, pfT, l.ampGrad, 0)
-			gs = l.ampGrad
+			l.filterGrad = grow(l.filterGrad, len(g))
+			l.u.Filter(x, l.filterArg(), l.filterGrad, 0)
+			gs = l.filterGrad
 		}
-		l.terms[Amp] = -tensor.Dot(gs, b) / n
-		tensor.Axpy(float32(-c[Amp]/n), gs, g)
-	case filterSum:
-		if along {
-			tensor.Add(g, l.along.Grad)
+		if l.plan.filter == filterAmp { // gs is Amp's gradient before its coefficient, times −N
+			l.terms[Amp] = -tensor.Dot(gs, b) / n
+			tensor.Axpy(float32(-c[Amp]/n), gs, g)
 		} else {
-			l.u.Filter(x, l.filterD, g, 1)
+			tensor.Add(g, gs)
 		}
 	}
 	if has[Null] {
