@@ -19,6 +19,28 @@ type Residual struct {
 	loop          elemLoop
 }
 
+// sumsInPlace reports whether Backward may keep the masked gradient in
+// r.dx, where the block's input gradient is then summed in place (dx = dh +
+// it): an identity shortcut and no Pre, and a Branch ending in a
+// BatchNorm, which does not keep the gradient it receives (an untied layer
+// keeps it, OutputGrad, for the rules to read after). It spares a buffer of
+// the block's output size and a pass's worth of fresh memory.
+func (r *Residual) sumsInPlace() bool {
+	if r.Shortcut != nil || r.Pre != nil {
+		return false
+	}
+	last := r.Branch
+	for {
+		s, ok := last.(*Sequential)
+		if !ok || len(s.Layers) == 0 {
+			break
+		}
+		last = s.Layers[len(s.Layers)-1]
+	}
+	_, bn := last.(*BatchNorm)
+	return bn
+}
+
 // Forward computes the block.
 func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	h := x
@@ -45,9 +67,13 @@ func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // Backward sends the gradient down both paths and sums it where they meet.
 func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if r.PostReLU {
-		r.dsum = tensor.Ensure(r.dsum, dy.Shape...)
-		r.loop.run(opReluGrad, r.dsum.Data, dy.Data, r.out.Data)
-		dy = r.dsum
+		buf := &r.dsum
+		if r.sumsInPlace() {
+			buf = &r.dx
+		}
+		*buf = tensor.Ensure(*buf, dy.Shape...)
+		r.loop.run(opReluGrad, (*buf).Data, dy.Data, r.out.Data)
+		dy = *buf
 	}
 	dh := r.Branch.Backward(dy)
 	if r.Shortcut != nil {
@@ -74,7 +100,7 @@ func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	return dx
 }
 
-// sumInto returns a + b in dst's storage; dst may alias a.
+// sumInto returns a + b in dst's storage; dst may alias a or b.
 func (r *Residual) sumInto(dst, a, b *tensor.Tensor) *tensor.Tensor {
 	if dst != a {
 		dst = tensor.Ensure(dst, a.Shape...)
