@@ -145,16 +145,42 @@ func wireFusions(net nn.Module) {
 }
 
 // shareScratch gives every convolution of net one conv.Scratch and one
-// nn.GradArena: they run one after another, so the network needs the
-// buffers of its largest pass only, not of every layer's. No network here
-// has two convolutions in a row, which an arena rules out.
+// nn.GradArena, and the BatchNorms that end a residual branch or shortcut
+// one nn.OutArena each: they run one after another, so the network needs
+// the buffers of its largest pass only, not of every layer's. No network
+// here has two convolutions in a row, which a GradArena rules out.
 func shareScratch(net nn.Module) {
 	s, g := new(conv.Scratch), new(nn.GradArena)
+	branch, shortcut := new(nn.OutArena), new(nn.OutArena)
 	nn.Walk(net, func(m nn.Module) {
-		if c, ok := m.(*nn.Conv2D); ok {
-			c.Scratch, c.Grads = s, g
+		switch l := m.(type) {
+		case *nn.Conv2D:
+			l.Scratch, l.Grads = s, g
+		case *nn.Residual:
+			// The BatchNorms ending the branch and the shortcut write
+			// only into the sum.
+			if bn := lastBatchNorm(l.Branch); bn != nil {
+				bn.Out = branch
+			}
+			if bn := lastBatchNorm(l.Shortcut); bn != nil {
+				bn.Out = shortcut
+			}
 		}
 	})
+}
+
+// lastBatchNorm returns m's last layer (through Sequentials) when it is a
+// BatchNorm, else nil.
+func lastBatchNorm(m nn.Module) *nn.BatchNorm {
+	for {
+		s, ok := m.(*nn.Sequential)
+		if !ok || len(s.Layers) == 0 {
+			break
+		}
+		m = s.Layers[len(s.Layers)-1]
+	}
+	bn, _ := m.(*nn.BatchNorm)
+	return bn
 }
 
 // check validates cfg and returns its architecture.

@@ -12,7 +12,8 @@ import (
 )
 
 // TestSharedScratchIsExact: the convolutions of a network share one
-// conv.Scratch and one nn.GradArena (model.New); under every rule, every
+// conv.Scratch and one nn.GradArena, and the BatchNorms ending a residual
+// branch or shortcut two nn.OutArenas (model.New); under every rule, every
 // gradient, W's and B's, and the loss of two steps are bit for bit those
 // of the same network whose convolutions each keep their own buffers. The
 // second step (on a smaller batch) finds the shared buffers full of other layers' data, so a
@@ -22,14 +23,24 @@ func TestSharedScratchIsExact(t *testing.T) {
 	for _, cfg := range exactNets {
 		for _, rule := range align.Presets() {
 			shared, own := build(t, cfg, rule), build(t, cfg, rule)
+			outs := 0
 			nn.Walk(own.Net, func(m nn.Module) {
-				if c, ok := m.(*nn.Conv2D); ok {
-					if c.Scratch == nil || c.Grads == nil {
-						t.Fatalf("%s: model.New left %s without the shared buffers", cfg.Arch, c.Name)
+				switch l := m.(type) {
+				case *nn.Conv2D:
+					if l.Scratch == nil || l.Grads == nil {
+						t.Fatalf("%s: model.New left %s without the shared buffers", cfg.Arch, l.Name)
 					}
-					c.Scratch, c.Grads = nil, nil
+					l.Scratch, l.Grads = nil, nil
+				case *nn.BatchNorm:
+					if l.Out != nil {
+						outs++
+					}
+					l.Out = nil
 				}
 			})
+			if (cfg.Arch == "resnet18" || cfg.Arch == "resnet50" || cfg.Arch == "resnet20") && outs == 0 {
+				t.Fatalf("%s: no BatchNorm writes into a shared output arena", cfg.Arch)
+			}
 			sameSteps(t, cfg, rule, "shared", "own", shared, own)
 		}
 	}

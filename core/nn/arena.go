@@ -41,3 +41,27 @@ func (a *GradArena) tensor(name string, dy, t *tensor.Tensor, shape []int) *tens
 	t.Data = a.data[:n]
 	return t
 }
+
+// OutArena is storage that BatchNorms take turns at for outputs that only
+// the next layer reads, during the forward pass, and nothing keeps: a
+// BatchNorm without ReLU whose output goes into a Residual's sum (its
+// backward pass reads its input, never its output). One buffer as large as
+// the largest such output then serves a network's branches rather than
+// one each. A Residual's branch and its projection shortcut need two, as
+// both outputs meet in the sum.
+type OutArena struct{ data []float32 }
+
+// tensor returns t, or a new tensor if t is nil, shaped shape over the
+// arena's storage.
+func (a *OutArena) tensor(t *tensor.Tensor, shape []int) *tensor.Tensor {
+	n := tensor.Volume(shape)
+	if cap(a.data) < n {
+		a.data = make([]float32, n)
+	}
+	if t == nil {
+		t = &tensor.Tensor{}
+	}
+	t.Shape = append(t.Shape[:0], shape...)
+	t.Data, t.Grid = a.data[:n], nil
+	return t
+}

@@ -46,6 +46,11 @@ type BatchNorm struct {
 	// (Conv2D.OutputGradGrid): Backward then writes the input gradient
 	// there, zeros outside the images. nil, or a nil result: NCHW.
 	GradGridFor func(shape []int) *tensor.Grid
+	// Out, when set, is where a layer without ReLU writes its output when
+	// not on a grid: storage shared with other layers, for an output that
+	// only the next layer reads and nothing keeps (the model builder sets
+	// it where the output goes into a Residual's sum).
+	Out *OutArena
 
 	train   bool
 	x       *tensor.Tensor // the last Forward's input, from which Backward recomputes x̂
@@ -92,9 +97,12 @@ func (bn *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	}
 	bn.train = train
 	bn.x = x
-	if g := bn.grid(x.Shape); g != nil {
+	switch g := bn.grid(x.Shape); {
+	case g != nil:
 		bn.out = tensor.OnGrid(bn.out, g, x.Shape...)
-	} else {
+	case bn.Out != nil && !bn.ReLU:
+		bn.out = bn.Out.tensor(bn.out, x.Shape)
+	default:
 		bn.out = tensor.Ensure(bn.out, x.Shape...)
 	}
 	bn.ensureSums()
