@@ -159,28 +159,14 @@ func shareScratch(net nn.Module) {
 		case *nn.Residual:
 			// The BatchNorms ending the branch and the shortcut write
 			// only into the sum.
-			if bn := lastBatchNorm(l.Branch); bn != nil {
+			if bn, ok := nn.LastLayer(l.Branch).(*nn.BatchNorm); ok {
 				bn.Out = branch
 			}
-			if bn := lastBatchNorm(l.Shortcut); bn != nil {
+			if bn, ok := nn.LastLayer(l.Shortcut).(*nn.BatchNorm); ok {
 				bn.Out = shortcut
 			}
 		}
 	})
-}
-
-// lastBatchNorm returns m's last layer (through Sequentials) when it is a
-// BatchNorm, else nil.
-func lastBatchNorm(m nn.Module) *nn.BatchNorm {
-	for {
-		s, ok := m.(*nn.Sequential)
-		if !ok || len(s.Layers) == 0 {
-			break
-		}
-		m = s.Layers[len(s.Layers)-1]
-	}
-	bn, _ := m.(*nn.BatchNorm)
-	return bn
 }
 
 // check validates cfg and returns its architecture.

@@ -74,6 +74,18 @@ func (s *Sequential) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return x
 }
 
+// LastLayer returns the layer that produces m's output: m itself, or for a
+// Sequential (nested ones included) its last layer's.
+func LastLayer(m Module) Module {
+	for {
+		s, ok := m.(*Sequential)
+		if !ok || len(s.Layers) == 0 {
+			return m
+		}
+		m = s.Layers[len(s.Layers)-1]
+	}
+}
+
 // Backward runs the layers' backward passes in reverse order.
 func (s *Sequential) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	for i := len(s.Layers) - 1; i >= 0 && dy != nil; i-- {

@@ -29,15 +29,7 @@ func (r *Residual) sumsInPlace() bool {
 	if r.Shortcut != nil || r.Pre != nil {
 		return false
 	}
-	last := r.Branch
-	for {
-		s, ok := last.(*Sequential)
-		if !ok || len(s.Layers) == 0 {
-			break
-		}
-		last = s.Layers[len(s.Layers)-1]
-	}
-	_, bn := last.(*BatchNorm)
+	_, bn := LastLayer(r.Branch).(*BatchNorm)
 	return bn
 }
 
