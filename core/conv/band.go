@@ -332,11 +332,9 @@ func (b *band) clearPads(p []float32, j, rows, from, cols int) {
 func (o *Op) bandOut(y, mat []float32, i, j int) {
 	b := &o.band
 	p := o.oh * o.ow
-	if g := o.outGrid; g != nil { // plane k at its place on the grid, rows written whole
-		lead := g.Origin % g.RowPitch
+	if g := o.outGrid; g != nil {
 		for k := 0; k < o.K; k++ {
-			at := k*g.Plane + g.Origin + i*g.ImagePitch - lead
-			vec.PadRows(y[at:], g.RowPitch, mat[k*b.n+j*b.hp*b.wp:], b.wp, o.oh, lead, o.ow)
+			g.PutRows(y, i, k, mat[k*b.n+j*b.hp*b.wp:], b.wp, o.oh, o.ow)
 		}
 		return
 	}

@@ -215,7 +215,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		return nil
 	}
 	if c.Grads != nil {
-		c.dx = c.Grads.tensor(c.Name, dy, c.dx, c.x.Shape)
+		c.dx = c.Grads.grads(c.Name, dy, c.dx, c.x.Shape)
 	}
 	if viaTransport {
 		c.dx = transported(c.Name, c.tr, c.denseGrad(dy), c.dx, c.x.Len())

@@ -70,13 +70,21 @@ func (t *Tensor) planeAt(i, c int) int {
 // with the zeros around it (vec.PadRows), so the padding stays zero.
 func (t *Tensor) SetPlane(i, c int, plane []float32) {
 	_, _, h, w := t.NCHW()
-	at, g := t.planeAt(i, c), t.Grid
-	if g == nil {
-		copy(t.Data[at:at+h*w], plane[:h*w])
+	if g := t.Grid; g != nil {
+		g.PutRows(t.Data, i, c, plane, w, h, w)
 		return
 	}
+	at := t.planeAt(i, c)
+	copy(t.Data[at:at+h*w], plane[:h*w])
+}
+
+// PutRows writes h rows of w values, src's rows srcPitch apart, as channel
+// c of image i of data laid out on g, each row whole with the zeros around
+// it (vec.PadRows), so the padding stays zero.
+func (g *Grid) PutRows(data []float32, i, c int, src []float32, srcPitch, h, w int) {
 	lead := g.Origin % g.RowPitch
-	vec.PadRows(t.Data[at-lead:], g.RowPitch, plane, w, h, lead, w)
+	at := c*g.Plane + g.Origin + i*g.ImagePitch - lead
+	vec.PadRows(data[at:], g.RowPitch, src, srcPitch, h, lead, w)
 }
 
 // SetFlat writes v as the elements i, i+1, … of t counted in NCHW order,
