@@ -24,6 +24,10 @@ func PadRows(dst []float32, ds int, src []float32, ss, rows, lead, width int) {
 	case width > 0 && (rows-1)*ss+width > len(src):
 		panic(fmt.Sprintf("vec: PadRows: %d runs of %d at stride %d overrun src's %d values", rows, width, ss, len(src)))
 	}
+	if lead == 0 && width == ds && ss == ds { // no padding: one run
+		copy(dst[:rows*ds], src[:rows*ds])
+		return
+	}
 	best.padRows(dst, ds, src, ss, rows, lead, width)
 }
 
