@@ -111,8 +111,21 @@ func floorDiv(a, b int) int {
 // the lowering's), 128 to 512 0.79×, 256 to 64 at 7×7 0.84×, the stride-2
 // projections from 7×7 0.78× (64 to 128 and 256 to 512), from 14×14 1.0×;
 // from 28×28 (196 outputs) the band stays ahead (1.43×).
+//
+// So does a conv of many input channels, C·KH·KW ≥ 2048 (at stride 2,
+// 1024): there the band's filter gradient packs Rᵀ as the lowering's does
+// (it leaves gemm's dot path), and the lowering's packed forward and
+// backward-data products catch up with the rows kernel's in place.
+// Full-width ResNet-18 layers, 3×3, batch 128, one thread, the three passes,
+// lowering against band: 256 channels at 8×8 0.87×, at 14×14 0.95×, 512
+// at 7×7 0.83×; at stride 2, 128 to 256 channels from 16×16 0.80×, from
+// 28×28 0.89×; 64 to 128 (C·KH·KW = 576) from 32×32 and 56×56 1.01–1.05×,
+// 128 channels at 16×16 (1152) 1.05×.
 func (s Shape) bandPays() bool {
 	if s.KH == 1 && s.KW == 1 && s.Pad == 0 && s.OutH()*s.OutW() < 64 {
+		return false
+	}
+	if ckk := s.C * s.KH * s.KW; ckk >= 2048 || s.Stride > 1 && ckk >= 1024 {
 		return false
 	}
 	g := s.bandGeom()
