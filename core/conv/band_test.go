@@ -473,3 +473,48 @@ func TestInputGradOnGrid(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutChoice pins the layout New picks for the networks' layers, as
+// measured (Shape.bandPays, Shape.nchwPays): a rule changed for one shape
+// must not move another unmeasured, as a first version of the
+// many-channel rule moved LeNet-MNIST's backward-data off the band.
+func TestLayoutChoice(t *testing.T) {
+	const band, nchw, low = "band", "nchw", "lowering"
+	for _, c := range []struct {
+		s    Shape
+		want string
+	}{
+		{Shape{C: 16, H: 28, W: 28, K: 16, KH: 3, KW: 3, Stride: 1, Pad: 1}, band},
+		{Shape{C: 64, H: 7, W: 7, K: 64, KH: 3, KW: 3, Stride: 1, Pad: 1}, band},
+		{Shape{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1}, low},
+		{Shape{C: 16, H: 28, W: 28, K: 32, KH: 3, KW: 3, Stride: 2, Pad: 1}, band},
+		{Shape{C: 64, H: 28, W: 28, K: 16, KH: 1, KW: 1, Stride: 1}, nchw},
+		{Shape{C: 128, H: 14, W: 14, K: 32, KH: 1, KW: 1, Stride: 1}, nchw},
+		{Shape{C: 256, H: 7, W: 7, K: 64, KH: 1, KW: 1, Stride: 1}, low},
+		{Shape{C: 128, H: 4, W: 4, K: 512, KH: 1, KW: 1, Stride: 1}, low},
+		{Shape{C: 16, H: 28, W: 28, K: 32, KH: 1, KW: 1, Stride: 2}, band},
+		{Shape{C: 64, H: 7, W: 7, K: 128, KH: 1, KW: 1, Stride: 2}, low},
+		{Shape{C: 128, H: 16, W: 16, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1}, band},
+		{Shape{C: 256, H: 8, W: 8, K: 256, KH: 3, KW: 3, Stride: 1, Pad: 1}, low},
+		{Shape{C: 64, H: 32, W: 32, K: 128, KH: 3, KW: 3, Stride: 2, Pad: 1}, band},
+		{Shape{C: 128, H: 16, W: 16, K: 256, KH: 3, KW: 3, Stride: 2, Pad: 1}, low},
+		{Shape{C: 6, H: 14, W: 14, K: 16, KH: 5, KW: 5, Stride: 1}, band},
+		{Shape{C: 16, H: 5, W: 5, K: 120, KH: 5, KW: 5, Stride: 1}, low},
+		{Shape{C: 120, H: 1, W: 1, K: 16, KH: 5, KW: 5, Stride: 1, Pad: 4}, band}, // the one above's backward-data
+	} {
+		op, err := New(c.s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := low
+		switch {
+		case op.nchw:
+			got = nchw
+		case op.banded:
+			got = band
+		}
+		if got != c.want {
+			t.Errorf("%+v: %s, want %s", c.s, got, c.want)
+		}
+	}
+}
