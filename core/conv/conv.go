@@ -251,13 +251,15 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 }
 
 // ForwardSums is Forward that also gathers, where the output is copied out
-// of the band in one group, a BatchNorm's statistics while each plane is in
-// cache: sums[2(i·K+k)] and sums[2(i·K+k)+1] are vec.ShiftedSums of image
-// i's output plane k with the shift y[0,k,0,0] (channel k's first value).
-// It returns whether it did; if not, sums is left alone.
+// of the band or the lowering's matrix in one group, a BatchNorm's
+// statistics while each plane is in cache: sums[2(i·K+k)] and
+// sums[2(i·K+k)+1] are vec.ShiftedSums of image i's output plane k with
+// the shift y[0,k,0,0] (channel k's first value). It returns whether it
+// did; if not (on the NCHW batch, or in several groups), sums is left
+// alone.
 func (o *Op) ForwardSums(n int, x, w, y []float32, sums []float64) bool {
 	o.check("Forward", n, x, w, y)
-	if !o.banded || o.nchw || o.group(n) < n || len(sums) < 2*n*o.K {
+	if o.nchw || o.group(n) < n || len(sums) < 2*n*o.K {
 		o.forward(n, x, w, y)
 		return false
 	}

@@ -1,6 +1,9 @@
 package conv
 
-import "github.com/untied-ml/untied/core/sched"
+import (
+	"github.com/untied-ml/untied/core/sched"
+	"github.com/untied-ml/untied/core/vec"
+)
 
 // The per-image loops of the passes, run in parallel over images.
 const (
@@ -51,7 +54,12 @@ func (t *imageTask) Range(j0, j1 int) {
 			o.bandIn(t.dst, t.src, i, j)
 		case taskScatter:
 			for k := 0; k < o.K; k++ {
-				copy(t.dst[(i*o.K+k)*p:(i*o.K+k+1)*p], t.src[k*g*p+j*p:])
+				plane := t.dst[(i*o.K+k)*p : (i*o.K+k+1)*p]
+				copy(plane, t.src[k*g*p+j*p:])
+				if o.sums != nil { // one group: src[k·g·p] is image 0's first output
+					at := 2 * (i*o.K + k)
+					o.sums[at], o.sums[at+1] = vec.ShiftedSums(plane, float64(t.src[k*g*p]))
+				}
 			}
 		}
 	}
