@@ -372,8 +372,7 @@ func (o *Op) bandOut(y, mat []float32, i, j int) {
 		plane := y[(i*o.K+k)*p : (i*o.K+k+1)*p]
 		vec.PadRows(plane, o.ow, mat[k*b.n+j*b.hp*b.wp:], b.wp, o.oh, 0, o.ow)
 		if o.sums != nil { // one group: mat[k·n] is image 0's first output
-			at := 2 * (i*o.K + k)
-			o.sums[at], o.sums[at+1] = vec.ShiftedSums(plane, float64(mat[k*b.n]))
+			o.gatherSums(i, k, plane, mat[k*b.n])
 		}
 	}
 }

@@ -57,8 +57,7 @@ func (t *imageTask) Range(j0, j1 int) {
 				plane := t.dst[(i*o.K+k)*p : (i*o.K+k+1)*p]
 				copy(plane, t.src[k*g*p+j*p:])
 				if o.sums != nil { // one group: src[k·g·p] is image 0's first output
-					at := 2 * (i*o.K + k)
-					o.sums[at], o.sums[at+1] = vec.ShiftedSums(plane, float64(t.src[k*g*p]))
+					o.gatherSums(i, k, plane, t.src[k*g*p])
 				}
 			}
 		}
@@ -71,3 +70,10 @@ func (o *Op) gather(t, mat []float32, i0, g int) { o.perImage(taskGather, t, mat
 
 // scatter is gather's inverse: mat [K, g·P] back to images [i0, i0+g) of t.
 func (o *Op) scatter(mat, t []float32, i0, g int) { o.perImage(taskScatter, mat, t, i0, g) }
+
+// gatherSums sets ForwardSums's sums for image i's output plane k, shifted
+// by channel k's first value.
+func (o *Op) gatherSums(i, k int, plane []float32, first float32) {
+	at := 2 * (i*o.K + k)
+	o.sums[at], o.sums[at+1] = vec.ShiftedSums(plane, float64(first))
+}
