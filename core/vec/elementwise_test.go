@@ -66,3 +66,59 @@ func TestNormGrad(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanes: NormalizePlanes and NormGradPlanes give, on every impl, bit
+// for bit what Normalize and NormGrad give plane by plane, for plane sizes
+// around the vectors' eight values (4×4, 7×7 and 28×28 among them) and
+// parameters that differ from plane to plane.
+func TestPlanes(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	gauss := func(r *rand.Rand) float32 { return float32(r.NormFloat64()) }
+	for _, hw := range []int{0, 1, 3, 7, 8, 9, 15, 16, 17, 49, 196, 784} {
+		for _, n := range []int{0, 1, 2, 5} {
+			x, dy := fill(r, n*hw, dists[1].gen), fill(r, n*hw, gauss)
+			mu, is, g, b, mdy := fill(r, n, gauss), fill(r, n, gauss), fill(r, n, gauss), fill(r, n, gauss), fill(r, n, gauss)
+			wantN, wantG := make([]float32, n*hw), make([]float32, n*hw)
+			for p := 0; p < n; p++ {
+				s := p * hw
+				Normalize(wantN[s:s+hw], x[s:s+hw], mu[p], is[p], g[p], b[p])
+				NormGrad(wantG[s:s+hw], dy[s:s+hw], x[s:s+hw], mu[p], is[p], g[p], mdy[p], b[p])
+			}
+			for _, im := range impls {
+				gotN, gotG := fill(r, n*hw+1, gauss), fill(r, n*hw+1, gauss)
+				lastN, lastG := gotN[n*hw], gotG[n*hw]
+				withImpl(im, func() {
+					NormalizePlanes(gotN[:n*hw], x, hw, mu, is, g, b)
+					NormGradPlanes(gotG[:n*hw], dy, x, hw, mu, is, g, mdy, b)
+				})
+				if i := sameSlice(gotN[:n*hw], wantN); i >= 0 {
+					t.Errorf("%s hw=%d n=%d: NormalizePlanes dst[%d] = %v, per plane %v", im.name, hw, n, i, gotN[i], wantN[i])
+				}
+				if i := sameSlice(gotG[:n*hw], wantG); i >= 0 {
+					t.Errorf("%s hw=%d n=%d: NormGradPlanes dst[%d] = %v, per plane %v", im.name, hw, n, i, gotG[i], wantG[i])
+				}
+				if gotN[n*hw] != lastN || gotG[n*hw] != lastG {
+					t.Errorf("%s hw=%d n=%d: wrote past the last plane", im.name, hw, n)
+				}
+			}
+		}
+	}
+}
+
+func TestPlanesChecksBounds(t *testing.T) {
+	for _, f := range []func(){
+		func() { NormalizePlanes(make([]float32, 7), make([]float32, 8), 4, make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2)) },
+		func() { NormalizePlanes(make([]float32, 8), make([]float32, 8), 4, make([]float32, 2), make([]float32, 1), make([]float32, 2), make([]float32, 2)) },
+		func() { NormGradPlanes(make([]float32, 8), make([]float32, 5), make([]float32, 8), 4, make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2)) },
+		func() { NormGradPlanes(make([]float32, 8), make([]float32, 8), make([]float32, 8), -1, nil, nil, nil, nil, nil) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic on slices too short for their planes")
+				}
+			}()
+			f()
+		}()
+	}
+}

@@ -79,6 +79,20 @@ func normGradGeneric(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32) {
 	}
 }
 
+// normalizePlanesGeneric is NormalizePlanes once its arguments are checked.
+func normalizePlanesGeneric(dst, x []float32, hw int, mu, is, g, b []float32) {
+	for p := range mu {
+		normalizeGeneric(dst[p*hw:(p+1)*hw], x[p*hw:], mu[p], is[p], g[p], b[p])
+	}
+}
+
+// normGradPlanesGeneric is NormGradPlanes once its arguments are checked.
+func normGradPlanesGeneric(dst, dy, x []float32, hw int, mu, is, scale, mdy, mdyx []float32) {
+	for p := range mu {
+		normGradGeneric(dst[p*hw:(p+1)*hw], dy[p*hw:], x[p*hw:], mu[p], is[p], scale[p], mdy[p], mdyx[p])
+	}
+}
+
 // reluGeneric is Relu on len(dst) elements: Go's max, whatever it does
 // with a NaN on the architecture (amd64 clears its sign, arm64's FMAX
 // keeps it and quiets a signalling one).

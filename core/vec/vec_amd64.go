@@ -17,19 +17,22 @@ var avx2 = &impl{
 	dotHat:      dotHatAVX2,
 	normalize:   normalizeAVX2,
 	normGrad:    normGradAVX2,
-	relu:        reluAVX2,
-	reluGrad:    reluGradAVX2,
-	add:         addAVX2,
-	addRelu:     addReluAVX2,
-	sumSq:       sumSqAVX2,
-	scaleSumSq:  scaleSumSqAVX2,
-	dots:        dotsAVX2,
-	axpbyDots:   axpbyDotsAVX2,
-	padRows:     padRowsGeneric,
-	gather16:    gather16Generic,
-	deal2:       deal2Generic,
-	addStride2:  addStride2Generic,
-	maxPool3s2:  maxPool3s2Generic,
+
+	normalizePlanes: normalizePlanesAVX2,
+	normGradPlanes:  normGradPlanesAVX2,
+	relu:            reluAVX2,
+	reluGrad:        reluGradAVX2,
+	add:             addAVX2,
+	addRelu:         addReluAVX2,
+	sumSq:           sumSqAVX2,
+	scaleSumSq:      scaleSumSqAVX2,
+	dots:            dotsAVX2,
+	axpbyDots:       axpbyDotsAVX2,
+	padRows:         padRowsGeneric,
+	gather16:        gather16Generic,
+	deal2:           deal2Generic,
+	addStride2:      addStride2Generic,
+	maxPool3s2:      maxPool3s2Generic,
 }
 
 // avx512 is avx2 with the loops that gain from AVX-512's masks and
@@ -73,6 +76,12 @@ func normalizeAVX2(dst, x []float32, mu, is, gamma, beta float32)
 
 //go:noescape
 func normGradAVX2(dst, dy, x []float32, mu, is, scale, mdy, mdyx float32)
+
+//go:noescape
+func normalizePlanesAVX2(dst, x []float32, hw int, mu, is, gamma, beta []float32)
+
+//go:noescape
+func normGradPlanesAVX2(dst, dy, x []float32, hw int, mu, is, scale, mdy, mdyx []float32)
 
 //go:noescape
 func reluAVX2(dst, x []float32)

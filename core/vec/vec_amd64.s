@@ -249,6 +249,141 @@ normGrad_done:
 	VZEROUPPER
 	RET
 
+// func normalizePlanesAVX2(dst []float32, x []float32, hw int, mu []float32, is []float32, gamma []float32, beta []float32)
+// Requires: AVX
+TEXT ·normalizePlanesAVX2(SB), NOSPLIT, $0-152
+	MOVQ dst_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ hw+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ mu_len+64(FP), BX
+	MOVQ mu_base+56(FP), SI
+	MOVQ is_base+80(FP), DI
+	MOVQ gamma_base+104(FP), R8
+	MOVQ beta_base+128(FP), R9
+	MOVQ DX, R10
+	ANDQ $-32, R10
+
+normalizePlanes_plane:
+	TESTQ        BX, BX
+	JZ           normalizePlanes_done
+	VBROADCASTSS (SI), Y0
+	VBROADCASTSS (DI), Y1
+	VBROADCASTSS (R8), Y2
+	VBROADCASTSS (R9), Y3
+	XORQ         R11, R11
+
+normalizePlanes_vec:
+	CMPQ    R11, R10
+	JGE     normalizePlanes_tail
+	VMOVUPS (CX)(R11*1), Y4
+	VSUBPS  Y0, Y4, Y4
+	VMULPS  Y1, Y4, Y4
+	VMULPS  Y2, Y4, Y4
+	VADDPS  Y3, Y4, Y4
+	VMOVUPS Y4, (AX)(R11*1)
+	ADDQ    $0x20, R11
+	JMP     normalizePlanes_vec
+
+normalizePlanes_tail:
+	CMPQ   R11, DX
+	JGE    normalizePlanes_next
+	VMOVSS (CX)(R11*1), X4
+	VSUBSS X0, X4, X4
+	VMULSS X1, X4, X4
+	VMULSS X2, X4, X4
+	VADDSS X3, X4, X4
+	VMOVSS X4, (AX)(R11*1)
+	ADDQ   $0x04, R11
+	JMP    normalizePlanes_tail
+
+normalizePlanes_next:
+	ADDQ DX, AX
+	ADDQ DX, CX
+	ADDQ $0x04, SI
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x04, R9
+	DECQ BX
+	JMP  normalizePlanes_plane
+
+normalizePlanes_done:
+	VZEROUPPER
+	RET
+
+// func normGradPlanesAVX2(dst []float32, dy []float32, x []float32, hw int, mu []float32, is []float32, scale []float32, mdy []float32, mdyx []float32)
+// Requires: AVX
+TEXT ·normGradPlanesAVX2(SB), NOSPLIT, $0-200
+	MOVQ dst_base+0(FP), AX
+	MOVQ dy_base+24(FP), CX
+	MOVQ x_base+48(FP), DX
+	MOVQ hw+72(FP), BX
+	SHLQ $0x02, BX
+	MOVQ mu_len+88(FP), SI
+	MOVQ mu_base+80(FP), DI
+	MOVQ is_base+104(FP), R8
+	MOVQ scale_base+128(FP), R9
+	MOVQ mdy_base+152(FP), R10
+	MOVQ mdyx_base+176(FP), R11
+	MOVQ BX, R12
+	ANDQ $-32, R12
+
+normGradPlanes_plane:
+	TESTQ        SI, SI
+	JZ           normGradPlanes_done
+	VBROADCASTSS (DI), Y0
+	VBROADCASTSS (R8), Y1
+	VBROADCASTSS (R9), Y2
+	VBROADCASTSS (R10), Y3
+	VBROADCASTSS (R11), Y4
+	XORQ         R13, R13
+
+normGradPlanes_vec:
+	CMPQ    R13, R12
+	JGE     normGradPlanes_tail
+	VMOVUPS (DX)(R13*1), Y5
+	VSUBPS  Y0, Y5, Y5
+	VMULPS  Y1, Y5, Y5
+	VMULPS  Y4, Y5, Y5
+	VMOVUPS (CX)(R13*1), Y6
+	VSUBPS  Y3, Y6, Y6
+	VSUBPS  Y5, Y6, Y6
+	VMULPS  Y2, Y6, Y6
+	VMOVUPS Y6, (AX)(R13*1)
+	ADDQ    $0x20, R13
+	JMP     normGradPlanes_vec
+
+normGradPlanes_tail:
+	CMPQ   R13, BX
+	JGE    normGradPlanes_next
+	VMOVSS (DX)(R13*1), X5
+	VSUBSS X0, X5, X5
+	VMULSS X1, X5, X5
+	VMULSS X4, X5, X5
+	VMOVSS (CX)(R13*1), X6
+	VSUBSS X3, X6, X6
+	VSUBSS X5, X6, X6
+	VMULSS X2, X6, X6
+	VMOVSS X6, (AX)(R13*1)
+	ADDQ   $0x04, R13
+	JMP    normGradPlanes_tail
+
+normGradPlanes_next:
+	ADDQ BX, AX
+	ADDQ BX, CX
+	ADDQ BX, DX
+	ADDQ $0x04, DI
+	ADDQ $0x04, R8
+	ADDQ $0x04, R9
+	ADDQ $0x04, R10
+	ADDQ $0x04, R11
+	DECQ SI
+	JMP  normGradPlanes_plane
+
+normGradPlanes_done:
+	VZEROUPPER
+	RET
+
 // func reluAVX2(dst []float32, x []float32)
 // Requires: AVX, AVX2
 TEXT ·reluAVX2(SB), NOSPLIT, $0-48

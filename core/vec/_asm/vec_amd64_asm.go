@@ -31,6 +31,8 @@ func main() {
 	dotHat()
 	normalize()
 	normGrad()
+	normalizePlanes()
+	normGradPlanes()
 	relu()
 	reluGrad()
 	add()
@@ -825,4 +827,135 @@ func maxPool3s2() {
 	})
 	VZEROUPPER()
 	RET()
+}
+
+// planes emits the loop of a per-plane elementwise function over
+// len(params[0]) planes of hw values one after another (every slice in
+// ptrs advancing hw values a plane, every one in params one value):
+// before each plane setup broadcasts its parameters, vec computes eight
+// results at byte offset idx, and one the same for the plane's hw mod 8
+// last values, one at a time in scalar form (the same roundings).
+func planes(name string, hw, count Register, ptrs, params []GPVirtual, setup func(), vec func(idx Register) VecVirtual, one func(idx Register) VecVirtual, dst GPVirtual) {
+	full := GP64() // bytes of a plane's whole vectors
+	MOVQ(hw, full)
+	ANDQ(I32(^(lanes*f32 - 1)), full)
+	top, vecs, tail, next, done := name+"_plane", name+"_vec", name+"_tail", name+"_next", name+"_done"
+	Label(top)
+	TESTQ(count, count)
+	JZ(LabelRef(done))
+	setup()
+	idx := GP64()
+	XORQ(idx, idx)
+	Label(vecs)
+	CMPQ(idx, full)
+	JGE(LabelRef(tail))
+	VMOVUPS(vec(idx), Mem{Base: dst, Index: idx, Scale: 1})
+	ADDQ(Imm(lanes*f32), idx)
+	JMP(LabelRef(vecs))
+	Label(tail)
+	CMPQ(idx, hw)
+	JGE(LabelRef(next))
+	VMOVSS(one(idx), Mem{Base: dst, Index: idx, Scale: 1})
+	ADDQ(Imm(f32), idx)
+	JMP(LabelRef(tail))
+	Label(next)
+	for _, p := range ptrs {
+		ADDQ(hw, p)
+	}
+	for _, p := range params {
+		ADDQ(Imm(f32), p)
+	}
+	DECQ(count)
+	JMP(LabelRef(top))
+	Label(done)
+	VZEROUPPER()
+	RET()
+}
+
+// bases loads the base addresses of slice parameters.
+func bases(names ...string) []GPVirtual {
+	r := make([]GPVirtual, len(names))
+	for i, n := range names {
+		r[i] = GP64()
+		Load(Param(n).Base(), r[i])
+	}
+	return r
+}
+
+// normalizePlanes emits normalizePlanesAVX2, normalize on consecutive
+// planes, plane p with mu[p], is[p], gamma[p], beta[p]: per value the
+// operations of normalizeAVX2.
+func normalizePlanes() {
+	TEXT("normalizePlanesAVX2", NOSPLIT, "func(dst, x []float32, hw int, mu, is, gamma, beta []float32)")
+	Doc("normalizePlanesAVX2 is normalizePlanesGeneric with AVX2: len(mu) planes of hw values; the other slices at least as long.")
+	Pragma("noescape")
+	pp := bases("dst", "x")
+	dst, xp := pp[0], pp[1]
+	hw := scaled("hw")
+	count := Load(Param("mu").Len(), GP64())
+	ps := bases("mu", "is", "gamma", "beta")
+	c := []VecVirtual{YMM(), YMM(), YMM(), YMM()}
+	planes("normalizePlanes", hw, count, pp, ps, func() {
+		for i := range c {
+			VBROADCASTSS(Mem{Base: ps[i]}, c[i])
+		}
+	}, func(idx Register) VecVirtual {
+		t := YMM()
+		VMOVUPS(Mem{Base: xp, Index: idx, Scale: 1}, t)
+		VSUBPS(c[0], t, t)
+		VMULPS(c[1], t, t)
+		VMULPS(c[2], t, t)
+		VADDPS(c[3], t, t)
+		return t
+	}, func(idx Register) VecVirtual {
+		t := XMM()
+		VMOVSS(Mem{Base: xp, Index: idx, Scale: 1}, t)
+		VSUBSS(c[0].AsX(), t, t)
+		VMULSS(c[1].AsX(), t, t)
+		VMULSS(c[2].AsX(), t, t)
+		VADDSS(c[3].AsX(), t, t)
+		return t
+	}, dst)
+}
+
+// normGradPlanes emits normGradPlanesAVX2, normGrad on consecutive planes,
+// plane p with mu[p], is[p], scale[p], mdy[p], mdyx[p]: per value the
+// operations of normGradAVX2.
+func normGradPlanes() {
+	TEXT("normGradPlanesAVX2", NOSPLIT, "func(dst, dy, x []float32, hw int, mu, is, scale, mdy, mdyx []float32)")
+	Doc("normGradPlanesAVX2 is normGradPlanesGeneric with AVX2: len(mu) planes of hw values; the other slices at least as long.")
+	Pragma("noescape")
+	pp := bases("dst", "dy", "x")
+	dst, dyp, xp := pp[0], pp[1], pp[2]
+	hw := scaled("hw")
+	count := Load(Param("mu").Len(), GP64())
+	ps := bases("mu", "is", "scale", "mdy", "mdyx")
+	c := []VecVirtual{YMM(), YMM(), YMM(), YMM(), YMM()}
+	planes("normGradPlanes", hw, count, pp, ps, func() {
+		for i := range c {
+			VBROADCASTSS(Mem{Base: ps[i]}, c[i])
+		}
+	}, func(idx Register) VecVirtual {
+		h, t := YMM(), YMM()
+		VMOVUPS(Mem{Base: xp, Index: idx, Scale: 1}, h)
+		VSUBPS(c[0], h, h)
+		VMULPS(c[1], h, h)
+		VMULPS(c[4], h, h)
+		VMOVUPS(Mem{Base: dyp, Index: idx, Scale: 1}, t)
+		VSUBPS(c[3], t, t)
+		VSUBPS(h, t, t)
+		VMULPS(c[2], t, t)
+		return t
+	}, func(idx Register) VecVirtual {
+		h, t := XMM(), XMM()
+		VMOVSS(Mem{Base: xp, Index: idx, Scale: 1}, h)
+		VSUBSS(c[0].AsX(), h, h)
+		VMULSS(c[1].AsX(), h, h)
+		VMULSS(c[4].AsX(), h, h)
+		VMOVSS(Mem{Base: dyp, Index: idx, Scale: 1}, t)
+		VSUBSS(c[3].AsX(), t, t)
+		VSUBSS(h, t, t)
+		VMULSS(c[2].AsX(), t, t)
+		return t
+	}, dst)
 }
