@@ -62,6 +62,9 @@ type BatchNorm struct {
 	dx      *tensor.Tensor
 	loop    bnLoop
 	sums    []float64 // per channel, two sums of a pass (see forward, backward)
+	// per channel, backward's second pass's γ/σ and the means of dy and
+	// dy·x̂ (zero in evaluation)
+	scale, mdy, mdyx []float32
 }
 
 // NewBatchNorm returns a BatchNorm over c channels with γ = 1 (or 0 when
@@ -126,6 +129,7 @@ func (bn *BatchNorm) grid(shape []int) *tensor.Grid {
 func (bn *BatchNorm) ensureSums() {
 	if len(bn.sums) != 2*bn.C {
 		bn.sums = make([]float64, 2*bn.C)
+		bn.scale, bn.mdy, bn.mdyx = make([]float32, bn.C), make([]float32, bn.C), make([]float32, bn.C)
 	}
 }
 
@@ -186,28 +190,29 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 	}
 	g, b := bn.Gamma.Value.Data, bn.Beta.Value.Data
 	og := bn.out.Grid
-	var t *bnPlanes
-	if og != nil { // each plane goes through a dense one, then onto the grid
-		t = bnPlanesFree.Get()
-		t.grow(hw)
-		defer bnPlanesFree.Put(t)
-	}
-	for i := 0; i < n; i++ {
-		for c := c0; c < c1; c++ {
-			off := (i*bn.C + c) * hw
-			var out []float32
-			if og == nil {
-				out = bn.out.Data[off : off+hw]
-			} else {
-				out = t.y
-			}
-			vec.Normalize(out, x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
+	if og == nil { // a sample's run of channels in one call each
+		for i := 0; i < n; i++ {
+			lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
+			out := bn.out.Data[lo:hi]
+			vec.NormalizePlanes(out, x.Data[lo:hi], hw, bn.mean[c0:c1], bn.invStd[c0:c1], g[c0:c1], b[c0:c1])
 			if bn.ReLU {
 				vec.Relu(out, out)
 			}
-			if og != nil {
-				bn.out.SetPlane(i, c, out)
+		}
+		return
+	}
+	// On a grid each plane goes through a dense one.
+	t := bnPlanesFree.Get()
+	t.grow(hw)
+	defer bnPlanesFree.Put(t)
+	for i := 0; i < n; i++ {
+		for c := c0; c < c1; c++ {
+			off := (i*bn.C + c) * hw
+			vec.Normalize(t.y, x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
+			if bn.ReLU {
+				vec.Relu(t.y, t.y)
 			}
+			bn.out.SetPlane(i, c, t.y)
 		}
 	}
 }
@@ -266,44 +271,56 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 		t.grow(hw)
 		defer bnPlanesFree.Put(t)
 	}
+	// With every buffer dense, a sample's run of channels is masked in
+	// one call.
+	dense := bn.out.Grid == nil && bn.dx.Grid == nil
 	for i := 0; i < n; i++ {
+		if bn.ReLU && dense {
+			lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
+			vec.ReluGrad(bn.dx.Data[lo:hi], dy.Data[lo:hi], bn.out.Data[lo:hi])
+		}
 		for c := c0; c < c1; c++ {
 			off := (i*bn.C + c) * hw
-			a, b := vec.DotHat(bn.gradPlane(dy, c, off, hw, t), bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
+			var g []float32
+			if bn.ReLU && dense {
+				g = bn.dx.Data[off : off+hw]
+			} else {
+				g = bn.gradPlane(dy, c, off, hw, t)
+			}
+			a, b := vec.DotHat(g, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
 			sums[2*(c-c0)] += a
 			sums[2*(c-c0)+1] += b
 		}
 	}
-	// The means of dy and dy·x̂ replace the sums, as float64.
+	// The means of dy and dy·x̂ replace the sums, as float64, and give
+	// each channel's parameters of the second pass.
 	for c := c0; c < c1; c++ {
 		sdy, sdyx := bn.sums[2*c], bn.sums[2*c+1]
 		bn.Gamma.Grad.Data[c] += float32(sdyx)
 		bn.Beta.Grad.Data[c] += float32(sdy)
 		bn.sums[2*c], bn.sums[2*c+1] = sdy/cnt, sdyx/cnt
+		bn.scale[c] = bn.Gamma.Value.Data[c] * bn.invStd[c]
+		bn.mdy[c], bn.mdyx[c] = float32(sdy/cnt), float32(sdyx/cnt)
+		if !bn.train {
+			bn.mdy[c], bn.mdyx[c] = 0, 0
+		}
 	}
-	dxg := bn.dx.Grid
+	mu, is, scale, mdy, mdyx := bn.mean[c0:c1], bn.invStd[c0:c1], bn.scale[c0:c1], bn.mdy[c0:c1], bn.mdyx[c0:c1]
 	for i := 0; i < n; i++ {
+		if bn.dx.Grid == nil { // a sample's run of channels in one call
+			lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
+			g := dy.Data[lo:hi]
+			if bn.ReLU { // the first pass's masked planes, in place
+				g = bn.dx.Data[lo:hi]
+			}
+			vec.NormGradPlanes(bn.dx.Data[lo:hi], g, bn.x.Data[lo:hi], hw, mu, is, scale, mdy, mdyx)
+			continue
+		}
 		for c := c0; c < c1; c++ {
 			off := (i*bn.C + c) * hw
-			mu, is := bn.mean[c], bn.invStd[c]
-			scale := bn.Gamma.Value.Data[c] * is
-			mdy, mdyx := float32(bn.sums[2*c]), float32(bn.sums[2*c+1])
-			if !bn.train {
-				mdy, mdyx = 0, 0
-			}
-			var g, dst []float32
-			switch {
-			case dxg != nil:
-				g, dst = bn.gradPlane(dy, c, off, hw, t), t.dx
-			case bn.ReLU: // the first pass's masked plane, in place
-				g, dst = bn.dx.Data[off:off+hw], bn.dx.Data[off:off+hw]
-			default:
-				g, dst = dy.Data[off:off+hw], bn.dx.Data[off:off+hw]
-			}
-			vec.NormGrad(dst, g, bn.x.Data[off:off+hw], mu, is, scale, mdy, mdyx)
-			if dxg != nil {
-				bn.dx.SetPlane(i, c, dst)
-			}
+			g := bn.gradPlane(dy, c, off, hw, t)
+			vec.NormGrad(t.dx, g, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c], bn.scale[c], bn.mdy[c], bn.mdyx[c])
+			bn.dx.SetPlane(i, c, t.dx)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 // each pass must move.
 func BenchmarkBatchNorm(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, sh := range [][]int{{128, 16, 28, 28}, {128, 64, 7, 7}} {
+	for _, sh := range [][]int{{128, 16, 28, 28}, {128, 64, 7, 7}, {128, 128, 4, 4}} {
 		x := tensor.New(sh...)
 		for i := range x.Data {
 			x.Data[i] = float32(r.NormFloat64())
