@@ -68,7 +68,8 @@ func TestNormGrad(t *testing.T) {
 }
 
 // TestPlanes: NormalizePlanes and NormGradPlanes give, on every impl, bit
-// for bit what Normalize and NormGrad give plane by plane, for plane sizes
+// for bit what Normalize and NormGrad give plane by plane, and
+// NormalizeAddReluPlanes what NormalizePlanes and AddRelu give, for plane sizes
 // around the vectors' eight values (4×4, 7×7 and 28×28 among them) and
 // parameters that differ from plane to plane.
 func TestPlanes(t *testing.T) {
@@ -78,18 +79,28 @@ func TestPlanes(t *testing.T) {
 		for _, n := range []int{0, 1, 2, 5} {
 			x, dy := fill(r, n*hw, dists[1].gen), fill(r, n*hw, gauss)
 			mu, is, g, b, mdy := fill(r, n, gauss), fill(r, n, gauss), fill(r, n, gauss), fill(r, n, gauss), fill(r, n, gauss)
-			wantN, wantG := make([]float32, n*hw), make([]float32, n*hw)
+			// A shortcut with zeros of both signs, a NaN, an infinity
+			// and values that cancel the normalised ones.
+			sc := fill(r, n*hw, gauss)
+			for i, v := range []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(-1))} {
+				if i < len(sc) {
+					sc[i*len(sc)/4] = v
+				}
+			}
+			wantN, wantG, wantS := make([]float32, n*hw), make([]float32, n*hw), make([]float32, n*hw)
 			for p := 0; p < n; p++ {
 				s := p * hw
 				Normalize(wantN[s:s+hw], x[s:s+hw], mu[p], is[p], g[p], b[p])
 				NormGrad(wantG[s:s+hw], dy[s:s+hw], x[s:s+hw], mu[p], is[p], g[p], mdy[p], b[p])
 			}
+			AddRelu(wantS, wantN, sc)
 			for _, im := range impls {
-				gotN, gotG := fill(r, n*hw+1, gauss), fill(r, n*hw+1, gauss)
-				lastN, lastG := gotN[n*hw], gotG[n*hw]
+				gotN, gotG, gotS := fill(r, n*hw+1, gauss), fill(r, n*hw+1, gauss), fill(r, n*hw+1, gauss)
+				lastN, lastG, lastS := gotN[n*hw], gotG[n*hw], gotS[n*hw]
 				withImpl(im, func() {
 					NormalizePlanes(gotN[:n*hw], x, hw, mu, is, g, b)
 					NormGradPlanes(gotG[:n*hw], dy, x, hw, mu, is, g, mdy, b)
+					NormalizeAddReluPlanes(gotS[:n*hw], x, sc, hw, mu, is, g, b)
 				})
 				if i := sameSlice(gotN[:n*hw], wantN); i >= 0 {
 					t.Errorf("%s hw=%d n=%d: NormalizePlanes dst[%d] = %v, per plane %v", im.name, hw, n, i, gotN[i], wantN[i])
@@ -97,7 +108,10 @@ func TestPlanes(t *testing.T) {
 				if i := sameSlice(gotG[:n*hw], wantG); i >= 0 {
 					t.Errorf("%s hw=%d n=%d: NormGradPlanes dst[%d] = %v, per plane %v", im.name, hw, n, i, gotG[i], wantG[i])
 				}
-				if gotN[n*hw] != lastN || gotG[n*hw] != lastG {
+				if i := sameSlice(gotS[:n*hw], wantS); i >= 0 {
+					t.Errorf("%s hw=%d n=%d: NormalizeAddReluPlanes dst[%d] = %v, NormalizePlanes then AddRelu %v", im.name, hw, n, i, gotS[i], wantS[i])
+				}
+				if gotN[n*hw] != lastN || gotG[n*hw] != lastG || gotS[n*hw] != lastS {
 					t.Errorf("%s hw=%d n=%d: wrote past the last plane", im.name, hw, n)
 				}
 			}

@@ -93,6 +93,16 @@ func normGradPlanesGeneric(dst, dy, x []float32, hw int, mu, is, scale, mdy, mdy
 	}
 }
 
+// normalizeAddReluPlanesGeneric is NormalizeAddReluPlanes once its
+// arguments are checked.
+func normalizeAddReluPlanesGeneric(dst, x, s []float32, hw int, mu, is, g, b []float32) {
+	for p := range mu {
+		d := dst[p*hw : (p+1)*hw]
+		normalizeGeneric(d, x[p*hw:], mu[p], is[p], g[p], b[p])
+		addReluGeneric(d, d, s[p*hw:])
+	}
+}
+
 // reluGeneric is Relu on len(dst) elements: Go's max, whatever it does
 // with a NaN on the architecture (amd64 clears its sign, arm64's FMAX
 // keeps it and quiets a signalling one).

@@ -16,19 +16,21 @@ type impl struct {
 	// The same on consecutive planes of hw values, parameters per plane.
 	normalizePlanes func(dst, x []float32, hw int, mu, is, g, b []float32)
 	normGradPlanes  func(dst, dy, x []float32, hw int, mu, is, scale, mdy, mdyx []float32)
-	relu            func(dst, x []float32)
-	reluGrad        func(dst, dy, y []float32)
-	add             func(dst, a, b []float32)
-	addRelu         func(dst, a, b []float32)
-	sumSq           func(x []float32) float64
-	scaleSumSq      func(dst, x []float32, a float32) float64
-	dots            func(u, v []float32) (uu, uv, vv float64)
-	axpbyDots       func(dst, u, v []float32, a, b float32) (uu, uv, vv float64)
-	padRows         func(dst []float32, ds int, src []float32, ss, rows, lead, width int)
-	gather16        func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int)
-	deal2           func(even, odd []float32, ds int, src []float32, ss, rows, width int)
-	addStride2      func(dst []float32, ds int, src []float32, ss, rows, n int)
-	maxPool3s2      func(dst []float32, arg []int32, src []float32, w, at, n int)
+	// normalizePlanes, then addRelu with s.
+	normalizeAddReluPlanes func(dst, x, s []float32, hw int, mu, is, g, b []float32)
+	relu                   func(dst, x []float32)
+	reluGrad               func(dst, dy, y []float32)
+	add                    func(dst, a, b []float32)
+	addRelu                func(dst, a, b []float32)
+	sumSq                  func(x []float32) float64
+	scaleSumSq             func(dst, x []float32, a float32) float64
+	dots                   func(u, v []float32) (uu, uv, vv float64)
+	axpbyDots              func(dst, u, v []float32, a, b float32) (uu, uv, vv float64)
+	padRows                func(dst []float32, ds int, src []float32, ss, rows, lead, width int)
+	gather16               func(dst []float32, p int, src []float32, stride, n int, idx *[16]int32, hw int)
+	deal2                  func(even, odd []float32, ds int, src []float32, ss, rows, width int)
+	addStride2             func(dst []float32, ds int, src []float32, ss, rows, n int)
+	maxPool3s2             func(dst []float32, arg []int32, src []float32, w, at, n int)
 }
 
 // generic is the pure-Go impl, compiled everywhere.
@@ -41,19 +43,21 @@ var generic = &impl{
 
 	normalizePlanes: normalizePlanesGeneric,
 	normGradPlanes:  normGradPlanesGeneric,
-	relu:            reluGeneric,
-	reluGrad:        reluGradGeneric,
-	add:             addGeneric,
-	addRelu:         addReluGeneric,
-	sumSq:           sumSqGeneric,
-	scaleSumSq:      scaleSumSqGeneric,
-	dots:            dotsGeneric,
-	axpbyDots:       axpbyDotsGeneric,
-	padRows:         padRowsGeneric,
-	gather16:        gather16Generic,
-	deal2:           deal2Generic,
-	addStride2:      addStride2Generic,
-	maxPool3s2:      maxPool3s2Generic,
+
+	normalizeAddReluPlanes: normalizeAddReluPlanesGeneric,
+	relu:                   reluGeneric,
+	reluGrad:               reluGradGeneric,
+	add:                    addGeneric,
+	addRelu:                addReluGeneric,
+	sumSq:                  sumSqGeneric,
+	scaleSumSq:             scaleSumSqGeneric,
+	dots:                   dotsGeneric,
+	axpbyDots:              axpbyDotsGeneric,
+	padRows:                padRowsGeneric,
+	gather16:               gather16Generic,
+	deal2:                  deal2Generic,
+	addStride2:             addStride2Generic,
+	maxPool3s2:             maxPool3s2Generic,
 }
 
 // impls lists the implementations this CPU can run, generic first and the

@@ -98,6 +98,17 @@ func NormGradPlanes(dst, dy, x []float32, hw int, mu, is, scale, mdy, mdyx []flo
 	}
 }
 
+// NormalizeAddReluPlanes is NormalizePlanes followed by AddRelu(dst, dst,
+// s), bit for bit, in one pass: a BatchNorm ending a residual branch, the
+// block's sum with its shortcut s and the ReLU after it.
+func NormalizeAddReluPlanes(dst, x, s []float32, hw int, mu, is, g, b []float32) {
+	n := len(mu)
+	checkPlanes("NormalizeAddReluPlanes", n, hw, [][]float32{dst, x, s}, [][]float32{is, g, b})
+	if n > 0 && hw > 0 {
+		best.normalizeAddReluPlanes(dst[:n*hw], x[:n*hw], s[:n*hw], hw, mu, is[:n], g[:n], b[:n])
+	}
+}
+
 // checkPlanes panics unless every slice in data holds n planes of hw
 // values and every one in params n values.
 func checkPlanes(fn string, n, hw int, data, params [][]float32) {

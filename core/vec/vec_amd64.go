@@ -20,19 +20,21 @@ var avx2 = &impl{
 
 	normalizePlanes: normalizePlanesAVX2,
 	normGradPlanes:  normGradPlanesAVX2,
-	relu:            reluAVX2,
-	reluGrad:        reluGradAVX2,
-	add:             addAVX2,
-	addRelu:         addReluAVX2,
-	sumSq:           sumSqAVX2,
-	scaleSumSq:      scaleSumSqAVX2,
-	dots:            dotsAVX2,
-	axpbyDots:       axpbyDotsAVX2,
-	padRows:         padRowsGeneric,
-	gather16:        gather16Generic,
-	deal2:           deal2Generic,
-	addStride2:      addStride2Generic,
-	maxPool3s2:      maxPool3s2Generic,
+
+	normalizeAddReluPlanes: normalizeAddReluPlanesAVX2,
+	relu:                   reluAVX2,
+	reluGrad:               reluGradAVX2,
+	add:                    addAVX2,
+	addRelu:                addReluAVX2,
+	sumSq:                  sumSqAVX2,
+	scaleSumSq:             scaleSumSqAVX2,
+	dots:                   dotsAVX2,
+	axpbyDots:              axpbyDotsAVX2,
+	padRows:                padRowsGeneric,
+	gather16:               gather16Generic,
+	deal2:                  deal2Generic,
+	addStride2:             addStride2Generic,
+	maxPool3s2:             maxPool3s2Generic,
 }
 
 // avx512 is avx2 with the loops that gain from AVX-512's masks and
@@ -82,6 +84,9 @@ func normalizePlanesAVX2(dst, x []float32, hw int, mu, is, gamma, beta []float32
 
 //go:noescape
 func normGradPlanesAVX2(dst, dy, x []float32, hw int, mu, is, scale, mdy, mdyx []float32)
+
+//go:noescape
+func normalizeAddReluPlanesAVX2(dst, x, s []float32, hw int, mu, is, gamma, beta []float32)
 
 //go:noescape
 func reluAVX2(dst, x []float32)

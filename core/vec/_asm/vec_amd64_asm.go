@@ -33,6 +33,7 @@ func main() {
 	normGrad()
 	normalizePlanes()
 	normGradPlanes()
+	normalizeAddReluPlanes()
 	relu()
 	reluGrad()
 	add()
@@ -956,6 +957,49 @@ func normGradPlanes() {
 		VSUBSS(c[3].AsX(), t, t)
 		VSUBSS(h, t, t)
 		VMULSS(c[2].AsX(), t, t)
+		return t
+	}, dst)
+}
+
+// normalizeAddReluPlanes emits normalizeAddReluPlanesAVX2: normalizePlanes,
+// then s added and max(·, 0) taken as addRelu takes them (maxZero), a
+// BatchNorm's output summed with a residual block's shortcut and passed
+// through its ReLU in one pass.
+func normalizeAddReluPlanes() {
+	TEXT("normalizeAddReluPlanesAVX2", NOSPLIT, "func(dst, x, s []float32, hw int, mu, is, gamma, beta []float32)")
+	Doc("normalizeAddReluPlanesAVX2 is normalizeAddReluPlanesGeneric with AVX2: len(mu) planes of hw values; the other slices at least as long.")
+	Pragma("noescape")
+	pp := bases("dst", "x", "s")
+	dst, xp, sp := pp[0], pp[1], pp[2]
+	hw := scaled("hw")
+	count := Load(Param("mu").Len(), GP64())
+	ps := bases("mu", "is", "gamma", "beta")
+	c := []VecVirtual{YMM(), YMM(), YMM(), YMM()}
+	z, abs := zero(), absMask()
+	planes("normalizeAddReluPlanes", hw, count, pp, ps, func() {
+		for i := range c {
+			VBROADCASTSS(Mem{Base: ps[i]}, c[i])
+		}
+	}, func(idx Register) VecVirtual {
+		t := YMM()
+		VMOVUPS(Mem{Base: xp, Index: idx, Scale: 1}, t)
+		VSUBPS(c[0], t, t)
+		VMULPS(c[1], t, t)
+		VMULPS(c[2], t, t)
+		VADDPS(c[3], t, t)
+		VADDPS(Mem{Base: sp, Index: idx, Scale: 1}, t, t)
+		maxZero(t, z, abs, t)
+		return t
+	}, func(idx Register) VecVirtual {
+		t := XMM()
+		VMOVSS(Mem{Base: xp, Index: idx, Scale: 1}, t)
+		VSUBSS(c[0].AsX(), t, t)
+		VMULSS(c[1].AsX(), t, t)
+		VMULSS(c[2].AsX(), t, t)
+		VADDSS(c[3].AsX(), t, t)
+		VADDSS(Mem{Base: sp, Index: idx, Scale: 1}, t, t)
+		VMAXSS(t, z.AsX(), t)
+		VANDPS(abs.AsX(), t, t)
 		return t
 	}, dst)
 }
