@@ -121,9 +121,14 @@ func New(cfg Config) (nn.Module, error) {
 // BatchNorm's statistics as it copies its output out (GatherSums,
 // SumsFrom), which spares the BatchNorm a pass over it, and the BatchNorm
 // writes its input gradient where the convolution's backward passes read
-// it (GradGridFor).
+// it (GradGridFor). A post-activation residual block's last BatchNorm
+// writes the block's sum and ReLU in its own pass (nn.Residual.FuseSum).
 func wireFusions(net nn.Module) {
 	nn.Walk(net, func(m nn.Module) {
+		if r, ok := m.(*nn.Residual); ok {
+			r.FuseSum = true
+			return
+		}
 		s, ok := m.(*nn.Sequential)
 		if !ok {
 			return

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/untied-ml/untied/core/sched"
 	"github.com/untied-ml/untied/core/tensor"
@@ -51,6 +52,13 @@ type BatchNorm struct {
 	// only the next layer reads and nothing keeps (the model builder sets
 	// it where the output goes into a Residual's sum).
 	Out *OutArena
+
+	// sumWith and sumOut, set by a Residual around its branch's Forward
+	// (Residual.FuseSum) on the branch's last layer, make Forward write
+	// max(output + sumWith, 0), the block's output, into sumOut: the
+	// block's sum and ReLU in the pass that normalises, the output itself
+	// never stored. Dense, without ReLU, not on a grid.
+	sumWith, sumOut *tensor.Tensor
 
 	train   bool
 	x       *tensor.Tensor // the last Forward's input, from which Backward recomputes x̂
@@ -101,6 +109,13 @@ func (bn *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	bn.train = train
 	bn.x = x
 	switch g := bn.grid(x.Shape); {
+	case bn.sumWith != nil:
+		if bn.ReLU || g != nil || bn.sumWith.Grid != nil || bn.sumOut.Grid != nil ||
+			!slices.Equal(bn.sumWith.Shape, x.Shape) || !slices.Equal(bn.sumOut.Shape, x.Shape) {
+			panic(fmt.Sprintf("nn: %s: a residual sum on input %v with shortcut %v into %v (ReLU %v, on a grid %v)",
+				bn.Name, x.Shape, bn.sumWith.Shape, bn.sumOut.Shape, bn.ReLU, g != nil || bn.sumWith.Grid != nil || bn.sumOut.Grid != nil))
+		}
+		bn.out = bn.sumOut
 	case g != nil:
 		bn.out = tensor.OnGrid(bn.out, g, x.Shape...)
 	case bn.Out != nil && !bn.ReLU:
@@ -194,6 +209,10 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 		for i := 0; i < n; i++ {
 			lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
 			out := bn.out.Data[lo:hi]
+			if bn.sumWith != nil {
+				vec.NormalizeAddReluPlanes(out, x.Data[lo:hi], bn.sumWith.Data[lo:hi], hw, bn.mean[c0:c1], bn.invStd[c0:c1], g[c0:c1], b[c0:c1])
+				continue
+			}
 			vec.NormalizePlanes(out, x.Data[lo:hi], hw, bn.mean[c0:c1], bn.invStd[c0:c1], g[c0:c1], b[c0:c1])
 			if bn.ReLU {
 				vec.Relu(out, out)

@@ -14,9 +14,29 @@ type Residual struct {
 	Branch   Module
 	Shortcut Module // nil for identity
 	PostReLU bool
+	// FuseSum lets a post-activation block whose Branch ends in a
+	// BatchNorm without ReLU have that BatchNorm write the block's output,
+	// max(its output + shortcut, 0), in the pass that normalises
+	// (sumBatchNorm): the branch's output is never stored nor read again.
+	// The shortcut then runs first. The same bits; model.New sets it.
+	FuseSum bool
 
 	out, dsum, dx *tensor.Tensor
+	sDense        *tensor.Tensor // a shortcut output on a grid, copied for a fused sum
 	loop          elemLoop
+}
+
+// sumBatchNorm returns the BatchNorm that writes the block's output in
+// its own pass (FuseSum), or nil.
+func (r *Residual) sumBatchNorm() *BatchNorm {
+	if !r.FuseSum || !r.PostReLU || r.Pre != nil {
+		return nil
+	}
+	bn, ok := LastLayer(r.Branch).(*BatchNorm)
+	if !ok || bn.ReLU || bn.GridFor != nil {
+		return nil
+	}
+	return bn
 }
 
 // sumsInPlace reports whether Backward may keep the masked gradient in
@@ -39,6 +59,9 @@ func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	if r.Pre != nil {
 		h = r.Pre.Forward(x, train)
 	}
+	if bn := r.sumBatchNorm(); bn != nil {
+		return r.forwardFused(bn, x, h, train)
+	}
 	b := r.Branch.Forward(h, train)
 	s := x
 	if r.Shortcut != nil {
@@ -53,6 +76,27 @@ func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		op = opAddRelu
 	}
 	r.loop.run(op, r.out.Data, b.Data, s.Data)
+	return r.out
+}
+
+// forwardFused is Forward with the sum and ReLU in the pass of bn, the
+// branch's last layer: the shortcut first, then the branch, whose
+// BatchNorm writes r.out.
+func (r *Residual) forwardFused(bn *BatchNorm, x, h *tensor.Tensor, train bool) *tensor.Tensor {
+	s := x
+	if r.Shortcut != nil {
+		s = r.Shortcut.Forward(h, train)
+	}
+	if s.Grid != nil {
+		r.sDense = s.Dense(r.sDense)
+		s = r.sDense
+	}
+	r.out = tensor.Ensure(r.out, s.Shape...)
+	bn.sumWith, bn.sumOut = s, r.out
+	defer func() { bn.sumWith, bn.sumOut = nil, nil }()
+	if b := r.Branch.Forward(h, train); b != r.out {
+		panic("nn: residual branch's last BatchNorm did not write the block's sum")
+	}
 	return r.out
 }
 
