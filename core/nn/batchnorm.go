@@ -311,13 +311,12 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 			sums[2*(c-c0)+1] += b
 		}
 	}
-	// The means of dy and dy·x̂ replace the sums, as float64, and give
-	// each channel's parameters of the second pass.
+	// The sums give γ's and β's gradients and, as means taken in
+	// float64, each channel's parameters of the second pass.
 	for c := c0; c < c1; c++ {
 		sdy, sdyx := bn.sums[2*c], bn.sums[2*c+1]
 		bn.Gamma.Grad.Data[c] += float32(sdyx)
 		bn.Beta.Grad.Data[c] += float32(sdy)
-		bn.sums[2*c], bn.sums[2*c+1] = sdy/cnt, sdyx/cnt
 		bn.scale[c] = bn.Gamma.Value.Data[c] * bn.invStd[c]
 		bn.mdy[c], bn.mdyx[c] = float32(sdy/cnt), float32(sdyx/cnt)
 		if !bn.train {
