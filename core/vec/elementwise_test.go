@@ -121,10 +121,18 @@ func TestPlanes(t *testing.T) {
 
 func TestPlanesChecksBounds(t *testing.T) {
 	for _, f := range []func(){
-		func() { NormalizePlanes(make([]float32, 7), make([]float32, 8), 4, make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2)) },
-		func() { NormalizePlanes(make([]float32, 8), make([]float32, 8), 4, make([]float32, 2), make([]float32, 1), make([]float32, 2), make([]float32, 2)) },
-		func() { NormGradPlanes(make([]float32, 8), make([]float32, 5), make([]float32, 8), 4, make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2)) },
-		func() { NormGradPlanes(make([]float32, 8), make([]float32, 8), make([]float32, 8), -1, nil, nil, nil, nil, nil) },
+		func() {
+			NormalizePlanes(make([]float32, 7), make([]float32, 8), 4, make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2))
+		},
+		func() {
+			NormalizePlanes(make([]float32, 8), make([]float32, 8), 4, make([]float32, 2), make([]float32, 1), make([]float32, 2), make([]float32, 2))
+		},
+		func() {
+			NormGradPlanes(make([]float32, 8), make([]float32, 5), make([]float32, 8), 4, make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2), make([]float32, 2))
+		},
+		func() {
+			NormGradPlanes(make([]float32, 8), make([]float32, 8), make([]float32, 8), -1, nil, nil, nil, nil, nil)
+		},
 	} {
 		func() {
 			defer func() {
