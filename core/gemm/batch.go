@@ -18,6 +18,21 @@ import (
 // products are shared among goroutines, so many small ones, one per image,
 // run in parallel without copying the images into one matrix.
 func SgemmBatch(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, count int) {
+	SgemmBatchEach(tA, tB, m, n, k, alpha, a, lda, b, ldb, strideB, beta, c, ldc, strideC, count, nil)
+}
+
+// BatchDone is told of each product of SgemmBatchEach as it is finished.
+type BatchDone interface {
+	// Done is called with i on the goroutine that computed C_i, right
+	// after it, while C_i is in that goroutine's cache; calls for
+	// different products may run at once.
+	Done(i int)
+}
+
+// SgemmBatchEach is SgemmBatch calling done.Done(i) after product i (done
+// may be nil): a caller's pass over each C_i, such as a BatchNorm's
+// statistics of a convolution's output image, taken while it is in cache.
+func SgemmBatchEach(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC, count int, done BatchDone) {
 	switch {
 	case count < 0:
 		panic(fmt.Sprintf("gemm: batch of %d", count))
@@ -35,7 +50,7 @@ func SgemmBatch(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b
 	j := batchFree.Get()
 	j.call = call{im: best, tA: tA, tB: tB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
-	j.strideB, j.strideC = strideB, strideC
+	j.strideB, j.strideC, j.done = strideB, strideC, done
 	if !tB && best.rowsKernel != nil {
 		// B's rows read where they lie, as SgemmRows reads them (the
 		// same bits as Sgemm): no packing.
@@ -51,11 +66,14 @@ func SgemmBatch(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b
 			one := j.call
 			one.b, one.c = b[i*strideB:], c[i*strideC:]
 			start(&one)
+			if done != nil {
+				done.Done(i)
+			}
 		}
 	} else {
 		sched.Parallel(count, 1, j)
 	}
-	j.call = call{} // drop references to the caller's matrices
+	j.call, j.done = call{}, nil // drop references to the caller's matrices
 	batchFree.Put(j)
 }
 
@@ -64,6 +82,7 @@ type batchJob struct {
 	call             call // the first product's; b and c move by the strides
 	strideB, strideC int
 	off              []int // B's row offsets, when the kernel reads them in place
+	done             BatchDone
 }
 
 // Range computes products [i0, i1) on the calling goroutine, with packing
@@ -74,6 +93,9 @@ func (j *batchJob) Range(i0, i1 int) {
 		cl := j.call
 		cl.b, cl.c = cl.b[i*j.strideB:], cl.c[i*j.strideC:]
 		cl.block(bf, 0, cl.m, 0, cl.n)
+		if j.done != nil {
+			j.done.Done(i)
+		}
 	}
 	bufFree.Put(bf)
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 )
 
@@ -171,5 +172,46 @@ func TestSgemmRowsSumBadArgsPanic(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// doneCheck is a BatchDone that keeps, for each product, how often Done
+// was called and a copy of C_i as it stood then.
+type doneCheck struct {
+	c        []float32
+	strideC  int
+	lenC     int
+	calls    []atomic.Int32
+	snapshot [][]float32
+}
+
+func (d *doneCheck) Done(i int) {
+	d.calls[i].Add(1)
+	d.snapshot[i] = slices.Clone(d.c[i*d.strideC : i*d.strideC+d.lenC])
+}
+
+// TestSgemmBatchEach: Done comes once for every product, after C_i is
+// final, on the sequential path and on products shared among goroutines.
+func TestSgemmBatchEach(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, s := range []struct{ m, n, k, count int }{{16, 784, 16, 9}, {64, 49, 256, 5}, {200, 300, 150, 3}} {
+		for _, procs := range []int{1, 2} {
+			runtime.GOMAXPROCS(procs)
+			a, lda, b1, ldb, c1, ldc := operands(r, false, false, s.m, s.n, s.k)
+			strideB, strideC := len(b1), len(c1)
+			b := randSlice(r, s.count*strideB)
+			c := make([]float32, s.count*strideC)
+			d := &doneCheck{c: c, strideC: strideC, lenC: len(c1), calls: make([]atomic.Int32, s.count), snapshot: make([][]float32, s.count)}
+			SgemmBatchEach(false, false, s.m, s.n, s.k, 1, a, lda, b, ldb, strideB, 0, c, ldc, strideC, s.count, d)
+			for i := range s.count {
+				if n := d.calls[i].Load(); n != 1 {
+					t.Fatalf("%+v procs=%d: Done(%d) called %d times", s, procs, i, n)
+				}
+				if !slices.Equal(d.snapshot[i], c[i*strideC:i*strideC+len(c1)]) {
+					t.Fatalf("%+v procs=%d: Done(%d) came before C_%d was final", s, procs, i, i)
+				}
+			}
+		}
 	}
 }
