@@ -334,10 +334,9 @@ func laidOnGrid(g *tensor.Grid, x []float32, n, c, h, w int) *tensor.Tensor {
 	return t
 }
 
-// TestForwardSums: ForwardSums gives Forward's output and, on the band or
-// the lowering, each plane's vec.ShiftedSums with channel k's first value
-// as the shift; on the NCHW batch it reports false and leaves the sums
-// alone.
+// TestForwardSums: ForwardSums gives Forward's output and, on the band,
+// the lowering and the NCHW batch, each plane's vec.ShiftedSums with
+// channel k's first value as the shift.
 func TestForwardSums(t *testing.T) {
 	r := rand.New(rand.NewPCG(19, 20))
 	for _, c := range []struct {
@@ -349,7 +348,7 @@ func TestForwardSums(t *testing.T) {
 		{Shape{C: 8, H: 14, W: 14, K: 16, KH: 3, KW: 3, Stride: 2, Pad: 1}, true},
 		{Shape{C: 128, H: 4, W: 4, K: 128, KH: 3, KW: 3, Stride: 1, Pad: 1}, true}, // lowered
 		{Shape{C: 64, H: 7, W: 7, K: 16, KH: 1, KW: 1, Stride: 1}, true},           // lowered
-		{Shape{C: 8, H: 14, W: 14, K: 16, KH: 1, KW: 1, Stride: 1}, false},         // NCHW
+		{Shape{C: 8, H: 14, W: 14, K: 16, KH: 1, KW: 1, Stride: 1}, true},          // NCHW
 	} {
 		s, n := c.s, 3
 		op, _ := New(s)

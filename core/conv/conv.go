@@ -110,8 +110,9 @@ type Op struct {
 	// pixel each output position reads, −1 in the padding (small.go).
 	taps [][16]int32
 
-	task imageTask // the per-image loop in progress, reused by every pass
-	low  lowering  // the im2col in progress, reused by every pass
+	task    imageTask // the per-image loop in progress, reused by every pass
+	imgSums imageSums // ForwardSums's on the NCHW batch, reused likewise
+	low     lowering  // the im2col in progress, reused by every pass
 }
 
 // New returns an Op for s, or an error if s is not a valid geometry.
@@ -254,12 +255,12 @@ func (o *Op) Forward(n int, x, w, y []float32) {
 // of the band or the lowering's matrix in one group, a BatchNorm's
 // statistics while each plane is in cache: sums[2(i·K+k)] and
 // sums[2(i·K+k)+1] are vec.ShiftedSums of image i's output plane k with
-// the shift y[0,k,0,0] (channel k's first value). It returns whether it
-// did; if not (on the NCHW batch, or in several groups), sums is left
-// alone.
+// the shift y[0,k,0,0] (channel k's first value); on the NCHW batch, as
+// each image's product finishes (image 0's first). It returns whether it
+// did; if not (in several groups), sums is left alone.
 func (o *Op) ForwardSums(n int, x, w, y []float32, sums []float64) bool {
 	o.check("Forward", n, x, w, y)
-	if o.nchw || o.group(n) < n || len(sums) < 2*n*o.K {
+	if !o.nchw && o.group(n) < n || len(sums) < 2*n*o.K {
 		o.forward(n, x, w, y)
 		return false
 	}
@@ -276,7 +277,19 @@ func (o *Op) forward(n int, x, w []float32, ys ...[]float32) {
 	if o.nchw {
 		p, kc := o.oh*o.ow, o.K*o.C
 		for j, y := range ys {
-			gemm.SgemmBatch(false, false, o.K, p, o.C, 1, w[j*kc:], o.C, x, p, o.C*p, 0, y, p, o.K*p, n)
+			if o.sums == nil {
+				gemm.SgemmBatch(false, false, o.K, p, o.C, 1, w[j*kc:], o.C, x, p, o.C*p, 0, y, p, o.K*p, n)
+				continue
+			}
+			// Image 0 first: its first values shift every image's sums,
+			// each image's gathered as its product finishes.
+			h := &o.imgSums
+			*h = imageSums{o: o, y: y}
+			gemm.SgemmBatchEach(false, false, o.K, p, o.C, 1, w[j*kc:], o.C, x, p, o.C*p, 0, y, p, o.K*p, 1, h)
+			if h.first = 1; n > 1 {
+				gemm.SgemmBatchEach(false, false, o.K, p, o.C, 1, w[j*kc:], o.C, x[o.C*p:], p, o.C*p, 0, y[o.K*p:], p, o.K*p, n-1, h)
+			}
+			*h = imageSums{}
 		}
 		return
 	}

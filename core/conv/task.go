@@ -77,3 +77,21 @@ func (o *Op) gatherSums(i, k int, plane []float32, first float32) {
 	at := 2 * (i*o.K + k)
 	o.sums[at], o.sums[at+1] = vec.ShiftedSums(plane, float64(first))
 }
+
+// imageSums is ForwardSums's gemm.BatchDone on the NCHW batch: the
+// statistics of image first+i's output planes in y, taken as its product
+// finishes.
+type imageSums struct {
+	o     *Op
+	y     []float32
+	first int
+}
+
+// Done gathers image first+i's sums.
+func (h *imageSums) Done(i int) {
+	o, p := h.o, h.o.oh*h.o.ow
+	img := h.first + i
+	for k := 0; k < o.K; k++ {
+		o.gatherSums(img, k, h.y[(img*o.K+k)*p:(img*o.K+k+1)*p], h.y[k*p])
+	}
+}
