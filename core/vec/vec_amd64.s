@@ -390,6 +390,9 @@ TEXT ·normalizeAddReluPlanesAVX2(SB), NOSPLIT, $0-176
 	MOVQ     dst_base+0(FP), AX
 	MOVQ     x_base+24(FP), CX
 	MOVQ     s_base+48(FP), DX
+	VXORPS   Y0, Y0, Y0
+	VPCMPEQD Y1, Y1, Y1
+	VPSRLD   $0x01, Y1, Y1
 	MOVQ     hw+72(FP), BX
 	SHLQ     $0x02, BX
 	MOVQ     mu_len+88(FP), SI
@@ -397,32 +400,29 @@ TEXT ·normalizeAddReluPlanesAVX2(SB), NOSPLIT, $0-176
 	MOVQ     is_base+104(FP), R8
 	MOVQ     gamma_base+128(FP), R9
 	MOVQ     beta_base+152(FP), R10
-	VXORPS   Y4, Y4, Y4
-	VPCMPEQD Y5, Y5, Y5
-	VPSRLD   $0x01, Y5, Y5
 	MOVQ     BX, R11
 	ANDQ     $-32, R11
 
 normalizeAddReluPlanes_plane:
 	TESTQ        SI, SI
 	JZ           normalizeAddReluPlanes_done
-	VBROADCASTSS (DI), Y0
-	VBROADCASTSS (R8), Y1
-	VBROADCASTSS (R9), Y2
-	VBROADCASTSS (R10), Y3
+	VBROADCASTSS (DI), Y2
+	VBROADCASTSS (R8), Y3
+	VBROADCASTSS (R9), Y4
+	VBROADCASTSS (R10), Y5
 	XORQ         R12, R12
 
 normalizeAddReluPlanes_vec:
 	CMPQ    R12, R11
 	JGE     normalizeAddReluPlanes_tail
 	VMOVUPS (CX)(R12*1), Y6
-	VSUBPS  Y0, Y6, Y6
-	VMULPS  Y1, Y6, Y6
-	VMULPS  Y2, Y6, Y6
-	VADDPS  Y3, Y6, Y6
+	VSUBPS  Y2, Y6, Y6
+	VMULPS  Y3, Y6, Y6
+	VMULPS  Y4, Y6, Y6
+	VADDPS  Y5, Y6, Y6
 	VADDPS  (DX)(R12*1), Y6, Y6
-	VMAXPS  Y6, Y4, Y6
-	VANDPS  Y5, Y6, Y6
+	VMAXPS  Y6, Y0, Y6
+	VANDPS  Y1, Y6, Y6
 	VMOVUPS Y6, (AX)(R12*1)
 	ADDQ    $0x20, R12
 	JMP     normalizeAddReluPlanes_vec
@@ -431,13 +431,13 @@ normalizeAddReluPlanes_tail:
 	CMPQ   R12, BX
 	JGE    normalizeAddReluPlanes_next
 	VMOVSS (CX)(R12*1), X6
-	VSUBSS X0, X6, X6
-	VMULSS X1, X6, X6
-	VMULSS X2, X6, X6
-	VADDSS X3, X6, X6
+	VSUBSS X2, X6, X6
+	VMULSS X3, X6, X6
+	VMULSS X4, X6, X6
+	VADDSS X5, X6, X6
 	VADDSS (DX)(R12*1), X6, X6
-	VMAXSS X6, X4, X6
-	VANDPS X5, X6, X6
+	VMAXSS X6, X0, X6
+	VANDPS X1, X6, X6
 	VMOVSS X6, (AX)(R12*1)
 	ADDQ   $0x04, R12
 	JMP    normalizeAddReluPlanes_tail

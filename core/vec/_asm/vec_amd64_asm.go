@@ -830,13 +830,22 @@ func maxPool3s2() {
 	RET()
 }
 
-// planes emits the loop of a per-plane elementwise function over
-// len(params[0]) planes of hw values one after another (every slice in
-// ptrs advancing hw values a plane, every one in params one value):
-// before each plane setup broadcasts its parameters, vec computes eight
-// results at byte offset idx, and one the same for the plane's hw mod 8
-// last values, one at a time in scalar form (the same roundings).
-func planes(name string, hw, count Register, ptrs, params []GPVirtual, setup func(), vec func(idx Register) VecVirtual, one func(idx Register) VecVirtual, dst GPVirtual) {
+// planes emits the loop of a per-plane elementwise function over the
+// planes of slice parameter dst, hw values each, one after another (every
+// slice in data advancing a plane, the float32 slice parameters in
+// params, len(params[0]) of them, a value a plane): before each plane the
+// parameters are broadcast, body computes eight results at byte offset
+// idx from the value width w, and then the plane's hw mod 8 last values
+// one at a time in w's scalar form (the same roundings).
+func planes(name string, data []GPVirtual, params []string, body func(w width, idx Register, c []VecVirtual) Register) {
+	dst := data[0]
+	hw := scaled("hw")
+	count := Load(Param(params[0]).Len(), GP64())
+	ps := bases(params...)
+	c := make([]VecVirtual, len(params))
+	for i := range c {
+		c[i] = YMM()
+	}
 	full := GP64() // bytes of a plane's whole vectors
 	MOVQ(hw, full)
 	ANDQ(I32(^(lanes*f32 - 1)), full)
@@ -844,26 +853,28 @@ func planes(name string, hw, count Register, ptrs, params []GPVirtual, setup fun
 	Label(top)
 	TESTQ(count, count)
 	JZ(LabelRef(done))
-	setup()
+	for i := range c {
+		VBROADCASTSS(Mem{Base: ps[i]}, c[i])
+	}
 	idx := GP64()
 	XORQ(idx, idx)
 	Label(vecs)
 	CMPQ(idx, full)
 	JGE(LabelRef(tail))
-	VMOVUPS(vec(idx), Mem{Base: dst, Index: idx, Scale: 1})
+	VMOVUPS(body(vector, idx, c), Mem{Base: dst, Index: idx, Scale: 1})
 	ADDQ(Imm(lanes*f32), idx)
 	JMP(LabelRef(vecs))
 	Label(tail)
 	CMPQ(idx, hw)
 	JGE(LabelRef(next))
-	VMOVSS(one(idx), Mem{Base: dst, Index: idx, Scale: 1})
+	VMOVSS(body(scalar, idx, c), Mem{Base: dst, Index: idx, Scale: 1})
 	ADDQ(Imm(f32), idx)
 	JMP(LabelRef(tail))
 	Label(next)
-	for _, p := range ptrs {
+	for _, p := range data {
 		ADDQ(hw, p)
 	}
-	for _, p := range params {
+	for _, p := range ps {
 		ADDQ(Imm(f32), p)
 	}
 	DECQ(count)
@@ -872,6 +883,22 @@ func planes(name string, hw, count Register, ptrs, params []GPVirtual, setup fun
 	VZEROUPPER()
 	RET()
 }
+
+// A width is the instructions of one width of float32 arithmetic: eight
+// values in a ymm register, or one in an xmm register's low lane.
+type width struct {
+	reg               func() Register     // a fresh register
+	of                func(VecVirtual) Op // a broadcast ymm's operand
+	load              func(...Op)         // from memory
+	sub, mul, add, mx func(...Op)         // arithmetic, and max
+}
+
+var (
+	vector = width{reg: func() Register { return YMM() }, of: func(v VecVirtual) Op { return v },
+		load: VMOVUPS, sub: VSUBPS, mul: VMULPS, add: VADDPS, mx: VMAXPS}
+	scalar = width{reg: func() Register { return XMM() }, of: func(v VecVirtual) Op { return v.AsX() },
+		load: VMOVSS, sub: VSUBSS, mul: VMULSS, add: VADDSS, mx: VMAXSS}
+)
 
 // bases loads the base addresses of slice parameters.
 func bases(names ...string) []GPVirtual {
@@ -883,6 +910,18 @@ func bases(names ...string) []GPVirtual {
 	return r
 }
 
+// normalized sets t to (x − mu)·is·γ + β at idx of x as normalizeAVX2
+// computes it, c holding mu, is, γ and β.
+func normalized(w width, xp, idx Register, c []VecVirtual) Register {
+	t := w.reg()
+	w.load(Mem{Base: xp, Index: idx, Scale: 1}, t)
+	w.sub(w.of(c[0]), t, t)
+	w.mul(w.of(c[1]), t, t)
+	w.mul(w.of(c[2]), t, t)
+	w.add(w.of(c[3]), t, t)
+	return t
+}
+
 // normalizePlanes emits normalizePlanesAVX2, normalize on consecutive
 // planes, plane p with mu[p], is[p], gamma[p], beta[p]: per value the
 // operations of normalizeAVX2.
@@ -891,32 +930,9 @@ func normalizePlanes() {
 	Doc("normalizePlanesAVX2 is normalizePlanesGeneric with AVX2: len(mu) planes of hw values; the other slices at least as long.")
 	Pragma("noescape")
 	pp := bases("dst", "x")
-	dst, xp := pp[0], pp[1]
-	hw := scaled("hw")
-	count := Load(Param("mu").Len(), GP64())
-	ps := bases("mu", "is", "gamma", "beta")
-	c := []VecVirtual{YMM(), YMM(), YMM(), YMM()}
-	planes("normalizePlanes", hw, count, pp, ps, func() {
-		for i := range c {
-			VBROADCASTSS(Mem{Base: ps[i]}, c[i])
-		}
-	}, func(idx Register) VecVirtual {
-		t := YMM()
-		VMOVUPS(Mem{Base: xp, Index: idx, Scale: 1}, t)
-		VSUBPS(c[0], t, t)
-		VMULPS(c[1], t, t)
-		VMULPS(c[2], t, t)
-		VADDPS(c[3], t, t)
-		return t
-	}, func(idx Register) VecVirtual {
-		t := XMM()
-		VMOVSS(Mem{Base: xp, Index: idx, Scale: 1}, t)
-		VSUBSS(c[0].AsX(), t, t)
-		VMULSS(c[1].AsX(), t, t)
-		VMULSS(c[2].AsX(), t, t)
-		VADDSS(c[3].AsX(), t, t)
-		return t
-	}, dst)
+	planes("normalizePlanes", pp, []string{"mu", "is", "gamma", "beta"}, func(w width, idx Register, c []VecVirtual) Register {
+		return normalized(w, pp[1], idx, c)
+	})
 }
 
 // normGradPlanes emits normGradPlanesAVX2, normGrad on consecutive planes,
@@ -927,38 +943,19 @@ func normGradPlanes() {
 	Doc("normGradPlanesAVX2 is normGradPlanesGeneric with AVX2: len(mu) planes of hw values; the other slices at least as long.")
 	Pragma("noescape")
 	pp := bases("dst", "dy", "x")
-	dst, dyp, xp := pp[0], pp[1], pp[2]
-	hw := scaled("hw")
-	count := Load(Param("mu").Len(), GP64())
-	ps := bases("mu", "is", "scale", "mdy", "mdyx")
-	c := []VecVirtual{YMM(), YMM(), YMM(), YMM(), YMM()}
-	planes("normGradPlanes", hw, count, pp, ps, func() {
-		for i := range c {
-			VBROADCASTSS(Mem{Base: ps[i]}, c[i])
-		}
-	}, func(idx Register) VecVirtual {
-		h, t := YMM(), YMM()
-		VMOVUPS(Mem{Base: xp, Index: idx, Scale: 1}, h)
-		VSUBPS(c[0], h, h)
-		VMULPS(c[1], h, h)
-		VMULPS(c[4], h, h)
-		VMOVUPS(Mem{Base: dyp, Index: idx, Scale: 1}, t)
-		VSUBPS(c[3], t, t)
-		VSUBPS(h, t, t)
-		VMULPS(c[2], t, t)
+	dyp, xp := pp[1], pp[2]
+	planes("normGradPlanes", pp, []string{"mu", "is", "scale", "mdy", "mdyx"}, func(w width, idx Register, c []VecVirtual) Register {
+		h, t := w.reg(), w.reg()
+		w.load(Mem{Base: xp, Index: idx, Scale: 1}, h)
+		w.sub(w.of(c[0]), h, h)
+		w.mul(w.of(c[1]), h, h)
+		w.mul(w.of(c[4]), h, h)
+		w.load(Mem{Base: dyp, Index: idx, Scale: 1}, t)
+		w.sub(w.of(c[3]), t, t)
+		w.sub(h, t, t)
+		w.mul(w.of(c[2]), t, t)
 		return t
-	}, func(idx Register) VecVirtual {
-		h, t := XMM(), XMM()
-		VMOVSS(Mem{Base: xp, Index: idx, Scale: 1}, h)
-		VSUBSS(c[0].AsX(), h, h)
-		VMULSS(c[1].AsX(), h, h)
-		VMULSS(c[4].AsX(), h, h)
-		VMOVSS(Mem{Base: dyp, Index: idx, Scale: 1}, t)
-		VSUBSS(c[3].AsX(), t, t)
-		VSUBSS(h, t, t)
-		VMULSS(c[2].AsX(), t, t)
-		return t
-	}, dst)
+	})
 }
 
 // normalizeAddReluPlanes emits normalizeAddReluPlanesAVX2: normalizePlanes,
@@ -970,36 +967,12 @@ func normalizeAddReluPlanes() {
 	Doc("normalizeAddReluPlanesAVX2 is normalizeAddReluPlanesGeneric with AVX2: len(mu) planes of hw values; the other slices at least as long.")
 	Pragma("noescape")
 	pp := bases("dst", "x", "s")
-	dst, xp, sp := pp[0], pp[1], pp[2]
-	hw := scaled("hw")
-	count := Load(Param("mu").Len(), GP64())
-	ps := bases("mu", "is", "gamma", "beta")
-	c := []VecVirtual{YMM(), YMM(), YMM(), YMM()}
 	z, abs := zero(), absMask()
-	planes("normalizeAddReluPlanes", hw, count, pp, ps, func() {
-		for i := range c {
-			VBROADCASTSS(Mem{Base: ps[i]}, c[i])
-		}
-	}, func(idx Register) VecVirtual {
-		t := YMM()
-		VMOVUPS(Mem{Base: xp, Index: idx, Scale: 1}, t)
-		VSUBPS(c[0], t, t)
-		VMULPS(c[1], t, t)
-		VMULPS(c[2], t, t)
-		VADDPS(c[3], t, t)
-		VADDPS(Mem{Base: sp, Index: idx, Scale: 1}, t, t)
-		maxZero(t, z, abs, t)
+	planes("normalizeAddReluPlanes", pp, []string{"mu", "is", "gamma", "beta"}, func(w width, idx Register, c []VecVirtual) Register {
+		t := normalized(w, pp[1], idx, c)
+		w.add(Mem{Base: pp[2], Index: idx, Scale: 1}, t, t)
+		w.mx(t, w.of(z), t) // maxZero
+		VANDPS(w.of(abs), t, t)
 		return t
-	}, func(idx Register) VecVirtual {
-		t := XMM()
-		VMOVSS(Mem{Base: xp, Index: idx, Scale: 1}, t)
-		VSUBSS(c[0].AsX(), t, t)
-		VMULSS(c[1].AsX(), t, t)
-		VMULSS(c[2].AsX(), t, t)
-		VADDSS(c[3].AsX(), t, t)
-		VADDSS(Mem{Base: sp, Index: idx, Scale: 1}, t, t)
-		VMAXSS(t, z.AsX(), t)
-		VANDPS(abs.AsX(), t, t)
-		return t
-	}, dst)
+	})
 }
