@@ -900,6 +900,15 @@ var (
 		load: VMOVSS, sub: VSUBSS, mul: VMULSS, add: VADDSS, mx: VMAXSS}
 )
 
+// planesText opens plane kernel name+"AVX2" with signature sig and
+// returns the base addresses of its slice parameters data.
+func planesText(name, sig string, data ...string) []GPVirtual {
+	TEXT(name+"AVX2", NOSPLIT, sig)
+	Doc(name + "AVX2 is " + name + "Generic with AVX2: len(mu) planes of hw values; the other slices at least as long.")
+	Pragma("noescape")
+	return bases(data...)
+}
+
 // bases loads the base addresses of slice parameters.
 func bases(names ...string) []GPVirtual {
 	r := make([]GPVirtual, len(names))
@@ -926,10 +935,7 @@ func normalized(w width, xp, idx Register, c []VecVirtual) Register {
 // planes, plane p with mu[p], is[p], gamma[p], beta[p]: per value the
 // operations of normalizeAVX2.
 func normalizePlanes() {
-	TEXT("normalizePlanesAVX2", NOSPLIT, "func(dst, x []float32, hw int, mu, is, gamma, beta []float32)")
-	Doc("normalizePlanesAVX2 is normalizePlanesGeneric with AVX2: len(mu) planes of hw values; the other slices at least as long.")
-	Pragma("noescape")
-	pp := bases("dst", "x")
+	pp := planesText("normalizePlanes", "func(dst, x []float32, hw int, mu, is, gamma, beta []float32)", "dst", "x")
 	planes("normalizePlanes", pp, []string{"mu", "is", "gamma", "beta"}, func(w width, idx Register, c []VecVirtual) Register {
 		return normalized(w, pp[1], idx, c)
 	})
@@ -939,10 +945,7 @@ func normalizePlanes() {
 // plane p with mu[p], is[p], scale[p], mdy[p], mdyx[p]: per value the
 // operations of normGradAVX2.
 func normGradPlanes() {
-	TEXT("normGradPlanesAVX2", NOSPLIT, "func(dst, dy, x []float32, hw int, mu, is, scale, mdy, mdyx []float32)")
-	Doc("normGradPlanesAVX2 is normGradPlanesGeneric with AVX2: len(mu) planes of hw values; the other slices at least as long.")
-	Pragma("noescape")
-	pp := bases("dst", "dy", "x")
+	pp := planesText("normGradPlanes", "func(dst, dy, x []float32, hw int, mu, is, scale, mdy, mdyx []float32)", "dst", "dy", "x")
 	dyp, xp := pp[1], pp[2]
 	planes("normGradPlanes", pp, []string{"mu", "is", "scale", "mdy", "mdyx"}, func(w width, idx Register, c []VecVirtual) Register {
 		h, t := w.reg(), w.reg()
@@ -963,10 +966,7 @@ func normGradPlanes() {
 // BatchNorm's output summed with a residual block's shortcut and passed
 // through its ReLU in one pass.
 func normalizeAddReluPlanes() {
-	TEXT("normalizeAddReluPlanesAVX2", NOSPLIT, "func(dst, x, s []float32, hw int, mu, is, gamma, beta []float32)")
-	Doc("normalizeAddReluPlanesAVX2 is normalizeAddReluPlanesGeneric with AVX2: len(mu) planes of hw values; the other slices at least as long.")
-	Pragma("noescape")
-	pp := bases("dst", "x", "s")
+	pp := planesText("normalizeAddReluPlanes", "func(dst, x, s []float32, hw int, mu, is, gamma, beta []float32)", "dst", "x", "s")
 	z, abs := zero(), absMask()
 	planes("normalizeAddReluPlanes", pp, []string{"mu", "is", "gamma", "beta"}, func(w width, idx Register, c []VecVirtual) Register {
 		t := normalized(w, pp[1], idx, c)
