@@ -54,29 +54,36 @@ func run(cl *call) {
 	}
 	j := jobFree.Get()
 	j.call = *cl
-	j.next.Store(0)
+	j.claims.Reset()
 	j.left.Store(int32(helpers - 1))
 	j.wg.Add(helpers - 1)
 	sched.Start(helpers-1, j)
-	j.work(bf)
+	j.work(bf, true)
 	sched.Await(&j.left, &j.wg)
 	j.call = call{} // drop references to the caller's matrices
 	jobFree.Put(j)
 }
 
-// A job is a call shared by goroutines, which claim its chunks through next.
+// A job is a call shared by goroutines, which claim its chunks through claims.
 type job struct {
-	call call
-	next atomic.Int64
-	left atomic.Int32   // helpers not through
-	wg   sync.WaitGroup // the pool's helpers
+	call   call
+	claims sched.Claims
+	left   atomic.Int32   // helpers not through
+	wg     sync.WaitGroup // the pool's helpers
 }
 
-// work computes chunks of the job until none is left.
-func (j *job) work(bf *buffers) {
+// work computes chunks of the job until none is left: the caller's from
+// the front, a helper's from the back (sched.Claims), so a core's columns
+// of C are mostly those whose images it laid out.
+func (j *job) work(bf *buffers, caller bool) {
 	for {
-		q := int(j.next.Add(1) - 1)
-		if q >= j.call.nchunks {
+		q, ok := 0, false
+		if caller {
+			q, ok = j.claims.Front(j.call.nchunks)
+		} else {
+			q, ok = j.claims.Back(j.call.nchunks)
+		}
+		if !ok {
 			return
 		}
 		j.call.do(bf, q)
@@ -86,7 +93,7 @@ func (j *job) work(bf *buffers) {
 // Help is a worker's share of the job, with packing buffers of its own.
 func (j *job) Help() {
 	bf := bufFree.Get()
-	j.work(bf)
+	j.work(bf, false)
 	bufFree.Put(bf)
 	j.left.Add(-1)
 	j.wg.Done()

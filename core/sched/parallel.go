@@ -18,8 +18,10 @@ type Ranger interface {
 //
 // Each iteration runs exactly once, in one goroutine, so a loop whose
 // iterations write disjoint outputs gives the same result whatever
-// GOMAXPROCS is. Ranges are claimed in turn, so a worker whose CPU is taken
-// by another process simply claims fewer. Passing a pointer to a long-lived
+// GOMAXPROCS is. Ranges are claimed in turn (Claims: the caller's from the
+// front, the workers' from the back), so a worker whose CPU is taken by
+// another process simply claims fewer, and loops over the same data cut
+// alike run mostly on the core that wrote it. Passing a pointer to a long-lived
 // Ranger (a field of the caller's struct) keeps the call allocation-free,
 // where a closure would be allocated on every call.
 func Parallel(n, grain int, r Ranger) {
@@ -36,11 +38,11 @@ func Parallel(n, grain int, r Ranger) {
 	parts := min((n+grain-1)/grain, 4*helpers)
 	f := forFree.Get()
 	f.r, f.n, f.chunk = r, n, (n+parts-1)/parts
-	f.next.Store(0)
+	f.claims.Reset()
 	f.left.Store(int32(helpers - 1))
 	f.wg.Add(helpers - 1)
 	Start(helpers-1, f)
-	f.work()
+	f.work(true)
 	Await(&f.left, &f.wg)
 	f.r = nil
 	forFree.Put(f)
@@ -50,26 +52,35 @@ func Parallel(n, grain int, r Ranger) {
 type forJob struct {
 	r        Ranger
 	n, chunk int
-	next     atomic.Int64
+	claims   Claims
 	left     atomic.Int32 // workers not through
 	wg       sync.WaitGroup
 }
 
 var forFree FreeList[forJob]
 
-func (f *forJob) work() {
+// work runs ranges until none is left: from the front for the caller,
+// from the back for a helper.
+func (f *forJob) work(caller bool) {
+	parts := (f.n + f.chunk - 1) / f.chunk
 	for {
-		i0 := int(f.next.Add(1)-1) * f.chunk
-		if i0 >= f.n {
+		q, ok := 0, false
+		if caller {
+			q, ok = f.claims.Front(parts)
+		} else {
+			q, ok = f.claims.Back(parts)
+		}
+		if !ok {
 			return
 		}
+		i0 := q * f.chunk
 		f.r.Range(i0, min(i0+f.chunk, f.n))
 	}
 }
 
 // Help runs a worker's share of the loop.
 func (f *forJob) Help() {
-	f.work()
+	f.work(false)
 	f.left.Add(-1)
 	f.wg.Done()
 }
