@@ -69,7 +69,6 @@ type BatchNorm struct {
 	out     *tensor.Tensor
 	dx      *tensor.Tensor
 	loop    bnLoop
-	sums    []float64 // per channel, two sums of a pass (see forward, backward)
 	// per channel, backward's second pass's γ/σ and the means of dy and
 	// dy·x̂ (zero in evaluation)
 	scale, mdy, mdyx []float32
@@ -123,10 +122,25 @@ func (bn *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	default:
 		bn.out = tensor.Ensure(bn.out, x.Shape...)
 	}
-	bn.ensureSums()
-	bn.loop = bnLoop{bn: bn, x: x}
-	sched.Parallel(bn.C, 1, &bn.loop)
-	bn.loop = bnLoop{}
+	n, _ := bn.dims(x)
+	var pre []float64 // per image and channel, the two shifted sums
+	if train && bn.SumsFrom != nil {
+		if pre = bn.SumsFrom.OutputSums(x); len(pre) < 2*n*bn.C {
+			pre = nil
+		}
+	}
+	var ps *planeSums
+	if train && pre == nil {
+		ps = planeSumsFree.Get()
+		ps.v = growSums(ps.v, 2*n*bn.C)
+		pre = ps.v
+		bn.run(bnPlaneStats, n, x, pre)
+	}
+	bn.run(bnStats, bn.C, x, pre)
+	bn.run(bnNormalize, n, x, nil)
+	if ps != nil {
+		planeSumsFree.Put(ps)
+	}
 	return bn.out
 }
 
@@ -139,54 +153,45 @@ func (bn *BatchNorm) grid(shape []int) *tensor.Grid {
 	return bn.GridFor(shape)
 }
 
-// ensureSums allocates the per-channel sums the passes share (each
-// goroutine writes only its own channels').
-func (bn *BatchNorm) ensureSums() {
-	if len(bn.sums) != 2*bn.C {
-		bn.sums = make([]float64, 2*bn.C)
+// ensureParams allocates the per-channel parameters of the backward
+// pass's second loop.
+func (bn *BatchNorm) ensureParams() {
+	if len(bn.scale) != bn.C {
 		bn.scale, bn.mdy, bn.mdyx = make([]float32, bn.C), make([]float32, bn.C), make([]float32, bn.C)
 	}
 }
 
-// forward normalises channels [c0, c1) of x. Each pass over the data goes
-// sample by sample, taking the channels' runs of hw values, adjacent in
-// memory, as one stream: channel by channel it would read n short runs far
-// apart, each starting with a cache miss (7×7 planes measured ~15% slower).
-// Each channel still adds its runs' sums in the order of the samples.
-func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
-	n, hw := bn.dims(x)
-	cnt := float64(n * hw)
-	if bn.train {
-		// One pass for both sums, shifted by the channel's first value so
-		// that a mean far from zero does not cancel the variance away;
-		// or the layer before's, gathered as it wrote x (SumsFrom).
-		var pre []float64
-		if bn.SumsFrom != nil {
-			if pre = bn.SumsFrom.OutputSums(x); len(pre) < 2*n*bn.C {
-				pre = nil
-			}
-		}
-		sums := bn.sums[2*c0 : 2*c1]
-		clear(sums)
-		for i := 0; i < n; i++ {
-			for c := c0; c < c1; c++ {
-				var a, b float64
-				if pre != nil {
-					a, b = pre[2*(i*bn.C+c)], pre[2*(i*bn.C+c)+1]
-				} else {
-					off := (i*bn.C + c) * hw
-					a, b = vec.ShiftedSums(x.Data[off:off+hw], float64(x.Data[c*hw]))
-				}
-				sums[2*(c-c0)] += a
-				sums[2*(c-c0)+1] += b
-			}
+// planeStats sets sums[2(i·C+c)] and the index after to the shifted sums
+// of image i's plane c (vec.ShiftedSums, shifted by channel c's first
+// value), for images [i0, i1) of x.
+func (bn *BatchNorm) planeStats(x *tensor.Tensor, sums []float64, i0, i1 int) {
+	_, hw := bn.dims(x)
+	for i := i0; i < i1; i++ {
+		for c := 0; c < bn.C; c++ {
+			off := (i*bn.C + c) * hw
+			sums[2*(i*bn.C+c)], sums[2*(i*bn.C+c)+1] = vec.ShiftedSums(x.Data[off:off+hw], float64(x.Data[c*hw]))
 		}
 	}
+}
+
+// stats sets the mean and inverse deviation of channels [c0, c1): in
+// training from the planes' sums (planeStats's, or the layer before's),
+// added in the order of the images, and updates the running statistics;
+// in evaluation from the running statistics.
+func (bn *BatchNorm) stats(x *tensor.Tensor, sums []float64, c0, c1 int) {
+	n, hw := bn.dims(x)
+	cnt := float64(n * hw)
 	for c := c0; c < c1; c++ {
 		var mean, variance float64
 		if bn.train {
+			var s, ss float64
+			for i := 0; i < n; i++ {
+				s += sums[2*(i*bn.C+c)]
+				ss += sums[2*(i*bn.C+c)+1]
+			}
+			// Shifted by the channel's first value so that a mean far
+			// from zero does not cancel the variance away.
 			k := float64(x.Data[c*hw])
-			s, ss := bn.sums[2*c], bn.sums[2*c+1]
 			mean = k + s/cnt
 			ss = max(ss-s*s/cnt, 0) // Σ (x − mean)²
 			variance = ss / cnt
@@ -203,29 +208,34 @@ func (bn *BatchNorm) forward(x *tensor.Tensor, c0, c1 int) {
 		inv := 1 / math.Sqrt(variance+bn.Eps)
 		bn.mean[c], bn.invStd[c] = float32(mean), float32(inv)
 	}
+}
+
+// normalize writes the output of images [i0, i1) of x: a sample's planes
+// in one call where the output is dense, each plane through a dense one
+// where it lies on a grid.
+func (bn *BatchNorm) normalize(x *tensor.Tensor, i0, i1 int) {
+	_, hw := bn.dims(x)
 	g, b := bn.Gamma.Value.Data, bn.Beta.Value.Data
-	og := bn.out.Grid
-	if og == nil { // a sample's run of channels in one call each
-		for i := 0; i < n; i++ {
-			lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
+	if bn.out.Grid == nil {
+		for i := i0; i < i1; i++ {
+			lo, hi := i*bn.C*hw, (i+1)*bn.C*hw
 			out := bn.out.Data[lo:hi]
 			if bn.sumWith != nil {
-				vec.NormalizeAddReluPlanes(out, x.Data[lo:hi], bn.sumWith.Data[lo:hi], hw, bn.mean[c0:c1], bn.invStd[c0:c1], g[c0:c1], b[c0:c1])
+				vec.NormalizeAddReluPlanes(out, x.Data[lo:hi], bn.sumWith.Data[lo:hi], hw, bn.mean, bn.invStd, g, b)
 				continue
 			}
-			vec.NormalizePlanes(out, x.Data[lo:hi], hw, bn.mean[c0:c1], bn.invStd[c0:c1], g[c0:c1], b[c0:c1])
+			vec.NormalizePlanes(out, x.Data[lo:hi], hw, bn.mean, bn.invStd, g, b)
 			if bn.ReLU {
 				vec.Relu(out, out)
 			}
 		}
 		return
 	}
-	// On a grid each plane goes through a dense one.
 	t := bnPlanesFree.Get()
 	t.grow(hw)
 	defer bnPlanesFree.Put(t)
-	for i := 0; i < n; i++ {
-		for c := c0; c < c1; c++ {
+	for i := i0; i < i1; i++ {
+		for c := 0; c < bn.C; c++ {
 			off := (i*bn.C + c) * hw
 			vec.Normalize(t.y, x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
 			if bn.ReLU {
@@ -257,10 +267,14 @@ func (bn *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	} else {
 		bn.dx = tensor.Ensure(bn.dx, dy.Shape...)
 	}
-	bn.ensureSums()
-	bn.loop = bnLoop{bn: bn, dy: dy}
-	sched.Parallel(bn.C, 1, &bn.loop)
-	bn.loop = bnLoop{}
+	bn.ensureParams()
+	n, _ := bn.dims(dy)
+	ps := planeSumsFree.Get()
+	ps.v = growSums(ps.v, 2*n*bn.C)
+	bn.run(bnGradStats, n, dy, ps.v)
+	bn.run(bnGradParams, bn.C, dy, ps.v)
+	bn.run(bnNormGrad, n, dy, nil)
+	planeSumsFree.Put(ps)
 	return bn.dx
 }
 
@@ -273,32 +287,28 @@ func (bn *BatchNorm) gradGrid(shape []int) *tensor.Grid {
 	return bn.GradGridFor(shape)
 }
 
-// backward computes channels [c0, c1) of the input gradient and of dγ and
-// dβ, sample by sample as forward. x̂ = (x − mu)·is, recomputed as Forward
-// computed it. With ReLU, dy masked by the output's sign (gradPlane)
-// stands in for dy: written to dx's plane when dx is dense, where the
-// second pass reads it, and computed again in that pass when dx is on a
-// grid, whose planes go through a dense one.
-func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
-	n, hw := bn.dims(dy)
-	cnt := float64(n * hw)
-	sums := bn.sums[2*c0 : 2*c1]
-	clear(sums)
+// gradStats sets sums[2(i·C+c)] and the index after to Σ g and Σ g·x̂
+// over image i's plane c (vec.DotHat), for images [i0, i1): g is dy, or
+// with ReLU dy masked by the output's sign (gradPlane), written to dx's
+// plane when dx is dense, where normGrad reads it, and computed again
+// there when dx is on a grid. x̂ = (x − mu)·is, recomputed as Forward
+// computed it.
+func (bn *BatchNorm) gradStats(dy *tensor.Tensor, sums []float64, i0, i1 int) {
+	_, hw := bn.dims(dy)
 	var t *bnPlanes
 	if bn.out.Grid != nil || bn.dx.Grid != nil {
 		t = bnPlanesFree.Get()
 		t.grow(hw)
 		defer bnPlanesFree.Put(t)
 	}
-	// With every buffer dense, a sample's run of channels is masked in
-	// one call.
+	// With every buffer dense, a sample's planes are masked in one call.
 	dense := bn.out.Grid == nil && bn.dx.Grid == nil
-	for i := 0; i < n; i++ {
+	for i := i0; i < i1; i++ {
 		if bn.ReLU && dense {
-			lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
+			lo, hi := i*bn.C*hw, (i+1)*bn.C*hw
 			vec.ReluGrad(bn.dx.Data[lo:hi], dy.Data[lo:hi], bn.out.Data[lo:hi])
 		}
-		for c := c0; c < c1; c++ {
+		for c := 0; c < bn.C; c++ {
 			off := (i*bn.C + c) * hw
 			var g []float32
 			if bn.ReLU && dense {
@@ -306,15 +316,23 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 			} else {
 				g = bn.gradPlane(dy, c, off, hw, t)
 			}
-			a, b := vec.DotHat(g, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
-			sums[2*(c-c0)] += a
-			sums[2*(c-c0)+1] += b
+			sums[2*(i*bn.C+c)], sums[2*(i*bn.C+c)+1] = vec.DotHat(g, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
 		}
 	}
-	// The sums give γ's and β's gradients and, as means taken in
-	// float64, each channel's parameters of the second pass.
+}
+
+// gradParams adds, for channels [c0, c1), the planes' sums in the order
+// of the images: γ's and β's gradients and, as means taken in float64,
+// each channel's parameters of normGrad.
+func (bn *BatchNorm) gradParams(dy *tensor.Tensor, sums []float64, c0, c1 int) {
+	n, hw := bn.dims(dy)
+	cnt := float64(n * hw)
 	for c := c0; c < c1; c++ {
-		sdy, sdyx := bn.sums[2*c], bn.sums[2*c+1]
+		var sdy, sdyx float64
+		for i := 0; i < n; i++ {
+			sdy += sums[2*(i*bn.C+c)]
+			sdyx += sums[2*(i*bn.C+c)+1]
+		}
 		bn.Gamma.Grad.Data[c] += float32(sdyx)
 		bn.Beta.Grad.Data[c] += float32(sdy)
 		bn.scale[c] = bn.Gamma.Value.Data[c] * bn.invStd[c]
@@ -323,18 +341,29 @@ func (bn *BatchNorm) backward(dy *tensor.Tensor, c0, c1 int) {
 			bn.mdy[c], bn.mdyx[c] = 0, 0
 		}
 	}
-	mu, is, scale, mdy, mdyx := bn.mean[c0:c1], bn.invStd[c0:c1], bn.scale[c0:c1], bn.mdy[c0:c1], bn.mdyx[c0:c1]
-	for i := 0; i < n; i++ {
-		if bn.dx.Grid == nil { // a sample's run of channels in one call
-			lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
+}
+
+// normGrad writes the input gradient of images [i0, i1): in training
+// γ/σ·(g − mean(g) − x̂·mean(g·x̂)), in evaluation γ/σ·g; a sample's
+// planes in one call where dx is dense.
+func (bn *BatchNorm) normGrad(dy *tensor.Tensor, i0, i1 int) {
+	_, hw := bn.dims(dy)
+	if bn.dx.Grid == nil {
+		for i := i0; i < i1; i++ {
+			lo, hi := i*bn.C*hw, (i+1)*bn.C*hw
 			g := dy.Data[lo:hi]
-			if bn.ReLU { // the first pass's masked planes, in place
+			if bn.ReLU { // gradStats's masked planes, in place
 				g = bn.dx.Data[lo:hi]
 			}
-			vec.NormGradPlanes(bn.dx.Data[lo:hi], g, bn.x.Data[lo:hi], hw, mu, is, scale, mdy, mdyx)
-			continue
+			vec.NormGradPlanes(bn.dx.Data[lo:hi], g, bn.x.Data[lo:hi], hw, bn.mean, bn.invStd, bn.scale, bn.mdy, bn.mdyx)
 		}
-		for c := c0; c < c1; c++ {
+		return
+	}
+	t := bnPlanesFree.Get()
+	t.grow(hw)
+	defer bnPlanesFree.Put(t)
+	for i := i0; i < i1; i++ {
+		for c := 0; c < bn.C; c++ {
 			off := (i*bn.C + c) * hw
 			g := bn.gradPlane(dy, c, off, hw, t)
 			vec.NormGrad(t.dx, g, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c], bn.scale[c], bn.mdy[c], bn.mdyx[c])
@@ -379,21 +408,67 @@ func (t *bnPlanes) grow(hw int) { t.y, t.g, t.dx = grow(t.y, hw), grow(t.g, hw),
 
 var bnPlanesFree sched.FreeList[bnPlanes]
 
-// bnLoop runs a BatchNorm pass over channels, whole channels to a
-// goroutine, so the statistics do not depend on the thread count. x is
-// set for Forward, dy for Backward.
+// The BatchNorm's parallel loops. A pass over the activations goes by
+// images, each sample's planes adjacent in memory, the images cut as the
+// convolutions around it cut theirs; the per-channel statistics in
+// between go by channel, from per-plane sums added in the order of the
+// images, so the results do not depend on the thread count.
+const (
+	bnPlaneStats = iota // images: planeStats
+	bnStats             // channels: stats
+	bnNormalize         // images: normalize
+	bnGradStats         // images: gradStats
+	bnGradParams        // channels: gradParams
+	bnNormGrad          // images: normGrad
+)
+
+// bnLoop is one of them in progress; it lives in its BatchNorm and goes to
+// sched.Parallel by pointer, so the passes allocate nothing.
 type bnLoop struct {
-	bn    *BatchNorm
-	x, dy *tensor.Tensor
+	bn   *BatchNorm
+	kind int
+	t    *tensor.Tensor // x for the forward loops, dy for the backward ones
+	sums []float64      // per image and channel
 }
 
-// Range runs channels [c0, c1).
-func (l *bnLoop) Range(c0, c1 int) {
-	if l.x != nil {
-		l.bn.forward(l.x, c0, c1)
-	} else {
-		l.bn.backward(l.dy, c0, c1)
+// run runs loop kind over [0, n) in parallel.
+func (bn *BatchNorm) run(kind, n int, t *tensor.Tensor, sums []float64) {
+	bn.loop = bnLoop{bn: bn, kind: kind, t: t, sums: sums}
+	sched.Parallel(n, 1, &bn.loop)
+	bn.loop = bnLoop{}
+}
+
+// Range runs iterations [j0, j1): images or channels.
+func (l *bnLoop) Range(j0, j1 int) {
+	bn := l.bn
+	switch l.kind {
+	case bnPlaneStats:
+		bn.planeStats(l.t, l.sums, j0, j1)
+	case bnStats:
+		bn.stats(l.t, l.sums, j0, j1)
+	case bnNormalize:
+		bn.normalize(l.t, j0, j1)
+	case bnGradStats:
+		bn.gradStats(l.t, l.sums, j0, j1)
+	case bnGradParams:
+		bn.gradParams(l.t, l.sums, j0, j1)
+	case bnNormGrad:
+		bn.normGrad(l.t, j0, j1)
 	}
+}
+
+// planeSums holds a pass's per-plane sums, [N, C, 2], shared by the
+// network's BatchNorms (they never run at once) through planeSumsFree.
+type planeSums struct{ v []float64 }
+
+var planeSumsFree sched.FreeList[planeSums]
+
+// growSums returns b with length n, reallocated only when too small.
+func growSums(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
 }
 
 // Params returns γ and β.
