@@ -35,6 +35,10 @@ func (o *Op) col2im(col, x []float32, ld int) {
 		return
 	}
 	clear(x[:o.C*o.H*o.W])
+	if o.taps != nil {
+		o.col2imSmall(col, x, ld)
+		return
+	}
 	row := 0
 	for c := 0; c < o.C; c++ {
 		xc := x[c*o.H*o.W : (c+1)*o.H*o.W]
@@ -72,6 +76,28 @@ func (o *Op) col2im(col, x []float32, ld int) {
 					for j, v := range s {
 						dst[(lo+j)*o.Stride+off] += v
 					}
+				}
+			}
+		}
+	}
+}
+
+// col2imSmall is col2im, x cleared, for at most 16 output positions
+// (small.go): each tap's entries are added through its table, a few
+// values a tap where the strided path's calls cost more than their adds.
+// Every pixel takes its taps in the same order.
+func (o *Op) col2imSmall(col, x []float32, ld int) {
+	ohw, hw := o.OutH()*o.OutW(), o.H*o.W
+	row := 0
+	for c := 0; c < o.C; c++ {
+		xc := x[c*hw : (c+1)*hw]
+		for t := range o.taps {
+			tab := &o.taps[t]
+			src := col[row*ld : row*ld+ohw]
+			row++
+			for p, v := range src {
+				if i := tab[p]; i >= 0 {
+					xc[i] += v
 				}
 			}
 		}
