@@ -211,8 +211,9 @@ func (bn *BatchNorm) stats(x *tensor.Tensor, sums []float64, c0, c1 int) {
 }
 
 // normalize writes the output of images [i0, i1) of x: a sample's planes
-// in one call where the output is dense, each plane through a dense one
-// where it lies on a grid.
+// in one call where the output is dense; where it lies on a grid, runs of
+// planes (runLen) through a dense buffer, then plane by plane onto the
+// grid.
 func (bn *BatchNorm) normalize(x *tensor.Tensor, i0, i1 int) {
 	_, hw := bn.dims(x)
 	g, b := bn.Gamma.Value.Data, bn.Beta.Value.Data
@@ -231,20 +232,33 @@ func (bn *BatchNorm) normalize(x *tensor.Tensor, i0, i1 int) {
 		}
 		return
 	}
+	run := bn.runLen(hw)
 	t := bnPlanesFree.Get()
-	t.grow(hw)
+	t.grow(run * hw)
 	defer bnPlanesFree.Put(t)
 	for i := i0; i < i1; i++ {
-		for c := 0; c < bn.C; c++ {
-			off := (i*bn.C + c) * hw
-			vec.Normalize(t.y, x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
+		for c0 := 0; c0 < bn.C; c0 += run {
+			c1 := min(c0+run, bn.C)
+			lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
+			y := t.y[:hi-lo]
+			vec.NormalizePlanes(y, x.Data[lo:hi], hw, bn.mean[c0:c1], bn.invStd[c0:c1], g[c0:c1], b[c0:c1])
 			if bn.ReLU {
-				vec.Relu(t.y, t.y)
+				vec.Relu(y, y)
 			}
-			bn.out.SetPlane(i, c, t.y)
+			for c := c0; c < c1; c++ {
+				bn.out.SetPlane(i, c, y[(c-c0)*hw:(c-c0+1)*hw])
+			}
 		}
 	}
 }
+
+// bnRun bounds the values of a run of planes that the passes over grids
+// take through their dense buffers (64 KiB each, three to a goroutine).
+const bnRun = 1 << 14
+
+// runLen returns the planes of hw values in such a run: all of a
+// sample's where they fit (every layer of the width-16 ResNets).
+func (bn *BatchNorm) runLen(hw int) int { return max(1, min(bn.C, bnRun/max(hw, 1))) }
 
 // grow returns b with length n, reallocated only when too small.
 func grow(b []float32, n int) []float32 {
@@ -288,35 +302,24 @@ func (bn *BatchNorm) gradGrid(shape []int) *tensor.Grid {
 }
 
 // gradStats sets sums[2(i·C+c)] and the index after to Σ g and Σ g·x̂
-// over image i's plane c (vec.DotHat), for images [i0, i1): g is dy, or
-// with ReLU dy masked by the output's sign (gradPlane), written to dx's
-// plane when dx is dense, where normGrad reads it, and computed again
-// there when dx is on a grid. x̂ = (x − mu)·is, recomputed as Forward
-// computed it.
+// over image i's plane c (vec.DotHat), for images [i0, i1), g the
+// gradient the normalisation takes (gradRun). x̂ = (x − mu)·is,
+// recomputed as Forward computed it.
 func (bn *BatchNorm) gradStats(dy *tensor.Tensor, sums []float64, i0, i1 int) {
 	_, hw := bn.dims(dy)
-	var t *bnPlanes
-	if bn.out.Grid != nil || bn.dx.Grid != nil {
-		t = bnPlanesFree.Get()
-		t.grow(hw)
+	run := bn.runLen(hw)
+	t := bn.planes(run * hw)
+	if t != nil {
 		defer bnPlanesFree.Put(t)
 	}
-	// With every buffer dense, a sample's planes are masked in one call.
-	dense := bn.out.Grid == nil && bn.dx.Grid == nil
 	for i := i0; i < i1; i++ {
-		if bn.ReLU && dense {
-			lo, hi := i*bn.C*hw, (i+1)*bn.C*hw
-			vec.ReluGrad(bn.dx.Data[lo:hi], dy.Data[lo:hi], bn.out.Data[lo:hi])
-		}
-		for c := 0; c < bn.C; c++ {
-			off := (i*bn.C + c) * hw
-			var g []float32
-			if bn.ReLU && dense {
-				g = bn.dx.Data[off : off+hw]
-			} else {
-				g = bn.gradPlane(dy, c, off, hw, t)
+		for c0 := 0; c0 < bn.C; c0 += run {
+			c1 := min(c0+run, bn.C)
+			g := bn.gradRun(dy, i, c0, c1, hw, t)
+			for c := c0; c < c1; c++ {
+				off := (i*bn.C + c) * hw
+				sums[2*(i*bn.C+c)], sums[2*(i*bn.C+c)+1] = vec.DotHat(g[(c-c0)*hw:(c-c0+1)*hw], bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
 			}
-			sums[2*(i*bn.C+c)], sums[2*(i*bn.C+c)+1] = vec.DotHat(g, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c])
 		}
 	}
 }
@@ -345,7 +348,8 @@ func (bn *BatchNorm) gradParams(dy *tensor.Tensor, sums []float64, c0, c1 int) {
 
 // normGrad writes the input gradient of images [i0, i1): in training
 // γ/σ·(g − mean(g) − x̂·mean(g·x̂)), in evaluation γ/σ·g; a sample's
-// planes in one call where dx is dense.
+// planes in one call where dx is dense, else runs of planes through a
+// dense buffer, then plane by plane onto the grid.
 func (bn *BatchNorm) normGrad(dy *tensor.Tensor, i0, i1 int) {
 	_, hw := bn.dims(dy)
 	if bn.dx.Grid == nil {
@@ -359,52 +363,66 @@ func (bn *BatchNorm) normGrad(dy *tensor.Tensor, i0, i1 int) {
 		}
 		return
 	}
-	t := bnPlanesFree.Get()
-	t.grow(hw)
+	run := bn.runLen(hw)
+	t := bn.planes(run * hw)
 	defer bnPlanesFree.Put(t)
 	for i := i0; i < i1; i++ {
-		for c := 0; c < bn.C; c++ {
-			off := (i*bn.C + c) * hw
-			g := bn.gradPlane(dy, c, off, hw, t)
-			vec.NormGrad(t.dx, g, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c], bn.scale[c], bn.mdy[c], bn.mdyx[c])
-			bn.dx.SetPlane(i, c, t.dx)
+		for c0 := 0; c0 < bn.C; c0 += run {
+			c1 := min(c0+run, bn.C)
+			lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
+			g := bn.gradRun(dy, i, c0, c1, hw, t)
+			dx := t.dx[:hi-lo]
+			vec.NormGradPlanes(dx, g, bn.x.Data[lo:hi], hw, bn.mean[c0:c1], bn.invStd[c0:c1], bn.scale[c0:c1], bn.mdy[c0:c1], bn.mdyx[c0:c1])
+			for c := c0; c < c1; c++ {
+				bn.dx.SetPlane(i, c, dx[(c-c0)*hw:(c-c0+1)*hw])
+			}
 		}
 	}
 }
 
-// gradPlane returns the plane at off of the gradient the normalisation
-// takes: dy's, or with ReLU dy masked by the output's sign, written to
-// dx's plane when dx is dense, else to t.g. An output on a grid is not
-// read back: its plane is recomputed from x as forward computed it (the
-// ReLU keeps the sign).
-func (bn *BatchNorm) gradPlane(dy *tensor.Tensor, c, off, hw int, t *bnPlanes) []float32 {
-	d := dy.Data[off : off+hw]
+// gradRun returns the gradient the normalisation takes on image i's
+// planes [c0, c1): dy's, or with ReLU dy masked by the output's sign,
+// written to dx's planes when dx is dense (normGrad reads it there) and
+// to t.g when dx is on a grid (normGrad computes it again). An output on
+// a grid is not read back: its planes are recomputed from x as forward
+// computed them, into t.y (the ReLU keeps the sign).
+func (bn *BatchNorm) gradRun(dy *tensor.Tensor, i, c0, c1, hw int, t *bnPlanes) []float32 {
+	lo, hi := (i*bn.C+c0)*hw, (i*bn.C+c1)*hw
+	d := dy.Data[lo:hi]
 	if !bn.ReLU {
 		return d
 	}
-	var y []float32
-	if bn.out.Grid == nil {
-		y = bn.out.Data[off : off+hw]
-	} else {
-		y = t.y
+	y := bn.out.Data[lo:hi]
+	if bn.out.Grid != nil {
+		y = t.y[:hi-lo]
 		g, b := bn.Gamma.Value.Data, bn.Beta.Value.Data
-		vec.Normalize(y, bn.x.Data[off:off+hw], bn.mean[c], bn.invStd[c], g[c], b[c])
+		vec.NormalizePlanes(y, bn.x.Data[lo:hi], hw, bn.mean[c0:c1], bn.invStd[c0:c1], g[c0:c1], b[c0:c1])
 	}
-	var g []float32
-	if bn.dx.Grid == nil {
-		g = bn.dx.Data[off : off+hw]
-	} else {
-		g = t.g
+	g := bn.dx.Data[lo:hi]
+	if bn.dx.Grid != nil {
+		g = t.g[:hi-lo]
 	}
 	vec.ReluGrad(g, d, y)
 	return g
 }
 
-// bnPlanes are a goroutine's dense planes for the passes over outputs
-// and gradients on grids.
+// planes returns a goroutine's dense buffers of n values each for the
+// passes over grids, nil when neither the output nor dx lies on one.
+// The caller puts them back (bnPlanesFree).
+func (bn *BatchNorm) planes(n int) *bnPlanes {
+	if bn.out.Grid == nil && bn.dx.Grid == nil {
+		return nil
+	}
+	t := bnPlanesFree.Get()
+	t.grow(n)
+	return t
+}
+
+// bnPlanes are a goroutine's dense buffers for the passes over outputs
+// and gradients on grids: a run of planes each.
 type bnPlanes struct{ y, g, dx []float32 }
 
-func (t *bnPlanes) grow(hw int) { t.y, t.g, t.dx = grow(t.y, hw), grow(t.g, hw), grow(t.dx, hw) }
+func (t *bnPlanes) grow(n int) { t.y, t.g, t.dx = grow(t.y, n), grow(t.g, n), grow(t.dx, n) }
 
 var bnPlanesFree sched.FreeList[bnPlanes]
 
