@@ -172,6 +172,22 @@ func shareScratch(net nn.Module) {
 			}
 		}
 	})
+	// A projection's conv keeps its input gradient in a buffer of its
+	// own, into which its block adds the branch's (the buffer the block
+	// would otherwise copy the branch's into: the same memory, one pass
+	// less).
+	nn.Walk(net, func(m nn.Module) {
+		r, ok := m.(*nn.Residual)
+		if !ok || r.Shortcut == nil || r.Pre != nil || !r.PostReLU {
+			return
+		}
+		nn.Walk(r.Shortcut, func(m nn.Module) {
+			if c, ok := m.(*nn.Conv2D); ok {
+				c.Grads = nil
+			}
+		})
+		r.OwnShortcutGrad = true
+	})
 }
 
 // check validates cfg and returns its architecture.

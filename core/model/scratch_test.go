@@ -12,8 +12,10 @@ import (
 )
 
 // TestSharedScratchIsExact: the convolutions of a network share one
-// conv.Scratch and one nn.GradArena, and the BatchNorms ending a residual
-// branch or shortcut two nn.OutArenas (model.New); under every rule, every
+// conv.Scratch and one nn.GradArena (but a post-activation projection's,
+// whose block sums into its input gradient: Residual.OwnShortcutGrad), and
+// the BatchNorms ending a residual branch or shortcut two nn.OutArenas
+// (model.New); under every rule, every
 // gradient, W's and B's, and the loss of two steps are bit for bit those
 // of the same network whose convolutions each keep their own buffers. The
 // second step (on a smaller batch) finds the shared buffers full of other layers' data, so a
@@ -24,10 +26,26 @@ func TestSharedScratchIsExact(t *testing.T) {
 		for _, rule := range align.Presets() {
 			shared, own := build(t, cfg, rule), build(t, cfg, rule)
 			outs := 0
+			// A post-activation projection's conv keeps its own input
+			// gradient, into which the block adds the branch's.
+			ownGrad := map[*nn.Conv2D]bool{}
+			nn.Walk(own.Net, func(m nn.Module) {
+				if r, ok := m.(*nn.Residual); ok && r.OwnShortcutGrad {
+					nn.Walk(r.Shortcut, func(m nn.Module) {
+						if c, ok := m.(*nn.Conv2D); ok {
+							ownGrad[c] = true
+						}
+					})
+					r.OwnShortcutGrad = false
+				}
+			})
+			if (cfg.Arch == "resnet18" || cfg.Arch == "resnet50") && len(ownGrad) == 0 {
+				t.Fatalf("%s: no projection keeps its own input gradient", cfg.Arch)
+			}
 			nn.Walk(own.Net, func(m nn.Module) {
 				switch l := m.(type) {
 				case *nn.Conv2D:
-					if l.Scratch == nil || l.Grads == nil {
+					if l.Scratch == nil || (l.Grads == nil) != ownGrad[l] {
 						t.Fatalf("%s: model.New left %s without the shared buffers", cfg.Arch, l.Name)
 					}
 					l.Scratch, l.Grads = nil, nil

@@ -20,6 +20,13 @@ type Residual struct {
 	// (sumBatchNorm): the branch's output is never stored nor read again.
 	// The shortcut then runs first. The same bits; model.New sets it.
 	FuseSum bool
+	// OwnShortcutGrad says the shortcut's Backward returns its input
+	// gradient in storage of its own, which the branch's Backward does not
+	// write (model.New gives a projection's conv no GradArena): Backward
+	// then adds the branch's gradient into it in place. Otherwise the
+	// branch's goes to a buffer of the block's first, as the shortcut's
+	// pass may write where it lies. The same bits either way.
+	OwnShortcutGrad bool
 
 	out, dsum, dx *tensor.Tensor
 	sDense        *tensor.Tensor // a shortcut output on a grid, copied for a fused sum
@@ -112,7 +119,15 @@ func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		dy = *buf
 	}
 	dh := r.Branch.Backward(dy)
-	if r.Shortcut != nil {
+	switch {
+	case r.Shortcut != nil && r.OwnShortcutGrad:
+		ds := r.Shortcut.Backward(dy)
+		if ds.Grid != nil || dh.Grid != nil || ds.Len() != dh.Len() {
+			panic("nn: residual branch and shortcut gradients differ in layout")
+		}
+		r.loop.run(opAdd, ds.Data, ds.Data, dh.Data)
+		dh = ds
+	case r.Shortcut != nil:
 		// dh goes to r.dx before the shortcut's pass, which may write
 		// its gradient where dh lies (convs sharing a GradArena).
 		r.dx = tensor.Ensure(r.dx, dh.Shape...)
