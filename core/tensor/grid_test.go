@@ -60,9 +60,10 @@ func TestGridDense(t *testing.T) {
 			t.Fatalf("SetPlane: Data[%d] = %v, want %v", k, set.Data[k], x.Data[k])
 		}
 	}
-	// SetFlat in pieces of every length from 1 to 7, starting anywhere in
-	// a row, gives the same layout; dense, a copy.
-	for piece := 1; piece <= 7; piece++ {
+	// SetFlat in pieces of every length from 1 to the whole, starting
+	// anywhere in a row, whole rows or planes or images among them, gives
+	// the same layout; dense, a copy.
+	for piece := 1; piece <= want.Len(); piece++ {
 		flat, dense := OnGrid(nil, g, 2, 2, 2, 3), New(2, 2, 2, 3)
 		for i := 0; i < want.Len(); i += piece {
 			flat.SetFlat(i, want.Data[i:min(i+piece, want.Len())])
