@@ -150,7 +150,8 @@ func wireFusions(net nn.Module) {
 }
 
 // shareScratch gives every convolution of net one conv.Scratch and one
-// nn.GradArena, and the BatchNorms that end a residual branch or shortcut
+// nn.GradArena (but a post-activation projection's conv, which keeps its
+// input gradient: nn.Residual.OwnShortcutGrad), and the BatchNorms that end a residual branch or shortcut
 // one nn.OutArena each: they run one after another, so the network needs
 // the buffers of its largest pass only, not of every layer's. No network
 // here has two convolutions in a row, which a GradArena rules out.

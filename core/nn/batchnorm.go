@@ -257,7 +257,7 @@ func (bn *BatchNorm) normalize(x *tensor.Tensor, i0, i1 int) {
 const bnRun = 1 << 14
 
 // runLen returns the planes of hw values in such a run: all of a
-// sample's where they fit (every layer of the width-16 ResNets).
+// sample's where they fit (every layer of the width-16 ResNets at 28×28).
 func (bn *BatchNorm) runLen(hw int) int { return max(1, min(bn.C, bnRun/max(hw, 1))) }
 
 // grow returns b with length n, reallocated only when too small.
