@@ -95,6 +95,10 @@ var shapes = []Shape{
 	{C: 2, H: 2, W: 2, K: 3, KH: 3, KW: 3, Stride: 2, Pad: 1},
 	// A filter wider than the padded image: its last tap reads nothing at stride 2.
 	{C: 2, H: 3, W: 2, K: 3, KH: 3, KW: 4, Stride: 2, Pad: 1},
+	// The same at stride 1, an output narrower than the input: the last
+	// taps read only the right padding, on the image's last row too.
+	{C: 1, H: 20, W: 3, K: 1, KH: 1, KW: 7, Stride: 1, Pad: 2},
+	{C: 2, H: 5, W: 3, K: 2, KH: 3, KW: 7, Stride: 1, Pad: 2},
 }
 
 func TestConvAgainstDirect(t *testing.T) {

@@ -47,8 +47,11 @@ func (o *Op) col2im(col, x []float32, ld int) {
 				src := col[row*ld : row*ld+ohw]
 				row++
 				lo, hi := o.span(kw, ow)
+				if lo == hi {
+					continue // the tap reads only padding
+				}
 				off := kw - o.Pad
-				if o.Stride == 2 && lo < hi {
+				if o.Stride == 2 {
 					// Output rows [ya, yb) read inside the image: rows of
 					// dst two image rows apart, every other pixel.
 					ya, yb := max(0, -floorDiv(kh-o.Pad, 2)), min(oh, floorDiv(o.H-1+o.Pad-kh, 2)+1)
