@@ -82,6 +82,24 @@ var avx512 = &impl{
 	dotMR:      4, dotNR: 6,
 }
 
+// pack8x8AVX2 is pack8 on blocks of eight columns: per block eight row
+// loads, an 8×8 transpose in registers, alpha's products and eight
+// stores.
+//
+//go:noescape
+func pack8x8AVX2(d, a []float32, lda, blocks int, alpha float32)
+
+// pack8Blocks packs the whole blocks of eight of pack8's kb columns with
+// pack8x8AVX2 where the CPU has AVX2 and returns how many columns it did;
+// the products are the Go loop's, so the bits are too.
+func pack8Blocks(d, a []float32, lda, kb int, alpha float32) int {
+	if !hasAVX2 || kb < 8 {
+		return 0
+	}
+	pack8x8AVX2(d[:8*kb], a, lda, kb/8, alpha)
+	return kb &^ 7
+}
+
 func archImpls() []*impl {
 	switch {
 	case hasAVX512:

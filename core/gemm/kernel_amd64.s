@@ -1297,3 +1297,75 @@ dot4x6AVX512_done:
 	VEXTRACTF64X4 $0x01, Z11, 736(AX)
 	VZEROUPPER
 	RET
+
+// func pack8x8AVX2(d []float32, a []float32, lda int, blocks int, alpha float32)
+// Requires: AVX
+TEXT ·pack8x8AVX2(SB), NOSPLIT, $0-68
+	MOVQ         d_base+0(FP), AX
+	MOVQ         a_base+24(FP), CX
+	MOVQ         lda+48(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         blocks+56(FP), BX
+	VBROADCASTSS alpha+64(FP), Y0
+	LEAQ         (DX)(DX*2), SI
+
+pack8x8_loop:
+	TESTQ      BX, BX
+	JZ         pack8x8_done
+	LEAQ       (CX)(SI*1), DI
+	VMOVUPS    (CX), Y1
+	VMOVUPS    (CX)(DX*1), Y2
+	VMOVUPS    (CX)(DX*2), Y3
+	VMOVUPS    (DI), Y4
+	VMOVUPS    (CX)(DX*4), Y5
+	VMOVUPS    (DI)(DX*2), Y6
+	VMOVUPS    (CX)(SI*2), Y7
+	VMOVUPS    (DI)(DX*4), Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VPERM2F128 $0x31, Y3, Y8, Y3
+	VMULPS     Y0, Y7, Y7
+	VMULPS     Y0, Y3, Y3
+	VMOVUPS    Y7, (AX)
+	VMOVUPS    Y3, 128(AX)
+	VPERM2F128 $0x20, Y4, Y2, Y3
+	VPERM2F128 $0x31, Y4, Y2, Y2
+	VMULPS     Y0, Y3, Y3
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y3, 32(AX)
+	VMOVUPS    Y2, 160(AX)
+	VPERM2F128 $0x20, Y6, Y9, Y2
+	VPERM2F128 $0x31, Y6, Y9, Y3
+	VMULPS     Y0, Y2, Y2
+	VMULPS     Y0, Y3, Y3
+	VMOVUPS    Y2, 64(AX)
+	VMOVUPS    Y3, 192(AX)
+	VPERM2F128 $0x20, Y5, Y1, Y2
+	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMULPS     Y0, Y2, Y2
+	VMULPS     Y0, Y1, Y1
+	VMOVUPS    Y2, 96(AX)
+	VMOVUPS    Y1, 224(AX)
+	ADDQ       $0x20, CX
+	ADDQ       $0x00000100, AX
+	DECQ       BX
+	JMP        pack8x8_loop
+
+pack8x8_done:
+	VZEROUPPER
+	RET

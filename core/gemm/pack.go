@@ -92,8 +92,12 @@ func pack4(d, a []float32, off, lda, kb int, alpha float32) {
 	}
 }
 
-// pack8 is pack6 for eight rows.
+// pack8 is pack6 for eight rows: whole blocks of eight columns by
+// pack8Blocks where the CPU has a kernel for it, the rest here.
 func pack8(d, a []float32, off, lda, kb int, alpha float32) {
+	if done := pack8Blocks(d, a[off:off+7*lda+kb], lda, kb, alpha); done > 0 {
+		d, off, kb = d[8*done:], off+done, kb-done
+	}
 	r0 := a[off : off+kb]
 	r1 := a[off+lda : off+lda+kb]
 	r2 := a[off+2*lda : off+2*lda+kb]

@@ -49,6 +49,7 @@ func main() {
 	kernel(avx512, 8, 2, false)
 	kernel(avx512, 8, 2, true)
 	dot512(2, 6)
+	pack8x8()
 	Generate()
 }
 
@@ -354,6 +355,79 @@ func dot512(mp, nr int) {
 			VEXTRACTF64X4(Imm(1), acc[p][j], lane(2*p+1, j))
 		}
 	}
+	VZEROUPPER()
+	RET()
+}
+
+// pack8x8 emits pack8x8AVX2: pack8's interleave of eight rows of A for
+// blocks of eight columns, each block eight row loads, the 8×8 transpose
+// in 24 shuffles (unpack pairs of rows, shuffle pairs of those, swap
+// 128-bit halves), alpha's product and eight stores, in place of the Go
+// loop's 64 scalar loads, products and stores.
+func pack8x8() {
+	TEXT("pack8x8AVX2", NOSPLIT, "func(d, a []float32, lda, blocks int, alpha float32)")
+	Doc("pack8x8AVX2 sets d[8p+i] = alpha·a[i·lda+p] for i < 8 and p < 8·blocks: pack8 on whole blocks of eight columns.")
+	Pragma("noescape")
+	dp := Load(Param("d").Base(), GP64())
+	ap := Load(Param("a").Base(), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(Imm(2), lda) // bytes
+	blocks := Load(Param("blocks"), GP64())
+	alphaParam, err := Param("alpha").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	alpha := YMM()
+	VBROADCASTSS(alphaParam.Addr, alpha)
+	lda3 := GP64()
+	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	ap3 := GP64()
+	// Rows 0–7 at ap + {0, 1, 2, -, 4}·lda, ap + 2·lda3 (row 6) and,
+	// from ap3 = ap + lda3, rows 3, 5 and 7.
+	Label("pack8x8_loop")
+	TESTQ(blocks, blocks)
+	JZ(LabelRef("pack8x8_done"))
+	LEAQ(Mem{Base: ap, Index: lda3, Scale: 1}, ap3)
+	rows := []Mem{
+		{Base: ap}, {Base: ap, Index: lda, Scale: 1}, {Base: ap, Index: lda, Scale: 2}, {Base: ap3},
+		{Base: ap, Index: lda, Scale: 4}, {Base: ap3, Index: lda, Scale: 2}, {Base: ap, Index: lda3, Scale: 2}, {Base: ap3, Index: lda, Scale: 4},
+	}
+	r := make([]VecVirtual, 8)
+	for i := range r {
+		r[i] = YMM()
+		VMOVUPS(rows[i], r[i])
+	}
+	// t: rows paired by unpacking; u: pairs of pairs by shuffling, each
+	// 128-bit half four rows of one column; then the halves swapped.
+	t := make([]VecVirtual, 8)
+	for q := 0; q < 4; q++ {
+		t[2*q], t[2*q+1] = YMM(), YMM()
+		VUNPCKLPS(r[2*q+1], r[2*q], t[2*q])
+		VUNPCKHPS(r[2*q+1], r[2*q], t[2*q+1])
+	}
+	u := make([]VecVirtual, 8)
+	for h := 0; h < 2; h++ { // rows 0–3, rows 4–7
+		for q := 0; q < 2; q++ { // unpacked low, high
+			lo, hi := t[4*h+q], t[4*h+2+q]
+			u[4*h+2*q], u[4*h+2*q+1] = YMM(), YMM()
+			VSHUFPS(Imm(0x44), hi, lo, u[4*h+2*q])
+			VSHUFPS(Imm(0xee), hi, lo, u[4*h+2*q+1])
+		}
+	}
+	for c := 0; c < 4; c++ {
+		o0, o1 := YMM(), YMM()
+		VPERM2F128(Imm(0x20), u[4+c], u[c], o0) // column c
+		VPERM2F128(Imm(0x31), u[4+c], u[c], o1) // column c+4
+		VMULPS(alpha, o0, o0)
+		VMULPS(alpha, o1, o1)
+		VMOVUPS(o0, Mem{Base: dp, Disp: 32 * c})
+		VMOVUPS(o1, Mem{Base: dp, Disp: 32 * (c + 4)})
+	}
+	ADDQ(Imm(32), ap)
+	ADDQ(U32(256), dp)
+	DECQ(blocks)
+	JMP(LabelRef("pack8x8_loop"))
+	Label("pack8x8_done")
 	VZEROUPPER()
 	RET()
 }
