@@ -100,6 +100,20 @@ func pack8Blocks(d, a []float32, lda, kb int, alpha float32) int {
 	return kb &^ 7
 }
 
+// pack4x8AVX2 is pack4 on blocks of eight columns, as pack8x8AVX2.
+//
+//go:noescape
+func pack4x8AVX2(d, a []float32, lda, blocks int, alpha float32)
+
+// pack4Blocks is pack8Blocks for pack4.
+func pack4Blocks(d, a []float32, lda, kb int, alpha float32) int {
+	if !hasAVX2 || kb < 8 {
+		return 0
+	}
+	pack4x8AVX2(d[:4*kb], a, lda, kb/8, alpha)
+	return kb &^ 7
+}
+
 func archImpls() []*impl {
 	switch {
 	case hasAVX512:

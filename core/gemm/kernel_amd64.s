@@ -1369,3 +1369,50 @@ pack8x8_loop:
 pack8x8_done:
 	VZEROUPPER
 	RET
+
+// func pack4x8AVX2(d []float32, a []float32, lda int, blocks int, alpha float32)
+// Requires: AVX
+TEXT ·pack4x8AVX2(SB), NOSPLIT, $0-68
+	MOVQ         d_base+0(FP), AX
+	MOVQ         a_base+24(FP), CX
+	MOVQ         lda+48(FP), DX
+	SHLQ         $0x02, DX
+	MOVQ         blocks+56(FP), BX
+	VBROADCASTSS alpha+64(FP), Y0
+	LEAQ         (DX)(DX*2), SI
+
+pack4x8_loop:
+	TESTQ      BX, BX
+	JZ         pack4x8_done
+	VMOVUPS    (CX), Y1
+	VMOVUPS    (CX)(DX*1), Y2
+	VMOVUPS    (CX)(DX*2), Y3
+	VMOVUPS    (CX)(SI*1), Y4
+	VUNPCKLPS  Y2, Y1, Y5
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VSHUFPS    $0x44, Y2, Y5, Y4
+	VSHUFPS    $0xee, Y2, Y5, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y5
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VPERM2F128 $0x20, Y2, Y4, Y3
+	VMULPS     Y0, Y3, Y3
+	VMOVUPS    Y3, (AX)
+	VPERM2F128 $0x20, Y1, Y5, Y3
+	VMULPS     Y0, Y3, Y3
+	VMOVUPS    Y3, 32(AX)
+	VPERM2F128 $0x31, Y2, Y4, Y2
+	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VPERM2F128 $0x31, Y1, Y5, Y1
+	VMULPS     Y0, Y1, Y1
+	VMOVUPS    Y1, 96(AX)
+	ADDQ       $0x20, CX
+	ADDQ       $0x00000080, AX
+	DECQ       BX
+	JMP        pack4x8_loop
+
+pack4x8_done:
+	VZEROUPPER
+	RET

@@ -28,5 +28,7 @@ func archImpls() []*impl {
 	return nil
 }
 
-// pack8Blocks has no kernel here: pack8 does every column.
+// pack8Blocks and pack4Blocks have no kernel here: pack8 and pack4 do
+// every column.
 func pack8Blocks(d, a []float32, lda, kb int, alpha float32) int { return 0 }
+func pack4Blocks(d, a []float32, lda, kb int, alpha float32) int { return 0 }

@@ -76,8 +76,11 @@ func pack6(d, a []float32, off, lda, kb int, alpha float32) {
 	}
 }
 
-// pack4 is pack6 for four rows.
+// pack4 is pack6 for four rows, as pack8 with pack4Blocks.
 func pack4(d, a []float32, off, lda, kb int, alpha float32) {
+	if done := pack4Blocks(d, a[off:off+3*lda+kb], lda, kb, alpha); done > 0 {
+		d, off, kb = d[4*done:], off+done, kb-done
+	}
 	r0 := a[off : off+kb]
 	r1 := a[off+lda : off+lda+kb]
 	r2 := a[off+2*lda : off+2*lda+kb]

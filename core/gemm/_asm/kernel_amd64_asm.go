@@ -50,6 +50,7 @@ func main() {
 	kernel(avx512, 8, 2, true)
 	dot512(2, 6)
 	pack8x8()
+	pack4x8()
 	Generate()
 }
 
@@ -428,6 +429,66 @@ func pack8x8() {
 	DECQ(blocks)
 	JMP(LabelRef("pack8x8_loop"))
 	Label("pack8x8_done")
+	VZEROUPPER()
+	RET()
+}
+
+// pack4x8 emits pack4x8AVX2, pack8x8 for pack4's four rows: per block of
+// eight columns four row loads, 12 shuffles (the first two steps of the
+// 8×8 transpose give each 128-bit half one column; the halves are then
+// paired in column order), alpha's product and four stores.
+func pack4x8() {
+	TEXT("pack4x8AVX2", NOSPLIT, "func(d, a []float32, lda, blocks int, alpha float32)")
+	Doc("pack4x8AVX2 sets d[4p+i] = alpha·a[i·lda+p] for i < 4 and p < 8·blocks: pack4 on whole blocks of eight columns.")
+	Pragma("noescape")
+	dp := Load(Param("d").Base(), GP64())
+	ap := Load(Param("a").Base(), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(Imm(2), lda) // bytes
+	blocks := Load(Param("blocks"), GP64())
+	alphaParam, err := Param("alpha").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	alpha := YMM()
+	VBROADCASTSS(alphaParam.Addr, alpha)
+	lda3 := GP64()
+	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+	Label("pack4x8_loop")
+	TESTQ(blocks, blocks)
+	JZ(LabelRef("pack4x8_done"))
+	rows := []Mem{{Base: ap}, {Base: ap, Index: lda, Scale: 1}, {Base: ap, Index: lda, Scale: 2}, {Base: ap, Index: lda3, Scale: 1}}
+	r := make([]VecVirtual, 4)
+	for i := range r {
+		r[i] = YMM()
+		VMOVUPS(rows[i], r[i])
+	}
+	t := make([]VecVirtual, 4)
+	for q := 0; q < 2; q++ {
+		t[2*q], t[2*q+1] = YMM(), YMM()
+		VUNPCKLPS(r[2*q+1], r[2*q], t[2*q])
+		VUNPCKHPS(r[2*q+1], r[2*q], t[2*q+1])
+	}
+	// u[c]: column c in the low half, column c+4 in the high.
+	u := make([]VecVirtual, 4)
+	for q := 0; q < 2; q++ {
+		u[2*q], u[2*q+1] = YMM(), YMM()
+		VSHUFPS(Imm(0x44), t[2+q], t[q], u[2*q])
+		VSHUFPS(Imm(0xee), t[2+q], t[q], u[2*q+1])
+	}
+	for h := 0; h < 2; h++ { // columns 0–3, then 4–7
+		for c := 0; c < 2; c++ { // two columns a store
+			o := YMM()
+			VPERM2F128(Imm(uint64(0x20+0x11*h)), u[2*c+1], u[2*c], o)
+			VMULPS(alpha, o, o)
+			VMOVUPS(o, Mem{Base: dp, Disp: 64*h + 32*c})
+		}
+	}
+	ADDQ(Imm(32), ap)
+	ADDQ(U32(128), dp)
+	DECQ(blocks)
+	JMP(LabelRef("pack4x8_loop"))
+	Label("pack4x8_done")
 	VZEROUPPER()
 	RET()
 }
