@@ -29,6 +29,10 @@ type buffers struct {
 	aoff  [maxDotRows]int
 	boff  [maxDotRows]int
 	rows  []int // a stored B's row offsets, when it is read in place (inPlaceB)
+	// panelRows are the offsets of a packed B panel's rows, p·panelNR,
+	// through which an in-place-A rows kernel reads an edge tile's panel.
+	panelRows []int
+	panelNR   int
 }
 
 // maxInPlaceK bounds the k of a stored, untransposed B that the rows
@@ -136,9 +140,18 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 			default:
 				packB(bf.b, cl.tB, cl.b, cl.ldb, pc, kb, jc, nb, nr)
 			}
+			// inA: the kernel reads A's tiles where they lie, and A is
+			// packed only if an edge tile needs it.
+			inA := direct && !cl.tA && cl.alpha == 1 && im.rowsAKernel != nil
+			if inA && (len(bf.panelRows) < kb || bf.panelNR != nr) {
+				bf.panelRows, bf.panelNR = make([]int, kc), nr
+				for p := range bf.panelRows {
+					bf.panelRows[p] = p * nr
+				}
+			}
 			for ic := i0; ic < i1; ic += im.mc {
 				mb := min(im.mc, i1-ic)
-				packA(bf.a, cl.tA, cl.a, cl.lda, ic, mb, pc, kb, mr, cl.alpha)
+				packed := false
 				for jr := 0; jr < nb; jr += nr {
 					bp := bf.b[jr*kb : (jr+nr)*kb]
 					cols := min(nr, nb-jr)
@@ -153,6 +166,21 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 						dst, ld, bt := tile[:mr*nr], nr, float32(0)
 						if !edge {
 							dst, ld, bt = c[off:off+(mr-1)*ldc+nr], ldc, beta
+						}
+						switch {
+						case inA && rows == mr:
+							at := (ic+ir)*cl.lda + pc
+							a := cl.a[at : at+(mr-1)*cl.lda+kb]
+							if cols == nr {
+								im.rowsAKernel(kb, a, cl.lda, cl.b[jc+jr:], rowOff[pc:pc+kb], dst, ld, bt)
+								continue
+							}
+							im.rowsAKernel(kb, a, cl.lda, bp, bf.panelRows[:kb], dst, ld, bt)
+							storeTile(rows, cols, tile[:], nr, c[off:], ldc, beta)
+							continue
+						case !packed:
+							packA(bf.a, cl.tA, cl.a, cl.lda, ic, mb, pc, kb, mr, cl.alpha)
+							packed = true
 						}
 						if direct && cols == nr {
 							im.rowsKernel(kb, ap, cl.b[jc+jr:], rowOff[pc:pc+kb], dst, ld, bt)

@@ -27,6 +27,12 @@ func kernel4x24AVX2(k int, a, b, c []float32, ldc int, beta float32)
 //go:noescape
 func kernelRows4x24AVX2(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)
 
+// kernelRowsA4x24AVX2 is kernelRows4x24AVX2 with A's four rows read in
+// place, lda apart: kernelRows4x24AVX2 on the panel packA would pack.
+//
+//go:noescape
+func kernelRowsA4x24AVX2(k int, a []float32, lda int, b []float32, off []int, c []float32, ldc int, beta float32)
+
 // dot4x3AVX2 is dotGeneric(4, 3, ...): the filter-gradient kernel of
 // SgemmRows with tB (see dot.go).
 //
@@ -41,8 +47,9 @@ var avx2 = &impl{
 	// wide (see block), 960 when n is larger: a 2.8 MiB panel was slower on
 	// conv shapes, whose B streams from memory.
 	mc: 120, kc: 384, nc: 1920,
-	kernel:     kernel4x24AVX2,
-	rowsKernel: kernelRows4x24AVX2,
+	kernel:      kernel4x24AVX2,
+	rowsKernel:  kernelRows4x24AVX2,
+	rowsAKernel: kernelRowsA4x24AVX2,
 	dotKernel:  dot4x3AVX2,
 	dotMR:      4, dotNR: 3,
 }
@@ -60,6 +67,13 @@ func kernel8x32AVX512(k int, a, b, c []float32, ldc int, beta float32)
 //go:noescape
 func kernelRows8x32AVX512(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)
 
+// kernelRowsA8x32AVX512 is kernelRows8x32AVX512 with A's eight rows read
+// in place, lda apart: kernelRows8x32AVX512 on the panel packA would
+// pack.
+//
+//go:noescape
+func kernelRowsA8x32AVX512(k int, a []float32, lda int, b []float32, off []int, c []float32, ldc int, beta float32)
+
 // dot4x6AVX512 is dotGeneric(4, 6, ...) on zmm: each register holds two
 // elements' eight lanes, so its sums are dot4x3AVX2's.
 //
@@ -76,8 +90,9 @@ var avx512 = &impl{
 	name: "avx512",
 	mr:   8, nr: 32,
 	mc: 120, kc: 384, nc: 1920,
-	kernel:     kernel8x32AVX512,
-	rowsKernel: kernelRows8x32AVX512,
+	kernel:      kernel8x32AVX512,
+	rowsKernel:  kernelRows8x32AVX512,
+	rowsAKernel: kernelRowsA8x32AVX512,
 	dotKernel:  dot4x6AVX512,
 	dotMR:      4, dotNR: 6,
 }

@@ -76,7 +76,8 @@ func TestSgemmRows(t *testing.T) {
 }
 
 // checkRowsKernel runs im's rows kernel and its plain kernel on the same
-// B panel, read in place and packed, and requires the same bits.
+// B panel, read in place and packed, and requires the same bits; and
+// likewise its in-place-A rows kernel, A's rows lda apart.
 func checkRowsKernel(t *testing.T, im *impl, r *rand.Rand, k, ldc int, beta float32) {
 	t.Helper()
 	if im.rowsKernel == nil {
@@ -85,11 +86,34 @@ func checkRowsKernel(t *testing.T, im *impl, r *rand.Rand, k, ldc int, beta floa
 	a := randSlice(r, im.mr*k)
 	b, off, panel := rowsOperand(r, im.nr, k)
 	c := nanC(r, im.mr, im.nr, ldc)
+	orig := append([]float32(nil), c...)
 	want := append([]float32(nil), c...)
 	im.rowsKernel(k, a, b, off, c, ldc, beta)
 	im.kernel(k, a, panel, want, ldc, beta)
 	what := fmt.Sprintf("%s rows kernel k=%d ldc=%d beta=%v", im.name, k, ldc, beta)
 	checkGuard(t, what, c, im.mr, im.nr, ldc)
+	sameTile(t, what, im, c, want, ldc)
+	if im.rowsAKernel == nil {
+		return
+	}
+	// The same tile with A's rows in place, lda apart.
+	lda := k + 5
+	rowsA := randSlice(r, (im.mr-1)*lda+k)
+	for i := 0; i < im.mr; i++ {
+		for p := 0; p < k; p++ {
+			rowsA[i*lda+p] = a[p*im.mr+i]
+		}
+	}
+	copy(c, orig)
+	im.rowsAKernel(k, rowsA, lda, b, off, c, ldc, beta)
+	what = fmt.Sprintf("%s in-place-A rows kernel k=%d ldc=%d beta=%v", im.name, k, ldc, beta)
+	checkGuard(t, what, c, im.mr, im.nr, ldc)
+	sameTile(t, what, im, c, want, ldc)
+}
+
+// sameTile requires the bits of C's tile in c to be those in want.
+func sameTile(t *testing.T, what string, im *impl, c, want []float32, ldc int) {
+	t.Helper()
 	for i := 0; i < im.mr; i++ {
 		for j := 0; j < im.nr; j++ {
 			if g, w := c[i*ldc+j], want[i*ldc+j]; math.Float32bits(g) != math.Float32bits(w) {

@@ -40,14 +40,16 @@ func main() {
 	// 4×24 rather than BLIS's 6×16: seven loads per twelve FMAs instead of
 	// eight, m = 16 (common in conv layers) splits into whole tiles, and it
 	// measured a little faster here.
-	kernel(avx2, 4, 3, false)
-	kernel(avx2, 4, 3, true)
+	kernel(avx2, 4, 3, false, false)
+	kernel(avx2, 4, 3, true, false)
+	kernel(avx2, 4, 3, true, true)
 	dot(4, 3)
 	// 8×32 on zmm: 16 accumulators, two loads of B and eight broadcasts per
 	// sixteen FMAs (ten loads per 512 flops, against seven per 192 at
 	// 4×24), and the same kc, so each element of C sums in AVX2's order.
-	kernel(avx512, 8, 2, false)
-	kernel(avx512, 8, 2, true)
+	kernel(avx512, 8, 2, false, false)
+	kernel(avx512, 8, 2, true, false)
+	kernel(avx512, 8, 2, true, true)
 	dot512(2, 6)
 	pack8x8()
 	pack4x8()
@@ -61,8 +63,11 @@ func main() {
 // broadcasts mr values of A and issues mr·nvec FMAs. With rows it emits
 // kernelRows{mr}x{nr}{ISA} instead, which reads row p of the B panel in
 // place at b[off[p]:] (kernelRowsGeneric): the same FMAs in the same
-// order, one more load per k step.
-func kernel(set isa, mr, nvec int, rows bool) {
+// order, one more load per k step. With inA too it emits
+// kernelRowsA{mr}x{nr}{ISA}, which also reads A in place, row i of the
+// tile at a[i·lda:] (rowsKernel on the panel packA would pack from them,
+// alpha 1): a small product then packs nothing.
+func kernel(set isa, mr, nvec int, rows, inA bool) {
 	if regs := map[string]int{"AVX2": 16, "AVX512": 32}[set.name]; mr*nvec+nvec+1 > regs {
 		panic(fmt.Sprintf("%s %d×%d: %d registers needed, %d exist", set.name, mr, nvec, mr*nvec+nvec+1, regs))
 	}
@@ -77,12 +82,47 @@ func kernel(set isa, mr, nvec int, rows bool) {
 		sig = "func(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)"
 		doc = fmt.Sprintf("%s is kernelRowsGeneric for a %d×%d tile, with %s and FMA.", name, mr, nr, set.name)
 	}
+	if inA {
+		name = fmt.Sprintf("kernelRowsA%dx%d%s", mr, nr, set.name)
+		sig = "func(k int, a []float32, lda int, b []float32, off []int, c []float32, ldc int, beta float32)"
+		doc = fmt.Sprintf("%s is the rows kernel for a %d×%d tile, with %s and FMA, with A's rows read in place, lda apart.", name, mr, nr, set.name)
+	}
 	TEXT(name, NOSPLIT, sig)
 	Doc(doc)
 	Pragma("noescape")
 
 	k := Load(Param("k"), GP64())
 	ap := Load(Param("a").Base(), GP64())
+	// aAt is where the kernel broadcasts A's row i at k step u from: the
+	// packed panel, or with inA row i itself, from ap or ap3 = ap + 3·lda
+	// with an index of lda or 3·lda scaled by 1, 2 or 4.
+	aAt := func(i, u int) Mem { return Mem{Base: ap, Disp: u*aStep + i*f32} }
+	var ap3 Register
+	if inA {
+		lda := Load(Param("lda"), GP64())
+		SHLQ(Imm(2), lda) // bytes
+		lda3 := GP64()
+		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+		ap3 = GP64()
+		LEAQ(Mem{Base: ap, Index: lda3, Scale: 1}, ap3)
+		rowsA := []Mem{
+			{Base: ap}, {Base: ap, Index: lda, Scale: 1}, {Base: ap, Index: lda, Scale: 2}, {Base: ap3},
+			{Base: ap, Index: lda, Scale: 4}, {Base: ap3, Index: lda, Scale: 2}, {Base: ap, Index: lda3, Scale: 2}, {Base: ap3, Index: lda, Scale: 4},
+		}
+		if mr > len(rowsA) {
+			panic(fmt.Sprintf("%s: in-place A for at most %d rows", name, len(rowsA)))
+		}
+		aAt = func(i, u int) Mem { return rowsA[i].Offset(u * f32) }
+	}
+	// advanceA moves A on by n k steps.
+	advanceA := func(n int) {
+		if !inA {
+			ADDQ(U32(n*aStep), ap)
+			return
+		}
+		ADDQ(U32(n*f32), ap)
+		ADDQ(U32(n*f32), ap3)
+	}
 	bp := Load(Param("b").Base(), GP64())
 	// next is the pointer that moves along B: the panel itself, or its
 	// table of row offsets.
@@ -133,7 +173,7 @@ func kernel(set isa, mr, nvec int, rows bool) {
 		}
 		for i := 0; i < mr; i++ {
 			t := set.vec()
-			VBROADCASTSS(Mem{Base: ap, Disp: u*aStep + i*f32}, t)
+			VBROADCASTSS(aAt(i, u), t)
 			for j := range bv {
 				VFMADD231PS(bv[j], t, acc[i][j])
 			}
@@ -148,7 +188,7 @@ func kernel(set isa, mr, nvec int, rows bool) {
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
-	ADDQ(U32(unroll*aStep), ap)
+	advanceA(unroll)
 	ADDQ(U32(unroll*nextStep), next)
 	SUBQ(Imm(unroll), k)
 	JMP(LabelRef(loop))
@@ -158,7 +198,7 @@ func kernel(set isa, mr, nvec int, rows bool) {
 	TESTQ(k, k)
 	JE(LabelRef(store))
 	step(0)
-	ADDQ(U32(aStep), ap)
+	advanceA(1)
 	ADDQ(U32(nextStep), next)
 	DECQ(k)
 	JMP(LabelRef(tail))
