@@ -50,8 +50,8 @@ var avx2 = &impl{
 	kernel:      kernel4x24AVX2,
 	rowsKernel:  kernelRows4x24AVX2,
 	rowsAKernel: kernelRowsA4x24AVX2,
-	dotKernel:  dot4x3AVX2,
-	dotMR:      4, dotNR: 3,
+	dotKernel:   dot4x3AVX2,
+	dotMR:       4, dotNR: 3,
 }
 
 // kernel8x32AVX512 is kernelGeneric(8, 32, ...) on sixteen zmm
@@ -93,8 +93,8 @@ var avx512 = &impl{
 	kernel:      kernel8x32AVX512,
 	rowsKernel:  kernelRows8x32AVX512,
 	rowsAKernel: kernelRowsA8x32AVX512,
-	dotKernel:  dot4x6AVX512,
-	dotMR:      4, dotNR: 6,
+	dotKernel:   dot4x6AVX512,
+	dotMR:       4, dotNR: 6,
 }
 
 // pack8x8AVX2 is pack8 on blocks of eight columns: per block eight row
