@@ -160,3 +160,22 @@ func TestGradArenaRefusesConvsInARow(t *testing.T) {
 	}()
 	net.Backward(tensor.New(y.Shape...))
 }
+
+// TestOwnShortcutGradChecksStorage: a block told its shortcut owns its
+// input gradient, whose shortcut conv in fact shares the branch conv's
+// GradArena, panics rather than add a gradient it overwrote.
+func TestOwnShortcutGradChecksStorage(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	arena := &GradArena{}
+	branch, short := NewConv2D("branch", 2, 3, 3, 1, 1, false, r), NewConv2D("short", 2, 3, 1, 1, 0, false, r)
+	branch.Grads, short.Grads = arena, arena
+	block := &Residual{Branch: branch, Shortcut: short, OwnShortcutGrad: true}
+	x := randTensor(r, 2, 2, 5, 5)
+	y := block.Forward(x, true)
+	defer func() {
+		if msg := fmt.Sprint(recover()); !strings.Contains(msg, "OwnShortcutGrad") {
+			t.Fatalf("Backward with a shared arena: panic %q, want one naming OwnShortcutGrad", msg)
+		}
+	}()
+	block.Backward(randTensor(r, y.Shape...))
+}

@@ -125,6 +125,11 @@ func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		if ds.Grid != nil || dh.Grid != nil || ds.Len() != dh.Len() {
 			panic("nn: residual branch and shortcut gradients differ in layout")
 		}
+		if ds.Len() > 0 && &ds.Data[0] == &dh.Data[0] {
+			// The shortcut wrote where the branch's gradient lay: it does
+			// not own its storage (a GradArena shared with the branch).
+			panic("nn: Residual.OwnShortcutGrad set, but the shortcut's input gradient is the branch's storage")
+		}
 		r.loop.run(opAdd, ds.Data, ds.Data, dh.Data)
 		dh = ds
 	case r.Shortcut != nil:

@@ -12,7 +12,8 @@ type Claims struct {
 	v atomic.Uint64 // front claims in the high 32 bits, back claims in the low
 }
 
-// Reset makes all of [0, n) claimable again.
+// Reset makes all of [0, n) claimable again. n must be below 2³²: each
+// end's count is 32 bits.
 func (c *Claims) Reset() { c.v.Store(0) }
 
 // Front claims the first unclaimed index of [0, n); false when none is left.
