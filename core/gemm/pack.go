@@ -140,10 +140,14 @@ func packB(dst []float32, tB bool, b []float32, ldb, p0, kb, j0, nb, nr int) int
 		// big for the caches, with rows far apart), and deal each row out to
 		// the panels.
 		p := 0
-		if nr == 24 {
-			// Four rows at a time: four streams in flight from memory.
+		switch nr { // four rows at a time: four streams in flight from memory
+		case 24:
 			for ; p+4 <= kb; p += 4 {
 				deal4x24(dst[p*24:], b, (p0+p)*ldb+j0, ldb, full, 24*kb)
+			}
+		case 32:
+			for ; p+4 <= kb; p += 4 {
+				deal4x32(dst[p*32:], b, (p0+p)*ldb+j0, ldb, full, 32*kb)
 			}
 		}
 		for ; p < kb; p++ {
@@ -212,12 +216,36 @@ func deal4x24(d, b []float32, off, ldb, full, stride int) {
 	}
 }
 
+// deal4x32 is deal4x24 for nr = 32 (AVX-512's panels).
+func deal4x32(d, b []float32, off, ldb, full, stride int) {
+	r0 := b[off : off+full*32]
+	r1 := b[off+ldb : off+ldb+full*32]
+	r2 := b[off+2*ldb : off+2*ldb+full*32]
+	r3 := b[off+3*ldb : off+3*ldb+full*32]
+	for q := 0; q < full; q++ {
+		t := d[q*stride : q*stride+128]
+		v0 := *(*[32]float32)(r0[q*32:])
+		v1 := *(*[32]float32)(r1[q*32:])
+		v2 := *(*[32]float32)(r2[q*32:])
+		v3 := *(*[32]float32)(r3[q*32:])
+		*(*[32]float32)(t[0:]) = v0
+		*(*[32]float32)(t[32:]) = v1
+		*(*[32]float32)(t[64:]) = v2
+		*(*[32]float32)(t[96:]) = v3
+	}
+}
+
 // dealRow copies full chunks of nr floats, chunk q from src[q·sstride:] to
 // d[q·stride:]. Copying a fixed-size array through a local compiles to
 // inline vector moves, where copy() or a direct array assignment (which
 // must allow for overlap) calls memmove for each short chunk.
 func dealRow(d, src []float32, full, nr, sstride, stride int) {
 	switch nr {
+	case 32:
+		for q := 0; q < full; q++ {
+			v := *(*[32]float32)(src[q*sstride:])
+			*(*[32]float32)(d[q*stride:]) = v
+		}
 	case 24:
 		for q := 0; q < full; q++ {
 			v := *(*[24]float32)(src[q*sstride:])
