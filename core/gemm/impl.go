@@ -18,9 +18,8 @@ type impl struct {
 	rowsKernel func(k int, a, b []float32, off []int, c []float32, ldc int, beta float32)
 	// rowsAKernel, if not nil, is rowsKernel with A's tile read in place
 	// too, its rows lda apart: rowsKernel on the panel packA would pack
-	// from them (alpha 1). Where alpha is 1 and
-	// A is not transposed, block then packs A only for edge tiles. Same
-	// products, same order, same bits.
+	// from them with alpha 1. Where alpha is 1 and A is not transposed,
+	// block then packs A only for edge tiles: the same bits.
 	rowsAKernel func(k int, a []float32, lda int, b []float32, off []int, c []float32, ldc int, beta float32)
 	// dotKernel, if not nil, runs SgemmRows with tB as dot products
 	// (dot.go) on tiles of dotMR rows of A by dotNR rows of R (each at most
