@@ -1828,9 +1828,9 @@ TEXT ·pack8x8AVX2(SB), NOSPLIT, $0-68
 	VBROADCASTSS alpha+64(FP), Y0
 	LEAQ         (DX)(DX*2), SI
 
-pack8x8_loop:
+pack8x8AVX2_loop:
 	TESTQ      BX, BX
-	JZ         pack8x8_done
+	JZ         pack8x8AVX2_done
 	LEAQ       (CX)(SI*1), DI
 	VMOVUPS    (CX), Y1
 	VMOVUPS    (CX)(DX*1), Y2
@@ -1858,34 +1858,34 @@ pack8x8_loop:
 	VSHUFPS    $0xee, Y7, Y5, Y5
 	VPERM2F128 $0x20, Y3, Y8, Y7
 	VPERM2F128 $0x31, Y3, Y8, Y3
-	VMULPS     Y0, Y7, Y7
-	VMULPS     Y0, Y3, Y3
-	VMOVUPS    Y7, (AX)
-	VMOVUPS    Y3, 128(AX)
-	VPERM2F128 $0x20, Y4, Y2, Y3
+	VPERM2F128 $0x20, Y4, Y2, Y8
 	VPERM2F128 $0x31, Y4, Y2, Y2
-	VMULPS     Y0, Y3, Y3
-	VMULPS     Y0, Y2, Y2
-	VMOVUPS    Y3, 32(AX)
-	VMOVUPS    Y2, 160(AX)
-	VPERM2F128 $0x20, Y6, Y9, Y2
-	VPERM2F128 $0x31, Y6, Y9, Y3
-	VMULPS     Y0, Y2, Y2
-	VMULPS     Y0, Y3, Y3
-	VMOVUPS    Y2, 64(AX)
-	VMOVUPS    Y3, 192(AX)
-	VPERM2F128 $0x20, Y5, Y1, Y2
+	VPERM2F128 $0x20, Y6, Y9, Y4
+	VPERM2F128 $0x31, Y6, Y9, Y6
+	VPERM2F128 $0x20, Y5, Y1, Y9
 	VPERM2F128 $0x31, Y5, Y1, Y1
+	VMULPS     Y0, Y7, Y7
+	VMOVUPS    Y7, (AX)
+	VMULPS     Y0, Y8, Y8
+	VMOVUPS    Y8, 32(AX)
+	VMULPS     Y0, Y4, Y4
+	VMOVUPS    Y4, 64(AX)
+	VMULPS     Y0, Y9, Y9
+	VMOVUPS    Y9, 96(AX)
+	VMULPS     Y0, Y3, Y3
+	VMOVUPS    Y3, 128(AX)
 	VMULPS     Y0, Y2, Y2
+	VMOVUPS    Y2, 160(AX)
+	VMULPS     Y0, Y6, Y6
+	VMOVUPS    Y6, 192(AX)
 	VMULPS     Y0, Y1, Y1
-	VMOVUPS    Y2, 96(AX)
 	VMOVUPS    Y1, 224(AX)
 	ADDQ       $0x20, CX
 	ADDQ       $0x00000100, AX
 	DECQ       BX
-	JMP        pack8x8_loop
+	JMP        pack8x8AVX2_loop
 
-pack8x8_done:
+pack8x8AVX2_done:
 	VZEROUPPER
 	RET
 
@@ -1900,13 +1900,14 @@ TEXT ·pack4x8AVX2(SB), NOSPLIT, $0-68
 	VBROADCASTSS alpha+64(FP), Y0
 	LEAQ         (DX)(DX*2), SI
 
-pack4x8_loop:
+pack4x8AVX2_loop:
 	TESTQ      BX, BX
-	JZ         pack4x8_done
+	JZ         pack4x8AVX2_done
+	LEAQ       (CX)(SI*1), DI
 	VMOVUPS    (CX), Y1
 	VMOVUPS    (CX)(DX*1), Y2
 	VMOVUPS    (CX)(DX*2), Y3
-	VMOVUPS    (CX)(SI*1), Y4
+	VMOVUPS    (DI), Y4
 	VUNPCKLPS  Y2, Y1, Y5
 	VUNPCKHPS  Y2, Y1, Y1
 	VUNPCKLPS  Y4, Y3, Y2
@@ -1916,22 +1917,22 @@ pack4x8_loop:
 	VSHUFPS    $0x44, Y3, Y1, Y5
 	VSHUFPS    $0xee, Y3, Y1, Y1
 	VPERM2F128 $0x20, Y2, Y4, Y3
+	VPERM2F128 $0x20, Y1, Y5, Y6
+	VPERM2F128 $0x31, Y2, Y4, Y2
+	VPERM2F128 $0x31, Y1, Y5, Y1
 	VMULPS     Y0, Y3, Y3
 	VMOVUPS    Y3, (AX)
-	VPERM2F128 $0x20, Y1, Y5, Y3
-	VMULPS     Y0, Y3, Y3
-	VMOVUPS    Y3, 32(AX)
-	VPERM2F128 $0x31, Y2, Y4, Y2
+	VMULPS     Y0, Y6, Y6
+	VMOVUPS    Y6, 32(AX)
 	VMULPS     Y0, Y2, Y2
 	VMOVUPS    Y2, 64(AX)
-	VPERM2F128 $0x31, Y1, Y5, Y1
 	VMULPS     Y0, Y1, Y1
 	VMOVUPS    Y1, 96(AX)
 	ADDQ       $0x20, CX
 	ADDQ       $0x00000080, AX
 	DECQ       BX
-	JMP        pack4x8_loop
+	JMP        pack4x8AVX2_loop
 
-pack4x8_done:
+pack4x8AVX2_done:
 	VZEROUPPER
 	RET

@@ -105,10 +105,7 @@ func kernel(set isa, mr, nvec int, rows, inA bool) {
 		LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
 		ap3 = GP64()
 		LEAQ(Mem{Base: ap, Index: lda3, Scale: 1}, ap3)
-		rowsA := []Mem{
-			{Base: ap}, {Base: ap, Index: lda, Scale: 1}, {Base: ap, Index: lda, Scale: 2}, {Base: ap3},
-			{Base: ap, Index: lda, Scale: 4}, {Base: ap3, Index: lda, Scale: 2}, {Base: ap, Index: lda3, Scale: 2}, {Base: ap3, Index: lda, Scale: 4},
-		}
+		rowsA := rowAddrs(ap, ap3, lda, lda3)
 		if mr > len(rowsA) {
 			panic(fmt.Sprintf("%s: in-place A for at most %d rows", name, len(rowsA)))
 		}
@@ -400,14 +397,24 @@ func dot512(mp, nr int) {
 	RET()
 }
 
-// pack8x8 emits pack8x8AVX2: pack8's interleave of eight rows of A for
-// blocks of eight columns, each block eight row loads, the 8×8 transpose
-// in 24 shuffles (unpack pairs of rows, shuffle pairs of those, swap
-// 128-bit halves), alpha's product and eight stores, in place of the Go
-// loop's 64 scalar loads, products and stores.
-func pack8x8() {
-	TEXT("pack8x8AVX2", NOSPLIT, "func(d, a []float32, lda, blocks int, alpha float32)")
-	Doc("pack8x8AVX2 sets d[8p+i] = alpha·a[i·lda+p] for i < 8 and p < 8·blocks: pack8 on whole blocks of eight columns.")
+// rowAddrs returns where rows 0–7 of a matrix at ap start, rows lda
+// bytes apart, with lda3 = 3·lda and ap3 = ap + lda3: scaled indices reach
+// rows 0, 1, 2 and 4 from ap, 6 as ap + 2·lda3, and 3, 5 and 7 from ap3.
+func rowAddrs(ap, ap3, lda, lda3 Register) []Mem {
+	return []Mem{
+		{Base: ap}, {Base: ap, Index: lda, Scale: 1}, {Base: ap, Index: lda, Scale: 2}, {Base: ap3},
+		{Base: ap, Index: lda, Scale: 4}, {Base: ap3, Index: lda, Scale: 2}, {Base: ap, Index: lda3, Scale: 2}, {Base: ap3, Index: lda, Scale: 4},
+	}
+}
+
+// packKernel emits the frame of pack{rows}x8AVX2, pack{rows} on whole
+// blocks of eight columns: a loop over the blocks that loads the block's
+// rows, has block turn them into the packed block's 32-byte vectors (in
+// order), multiplies those by alpha and stores them.
+func packKernel(rows int, block func(r []VecVirtual) []VecVirtual) {
+	name := fmt.Sprintf("pack%dx8AVX2", rows)
+	TEXT(name, NOSPLIT, "func(d, a []float32, lda, blocks int, alpha float32)")
+	Doc(fmt.Sprintf("%s sets d[%dp+i] = alpha·a[i·lda+p] for i < %d and p < 8·blocks: pack%d on whole blocks of eight columns.", name, rows, rows, rows))
 	Pragma("noescape")
 	dp := Load(Param("d").Base(), GP64())
 	ap := Load(Param("a").Base(), GP64())
@@ -420,115 +427,85 @@ func pack8x8() {
 	}
 	alpha := YMM()
 	VBROADCASTSS(alphaParam.Addr, alpha)
-	lda3 := GP64()
+	lda3, ap3 := GP64(), GP64()
 	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
-	ap3 := GP64()
-	// Rows 0–7 at ap + {0, 1, 2, -, 4}·lda, ap + 2·lda3 (row 6) and,
-	// from ap3 = ap + lda3, rows 3, 5 and 7.
-	Label("pack8x8_loop")
+	loop, done := name+"_loop", name+"_done"
+	Label(loop)
 	TESTQ(blocks, blocks)
-	JZ(LabelRef("pack8x8_done"))
+	JZ(LabelRef(done))
 	LEAQ(Mem{Base: ap, Index: lda3, Scale: 1}, ap3)
-	rows := []Mem{
-		{Base: ap}, {Base: ap, Index: lda, Scale: 1}, {Base: ap, Index: lda, Scale: 2}, {Base: ap3},
-		{Base: ap, Index: lda, Scale: 4}, {Base: ap3, Index: lda, Scale: 2}, {Base: ap, Index: lda3, Scale: 2}, {Base: ap3, Index: lda, Scale: 4},
-	}
-	r := make([]VecVirtual, 8)
-	for i := range r {
+	r := make([]VecVirtual, rows)
+	for i, at := range rowAddrs(ap, ap3, lda, lda3)[:rows] {
 		r[i] = YMM()
-		VMOVUPS(rows[i], r[i])
+		VMOVUPS(at, r[i])
 	}
-	// t: rows paired by unpacking; u: pairs of pairs by shuffling, each
-	// 128-bit half four rows of one column; then the halves swapped.
-	t := make([]VecVirtual, 8)
-	for q := 0; q < 4; q++ {
-		t[2*q], t[2*q+1] = YMM(), YMM()
-		VUNPCKLPS(r[2*q+1], r[2*q], t[2*q])
-		VUNPCKHPS(r[2*q+1], r[2*q], t[2*q+1])
-	}
-	u := make([]VecVirtual, 8)
-	for h := 0; h < 2; h++ { // rows 0–3, rows 4–7
-		for q := 0; q < 2; q++ { // unpacked low, high
-			lo, hi := t[4*h+q], t[4*h+2+q]
-			u[4*h+2*q], u[4*h+2*q+1] = YMM(), YMM()
-			VSHUFPS(Imm(0x44), hi, lo, u[4*h+2*q])
-			VSHUFPS(Imm(0xee), hi, lo, u[4*h+2*q+1])
-		}
-	}
-	for c := 0; c < 4; c++ {
-		o0, o1 := YMM(), YMM()
-		VPERM2F128(Imm(0x20), u[4+c], u[c], o0) // column c
-		VPERM2F128(Imm(0x31), u[4+c], u[c], o1) // column c+4
-		VMULPS(alpha, o0, o0)
-		VMULPS(alpha, o1, o1)
-		VMOVUPS(o0, Mem{Base: dp, Disp: 32 * c})
-		VMOVUPS(o1, Mem{Base: dp, Disp: 32 * (c + 4)})
+	for i, o := range block(r) {
+		VMULPS(alpha, o, o)
+		VMOVUPS(o, Mem{Base: dp, Disp: 32 * i})
 	}
 	ADDQ(Imm(32), ap)
-	ADDQ(U32(256), dp)
+	ADDQ(U32(uint64(32*rows)), dp)
 	DECQ(blocks)
-	JMP(LabelRef("pack8x8_loop"))
-	Label("pack8x8_done")
+	JMP(LabelRef(loop))
+	Label(done)
 	VZEROUPPER()
 	RET()
 }
 
-// pack4x8 emits pack4x8AVX2, pack8x8 for pack4's four rows: per block of
-// eight columns four row loads, 12 shuffles (the first two steps of the
-// 8×8 transpose give each 128-bit half one column; the halves are then
-// paired in column order), alpha's product and four stores.
-func pack4x8() {
-	TEXT("pack4x8AVX2", NOSPLIT, "func(d, a []float32, lda, blocks int, alpha float32)")
-	Doc("pack4x8AVX2 sets d[4p+i] = alpha·a[i·lda+p] for i < 4 and p < 8·blocks: pack4 on whole blocks of eight columns.")
-	Pragma("noescape")
-	dp := Load(Param("d").Base(), GP64())
-	ap := Load(Param("a").Base(), GP64())
-	lda := Load(Param("lda"), GP64())
-	SHLQ(Imm(2), lda) // bytes
-	blocks := Load(Param("blocks"), GP64())
-	alphaParam, err := Param("alpha").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	alpha := YMM()
-	VBROADCASTSS(alphaParam.Addr, alpha)
-	lda3 := GP64()
-	LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
-	Label("pack4x8_loop")
-	TESTQ(blocks, blocks)
-	JZ(LabelRef("pack4x8_done"))
-	rows := []Mem{{Base: ap}, {Base: ap, Index: lda, Scale: 1}, {Base: ap, Index: lda, Scale: 2}, {Base: ap, Index: lda3, Scale: 1}}
-	r := make([]VecVirtual, 4)
-	for i := range r {
-		r[i] = YMM()
-		VMOVUPS(rows[i], r[i])
-	}
-	t := make([]VecVirtual, 4)
-	for q := 0; q < 2; q++ {
+// unpackPairs interleaves rows 2q and 2q+1 of r, low and high halves of
+// each lane: t[2q] holds their columns 0, 1, 4, 5 paired, t[2q+1] 2, 3, 6, 7.
+func unpackPairs(r []VecVirtual) []VecVirtual {
+	t := make([]VecVirtual, len(r))
+	for q := 0; q < len(r)/2; q++ {
 		t[2*q], t[2*q+1] = YMM(), YMM()
 		VUNPCKLPS(r[2*q+1], r[2*q], t[2*q])
 		VUNPCKHPS(r[2*q+1], r[2*q], t[2*q+1])
 	}
-	// u[c]: column c in the low half, column c+4 in the high.
+	return t
+}
+
+// fourRows takes unpackPairs's t for rows 0–3 (t[0:4]) to u[c], column c
+// of the four rows in the low 128 bits and column c+4 in the high.
+func fourRows(t []VecVirtual) []VecVirtual {
 	u := make([]VecVirtual, 4)
-	for q := 0; q < 2; q++ {
+	for q := 0; q < 2; q++ { // unpacked low, high
 		u[2*q], u[2*q+1] = YMM(), YMM()
 		VSHUFPS(Imm(0x44), t[2+q], t[q], u[2*q])
 		VSHUFPS(Imm(0xee), t[2+q], t[q], u[2*q+1])
 	}
-	for h := 0; h < 2; h++ { // columns 0–3, then 4–7
-		for c := 0; c < 2; c++ { // two columns a store
-			o := YMM()
-			VPERM2F128(Imm(uint64(0x20+0x11*h)), u[2*c+1], u[2*c], o)
-			VMULPS(alpha, o, o)
-			VMOVUPS(o, Mem{Base: dp, Disp: 64*h + 32*c})
+	return u
+}
+
+// pack8x8 emits pack8x8AVX2, pack8 by 8×8 transposes: the 24 shuffles
+// of unpackPairs, fourRows for rows 0–3 and 4–7, and a swap of 128-bit
+// halves, in place of the Go loop's 64 scalar loads, products and stores.
+func pack8x8() {
+	packKernel(8, func(r []VecVirtual) []VecVirtual {
+		t := unpackPairs(r)
+		lo, hi := fourRows(t[:4]), fourRows(t[4:])
+		o := make([]VecVirtual, 8)
+		for c := 0; c < 4; c++ {
+			o[c], o[c+4] = YMM(), YMM()
+			VPERM2F128(Imm(0x20), hi[c], lo[c], o[c])   // column c
+			VPERM2F128(Imm(0x31), hi[c], lo[c], o[c+4]) // column c+4
 		}
-	}
-	ADDQ(Imm(32), ap)
-	ADDQ(U32(128), dp)
-	DECQ(blocks)
-	JMP(LabelRef("pack4x8_loop"))
-	Label("pack4x8_done")
-	VZEROUPPER()
-	RET()
+		return o
+	})
+}
+
+// pack4x8 emits pack4x8AVX2, pack4 by 4×8 transposes: unpackPairs and
+// fourRows, then the halves paired in column order, two columns a store
+// (12 shuffles).
+func pack4x8() {
+	packKernel(4, func(r []VecVirtual) []VecVirtual {
+		u := fourRows(unpackPairs(r))
+		o := make([]VecVirtual, 4)
+		for h := 0; h < 2; h++ { // columns 0–3, then 4–7
+			for c := 0; c < 2; c++ {
+				o[2*h+c] = YMM()
+				VPERM2F128(Imm(uint64(0x20+0x11*h)), u[2*c+1], u[2*c], o[2*h+c])
+			}
+		}
+		return o
+	})
 }
