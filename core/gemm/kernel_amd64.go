@@ -104,28 +104,27 @@ var avx512 = &impl{
 //go:noescape
 func pack8x8AVX2(d, a []float32, lda, blocks int, alpha float32)
 
-// pack8Blocks packs the whole blocks of eight of pack8's kb columns with
-// pack8x8AVX2 where the CPU has AVX2 and returns how many columns it did;
-// the products are the Go loop's, so the bits are too.
-func pack8Blocks(d, a []float32, lda, kb int, alpha float32) int {
-	if !hasAVX2 || kb < 8 {
-		return 0
-	}
-	pack8x8AVX2(d[:8*kb], a, lda, kb/8, alpha)
-	return kb &^ 7
-}
-
 // pack4x8AVX2 is pack4 on blocks of eight columns, as pack8x8AVX2.
 //
 //go:noescape
 func pack4x8AVX2(d, a []float32, lda, blocks int, alpha float32)
 
-// pack4Blocks is pack8Blocks for pack4.
-func pack4Blocks(d, a []float32, lda, kb int, alpha float32) int {
+// packBlocks packs the whole blocks of eight of pack8's or pack4's kb
+// columns (rows 8 or 4) with pack8x8AVX2 or pack4x8AVX2 where the CPU has
+// AVX2, and returns how many columns it did; the products are the Go
+// loop's, so the bits are too.
+func packBlocks(rows int, d, a []float32, lda, kb int, alpha float32) int {
 	if !hasAVX2 || kb < 8 {
 		return 0
 	}
-	pack4x8AVX2(d[:4*kb], a, lda, kb/8, alpha)
+	switch rows {
+	case 8:
+		pack8x8AVX2(d[:8*kb], a, lda, kb/8, alpha)
+	case 4:
+		pack4x8AVX2(d[:4*kb], a, lda, kb/8, alpha)
+	default:
+		return 0
+	}
 	return kb &^ 7
 }
 

@@ -76,9 +76,9 @@ func pack6(d, a []float32, off, lda, kb int, alpha float32) {
 	}
 }
 
-// pack4 is pack6 for four rows, as pack8 with pack4Blocks.
+// pack4 is pack6 for four rows, as pack8.
 func pack4(d, a []float32, off, lda, kb int, alpha float32) {
-	if done := pack4Blocks(d, a[off:off+3*lda+kb], lda, kb, alpha); done > 0 {
+	if done := packBlocks(4, d, a[off:off+3*lda+kb], lda, kb, alpha); done > 0 {
 		d, off, kb = d[4*done:], off+done, kb-done
 	}
 	r0 := a[off : off+kb]
@@ -96,9 +96,9 @@ func pack4(d, a []float32, off, lda, kb int, alpha float32) {
 }
 
 // pack8 is pack6 for eight rows: whole blocks of eight columns by
-// pack8Blocks where the CPU has a kernel for it, the rest here.
+// packBlocks where the CPU has a kernel for it, the rest here.
 func pack8(d, a []float32, off, lda, kb int, alpha float32) {
-	if done := pack8Blocks(d, a[off:off+7*lda+kb], lda, kb, alpha); done > 0 {
+	if done := packBlocks(8, d, a[off:off+7*lda+kb], lda, kb, alpha); done > 0 {
 		d, off, kb = d[8*done:], off+done, kb-done
 	}
 	r0 := a[off : off+kb]
