@@ -98,7 +98,7 @@ var shapes = []Shape{
 	// The same at stride 1, an output narrower than the input: the last
 	// taps read only the right padding, on the image's last row too.
 	{C: 1, H: 20, W: 3, K: 1, KH: 1, KW: 7, Stride: 1, Pad: 2},
-	{C: 2, H: 5, W: 3, K: 2, KH: 3, KW: 7, Stride: 1, Pad: 2},
+	{C: 2, H: 20, W: 3, K: 2, KH: 3, KW: 7, Stride: 1, Pad: 2},
 }
 
 func TestConvAgainstDirect(t *testing.T) {

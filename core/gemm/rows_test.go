@@ -28,12 +28,15 @@ func rowsOperand(r *rand.Rand, n, k int) (b []float32, off []int, stored []float
 // TestSgemmRows checks SgemmRows against Sgemm on B stored, bit for bit, on
 // every implementation (the AVX2 one reads B in place, the others pack it),
 // B as R and as Rᵀ, over shapes with edge tiles on both sides, one and two
-// threads.
+// threads. With alpha 1 the rows kernels read A in place too; with k over
+// 256 the stored B is packed, so Sgemm packs A and is an independent
+// reference, and a k over kc (16×…×389) puts the second slice of k at an
+// offset into A's rows.
 func TestSgemmRows(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		r := rand.New(rand.NewPCG(11, 12))
 		shapes := [][3]int{{1, 1, 1}, {4, 24, 3}, {5, 23, 7}, {im.mr, im.nr, 4}, {im.mr + 1, im.nr + 1, 9},
-			{16, 100, 144}, {7, 3*im.nr + 5, 389}, {33, 2100, 20}, {16, 4000, 30}, {5, 7, 2100}}
+			{16, 100, 144}, {7, 3*im.nr + 5, 389}, {16, 3*im.nr + 5, 389}, {33, 2100, 20}, {16, 4000, 30}, {5, 7, 2100}}
 		for _, procs := range []int{1, 2} {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 			for _, s := range shapes {
@@ -47,17 +50,18 @@ func TestSgemmRows(t *testing.T) {
 						b, off, stored = rowsOperand(r, k, n)
 						ldb = k
 					}
-					for _, beta := range []float32{0, 1, -0.5} {
+					for _, ab := range [][2]float32{{1.5, 0}, {1.5, 1}, {1.5, -0.5}, {1, 0}, {1, 1}} {
+						alpha, beta := ab[0], ab[1]
 						got := append([]float32(nil), c...)
 						want := append([]float32(nil), c...)
-						sgemmRows(im, tA, tB, m, n, k, 1.5, a, lda, b, off, beta, got, ldc)
-						sgemm(im, tA, tB, m, n, k, 1.5, a, lda, stored, ldb, beta, want, ldc)
-						what := fmt.Sprintf("%s procs=%d tA=%v tB=%v %dx%dx%d beta=%v", im.name, procs, tA, tB, m, n, k, beta)
+						sgemmRows(im, tA, tB, m, n, k, alpha, a, lda, b, off, beta, got, ldc)
+						sgemm(im, tA, tB, m, n, k, alpha, a, lda, stored, ldb, beta, want, ldc)
+						what := fmt.Sprintf("%s procs=%d tA=%v tB=%v %dx%dx%d alpha=%v beta=%v", im.name, procs, tA, tB, m, n, k, alpha, beta)
 						checkGuard(t, what, got, m, n, ldc)
 						if (&call{im: im, tA: tA, tB: tB, off: off}).dotCall() {
 							// Summed in another order (dot.go): within the
 							// error bound of the exact result.
-							exact, scale := naive(tA, tB, m, n, k, 1.5, a, lda, stored, ldb, beta, c, ldc)
+							exact, scale := naive(tA, tB, m, n, k, alpha, a, lda, stored, ldb, beta, c, ldc)
 							for i := 0; i < m; i++ {
 								for j := 0; j < n; j++ {
 									if d := math.Abs(float64(got[i*ldc+j]) - exact[i*n+j]); !(d <= bound(k, scale[i*n+j])) {
