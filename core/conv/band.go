@@ -286,7 +286,7 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 		for c := 0; c < o.C; c++ {
 			p := xp[c*b.plane : (c+1)*b.plane]
 			vec.PadRows(p[(b.top+j*b.hp)*b.wp:], b.wp, x[(i*o.C+c)*hw:], o.W, o.H, b.left, o.W)
-			b.clearPads(p, j, o.H, 0, b.wp)
+			b.clearPads(p, j, o.H)
 		}
 		return
 	}
@@ -294,10 +294,10 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 		for a := 0; a < st; a++ {
 			for ph := 0; ph < st; ph++ {
 				if b.rowUsed[a] && b.colUsed[ph] {
-					// Image j's part of the plane cleared whole, in one
-					// call: cheaper than a clear around each short row.
+					// Image j's part of the plane cleared whole, then
+					// dealt into: cheaper than a clear around each short row.
 					p := ((c*st+a)*st + ph) * b.plane
-					b.clearPads(xp[p:p+b.plane], j, 0, 0, 0)
+					b.clearPads(xp[p:p+b.plane], j, 0)
 				}
 			}
 		}
@@ -340,9 +340,9 @@ func (o *Op) bandImage(xp, x []float32, i, j int) {
 }
 
 // clearPads zeroes what image j owns of plane p (its grid rows, and for
-// the first image the rows above it, for the last those below) but the
-// runs of cols values that its first rows rows hold from column from on.
-func (b *band) clearPads(p []float32, j, rows, from, cols int) {
+// the first image the rows above it, for the last those below) but its
+// first rows rows, which the caller writes whole: two clears at most.
+func (b *band) clearPads(p []float32, j, rows int) {
 	lo, hi := (b.top+j*b.hp)*b.wp, (b.top+(j+1)*b.hp)*b.wp
 	if j == 0 {
 		lo = 0
@@ -350,18 +350,9 @@ func (b *band) clearPads(p []float32, j, rows, from, cols int) {
 	if j == b.g-1 {
 		hi = len(p)
 	}
-	if from == 0 && cols == b.wp { // whole rows: what lies above and below
-		at := (b.top + j*b.hp) * b.wp
-		clear(p[lo:at])
-		clear(p[at+rows*b.wp : hi])
-		return
-	}
-	for r := 0; r < rows; r++ {
-		at := (b.top+j*b.hp+r)*b.wp + from
-		clear(p[lo:at])
-		lo = at + cols
-	}
-	clear(p[lo:hi])
+	at := (b.top + j*b.hp) * b.wp
+	clear(p[lo:at])
+	clear(p[at+rows*b.wp : hi])
 }
 
 // bandOut copies image j of the grid-shaped matrix mat [K, grid] (the

@@ -27,6 +27,3 @@ func archImpls() []*impl {
 	}
 	return nil
 }
-
-// packBlocks has no kernel here: pack8 and pack4 do every column.
-func packBlocks(rows int, d, a []float32, lda, kb int, alpha float32) int { return 0 }
