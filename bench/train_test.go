@@ -30,11 +30,20 @@ type trainNet struct {
 // stem, batch 16); and BioTorch's LeNet as its benchmark trains it
 // (32×32, batch 64), whose small layers test the engine's overheads.
 var trainNets = []trainNet{
-	{"resnet18", 16, 28, 1, 10, 128, true, []string{"bp", "fa", "sa", "aa", "wm", "ia", "kp", "usf", "brsf", "frsf"}},
+	{"resnet18", 16, 28, 1, 10, 128, true, []string{"bp", "fa", "sa", "aa", "wm", "ia", "kp", "usf", "brsf", "frsf", "wm-noise32", "ia-noise32"}},
 	{"resnet50", 16, 28, 1, 10, 128, true, []string{"bp"}},
 	{"resnet18", 64, 32, 3, 10, 128, true, []string{"bp"}},
 	{"resnet18", 64, 224, 3, 1000, 16, false, []string{"bp"}},
 	{"lenet-mnist", 0, 32, 1, 10, 64, false, []string{"bp", "brsf"}},
+}
+
+// ruleVariants are the rules timed beside the presets: a preset with a
+// setting of its own.
+var ruleVariants = map[string]func(*result.Config){
+	// WM and IA drawing 32 noise samples a step for a batch of 128
+	// (-align-input-batch 32).
+	"wm-noise32": func(c *result.Config) { c.Rule, c.AlignInputBatch = "wm", 32 },
+	"ia-noise32": func(c *result.Config) { c.Rule, c.AlignInputBatch = "ia", 32 },
 }
 
 // BenchmarkTrainStep measures one full training step of each trainNet:
@@ -62,6 +71,9 @@ func benchTrainStep(b *testing.B, tn trainNet, rule string) {
 	}
 	cfg := result.Defaults()
 	cfg.Rule, cfg.Epochs, cfg.MetricsEvery = rule, 1, 0
+	if set, ok := ruleVariants[rule]; ok {
+		set(&cfg)
+	}
 	tr, _, err := run.NewTrainer(cfg, net, 1000)
 	if err != nil {
 		b.Fatal(err)

@@ -22,6 +22,10 @@ type Request struct {
 	Normalize, Center bool
 	// InputNoise, when not nil, replaces the preset's input form.
 	InputNoise *InputNoise
+	// NoiseBatch, when > 0, sets the InputNoise.Batch of a rule whose
+	// input is noise (its own, as wm's and ia's, or InputNoise); on any
+	// other rule it is an error.
+	NoiseBatch int
 	// Scale multiplies every coefficient; 0 derives it so that the time
 	// scale τ is TimeFraction of TotalSteps at learning rate LR (see
 	// ScaleFor), no shorter than a floor (MinTau).
@@ -48,6 +52,12 @@ func Resolve(req Request) (Spec, error) {
 	if req.InputNoise != nil {
 		n := *req.InputNoise
 		spec.InputNoise = &n
+	}
+	if req.NoiseBatch != 0 {
+		if spec.InputNoise == nil {
+			return spec, fmt.Errorf("align: a noise batch (%d) for rule %q, whose alignment input is the data", req.NoiseBatch, spec.Name)
+		}
+		spec.InputNoise.Batch = req.NoiseBatch
 	}
 	if !(req.Scale >= 0) {
 		return spec, fmt.Errorf("align: scale %v, want ≥ 0", req.Scale)

@@ -50,6 +50,7 @@ type layer struct {
 
 	// Scratch:
 	noise      *tensor.Tensor // alignment input, with InputNoise
+	noiseShape [4]int         // its shape's storage (InputNoise.Batch replaces the batch)
 	pf, pb     *tensor.Tensor // Apply(x, W), Apply(x, B)
 	rf, rb     *tensor.Tensor // Transpose(Pf, B), Transpose(Pb, W)
 	rbW        *tensor.Tensor // Apply(Rb, W)
@@ -366,18 +367,22 @@ func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, own bool) {
 	if r.spec.InputNoise == nil {
 		return x, true // on a grid, maybe: the layer's passes read it there; see dense
 	}
+	shape := append(l.noiseShape[:0], x.Shape...)
+	if b := r.spec.InputNoise.Batch; b > 0 && b < shape[0] {
+		shape[0] = b
+	}
 	// Where the layer's passes read the noise on a grid in place, it is
 	// drawn there, the same values, sparing each pass a layout; the terms
 	// that read its values read the grid too (storage), but for Center's
 	// batch mean.
 	var g *tensor.Grid
 	if l.fused != nil && !r.spec.Center {
-		g = l.fused.InputGrid(x.Shape)
+		g = l.fused.InputGrid(shape)
 	}
 	if g != nil {
-		l.noise = tensor.OnGrid(l.noise, g, x.Shape...)
+		l.noise = tensor.OnGrid(l.noise, g, shape...)
 	} else {
-		l.noise = tensor.Ensure(l.noise, x.Shape...)
+		l.noise = tensor.Ensure(l.noise, shape...)
 	}
 	r.noise.FillTensor(l.noise, r.seed, uint64(r.step), uint64(l.index))
 	return l.noise, false

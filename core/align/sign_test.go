@@ -217,6 +217,9 @@ func TestAllocs(t *testing.T) {
 	noisy := Custom("noisy", all)
 	noisy.InputNoise = &InputNoise{Dist: Normal, Sigma: 1}
 	specs["noisy"] = noisy
+	small := noisy // a noise batch below the data's
+	small.InputNoise = &InputNoise{Dist: Normal, Sigma: 1, Batch: 1}
+	specs["noisy-batch"] = small
 	for _, g := range []geom{geoms[0], geoms[3]} {
 		u, _, _, _, _ := setup(g, 4)
 		var base float64
@@ -264,8 +267,11 @@ type plainLayer struct{ nn.Untied }
 // (the layer seen as plain).
 func TestNoiseOnGrid(t *testing.T) {
 	for _, name := range []string{"wm", "ia"} {
-		spec, _ := Preset(name)
-		testNoiseOnGrid(t, spec)
+		for _, batch := range []int{0, 1} { // 1: a noise batch below the data's 2
+			spec, _ := Preset(name)
+			spec.InputNoise.Batch = batch
+			testNoiseOnGrid(t, spec)
+		}
 	}
 }
 

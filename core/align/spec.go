@@ -67,13 +67,23 @@ const (
 type InputNoise struct {
 	Dist  Dist // no default: the zero value is rejected
 	Sigma float64
+	// Batch is the number of noise samples drawn each step: 0 (or the data's
+	// batch or more) draws as many as the data has. Every term divides by
+	// the batch it reads, so a smaller one leaves the terms' expectation,
+	// and the fixed points, as they are and only adds variance to B's
+	// gradient, which B's slow rate averages over steps; the alignment's
+	// convolutions shrink with it (docs/rules.md §4).
+	Batch int
 }
 
-// String names the noise as tables print it ("normal σ=1"); "" for nil,
-// the data itself.
+// String names the noise as tables print it ("normal σ=1", "normal σ=1,
+// 32 a step"); "" for nil, the data itself.
 func (n *InputNoise) String() string {
 	if n == nil {
 		return ""
+	}
+	if n.Batch > 0 {
+		return fmt.Sprintf("%v σ=%g, %d a step", n.Dist, n.Sigma, n.Batch)
 	}
 	return fmt.Sprintf("%v σ=%g", n.Dist, n.Sigma)
 }
@@ -182,6 +192,9 @@ func (s Spec) check() error {
 		}
 		if !(n.Sigma >= 0) || math.IsInf(n.Sigma, 0) {
 			return fmt.Errorf("input noise σ %v, want a finite number ≥ 0", n.Sigma)
+		}
+		if n.Batch < 0 {
+			return fmt.Errorf("input noise batch %d, want ≥ 0 (0: the data's)", n.Batch)
 		}
 	}
 	return nil

@@ -154,18 +154,29 @@ func (o *Op) layBand(x []float32, i0, g int) []float32 {
 // InputGrid returns the layout in which the passes can read a batch of n
 // images where it lies, with no copy (SetInputOnGrid): the band, for a
 // stride-1 conv on it whose batch fits one group. Otherwise nil. The
-// result is the same pointer from call to call for the same n.
+// result is the same pointer from call to call for the same n, also when
+// calls alternate between batch sizes (a rule's noise batch beside the
+// data's), so they allocate nothing after the first.
 func (o *Op) InputGrid(n int) *tensor.Grid {
 	if !o.banded || o.nchw || o.Stride != 1 || n < 1 || o.group(n) < n {
 		return nil
 	}
-	if o.grid == nil || o.gridN != n {
-		o.bandFor(n)
-		b := &o.band
-		o.grid = &tensor.Grid{Plane: b.plane, Origin: b.top*b.wp + b.left, ImagePitch: b.hp * b.wp, RowPitch: b.wp}
-		o.gridN = n
+	for _, g := range o.grids {
+		if g.n == n {
+			return g.grid
+		}
 	}
-	return o.grid
+	o.bandFor(n)
+	b := &o.band
+	g := &tensor.Grid{Plane: b.plane, Origin: b.top*b.wp + b.left, ImagePitch: b.hp * b.wp, RowPitch: b.wp}
+	o.grids = append(o.grids, batchGrid{n, g})
+	return g
+}
+
+// batchGrid is InputGrid(n).
+type batchGrid struct {
+	n    int
+	grid *tensor.Grid
 }
 
 // OutputGradGrid returns the layout in which Backward and BackwardData can

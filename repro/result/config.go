@@ -87,6 +87,11 @@ type Config struct {
 	// input (white noise N(0, 1) for wm and ia, the data for the others).
 	AlignInputNoise float64 `json:"align_input_noise,omitempty"`
 	AlignInputDist  string  `json:"align_input_dist,omitempty"`
+	// AlignInputBatch > 0 draws that many noise samples a step instead of
+	// the data's batch (align.InputNoise.Batch), on a rule whose alignment
+	// input is noise: the same expected gradient for B, a fraction of its
+	// convolutions.
+	AlignInputBatch int `json:"align_input_batch,omitempty"`
 	// AlignInput is the alignment input the run used, recorded by Run:
 	// "data" or the noise ("normal σ=1").
 	AlignInput string `json:"align_input,omitempty"`
@@ -222,6 +227,8 @@ func (c *Config) Validate() error {
 		return bad("align-time/-align-scale/-align-lr", fmt.Sprint(c.AlignTime, c.AlignScale, c.AlignLR), "≥ 0")
 	case c.AlignInputNoise < 0 || (c.AlignInputNoise > 0 && c.AlignInputDist != "normal" && c.AlignInputDist != "uniform"):
 		return bad("align-input-noise/-align-input-dist", fmt.Sprint(c.AlignInputNoise, " ", c.AlignInputDist), "σ ≥ 0 and normal or uniform")
+	case c.AlignInputBatch < 0:
+		return bad("align-input-batch", c.AlignInputBatch, "a number of noise samples ≥ 1, or 0 for the data's batch")
 	case c.NoiseVar < 0:
 		return bad("noise-var", c.NoiseVar, "≥ 0")
 	case c.MetricsEvery < 0:
@@ -236,13 +243,17 @@ func (c *Config) Validate() error {
 	if _, err := noise.ParseDist(c.NoiseDist); err != nil {
 		return bad("noise-dist", c.NoiseDist, "normal or uniform")
 	}
-	if c.Align != "" {
+	if c.Align != "" || c.AlignInputBatch > 0 {
 		req, err := c.RuleRequest(1)
 		if err != nil {
 			return err
 		}
 		if _, err := align.Resolve(req); err != nil {
-			return fmt.Errorf("config: -align with -rule %s: %w", c.Rule, err)
+			flag := "-align"
+			if c.Align == "" {
+				flag = "-align-input-batch"
+			}
+			return fmt.Errorf("config: %s with -rule %s: %w", flag, c.Rule, err)
 		}
 	}
 	return nil
@@ -255,7 +266,8 @@ func maxThreads() int { return 4 * runtime.NumCPU() }
 // align.Resolve turns into the rule.
 func (cfg Config) RuleRequest(totalSteps int) (align.Request, error) {
 	req := align.Request{Rule: cfg.Rule, Normalize: cfg.AlignNorm, Center: cfg.AlignCenter,
-		Scale: cfg.AlignScale, TimeFraction: cfg.AlignTime, LR: cfg.AlignRate(), TotalSteps: totalSteps}
+		Scale: cfg.AlignScale, TimeFraction: cfg.AlignTime, LR: cfg.AlignRate(), TotalSteps: totalSteps,
+		NoiseBatch: cfg.AlignInputBatch}
 	if cfg.Align != "" {
 		terms, err := align.ParseTerms(cfg.Align)
 		if err != nil {

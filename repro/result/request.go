@@ -32,7 +32,7 @@ func Inert(c Config) Config {
 	}
 	if !trainsB(c.Rule) {
 		c.AlignTime, c.AlignScale, c.AlignLR, c.AlignNorm, c.AlignCenter, c.AlignWarmup = 0, 0, 0, false, false, 0
-		c.AlignTau, c.AlignTerms, c.AlignInputNoise, c.AlignInputDist, c.AlignInput = 0, "", 0, "", ""
+		c.AlignTau, c.AlignTerms, c.AlignInputNoise, c.AlignInputDist, c.AlignInput, c.AlignInputBatch = 0, "", 0, "", "", 0
 	}
 	return c
 }
