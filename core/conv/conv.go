@@ -93,7 +93,7 @@ type Op struct {
 	dxOnGrid bool         // dx goes on InputGrid (SetInputGradOnGrid)
 	outGrid  *tensor.Grid // where bandOut writes y (BackwardData's flip, for dxOnGrid); nil: NCHW
 	sums     []float64    // ForwardSums's, while it runs
-	grids    []batchGrid // InputGrid's, one a batch size asked for
+	grids    []batchGrid  // InputGrid's, one a batch size asked for
 
 	// nchw: a pointwise conv whose passes run on the NCHW batch itself,
 	// with no layout to copy it into: forward and backward-data one
