@@ -30,7 +30,7 @@ type trainNet struct {
 // stem, batch 16); and BioTorch's LeNet as its benchmark trains it
 // (32×32, batch 64), whose small layers test the engine's overheads.
 var trainNets = []trainNet{
-	{"resnet18", 16, 28, 1, 10, 128, true, []string{"bp", "fa", "sa", "aa", "wm", "ia", "kp", "usf", "brsf", "frsf", "wm-noise32", "ia-noise32"}},
+	{"resnet18", 16, 28, 1, 10, 128, true, []string{"bp", "fa", "sa", "aa", "wm", "ia", "kp", "usf", "brsf", "frsf", "wm-noise64", "ia-noise64", "wm-noise32", "ia-noise32"}},
 	{"resnet50", 16, 28, 1, 10, 128, true, []string{"bp"}},
 	{"resnet18", 64, 32, 3, 10, 128, true, []string{"bp"}},
 	{"resnet18", 64, 224, 3, 1000, 16, false, []string{"bp"}},
@@ -40,8 +40,10 @@ var trainNets = []trainNet{
 // ruleVariants are the rules timed beside the presets: a preset with a
 // setting of its own.
 var ruleVariants = map[string]func(*result.Config){
-	// WM and IA drawing 32 noise samples a step for a batch of 128
-	// (-align-input-batch 32).
+	// WM and IA drawing a half and a quarter of the batch's 128 noise
+	// samples a step (-align-input-batch 64, 32).
+	"wm-noise64": func(c *result.Config) { c.Rule, c.AlignInputBatch = "wm", 64 },
+	"ia-noise64": func(c *result.Config) { c.Rule, c.AlignInputBatch = "ia", 64 },
 	"wm-noise32": func(c *result.Config) { c.Rule, c.AlignInputBatch = "wm", 32 },
 	"ia-noise32": func(c *result.Config) { c.Rule, c.AlignInputBatch = "ia", 32 },
 }
