@@ -30,7 +30,8 @@ type trainNet struct {
 // stem, batch 16); and BioTorch's LeNet as its benchmark trains it
 // (32×32, batch 64), whose small layers test the engine's overheads.
 var trainNets = []trainNet{
-	{"resnet18", 16, 28, 1, 10, 128, true, []string{"bp", "fa", "sa", "aa", "wm", "ia", "kp", "usf", "brsf", "frsf", "wm-noise64", "ia-noise64", "wm-noise32", "ia-noise32"}},
+	{"resnet18", 16, 28, 1, 10, 128, true, []string{"bp", "fa", "sa", "aa", "wm", "ia", "kp", "usf", "brsf", "frsf",
+		"wm-input64", "ia-input64", "aa-input64", "wm-input32", "ia-input32", "aa-input32"}},
 	{"resnet50", 16, 28, 1, 10, 128, true, []string{"bp"}},
 	{"resnet18", 64, 32, 3, 10, 128, true, []string{"bp"}},
 	{"resnet18", 64, 224, 3, 1000, 16, false, []string{"bp"}},
@@ -39,13 +40,17 @@ var trainNets = []trainNet{
 
 // ruleVariants are the rules timed beside the presets: a preset with a
 // setting of its own.
-var ruleVariants = map[string]func(*result.Config){
-	// WM and IA drawing a half and a quarter of the batch's 128 noise
-	// samples a step (-align-input-batch 64, 32).
-	"wm-noise64": func(c *result.Config) { c.Rule, c.AlignInputBatch = "wm", 64 },
-	"ia-noise64": func(c *result.Config) { c.Rule, c.AlignInputBatch = "ia", 64 },
-	"wm-noise32": func(c *result.Config) { c.Rule, c.AlignInputBatch = "wm", 32 },
-	"ia-noise32": func(c *result.Config) { c.Rule, c.AlignInputBatch = "ia", 32 },
+var ruleVariants = map[string]func(*result.Config){}
+
+// The rules whose terms read the input, with their terms on a half and a
+// quarter of the batch's 128 samples a step (-align-input-batch 64, 32):
+// "wm-input64" and so on.
+func init() {
+	for _, rule := range []string{"wm", "ia", "aa"} {
+		for _, n := range []int{64, 32} {
+			ruleVariants[fmt.Sprintf("%s-input%d", rule, n)] = func(c *result.Config) { c.Rule, c.AlignInputBatch = rule, n }
+		}
+	}
 }
 
 // BenchmarkTrainStep measures one full training step of each trainNet:

@@ -22,10 +22,9 @@ type Request struct {
 	Normalize, Center bool
 	// InputNoise, when not nil, replaces the preset's input form.
 	InputNoise *InputNoise
-	// NoiseBatch, when > 0, sets the InputNoise.Batch of a rule whose
-	// input is noise (its own, as wm's and ia's, or InputNoise); on any
-	// other rule it is an error.
-	NoiseBatch int
+	// InputBatch, when > 0, sets Spec.InputBatch: the samples a step the
+	// activity terms read. On a rule without such a term it is an error.
+	InputBatch int
 	// Scale multiplies every coefficient; 0 derives it so that the time
 	// scale τ is TimeFraction of TotalSteps at learning rate LR (see
 	// ScaleFor), no shorter than a floor (MinTau).
@@ -45,6 +44,15 @@ func Resolve(req Request) (Spec, error) {
 	if err != nil {
 		return spec, err
 	}
+	if req.InputBatch != 0 {
+		if !spec.readsInput() {
+			return spec, fmt.Errorf("align: an input batch (%d) for rule %q, whose terms (%q) do not read the input", req.InputBatch, spec.Name, FormatTerms(spec.Terms))
+		}
+		if req.InputBatch < 0 {
+			return spec, fmt.Errorf("align: input batch %d, want ≥ 0 (0: the whole batch)", req.InputBatch)
+		}
+		spec.InputBatch = req.InputBatch
+	}
 	if !spec.TrainB {
 		return spec, nil
 	}
@@ -52,12 +60,6 @@ func Resolve(req Request) (Spec, error) {
 	if req.InputNoise != nil {
 		n := *req.InputNoise
 		spec.InputNoise = &n
-	}
-	if req.NoiseBatch != 0 {
-		if spec.InputNoise == nil {
-			return spec, fmt.Errorf("align: a noise batch (%d) for rule %q, whose alignment input is the data", req.NoiseBatch, spec.Name)
-		}
-		spec.InputNoise.Batch = req.NoiseBatch
 	}
 	if !(req.Scale >= 0) {
 		return spec, fmt.Errorf("align: scale %v, want ≥ 0", req.Scale)

@@ -50,7 +50,10 @@ type layer struct {
 
 	// Scratch:
 	noise      *tensor.Tensor // alignment input, with InputNoise
-	noiseShape [4]int         // its shape's storage (InputNoise.Batch replaces the batch)
+	noiseShape [4]int         // its shape's storage (InputBatch replaces the batch)
+	xPart      tensor.Tensor  // under InputBatch: the input's first samples, a view
+	xPartDense *tensor.Tensor // or their copy, when the input lies on a grid
+	pfPart     tensor.Tensor  // and the forward pass's Pf of them, a view
 	pf, pb     *tensor.Tensor // Apply(x, W), Apply(x, B)
 	rf, rb     *tensor.Tensor // Transpose(Pf, B), Transpose(Pb, W)
 	rbW        *tensor.Tensor // Apply(Rb, W)
@@ -119,7 +122,7 @@ func New(spec Spec, layers []nn.Untied, totalSteps int, seed uint64) (*Rule, err
 		// from one lowering of the input. Not under sign symmetry, whose
 		// Before rewrites B, possibly after a caller's forward pass.
 		if l.fused != nil {
-			l.fused.KeepFeedbackProjection((r.has[Sparse] || r.has[NullBack]) && spec.InputNoise == nil && spec.Sign == NoSign)
+			l.fused.KeepFeedbackProjection((r.has[Sparse] || r.has[NullBack]) && spec.InputNoise == nil && spec.InputBatch == 0 && spec.Sign == NoSign)
 		}
 		u.SetRoute(spec.Route)
 		if spec.Direct {
@@ -323,8 +326,8 @@ func (l *layer) feedbackProjection() *tensor.Tensor {
 // fills l.plan for finish.
 func (r *Rule) prepare(l *layer) {
 	has := &r.has
-	x, own := r.alignmentInput(l)
-	pfT, pbT := r.projections(l, x, own)
+	x, src := r.alignmentInput(l)
+	pfT, pbT := r.projections(l, x, src)
 	// With Center, x̃ = x − m (m the batch mean) and (x − m)∘V =
 	// centre(x∘V) for any weights V. Every Filter call below takes an
 	// output-shaped argument with zero batch mean (built from the
@@ -357,19 +360,39 @@ func (r *Rule) prepare(l *layer) {
 	l.plan.x, l.plan.pf, l.plan.coef = x, pfT, c
 }
 
+// inputSource says where the alignment input came from.
+type inputSource int
+
+const (
+	ownInput   inputSource = iota // the layer's last input
+	ownPrefix                     // its first InputBatch samples
+	drawnNoise                    // noise (InputNoise)
+)
+
 // alignmentInput returns the input x of the layer's alignment terms: its
-// own last input (own), or noise of that shape under InputNoise.
-func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, own bool) {
+// own last input, its first InputBatch samples, or noise of that shape
+// under InputNoise (of InputBatch samples).
+func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, src inputSource) {
 	x = l.u.Input()
 	if x == nil {
 		panic("align: AfterBackward before the layer's first Forward")
 	}
-	if r.spec.InputNoise == nil {
-		return x, true // on a grid, maybe: the layer's passes read it there; see dense
-	}
 	shape := append(l.noiseShape[:0], x.Shape...)
-	if b := r.spec.InputNoise.Batch; b > 0 && b < shape[0] {
+	if b := r.spec.InputBatch; b > 0 && b < shape[0] {
 		shape[0] = b
+	}
+	if r.spec.InputNoise == nil {
+		if shape[0] == x.Shape[0] {
+			return x, ownInput // on a grid, maybe: the layer's passes read it there; see dense
+		}
+		x = firstSamples(x, shape[0], &l.xPart)
+		if x.Grid != nil {
+			// The grid is laid out for the whole batch, which the passes
+			// on n samples do not read in place: copy the n out of it.
+			l.xPartDense = x.Dense(l.xPartDense)
+			x = l.xPartDense
+		}
+		return x, ownPrefix
 	}
 	// Where the layer's passes read the noise on a grid in place, it is
 	// drawn there, the same values, sparing each pass a layout; the terms
@@ -385,7 +408,20 @@ func (r *Rule) alignmentInput(l *layer) (x *tensor.Tensor, own bool) {
 		l.noise = tensor.Ensure(l.noise, shape...)
 	}
 	r.noise.FillTensor(l.noise, r.seed, uint64(r.step), uint64(l.index))
-	return l.noise, false
+	return l.noise, drawnNoise
+}
+
+// firstSamples sets view to the first n samples of t, the same storage
+// (dense, or on t's grid), and returns it.
+func firstSamples(t *tensor.Tensor, n int, view *tensor.Tensor) *tensor.Tensor {
+	view.Shape = append(view.Shape[:0], t.Shape...)
+	view.Shape[0] = n
+	view.Grid = t.Grid
+	view.Data = t.Data
+	if t.Grid == nil {
+		view.Data = t.Data[:view.Len()]
+	}
+	return view
 }
 
 // dense returns x in NCHW order for the terms that read its values: x
@@ -417,10 +453,14 @@ func storage(x *tensor.Tensor) []float32 {
 // of Pb. A Fused layer gives either from its forward pass on its own
 // input (Pb when New asked for it; B has not moved since, as only the
 // optimizer and Before change it, and Before only under sign symmetry).
-func (r *Rule) projections(l *layer, x *tensor.Tensor, own bool) (pf, pb *tensor.Tensor) {
+func (r *Rule) projections(l *layer, x *tensor.Tensor, src inputSource) (pf, pb *tensor.Tensor) {
 	has := &r.has
 	if has[Amp] || has[Null] {
-		if pf = l.forwardProjection(); pf == nil || !own {
+		pf = l.forwardProjection()
+		switch {
+		case pf != nil && src == ownPrefix:
+			pf = firstSamples(pf, x.Shape[0], &l.pfPart)
+		case pf == nil || src != ownInput:
 			l.pf = l.u.Apply(x, l.w.Value.Data[:l.w.Value.Len()], l.pf)
 			pf = l.pf
 		}
@@ -429,7 +469,7 @@ func (r *Rule) projections(l *layer, x *tensor.Tensor, own bool) (pf, pb *tensor
 		}
 	}
 	if has[Sparse] || has[NullBack] {
-		if pb = l.feedbackProjection(); pb == nil || !own || r.spec.Sign != NoSign {
+		if pb = l.feedbackProjection(); pb == nil || src != ownInput || r.spec.Sign != NoSign {
 			l.pb = l.u.Apply(x, l.b.Value.Data[:l.b.Value.Len()], l.pb)
 			pb = l.pb
 		}
@@ -578,8 +618,8 @@ func (r *Rule) finish(l *layer) {
 // then runs only finish. Only where the rule has such a Filter call on the
 // layer's own input.
 func (r *Rule) early() {
-	if !r.inStep || !r.activity() || r.spec.InputNoise != nil {
-		return
+	if !r.inStep || !r.activity() || r.spec.InputNoise != nil || r.spec.InputBatch > 0 {
+		return // D of a Filter(x, D) on noise or on part of x: not the layer's backward pass's
 	}
 	has := &r.has
 	if !has[Sparse] && !has[NullBack] && (!has[Amp] || has[Null]) {

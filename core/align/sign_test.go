@@ -218,8 +218,11 @@ func TestAllocs(t *testing.T) {
 	noisy.InputNoise = &InputNoise{Dist: Normal, Sigma: 1}
 	specs["noisy"] = noisy
 	small := noisy // a noise batch below the data's
-	small.InputNoise = &InputNoise{Dist: Normal, Sigma: 1, Batch: 1}
+	small.InputBatch = 1
 	specs["noisy-batch"] = small
+	part := Custom("part", all) // the data's first sample
+	part.InputBatch = 1
+	specs["data-batch"] = part
 	for _, g := range []geom{geoms[0], geoms[3]} {
 		u, _, _, _, _ := setup(g, 4)
 		var base float64
@@ -269,7 +272,7 @@ func TestNoiseOnGrid(t *testing.T) {
 	for _, name := range []string{"wm", "ia"} {
 		for _, batch := range []int{0, 1} { // 1: a noise batch below the data's 2
 			spec, _ := Preset(name)
-			spec.InputNoise.Batch = batch
+			spec.InputBatch = batch
 			testNoiseOnGrid(t, spec)
 		}
 	}

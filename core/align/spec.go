@@ -67,23 +67,13 @@ const (
 type InputNoise struct {
 	Dist  Dist // no default: the zero value is rejected
 	Sigma float64
-	// Batch is the number of noise samples drawn each step: 0 (or the data's
-	// batch or more) draws as many as the data has. Every term divides by
-	// the batch it reads, so a smaller one leaves the terms' expectation,
-	// and the fixed points, as they are and only adds variance to B's
-	// gradient, which B's slow rate averages over steps; the alignment's
-	// convolutions shrink with it (docs/rules.md §4).
-	Batch int
 }
 
-// String names the noise as tables print it ("normal σ=1", "normal σ=1,
-// 32 a step"); "" for nil, the data itself.
+// String names the noise as tables print it ("normal σ=1"); "" for nil,
+// the data itself.
 func (n *InputNoise) String() string {
 	if n == nil {
 		return ""
-	}
-	if n.Batch > 0 {
-		return fmt.Sprintf("%v σ=%g, %d a step", n.Dist, n.Sigma, n.Batch)
 	}
 	return fmt.Sprintf("%v σ=%g", n.Dist, n.Sigma)
 }
@@ -121,6 +111,16 @@ type Spec struct {
 	// dW): the alignment time scale, see ScaleFor. 0 means 1.
 	Scale      float64
 	InputNoise *InputNoise
+	// InputBatch, when > 0, is how many samples a step the activity terms
+	// (Amp, Null, Sparse, NullBack) read: noise of that many samples under
+	// InputNoise, else the first InputBatch samples of the layer's input
+	// (a batch is in random order, so they are a random subset); 0, or at
+	// least the batch, reads as many as the batch has. Every term divides
+	// by the samples it reads, so B's expected gradient and the fixed
+	// points stay as they are and only the estimate's variance grows,
+	// which B averages over its time scale; the terms' convolutions
+	// shrink in proportion (docs/rules.md §4).
+	InputBatch int
 	// Normalize divides each layer's activity terms by an energy of the
 	// batch, held constant: Sparse and NullBack (and Amp beside either, as
 	// in AA and IA's reversed variant, so their fixed points keep their
@@ -143,6 +143,31 @@ type Spec struct {
 	// no extra product: centring commutes with the linear maps, so the
 	// rule centres Pf and Pb over the batch instead of x.
 	Center bool
+}
+
+// readsInput reports whether a term of s reads the layer's input: Amp,
+// Null, Sparse or NullBack.
+func (s Spec) readsInput() bool {
+	for _, t := range s.Terms {
+		if t.Prim == Amp || t.Prim == Null || t.Prim == Sparse || t.Prim == NullBack {
+			return true
+		}
+	}
+	return false
+}
+
+// Input names the alignment input as results record it (result.Config's
+// AlignInput): "data" or the noise ("normal σ=1"), followed by ", 32 a
+// step" under InputBatch.
+func (s Spec) Input() string {
+	in := "data"
+	if s.InputNoise != nil {
+		in = s.InputNoise.String()
+	}
+	if s.InputBatch > 0 {
+		in += fmt.Sprintf(", %d a step", s.InputBatch)
+	}
+	return in
 }
 
 func (s Spec) scale() float64 {
@@ -193,9 +218,12 @@ func (s Spec) check() error {
 		if !(n.Sigma >= 0) || math.IsInf(n.Sigma, 0) {
 			return fmt.Errorf("input noise σ %v, want a finite number ≥ 0", n.Sigma)
 		}
-		if n.Batch < 0 {
-			return fmt.Errorf("input noise batch %d, want ≥ 0 (0: the data's)", n.Batch)
-		}
+	}
+	switch {
+	case s.InputBatch < 0:
+		return fmt.Errorf("input batch %d, want ≥ 0 (0: the whole batch)", s.InputBatch)
+	case s.InputBatch > 0 && !s.readsInput():
+		return fmt.Errorf("input batch %d for terms that do not read the input (%s)", s.InputBatch, FormatTerms(s.Terms))
 	}
 	return nil
 }

@@ -87,10 +87,10 @@ type Config struct {
 	// input (white noise N(0, 1) for wm and ia, the data for the others).
 	AlignInputNoise float64 `json:"align_input_noise,omitempty"`
 	AlignInputDist  string  `json:"align_input_dist,omitempty"`
-	// AlignInputBatch > 0 draws that many noise samples a step instead of
-	// the data's batch (align.InputNoise.Batch), on a rule whose alignment
-	// input is noise: the same expected gradient for B, a fraction of its
-	// convolutions.
+	// AlignInputBatch > 0 is how many samples a step the alignment terms
+	// read (align.Spec.InputBatch): noise drawn, or the batch's first
+	// images; the same expected gradient for B at a fraction of its
+	// convolutions. 0 reads the whole batch.
 	AlignInputBatch int `json:"align_input_batch,omitempty"`
 	// AlignInput is the alignment input the run used, recorded by Run:
 	// "data" or the noise ("normal σ=1").
@@ -228,7 +228,7 @@ func (c *Config) Validate() error {
 	case c.AlignInputNoise < 0 || (c.AlignInputNoise > 0 && c.AlignInputDist != "normal" && c.AlignInputDist != "uniform"):
 		return bad("align-input-noise/-align-input-dist", fmt.Sprint(c.AlignInputNoise, " ", c.AlignInputDist), "σ ≥ 0 and normal or uniform")
 	case c.AlignInputBatch < 0:
-		return bad("align-input-batch", c.AlignInputBatch, "a number of noise samples ≥ 1, or 0 for the data's batch")
+		return bad("align-input-batch", c.AlignInputBatch, "a number of samples ≥ 1, or 0 for the whole batch")
 	case c.NoiseVar < 0:
 		return bad("noise-var", c.NoiseVar, "≥ 0")
 	case c.MetricsEvery < 0:
@@ -267,7 +267,7 @@ func maxThreads() int { return 4 * runtime.NumCPU() }
 func (cfg Config) RuleRequest(totalSteps int) (align.Request, error) {
 	req := align.Request{Rule: cfg.Rule, Normalize: cfg.AlignNorm, Center: cfg.AlignCenter,
 		Scale: cfg.AlignScale, TimeFraction: cfg.AlignTime, LR: cfg.AlignRate(), TotalSteps: totalSteps,
-		NoiseBatch: cfg.AlignInputBatch}
+		InputBatch: cfg.AlignInputBatch}
 	if cfg.Align != "" {
 		terms, err := align.ParseTerms(cfg.Align)
 		if err != nil {

@@ -27,7 +27,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"-val", func(c *Config) { c.Val = math.Inf(1) }},
 		{"-align", func(c *Config) { c.Rule, c.Align = "fa", "decay=1e-3" }},
 		{"-align-input-batch", func(c *Config) { c.Rule, c.AlignInputBatch = "wm", -1 }},
-		{"-align-input-batch", func(c *Config) { c.Rule, c.AlignInputBatch = "wm-data", 32 }},
+		{"-align-input-batch", func(c *Config) { c.Rule, c.AlignInputBatch = "sa", 32 }},
 	}
 	for _, c := range cases {
 		cfg := Defaults()

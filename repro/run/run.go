@@ -229,10 +229,7 @@ func withRule(cfg result.Config, spec align.Spec) result.Config {
 		return cfg
 	}
 	cfg.AlignTerms = align.FormatTerms(spec.Terms)
-	cfg.AlignInput = "data"
-	if spec.InputNoise != nil {
-		cfg.AlignInput = spec.InputNoise.String()
-	}
+	cfg.AlignInput = spec.Input()
 	cfg.AlignScale = spec.Scale
 	if tau, err := align.TimeScale(spec, cfg.AlignRate()); err == nil {
 		cfg.AlignTau = tau

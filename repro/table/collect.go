@@ -169,14 +169,18 @@ func CollectFiles(paths []string, ruleOrder []string) (rows []Row, skipped int, 
 }
 
 // alignment describes the alignment loss a run used, e.g.
-// "decay=0.001,amp=0.001 on noise (normal σ=1)".
+// "decay=0.001,amp=0.001 on noise (normal σ=1)", "sparse=0.001,amp=0.002
+// on the data, 16 a step".
 func alignment(c result.Config) string {
 	if c.AlignTerms == "" {
 		return ""
 	}
 	in := "the data"
-	if c.AlignInput != "" && c.AlignInput != "data" {
-		in = "noise (" + c.AlignInput + ")"
+	switch a := c.AlignInput; {
+	case strings.HasPrefix(a, "data"): // "data" or "data, 16 a step"
+		in += strings.TrimPrefix(a, "data")
+	case a != "":
+		in = "noise (" + a + ")"
 	}
 	if c.AlignCenter {
 		in += ", centred"

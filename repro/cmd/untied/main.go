@@ -108,7 +108,7 @@ func trainCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.AlignLR, "align-lr", 0, "base learning rate of a separate optimizer for B (0 = the task's schedule)")
 	fs.Float64Var(&cfg.AlignInputNoise, "align-input-noise", 0, "replace each layer's input in the alignment loss by noise of this standard deviation (0 = the rule's own input: N(0, 1) noise for wm and ia, the data for wm-data, ia-data and the others)")
 	fs.StringVar(&cfg.AlignInputDist, "align-input-dist", "normal", "distribution of -align-input-noise: normal or uniform")
-	fs.IntVar(&cfg.AlignInputBatch, "align-input-batch", 0, "noise samples drawn a step for a rule whose alignment input is noise (0 = the data's batch): the same expected B gradient at a fraction of the alignment's convolutions")
+	fs.IntVar(&cfg.AlignInputBatch, "align-input-batch", 0, "samples a step the alignment terms read, noise drawn or the batch's first images (0 = the whole batch): the same expected B gradient at a fraction of the alignment's convolutions")
 	fs.Float64Var(&cfg.NoiseVar, "noise-var", 0, "variance of the update noise added after each step, scaled by the learning rate (0 = none)")
 	fs.StringVar(&cfg.NoiseSite, "noise-site", cfg.NoiseSite, "where update noise goes: b (feedback weights only) or all (every trained weight)")
 	fs.StringVar(&cfg.NoiseDist, "noise-dist", cfg.NoiseDist, "update noise distribution: normal or uniform")
