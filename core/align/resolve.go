@@ -44,14 +44,9 @@ func Resolve(req Request) (Spec, error) {
 	if err != nil {
 		return spec, err
 	}
-	if req.InputBatch != 0 {
-		if !spec.readsInput() {
-			return spec, fmt.Errorf("align: an input batch (%d) for rule %q, whose terms (%q) do not read the input", req.InputBatch, spec.Name, FormatTerms(spec.Terms))
-		}
-		if req.InputBatch < 0 {
-			return spec, fmt.Errorf("align: input batch %d, want ≥ 0 (0: the whole batch)", req.InputBatch)
-		}
-		spec.InputBatch = req.InputBatch
+	spec.InputBatch = req.InputBatch
+	if err := spec.checkInputBatch(); err != nil {
+		return spec, fmt.Errorf("align: rule %q: %v", spec.Name, err)
 	}
 	if !spec.TrainB {
 		return spec, nil

@@ -219,11 +219,17 @@ func (s Spec) check() error {
 			return fmt.Errorf("input noise σ %v, want a finite number ≥ 0", n.Sigma)
 		}
 	}
+	return s.checkInputBatch()
+}
+
+// checkInputBatch checks InputBatch: ≥ 0, and 0 unless a term reads the
+// input.
+func (s Spec) checkInputBatch() error {
 	switch {
 	case s.InputBatch < 0:
 		return fmt.Errorf("input batch %d, want ≥ 0 (0: the whole batch)", s.InputBatch)
 	case s.InputBatch > 0 && !s.readsInput():
-		return fmt.Errorf("input batch %d for terms that do not read the input (%s)", s.InputBatch, FormatTerms(s.Terms))
+		return fmt.Errorf("input batch %d for a rule whose terms (%q) do not read the input", s.InputBatch, FormatTerms(s.Terms))
 	}
 	return nil
 }
