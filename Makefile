@@ -30,7 +30,7 @@ TUNE_ON = $(if $(filter slurm,$(SCHEDULER)),-slurm $(SLURM_FLAGS),-jobs $(JOBS))
 SWEEP = ./bin/untied sweep -profile $(PROFILE) $(if $(DATA_DIR),-data-dir $(DATA_DIR)) $(RUN_ON)
 
 .PHONY: help test vet build install train golden-update data repro-table1 repro-table1-ext repro-noise \
-	repro-tune repro-transfer repro-depth repro-biotorch repro-biotorch-lr repro-biotorch-lenet \
+	repro-tune repro-transfer repro-depth repro-input-batch repro-biotorch repro-biotorch-lr repro-biotorch-lenet \
 	gemm-generate gemm-check gemm-arm64 gemm-fuzz gemm-bench bench bench-compare bench-pytorch memory-pytorch
 
 help:
@@ -73,6 +73,9 @@ repro-transfer: build data ## WM and IA tuned on ResNet-18, applied to ResNet-34
 
 repro-depth: build data ## gap to backprop against depth, ResNet-18 to ResNet-152
 	$(SWEEP) -experiment depth
+
+repro-input-batch: build data ## WM, IA and AA with their alignment terms on half and a quarter of the batch (-align-input-batch)
+	$(SWEEP) -experiment input-batch
 
 repro-biotorch-lr: build data ## BioTorch's LeNet benchmark, step 1: each rule's learning rate per data set, TPE on a validation split (PROFILE=smoke or quick; the full table takes the quick rates; resumes; writes repro/results/biotorch-lenet-lr/PROFILE/)
 	./bin/untied tune -experiment biotorch-lenet-lr -profile $(PROFILE) $(TUNE_ON)
