@@ -163,6 +163,9 @@ func TestInputBatchNeedsInputTerms(t *testing.T) {
 			t.Errorf("%s (no term reads the input) took an input batch", rule)
 		}
 	}
+	if _, err := Resolve(Request{Rule: "aa", InputBatch: 1, Center: true, Scale: 1}); err == nil {
+		t.Error("aa took an input batch of 1 with Center (one sample centred is zero)")
+	}
 	spec, _ := Preset("wm")
 	spec.InputBatch = -1
 	u, _, _, _, _ := setup(geoms[0], 1)

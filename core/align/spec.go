@@ -228,6 +228,8 @@ func (s Spec) checkInputBatch() error {
 	switch {
 	case s.InputBatch < 0:
 		return fmt.Errorf("input batch %d, want ≥ 0 (0: the whole batch)", s.InputBatch)
+	case s.InputBatch == 1 && s.Center:
+		return errors.New("input batch 1 with Center: one sample centred is zero")
 	case s.InputBatch > 0 && !s.readsInput():
 		return fmt.Errorf("input batch %d for a rule whose terms (%q) do not read the input", s.InputBatch, FormatTerms(s.Terms))
 	}
