@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/untied-ml/untied/core/model"
@@ -38,21 +40,6 @@ var trainNets = []trainNet{
 	{"lenet-mnist", 0, 32, 1, 10, 64, false, []string{"bp", "brsf"}},
 }
 
-// ruleVariants are the rules timed beside the presets: a preset with a
-// setting of its own.
-var ruleVariants = map[string]func(*result.Config){}
-
-// The rules whose terms read the input, with their terms on a half and a
-// quarter of the batch's 128 samples a step (-align-input-batch 64, 32):
-// "wm-input64" and so on.
-func init() {
-	for _, rule := range []string{"wm", "ia", "aa"} {
-		for _, n := range []int{64, 32} {
-			ruleVariants[fmt.Sprintf("%s-input%d", rule, n)] = func(c *result.Config) { c.Rule, c.AlignInputBatch = rule, n }
-		}
-	}
-}
-
 // BenchmarkTrainStep measures one full training step of each trainNet:
 // forward, loss, backward along the rule's route, the rule's alignment
 // gradients and the SGD updates, built exactly as `untied train` builds
@@ -78,8 +65,10 @@ func benchTrainStep(b *testing.B, tn trainNet, rule string) {
 	}
 	cfg := result.Defaults()
 	cfg.Rule, cfg.Epochs, cfg.MetricsEvery = rule, 1, 0
-	if set, ok := ruleVariants[rule]; ok {
-		set(&cfg)
+	// "wm-input64": wm with its terms on 64 samples a step
+	// (-align-input-batch 64).
+	if r, n, ok := strings.Cut(rule, "-input"); ok {
+		cfg.Rule, cfg.AlignInputBatch = r, mustAtoi(n)
 	}
 	tr, _, err := run.NewTrainer(cfg, net, 1000)
 	if err != nil {
@@ -102,6 +91,14 @@ func benchTrainStep(b *testing.B, tn trainNet, rule string) {
 	if cpu0 >= 0 {
 		b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 	}
+}
+
+func mustAtoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
 }
 
 // batchOf returns a batch of tn's inputs, N(0, 1), and random labels.

@@ -93,7 +93,8 @@ type Config struct {
 	// convolutions. 0 reads the whole batch.
 	AlignInputBatch int `json:"align_input_batch,omitempty"`
 	// AlignInput is the alignment input the run used, recorded by Run:
-	// "data" or the noise ("normal σ=1").
+	// "data" or the noise ("normal σ=1"), with AlignInputBatch's samples
+	// a step ("data, 16 a step").
 	AlignInput string `json:"align_input,omitempty"`
 
 	// Noisy updates (docs/rules.md §7).
@@ -227,8 +228,8 @@ func (c *Config) Validate() error {
 		return bad("align-time/-align-scale/-align-lr", fmt.Sprint(c.AlignTime, c.AlignScale, c.AlignLR), "≥ 0")
 	case c.AlignInputNoise < 0 || (c.AlignInputNoise > 0 && c.AlignInputDist != "normal" && c.AlignInputDist != "uniform"):
 		return bad("align-input-noise/-align-input-dist", fmt.Sprint(c.AlignInputNoise, " ", c.AlignInputDist), "σ ≥ 0 and normal or uniform")
-	case c.AlignInputBatch < 0:
-		return bad("align-input-batch", c.AlignInputBatch, "a number of samples ≥ 1, or 0 for the whole batch")
+	case c.AlignInputBatch < 0 || c.AlignInputBatch > c.Batch:
+		return bad("align-input-batch", c.AlignInputBatch, fmt.Sprintf("a number of samples from 1 to -batch (%d), or 0 for the whole batch", c.Batch))
 	case c.NoiseVar < 0:
 		return bad("noise-var", c.NoiseVar, "≥ 0")
 	case c.MetricsEvery < 0:

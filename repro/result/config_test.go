@@ -28,6 +28,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"-align", func(c *Config) { c.Rule, c.Align = "fa", "decay=1e-3" }},
 		{"-align-input-batch", func(c *Config) { c.Rule, c.AlignInputBatch = "wm", -1 }},
 		{"-align-input-batch", func(c *Config) { c.Rule, c.AlignInputBatch = "sa", 32 }},
+		{"-align-input-batch", func(c *Config) { c.Rule, c.AlignInputBatch = "aa", c.Batch+1 }},
 	}
 	for _, c := range cases {
 		cfg := Defaults()
