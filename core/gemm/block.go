@@ -35,28 +35,37 @@ type buffers struct {
 	panelNR   int
 }
 
-// maxInPlaceK bounds the k of a stored, untransposed B that the rows
-// kernel reads in place rather than packed (inPlaceB): each of its k rows
-// is then a stream of its own. BenchmarkSgemm, one thread: in place
-// +22 % at 64³, +7 % at 128³, +17 % at 16×12544×144, +39 % at 16×32768×27,
-// +6 % at 256³ on two threads; packed faster at 64×25088×576 (k = 576) and
-// 1024³, even at 128×1568×1152.
-const maxInPlaceK = 256
+// A stored, untransposed B is read in place by the rows kernel rather
+// than packed (inPlaceB) when its k is at most maxInPlaceK, or when the
+// goroutine's rows of C are at most maxInPlaceRows, so that a packed panel
+// would serve few blocks of A. Each of B's k rows is then a stream of its
+// own. BenchmarkSgemm, one thread, on an Intel Xeon (k bound alone): in
+// place +22 % at 64³, +7 % at 128³, +17 % at 16×12544×144, +39 % at
+// 16×32768×27. On an AMD EPYC (Zen 5), k > 256 (4 interleaved rounds, one
+// thread / two): in place +20 % / +28 % at 64×25088×576, +11 % / +12 % at
+// 128×1568×1152, 512³ unchanged, 1024³ and 2048³ −35 % (their packed
+// panels serve 9 and 18 blocks of A). The Intel machine had measured
+// 64×25088×576 faster packed.
+const (
+	maxInPlaceK    = 256
+	maxInPlaceRows = 256
+)
 
 // inPlaceB returns the row offsets through which the rows kernel reads a
 // stored, untransposed B where it lies (row p at p·ldb), or nil: for
-// SgemmRows's own, for tB, for k > maxInPlaceK, for an impl without a
-// rows kernel. The rows kernel sums as the packed kernel does, so the
-// results are the same bits.
-func (cl *call) inPlaceB(bf *buffers) []int {
+// SgemmRows's own, for tB, for k > maxInPlaceK on more than maxInPlaceRows
+// rows of C, for an impl without a rows kernel. The rows kernel sums as
+// the packed kernel does, so the results are the same bits.
+func (cl *call) inPlaceB(bf *buffers, rows int) []int {
 	switch {
 	case cl.off != nil:
 		return cl.off
-	case cl.panels != nil || cl.tB || cl.k > maxInPlaceK || cl.im.rowsKernel == nil:
+	case cl.panels != nil || cl.tB || cl.im.rowsKernel == nil,
+		cl.k > maxInPlaceK && rows > maxInPlaceRows:
 		return nil
 	}
 	if cap(bf.rows) < cl.k {
-		bf.rows = make([]int, maxInPlaceK)
+		bf.rows = make([]int, max(cl.k, maxInPlaceK))
 	}
 	bf.rows = bf.rows[:cl.k]
 	for p := range bf.rows {
@@ -104,7 +113,7 @@ func (cl *call) block(bf *buffers, i0, i1, j0, j1 int) {
 	mr, nr, kc := im.mr, im.nr, im.kc
 	c, ldc := cl.c, cl.ldc
 	tile := bf.tile[:]
-	rowOff := cl.inPlaceB(bf) // B's rows as the rows kernel reads them; nil: packed
+	rowOff := cl.inPlaceB(bf, i1-i0) // B's rows as the rows kernel reads them; nil: packed
 	// One panel of B when it is at most nc wide, so A is packed once;
 	// otherwise panels of nc/2, small enough to stay in L2 while B streams
 	// from memory (as in conv layers, where n is H·W). Panel widths change

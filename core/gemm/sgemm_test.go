@@ -193,15 +193,16 @@ func TestSgemmNoAllocs(t *testing.T) {
 	})
 }
 
-// TestInPlaceBIsExact: a stored B of k ≤ maxInPlaceK rows, which the rows
-// kernel reads where it lies (inPlaceB), gives C bit for bit as the same
-// B transposed, which is packed: the kernels sum alike. Shapes with edge
-// panels and tiles, k on both sides of the bound, one and two threads.
+// TestInPlaceBIsExact: a stored B, which the rows kernel reads where it
+// lies (inPlaceB) when k ≤ maxInPlaceK or C has few rows, gives C bit for
+// bit as the same B transposed, which is packed: the kernels sum alike.
+// Shapes with edge panels and tiles, k and m on both sides of the bounds
+// (k past kc too), one and two threads.
 func TestInPlaceBIsExact(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		r := rand.New(rand.NewPCG(5, 6))
-		for _, s := range [][3]int{{64, 64, 64}, {13, 77, 1}, {9, 3100, 27}, {100, 41, 256}, {33, 70, 257}, {16, 2000, 144}} {
+		for _, s := range [][3]int{{64, 64, 64}, {13, 77, 1}, {9, 3100, 27}, {100, 41, 256}, {33, 70, 257}, {16, 2000, 144}, {20, 90, 600}, {300, 40, 300}} {
 			m, n, k := s[0], s[1], s[2]
 			a, b := randSlice(r, m*k), randSlice(r, k*n)
 			bT := make([]float32, n*k)
