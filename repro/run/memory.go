@@ -88,6 +88,13 @@ func EstimateMemory(cfg result.Config) (Memory, error) {
 		return m, nil // far too large: say so without building it
 	}
 	const b1, b2 = probeBatch1, 2 * probeBatch1
+	// The probes run on the run's threads: how many goroutines hold the
+	// engine's buffers at once (each keeps its own for the process's life)
+	// depends on it, and with more threads than the run a probe could add
+	// one that the warm-up below did not, taking it for a batch's cost.
+	if cfg.Threads > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Threads))
+	}
 	// A first probe, whose own memory is dropped, warms what the process
 	// keeps for its whole life once a step has needed it (the GEMM's packing
 	// buffers, the worker pool); left to the measured probes it would fall
