@@ -305,6 +305,51 @@ func TestInputOnGrid(t *testing.T) {
 	}
 }
 
+// TestInputGridAlternating: a conv fed two batch sizes in turn (a rule's
+// noise batch of n beside the data's N) keeps one grid per size: each
+// call gives the pointer of its size, unchanged by the other size's
+// passes, with no allocation once both exist, and a pass on either grid
+// gives the bits it gives when that size runs alone.
+func TestInputGridAlternating(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, s := range gridShapes {
+		const big, small = 6, 2
+		op, _ := New(s)
+		op.SetInputOnGrid(true)
+		w := randn(r, s.FilterLen())
+		type batch struct {
+			n    int
+			g    *tensor.Grid
+			geom tensor.Grid
+			x    *tensor.Tensor
+			want []float32 // Forward alone, on a fresh Op
+		}
+		var bs [2]batch
+		for i, n := range []int{big, small} {
+			alone, _ := New(s)
+			alone.SetInputOnGrid(true)
+			x := randn(r, n*s.C*s.H*s.W)
+			want := make([]float32, n*s.K*s.OutH()*s.OutW())
+			alone.Forward(n, laidOnGrid(alone.InputGrid(n), x, n, s.C, s.H, s.W).Data, w, want)
+			g := op.InputGrid(n)
+			bs[i] = batch{n, g, *g, laidOnGrid(g, x, n, s.C, s.H, s.W), want}
+		}
+		for round := 0; round < 3; round++ {
+			for _, b := range bs {
+				if g := op.InputGrid(b.n); g != b.g || *g != b.geom {
+					t.Fatalf("%+v round %d: InputGrid(%d) = %p %+v, want %p %+v", s, round, b.n, g, *g, b.g, b.geom)
+				}
+				y := make([]float32, len(b.want))
+				op.Forward(b.n, b.x.Data, w, y)
+				sameBits(t, fmt.Sprintf("%+v round %d n=%d Forward on its grid", s, round, b.n), y, b.want)
+			}
+		}
+		if a := testing.AllocsPerRun(10, func() { op.InputGrid(big); op.InputGrid(small) }); a != 0 {
+			t.Errorf("%+v: %v allocations alternating InputGrid(%d) and InputGrid(%d), want 0", s, a, big, small)
+		}
+	}
+}
+
 // gridShapes are stride-1 convs on the band, with a flipped conv on a
 // band of their grid; noGridShapes are convs whose passes read neither x
 // nor dY on a grid (strided, pointwise on NCHW, lowered, two groups at
