@@ -115,6 +115,58 @@ func to32(v []float64) []float32 {
 	return f
 }
 
+// TestInputBatchLeavesLayerAlone: with InputBatch below the batch, under
+// Normalize and Center (which rescale and centre what the terms read), a
+// rule reading the data's first samples leaves the layer's input and
+// forward projection as they were, bit for bit, dense or on the conv's
+// input grid, and gives B a finite gradient.
+func TestInputBatchLeavesLayerAlone(t *testing.T) {
+	for _, g := range geoms {
+		for _, onGrid := range []bool{false, true} {
+			u, x, _, _, _ := setup(g, 12)
+			if onGrid {
+				f, ok := u.(nn.Fused)
+				if !ok || f.InputGrid(g.xShape()) == nil {
+					continue
+				}
+				xt := tensor.OnGrid(nil, f.InputGrid(g.xShape()), g.xShape()...)
+				for i := range g.N {
+					for c := range g.In {
+						xt.SetPlane(i, c, to32(x[(i*g.In+c)*g.H*g.W:][:g.H*g.W]))
+					}
+				}
+				u.Forward(xt, true)
+			}
+			in0 := slices.Clone(u.Input().Data)
+			var proj, proj0 []float32
+			if f, ok := u.(nn.Fused); ok && f.Projection() != nil {
+				proj = f.Projection().Data
+				proj0 = slices.Clone(proj)
+			}
+			spec := Custom("c", termsOf(inputBatchRules["all"]))
+			spec.InputBatch, spec.Normalize, spec.Center = 2, true, true
+			r, err := New(spec, []nn.Untied{u}, 0, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.AfterBackward(0)
+			what := fmt.Sprintf("%v on a grid %v", g, onGrid)
+			if !slices.Equal(u.Input().Data, in0) {
+				t.Errorf("%s: the layer's input changed", what)
+			}
+			if !slices.Equal(proj, proj0) {
+				t.Errorf("%s: the layer's projection changed", what)
+			}
+			_, bp := u.Weights()
+			for j, v := range bp.Grad.Data {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					t.Fatalf("%s: B.Grad[%d] = %v", what, j, v)
+				}
+			}
+		}
+	}
+}
+
 // TestInputBatchWholeIsExact: an InputBatch of the whole batch gives B the
 // same bits as none, though it takes the plain passes (no Pb from the
 // forward pass), which give what the fused ones give.
