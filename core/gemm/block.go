@@ -43,7 +43,7 @@ type buffers struct {
 // place +22 % at 64³, +7 % at 128³, +17 % at 16×12544×144, +39 % at
 // 16×32768×27. On an AMD EPYC (Zen 5), k > 256 (4 interleaved rounds, one
 // thread / two): in place +20 % / +28 % at 64×25088×576, +11 % / +12 % at
-// 128×1568×1152, 512³ unchanged, 1024³ and 2048³ −35 % (their packed
+// 128×1568×1152, 512³ unchanged, 1024³ and 2048³ −35 % GFLOP/s (their packed
 // panels serve 9 and 18 blocks of A). The Intel machine had measured
 // 64×25088×576 faster packed.
 const (

@@ -22,8 +22,9 @@
 // are the image shifted). The AVX2 engine reads SgemmRows's panels in
 // place with a variant of its micro-kernel, and computes C = A·Rᵀ (a
 // filter gradient) as dot products of rows with a 4×3 kernel of its own.
-// Sgemm reads a stored, untransposed B of at most 256 rows in place the
-// same way (maxInPlaceK), where packing it cost more than it saved.
+// Sgemm reads a stored, untransposed B in place the same way where it has
+// at most 256 rows (maxInPlaceK) or a goroutine computes at most 256 rows
+// of C (maxInPlaceRows): there packing it cost more than it saved.
 //
 // Every output element accumulates its k products in the same order however
 // many goroutines share the work, so results do not depend on GOMAXPROCS.

@@ -194,15 +194,17 @@ func TestSgemmNoAllocs(t *testing.T) {
 }
 
 // TestInPlaceBIsExact: a stored B, which the rows kernel reads where it
-// lies (inPlaceB) when k ≤ maxInPlaceK or C has few rows, gives C bit for
-// bit as the same B transposed, which is packed: the kernels sum alike.
-// Shapes with edge panels and tiles, k and m on both sides of the bounds
-// (k past kc too), one and two threads.
+// lies (inPlaceB) when k ≤ maxInPlaceK or a goroutine computes at most
+// maxInPlaceRows rows of C, gives C bit for bit as the same B transposed,
+// which is packed: the kernels sum alike. Shapes with edge panels and
+// tiles, k and a goroutine's rows on both sides of the bounds (k past kc
+// too; 300 rows split in two at two threads, 600 not below the bound),
+// one and two threads, alpha 1 (A read in place too) and not.
 func TestInPlaceBIsExact(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	forEachImpl(t, func(t *testing.T, im *impl) {
 		r := rand.New(rand.NewPCG(5, 6))
-		for _, s := range [][3]int{{64, 64, 64}, {13, 77, 1}, {9, 3100, 27}, {100, 41, 256}, {33, 70, 257}, {16, 2000, 144}, {20, 90, 600}, {300, 40, 300}} {
+		for _, s := range [][3]int{{64, 64, 64}, {13, 77, 1}, {9, 3100, 27}, {100, 41, 256}, {33, 70, 257}, {16, 2000, 144}, {20, 90, 600}, {300, 40, 300}, {600, 40, 300}} {
 			m, n, k := s[0], s[1], s[2]
 			a, b := randSlice(r, m*k), randSlice(r, k*n)
 			bT := make([]float32, n*k)
@@ -214,12 +216,14 @@ func TestInPlaceBIsExact(t *testing.T) {
 			c0 := randSlice(r, m*n)
 			for _, procs := range []int{1, 2} {
 				runtime.GOMAXPROCS(procs)
-				want, got := slices.Clone(c0), slices.Clone(c0)
-				sgemm(im, false, true, m, n, k, -0.5, a, k, bT, k, 0.5, want, n)
-				sgemm(im, false, false, m, n, k, -0.5, a, k, b, n, 0.5, got, n)
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%dx%dx%d, %d threads: C[%d] = %v with B stored, %v with Bᵀ", m, n, k, procs, i, got[i], want[i])
+				for _, alpha := range []float32{-0.5, 1} { // 1: A read in place too
+					want, got := slices.Clone(c0), slices.Clone(c0)
+					sgemm(im, false, true, m, n, k, alpha, a, k, bT, k, 0.5, want, n)
+					sgemm(im, false, false, m, n, k, alpha, a, k, b, n, 0.5, got, n)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%dx%dx%d, %d threads, alpha %v: C[%d] = %v with B stored, %v with Bᵀ", m, n, k, procs, alpha, i, got[i], want[i])
+						}
 					}
 				}
 			}

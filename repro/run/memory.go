@@ -92,6 +92,8 @@ func EstimateMemory(cfg result.Config) (Memory, error) {
 	// engine's buffers at once (each keeps its own for the process's life)
 	// depends on it, and with more threads than the run a probe could add
 	// one that the warm-up below did not, taking it for a batch's cost.
+	// On one thread that cannot happen; on more it is still a matter of
+	// scheduling, less likely once the warm-up has run on as many.
 	if cfg.Threads > 0 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(cfg.Threads))
 	}
