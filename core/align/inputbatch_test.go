@@ -52,19 +52,8 @@ func TestInputBatch(t *testing.T) {
 
 func testInputBatch(t *testing.T, g geom, ts []Term, batch int, in string) {
 	u, x, w, b, g0 := setup(g, 9)
-	if in == "data-on-grid" {
-		f, ok := u.(nn.Fused)
-		if !ok || f.InputGrid(g.xShape()) == nil {
-			t.Skip("no input grid")
-		}
-		grid := f.InputGrid(g.xShape())
-		xt := tensor.OnGrid(nil, grid, g.xShape()...)
-		for i := range g.N {
-			for c := range g.In {
-				xt.SetPlane(i, c, to32(x[(i*g.In+c)*g.H*g.W:][:g.H*g.W]))
-			}
-		}
-		u.Forward(xt, true)
+	if in == "data-on-grid" && !forwardOnGrid(u, g, x) {
+		t.Skip("no input grid")
 	}
 	spec := Custom("c", ts)
 	spec.InputBatch = batch
@@ -107,6 +96,23 @@ func testInputBatch(t *testing.T, g geom, ts []Term, batch int, in string) {
 	}
 }
 
+// forwardOnGrid runs u forward again on x laid out on its input grid, as
+// a BatchNorm before it would leave it, and reports whether u has one.
+func forwardOnGrid(u nn.Untied, g geom, x []float64) bool {
+	f, ok := u.(nn.Fused)
+	if !ok || f.InputGrid(g.xShape()) == nil {
+		return false
+	}
+	xt := tensor.OnGrid(nil, f.InputGrid(g.xShape()), g.xShape()...)
+	for i := range g.N {
+		for c := range g.In {
+			xt.SetPlane(i, c, to32(x[(i*g.In+c)*g.H*g.W:][:g.H*g.W]))
+		}
+	}
+	u.Forward(xt, true)
+	return true
+}
+
 func to32(v []float64) []float32 {
 	f := make([]float32, len(v))
 	for i, x := range v {
@@ -125,18 +131,8 @@ func TestInputBatchLeavesLayerAlone(t *testing.T) {
 		g.N = 5 // the batch, of which the rule reads 2
 		for _, onGrid := range []bool{false, true} {
 			u, x, _, _, _ := setup(g, 12)
-			if onGrid {
-				f, ok := u.(nn.Fused)
-				if !ok || f.InputGrid(g.xShape()) == nil {
-					continue
-				}
-				xt := tensor.OnGrid(nil, f.InputGrid(g.xShape()), g.xShape()...)
-				for i := range g.N {
-					for c := range g.In {
-						xt.SetPlane(i, c, to32(x[(i*g.In+c)*g.H*g.W:][:g.H*g.W]))
-					}
-				}
-				u.Forward(xt, true)
+			if onGrid && !forwardOnGrid(u, g, x) {
+				continue
 			}
 			in0 := slices.Clone(u.Input().Data)
 			var proj0 []float32
